@@ -1,0 +1,1 @@
+"""FastAPI service, settings, data layer and CLI of Transformer DSE."""

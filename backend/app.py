@@ -1,0 +1,29 @@
+"""The FastAPI application factory: one app per Settings, its engine and Celery app kept on app.state."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from backend.api.routes import health
+from backend.db import make_engine, make_session_factory
+from backend.settings import Settings, get_settings
+from frontend import STATIC_DIR
+from workers.celery_app import create_celery
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Transformer DSE",
+        summary="Design-space exploration of Transformer inference on DNN accelerators.",
+        version="0.1.0",
+    )
+    engine = make_engine(settings.sqlalchemy_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.celery = create_celery(settings)
+    app.include_router(health.router)
+    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="frontend")
+    return app

@@ -1,0 +1,64 @@
+"""`dse`: the command line. Each command group lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from typing import Annotated
+
+import typer
+
+from backend.settings import Settings
+
+app = typer.Typer(
+    name="dse",
+    help="Transformer DSE: design-space exploration of Transformer inference on DNN accelerators.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (DSE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (DSE_PORT).", min=1, max=65535)] = None,
+) -> None:
+    """Run the whole stack: broker (embedded unless DSE_BROKER_URL), a worker, migrations, the API."""
+    from backend.stack import serve as run_stack
+
+    _logging()
+    overrides = {key: value for key, value in {"host": host, "port": port}.items() if value is not None}
+    settings = Settings(**overrides)
+    try:
+        run_stack(settings)
+    except RuntimeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Worker processes (DSE_WORKER_CONCURRENCY).", min=1)] = None,
+) -> None:
+    """Start one Celery worker on the configured broker and database (run one per machine to scale out)."""
+    from workers.celery_app import create_celery
+
+    settings = Settings()
+    celery = create_celery(settings)
+    celery.worker_main([
+        "worker",
+        "--queues", settings.queue,
+        "--concurrency", str(concurrency or settings.worker_concurrency),
+        "--hostname", f"dse-{os.getpid()}@{socket.gethostname()}",
+        "--loglevel", "INFO",
+        "--without-gossip", "--without-mingle",
+    ])
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,60 @@
+"""The one settings object: every knob is a `DSE_*` environment variable."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Embedded default when nothing is set: SQLite and an embedded Redis under `state_dir`."""
+
+    model_config = SettingsConfigDict(env_prefix="DSE_", extra="ignore")
+
+    state_dir: Path = Field(default=Path("var"), description="Where the embedded default keeps its files.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under state_dir if unset.")
+    broker_url: str | None = Field(default=None, description="Redis URL; an embedded Redis if unset.")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    worker_concurrency: int = Field(default=1, ge=1, le=64)
+    queue: str = Field(default="dse", min_length=1, description="Celery queue the workers consume.")
+    max_sweep_points: int = Field(default=1_000_000, ge=1)
+    demo_sweep: bool = Field(default=True, description="Create the demo sweep on an empty database.")
+
+    @field_validator("database_url", "broker_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @cached_property
+    def resolved_state_dir(self) -> Path:
+        return self.state_dir.expanduser().resolve()
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url is None
+
+    @property
+    def redis_socket(self) -> Path:
+        return self.resolved_state_dir / "redis.sock"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, building the SQLite default (the one place that does)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_state_dir / 'dse.sqlite3'}"
+
+    @property
+    def celery_broker_url(self) -> str:
+        """The broker URL, building the embedded Redis socket URL (the one place that does)."""
+        if self.broker_url:
+            return self.broker_url
+        return f"redis+socket://{self.redis_socket}"
+
+
+def get_settings() -> Settings:
+    return Settings()
