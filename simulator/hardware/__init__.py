@@ -1,0 +1,21 @@
+"""Hardware: the accelerator description, its packaged presets and the technology table."""
+
+from simulator.hardware.presets import (
+    UnknownPresetError,
+    list_accelerator_presets,
+    load_accelerator_preset,
+    load_accelerator_preset_data,
+)
+from simulator.hardware.spec import NONLINEAR_CLASSES, AcceleratorSpec
+from simulator.hardware.technology import Technology, technology_data
+
+__all__ = [
+    "NONLINEAR_CLASSES",
+    "AcceleratorSpec",
+    "Technology",
+    "UnknownPresetError",
+    "list_accelerator_presets",
+    "load_accelerator_preset",
+    "load_accelerator_preset_data",
+    "technology_data",
+]

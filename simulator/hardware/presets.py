@@ -1,0 +1,50 @@
+"""Accelerator presets: one YAML data file per preset under `simulator/data/accelerators/`."""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.hardware.spec import AcceleratorSpec
+
+_PRESET_DIR = Path(__file__).resolve().parent.parent / "data" / "accelerators"
+
+
+class UnknownPresetError(KeyError):
+    """An accelerator preset name that does not exist; the message lists close names."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+def _preset_files() -> dict[str, Any]:
+    return {entry.name.removesuffix(".yaml"): entry for entry in _PRESET_DIR.glob("*.yaml")}
+
+
+@cache
+def list_accelerator_presets() -> tuple[str, ...]:
+    """Names of the packaged accelerator presets, sorted."""
+    return tuple(sorted(_preset_files()))
+
+
+@cache
+def load_accelerator_preset_data(name: str) -> dict[str, Any]:
+    """The raw preset mapping, including its per-field `sources`."""
+    files = _preset_files()
+    if name not in files:
+        close = difflib.get_close_matches(name, files, n=3, cutoff=0.4)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownPresetError(
+            f"unknown accelerator preset '{name}'{hint} (available: {', '.join(sorted(files))})")
+    return yaml.safe_load(files[name].read_text())
+
+
+def load_accelerator_preset(name: str, **overrides: Any) -> AcceleratorSpec:
+    """An `AcceleratorSpec` from a packaged preset, with optional field overrides (validated)."""
+    data = {k: v for k, v in load_accelerator_preset_data(name).items() if k != "sources"}
+    data.update(overrides)
+    return AcceleratorSpec.model_validate(data)

@@ -1,0 +1,221 @@
+"""GEMM cost on a systolic array and the vectorized mapping search over tile sizes and loop orders.
+
+Compute model (SCALE-Sim's convention, see docs/simulator.md). A GEMM (M x K) . (K x N) is cut into folds:
+- WS: the array holds an R x C block of the K x N operand. Each fold preloads it (R cycles), then streams the
+  rows of the M-tile through the array; the skewed stream takes tm + R + C - 2 cycles (fill and drain).
+  Fold cycles = 2R + C - 2 + tm; folds = ceil(K/R) * ceil(N/C) per M-tile.
+- OS: the array holds an R x C block of the output; a K-tile streams through in tk + R + C - 2 cycles plus
+  R cycles to drain the outputs. Fold cycles = 2R + C - 2 + tk; folds = ceil(M/R) * ceil(N/C) per K-tile.
+Weight preload is not overlapped with the previous fold (as in SCALE-Sim; Gemmini can double-buffer it,
+so on real Gemmini our WS compute is conservative by up to R cycles per fold).
+
+Memory model. Tiles (tm, tk, tn) live in the scratchpad (A and B tiles, double-buffered) and the accumulator
+(the C tile). A loop order over the tile loops (outer -> inner) decides how often each operand is fetched
+from DRAM: an operand is re-fetched once per iteration of every loop that does not index it and sits outside
+the innermost loop that does. Outputs whose K loop is not innermost spill partial sums (accumulator width)
+to DRAM and read them back. Transfers overlap compute (double buffering):
+cycles = latency + first A/B tiles + max(compute, other transfers) + last C tile.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from simulator.hardware.spec import AcceleratorSpec
+from simulator.hardware.technology import Technology
+
+Objective = Literal["latency", "energy", "edp"]
+LOOP_ORDERS: tuple[str, ...] = tuple("".join(p) for p in itertools.permutations("mnk"))
+
+
+class MappingError(ValueError):
+    """No legal mapping: the smallest tile does not fit the on-chip memories."""
+
+
+class Mapping(BaseModel):
+    """A chosen GEMM mapping: tile sizes and the tile-loop order (outer -> inner)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dataflow: str
+    tile_m: int
+    tile_k: int
+    tile_n: int
+    loop_order: str
+    scratchpad_bytes_used: int
+    accumulator_bytes_used: int
+
+    def describe(self) -> str:
+        return (f"{self.dataflow} tile m{self.tile_m} k{self.tile_k} n{self.tile_n} "
+                f"order {'>'.join(self.loop_order)}")
+
+
+class GemmCost(BaseModel):
+    """Cost of one GEMM instance under its chosen mapping."""
+
+    model_config = ConfigDict(frozen=True)
+
+    m: int
+    k: int
+    n: int
+    macs: int
+    cycles: float
+    compute_cycles: float
+    stall_cycles: float
+    dram_read_bytes: float
+    dram_write_bytes: float
+    scratchpad_bytes: float
+    accumulator_bytes: float
+    utilization: float
+    energy_pj: float  # MAC + SRAM + DRAM dynamic energy (static energy is added per design point)
+    mapping: Mapping
+    candidates: int
+
+    @property
+    def dram_bytes(self) -> float:
+        return self.dram_read_bytes + self.dram_write_bytes
+
+
+def _ceil(a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
+    return -(-np.asarray(a) // np.asarray(b))
+
+
+def _tile_candidates(dim: int, step: int) -> np.ndarray:
+    """Multiples of `step` doubling up to the padded dimension, plus the padded dimension itself."""
+    padded = int(math.ceil(dim / step)) * step
+    values = {padded}
+    t = step
+    while t < padded:
+        values.add(t)
+        t *= 2
+    return np.array(sorted(values), dtype=np.int64)
+
+
+def _free_candidates(dim: int) -> np.ndarray:
+    values = {dim}
+    t = 1
+    while t < dim:
+        values.add(t)
+        t *= 2
+    return np.array(sorted(values), dtype=np.int64)
+
+
+def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objective = "latency",
+              a_bits: int | None = None, b_bits: int | None = None, out_bits: int | None = None,
+              a_from_dram: bool = True, c_to_dram: bool = True, ideal_memory: bool = False) -> GemmCost:
+    """Best mapping of one (m x k) . (k x n) GEMM for `objective`; cached by (shape, hardware, options)."""
+    if min(m, k, n) < 1:
+        raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
+    key = (m, k, n, hw.hardware_key(), objective, a_bits or hw.input_bits, b_bits or hw.weight_bits,
+           out_bits or hw.input_bits, a_from_dram, c_to_dram, ideal_memory)
+    return _search(key)
+
+
+def cache_clear() -> None:
+    """Forget all cached mappings (the speed benchmark measures cold evaluation with it)."""
+    _search.cache_clear()
+
+
+def cache_info():  # noqa: ANN201 - functools' named tuple
+    return _search.cache_info()
+
+
+@lru_cache(maxsize=200_000)
+def _search(key: tuple) -> GemmCost:
+    m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_from_dram, c_to_dram, ideal_memory = key
+    (rows, cols, dataflow, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, bw, latency, node) = hwkey
+    a_b, b_b, o_b, acc_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0, acc_bits / 8.0
+    if dataflow == "ws":
+        tms, tks, tns = _free_candidates(m), _tile_candidates(k, rows), _tile_candidates(n, cols)
+    else:
+        tms, tks, tns = _tile_candidates(m, rows), _free_candidates(k), _tile_candidates(n, cols)
+    tm, tk, tn = (g.ravel() for g in np.meshgrid(tms, tks, tns, indexing="ij"))
+    em, ek, en = np.minimum(tm, m), np.minimum(tk, k), np.minimum(tn, n)  # effective tile extents
+    sp_need = 2.0 * (em * ek * a_b + ek * en * b_b)  # double-buffered A and B tiles
+    acc_need = em * en * acc_b
+    legal = (sp_need <= sp_bytes) & (acc_need <= acc_bytes_cap)
+    if not legal.any():
+        i = int(np.argmin(sp_need + acc_need))
+        raise MappingError(
+            f"no tile of GEMM {m}x{k}x{n} fits on chip: the smallest ({int(em[i])}x{int(ek[i])}x{int(en[i])}) needs "
+            f"{sp_need[i]:.0f} B of scratchpad (have {sp_bytes}) and {acc_need[i]:.0f} B of accumulator "
+            f"(have {acc_bytes_cap})")
+    tm, tk, tn, em, ek, en, sp_need, acc_need = (x[legal] for x in (tm, tk, tn, em, ek, en, sp_need, acc_need))
+    trips = {"m": _ceil(m, tm), "k": _ceil(k, tk), "n": _ceil(n, tn)}
+
+    folds_k, folds_n, folds_m = math.ceil(k / rows), math.ceil(n / cols), math.ceil(m / rows)
+    overhead = 2 * rows + cols - 2
+    if dataflow == "ws":
+        compute = folds_k * folds_n * (trips["m"] * overhead + m)
+        sp_reads = m * k * folds_n * a_b + k * n * trips["m"] * b_b
+        acc_traffic = m * n * folds_k * acc_b * 2.0
+    else:
+        compute = folds_m * folds_n * (trips["k"] * overhead + k)
+        sp_reads = m * k * folds_n * a_b + k * n * folds_m * b_b
+        acc_traffic = m * n * trips["k"] * acc_b * 2.0
+    compute = np.broadcast_to(compute, tm.shape).astype(np.float64)
+    sp_reads = np.broadcast_to(sp_reads, tm.shape).astype(np.float64)
+    acc_traffic = np.broadcast_to(acc_traffic, tm.shape).astype(np.float64)
+
+    relevant = {"a": "mk", "b": "kn", "c": "mn"}
+    rows_out = []
+    for order in LOOP_ORDERS:
+        mult = {}
+        for operand, dims in relevant.items():
+            innermost = max(order.index(d) for d in dims)
+            factor = np.ones_like(tm)
+            for d in order[:innermost]:
+                if d not in dims:
+                    factor = factor * trips[d]
+            mult[operand] = factor
+        a_traffic = m * k * a_b * mult["a"] if a_from_dram else np.zeros(tm.shape)
+        b_traffic = k * n * b_b * mult["b"]
+        spills = (mult["c"] - 1) * m * n * acc_b
+        c_write = (m * n * o_b if c_to_dram else 0.0) + spills
+        rows_out.append((a_traffic + b_traffic + spills, c_write))
+    reads = np.stack([r for r, _ in rows_out])  # (orders, candidates)
+    writes = np.stack([w for _, w in rows_out])
+    if ideal_memory:
+        cycles = np.broadcast_to(compute, reads.shape).astype(np.float64)
+    else:
+        transfer = (reads + writes) / bw
+        first_tiles = ((em * ek * a_b if a_from_dram else 0.0) + ek * en * b_b) / bw
+        last_tile = (em * en * o_b if c_to_dram else 0.0) / bw
+        # Prologue (latency + first A/B tiles) and epilogue (last C tile) do not overlap compute; the rest does.
+        overlapped = np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0))
+        cycles = latency + first_tiles + overlapped + last_tile
+
+    tech = Technology.at(node)
+    mac_pj = tech.mac_pj(_in_bits, _w_bits, acc_bits) * m * k * n
+    sram_pj = ((sp_reads + reads) * tech.sram_pj_per_byte(sp_bytes / 1024)
+               + (acc_traffic + writes) * tech.sram_pj_per_byte(acc_bytes_cap / 1024))
+    energy = mac_pj + sram_pj + (reads + writes) * tech.dram_pj_per_byte
+    # Lexicographic choice: within 0.1% of the best primary objective, take the best secondary one
+    # (a compute-bound GEMM has many equally fast tilings; the one with least traffic should win).
+    if objective == "latency":
+        primary, secondary = cycles, energy
+    elif objective == "energy":
+        primary, secondary = energy, cycles
+    else:
+        primary, secondary = energy * cycles, cycles
+    score = np.where(primary <= primary.min() * 1.001, secondary, np.inf)
+    flat = int(np.argmin(score))
+    o, i = divmod(flat, tm.shape[0])
+    macs = m * k * n
+    mapping = Mapping(dataflow=dataflow, tile_m=int(em[i]), tile_k=int(ek[i]), tile_n=int(en[i]),
+                      loop_order=LOOP_ORDERS[o], scratchpad_bytes_used=int(sp_need[i]),
+                      accumulator_bytes_used=int(acc_need[i]))
+    total = float(cycles[o, i])
+    comp = float(compute[i])
+    return GemmCost(
+        m=m, k=k, n=n, macs=macs, cycles=total, compute_cycles=comp, stall_cycles=total - comp,
+        dram_read_bytes=float(reads[o, i]), dram_write_bytes=float(writes[o, i]),
+        scratchpad_bytes=float(sp_reads[i] + reads[o, i]), accumulator_bytes=float(acc_traffic[i] + writes[o, i]),
+        utilization=macs / (total * rows * cols), energy_pj=float(energy[o, i]), mapping=mapping,
+        candidates=int(reads.size))

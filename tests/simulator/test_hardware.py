@@ -1,0 +1,71 @@
+"""AcceleratorSpec validation, presets and the technology table."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from simulator.hardware import (
+    AcceleratorSpec,
+    Technology,
+    UnknownPresetError,
+    list_accelerator_presets,
+    load_accelerator_preset,
+    load_accelerator_preset_data,
+)
+
+
+def test_presets_load_and_cite_sources() -> None:
+    names = list_accelerator_presets()
+    assert {"gemmini-default", "gemmini-transformer"} <= set(names)
+    for name in names:
+        spec = load_accelerator_preset(name)
+        assert spec.name == name
+        assert load_accelerator_preset_data(name)["sources"], name
+
+
+def test_gemmini_default_matches_the_paper_baseline() -> None:
+    spec = load_accelerator_preset("gemmini-default")
+    assert (spec.rows, spec.cols, spec.dataflow) == (16, 16, "ws")
+    assert (spec.input_bits, spec.accumulator_bits) == (8, 32)
+    assert (spec.scratchpad_kib, spec.accumulator_kib) == (256, 64)
+    assert all(spec.placement(c) == "host_cpu" for c in ("softmax", "normalization", "activation", "residual"))
+
+
+def test_transformer_gemmini_rebalances_memory_and_has_units() -> None:
+    spec = load_accelerator_preset("gemmini-transformer")
+    assert (spec.scratchpad_kib, spec.accumulator_kib) == (64, 256)
+    assert spec.softmax_on == "accelerator" and spec.nonlinear_elements_per_cycle == 16
+
+
+def test_unknown_preset_lists_close_names() -> None:
+    with pytest.raises(UnknownPresetError, match="did you mean gemmini-default"):
+        load_accelerator_preset("gemmini-defualt")
+
+
+def test_overrides_are_validated_with_field_names() -> None:
+    assert load_accelerator_preset("gemmini-default", rows=32).rows == 32
+    with pytest.raises(ValidationError, match="rows"):
+        load_accelerator_preset("gemmini-default", rows=0)
+    with pytest.raises(ValidationError, match="dataflow"):
+        AcceleratorSpec(dataflow="is")
+    with pytest.raises(ValidationError, match="softmax_on"):
+        AcceleratorSpec(softmax_on="accelerator", nonlinear_elements_per_cycle=0)
+
+
+def test_spec_is_frozen_and_flat() -> None:
+    spec = AcceleratorSpec()
+    with pytest.raises(ValidationError):
+        spec.rows = 8  # type: ignore[misc]
+    for name, value in spec.model_dump().items():
+        assert isinstance(value, str | int | float | bool), name
+
+
+def test_technology_scales_and_interpolates() -> None:
+    t45, t7 = Technology.at(45), Technology.at(7)
+    assert t45.mac_pj(8, 8, 32) == pytest.approx(0.2 + 0.1)  # Horowitz int8 multiply + int32 add
+    assert t7.mac_pj(8, 8, 32) < t45.mac_pj(8, 8, 32)
+    assert t45.sram_pj_per_byte(8) == pytest.approx(10 / 8)
+    assert t45.sram_pj_per_byte(32) == pytest.approx(20 / 8)
+    assert t45.sram_pj_per_byte(8) < t45.sram_pj_per_byte(64) < t45.sram_pj_per_byte(1024)
+    assert Technology.at(7).pe_mm2 < Technology.at(12).pe_mm2 < Technology.at(16).pe_mm2
