@@ -1,0 +1,76 @@
+// The REST client: every request goes through api(); errors become ApiError with a readable message
+// and, for 422 validation errors, a map from field path ("axes.rows") to the API's message.
+
+export class ApiError extends Error {
+  constructor(status, message, fieldErrors = {}) {
+    super(message);
+    this.status = status;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+function describe(detail) {
+  if (typeof detail === 'string') return { message: detail, fields: {} };
+  if (Array.isArray(detail)) {
+    const fields = {};
+    for (const item of detail) {
+      const loc = (item.loc || []).filter((part) => part !== 'body' && part !== 'query');
+      const key = loc.join('.') || '_';
+      fields[key] = fields[key] ? `${fields[key]}; ${item.msg}` : item.msg;
+    }
+    const message = detail.map((item) => {
+      const loc = (item.loc || []).filter((part) => part !== 'body' && part !== 'query').join('.');
+      return loc ? `${loc}: ${item.msg}` : item.msg;
+    }).join('; ');
+    return { message, fields };
+  }
+  if (detail && typeof detail === 'object') {
+    const inner = describe(detail.message ?? detail.detail ?? detail.errors ?? JSON.stringify(detail));
+    if (detail.field) inner.fields[detail.field] = inner.message;
+    return inner;
+  }
+  return { message: String(detail), fields: {} };
+}
+
+export async function api(path, { method = 'GET', body, signal, raw = false } = {}) {
+  const init = { method, signal, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] = 'application/json';
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    throw new ApiError(0, 'The service is not reachable. Is `dse serve` (make run) still running?');
+  }
+  if (raw && response.ok) return response;
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!response.ok) {
+    if (response.status === 404 && (!data || data.detail === 'Not Found')) {
+      throw new ApiError(404, `${method} ${path.split('?')[0]} is not available on this server (404).`);
+    }
+    const { message, fields } = describe(data?.detail ?? data?.message ?? data ?? response.statusText);
+    throw new ApiError(response.status, message || `${response.status} ${response.statusText}`, fields);
+  }
+  return data;
+}
+
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue;
+    search.set(key, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A list endpoint may answer a bare array or {items: [...]} / {sweeps: [...]}. */
+export function listOf(data, key) {
+  if (Array.isArray(data)) return data;
+  return data?.items ?? data?.[key] ?? data?.results ?? [];
+}

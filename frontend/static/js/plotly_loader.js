@@ -1,0 +1,29 @@
+// Loads the locally served Plotly.js once (a classic UMD script that sets window.Plotly).
+
+let loading = null;
+
+export function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  loading ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = '/vendor/plotly.js';
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => reject(new Error('Plotly.js could not be loaded from /vendor/plotly.js'));
+    document.head.append(script);
+  });
+  return loading;
+}
+
+export const PLOT_CONFIG = {
+  responsive: true,
+  displaylogo: false,
+  modeBarButtonsToRemove: ['lasso2d', 'select2d', 'toImage'],
+};
+
+export const BASE_LAYOUT = {
+  font: { family: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif', size: 12, color: '#1d2430' },
+  paper_bgcolor: '#fff',
+  plot_bgcolor: '#fff',
+  margin: { l: 70, r: 20, t: 20, b: 56 },
+  hoverlabel: { font: { size: 12 }, align: 'left' },
+};

