@@ -1,0 +1,25 @@
+"""Workloads: model specs, inference scenarios, the operator graph and its profile."""
+
+from simulator.workload.graph import Operator, OperatorGraph, build_graph, decode_groups_of
+from simulator.workload.hf_config import ConfigImportError, model_from_hf_config
+from simulator.workload.model import ModelSpec, UnknownPresetError, list_model_presets, load_model_preset
+from simulator.workload.profile import Profile, Totals, profile
+from simulator.workload.scenario import Scenario, Workload
+
+__all__ = [
+    "ConfigImportError",
+    "ModelSpec",
+    "Operator",
+    "OperatorGraph",
+    "Profile",
+    "Scenario",
+    "Totals",
+    "UnknownPresetError",
+    "Workload",
+    "build_graph",
+    "decode_groups_of",
+    "list_model_presets",
+    "load_model_preset",
+    "model_from_hf_config",
+    "profile",
+]

@@ -1,0 +1,317 @@
+"""Operator graph: every operator of a Transformer inference with exact shapes, FLOPs and unfused traffic.
+
+Counting conventions (stated once, used everywhere):
+- A GEMM (m x k)·(k x n) repeated `instances` times is 2·m·k·n·instances FLOPs (1 MAC = 2 FLOPs; no bias adds).
+- Unfused memory operations (MOPs): each operator reads its inputs once and writes its output once, at the
+  model's precisions (weights at weight_bits, everything else at activation_bits). A weight operand
+  (`b_is_weight`) is read once per operator, shared by all instances; activation operands once per instance.
+- Non-GEMM ops: m = rows, n = row length (the reduction length of softmax and norms), k = 0, instances = 1;
+  FLOPs per element come from `simulator/data/counting.yaml`.
+- Identical copies are not repeated: `layer_count` says how many times an operator runs in the whole
+  inference (layers, times decode steps for decode ops). Totals are sum(op.x * op.layer_count).
+- Decode steps: step j (1..T) processes one new token per sequence and attends to a KV cache of length
+  prompt_len + j. Operators whose shape does not depend on the cache length form one op with
+  layer_count = layers·T. The attention ops (QKᵀ, softmax, A·V) are grouped into at most `decode_groups`
+  runs of an odd number of consecutive steps, represented by the middle step's cache length (`kv_length`).
+  Their FLOPs and bytes are affine in the cache length, so the grouped totals equal the step-by-step sums
+  exactly (with whole-byte element sizes); with T <= decode_groups every step is its own op.
+- Causal attention in prefill keeps the full l x l score shape (the mask zeroes, it does not skip, work).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+
+from simulator.workload.model import ModelSpec
+from simulator.workload.scenario import Workload
+
+OpKind = Literal["gemm", "nonlinear", "elementwise"]
+OpClass = Literal[
+    "projection", "attention", "ffn", "softmax", "normalization", "activation", "residual", "embedding", "lm_head"
+]
+Phase = Literal["encoder", "prefill", "decode"]
+PHASES: tuple[Phase, ...] = ("encoder", "prefill", "decode")
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """One operator; FLOPs/bytes/elements are for ONE copy (all instances), run `layer_count` times."""
+
+    name: str
+    kind: OpKind
+    op_class: OpClass
+    phase: Phase
+    layer_count: int
+    m: int
+    k: int
+    n: int
+    instances: int
+    b_is_weight: bool
+    flops: int
+    bytes_read: int
+    bytes_written: int
+    elements: int
+    decode_steps: int = 1
+    kv_length: int = 0
+
+    @property
+    def bytes(self) -> int:
+        return self.bytes_read + self.bytes_written
+
+    @property
+    def arithmetic_intensity(self) -> float:
+        """FLOPs per byte of unfused traffic."""
+        return self.flops / self.bytes if self.bytes else 0.0
+
+    @property
+    def total_flops(self) -> int:
+        return self.flops * self.layer_count
+
+    @property
+    def total_bytes(self) -> int:
+        return self.bytes * self.layer_count
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorGraph:
+    """The ops of one workload, in execution order within each phase."""
+
+    workload: Workload
+    ops: tuple[Operator, ...]
+
+    def phase(self, phase: Phase) -> tuple[Operator, ...]:
+        return tuple(op for op in self.ops if op.phase == phase)
+
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        present = {op.phase for op in self.ops}
+        return tuple(p for p in PHASES if p in present)
+
+    @property
+    def total_flops(self) -> int:
+        return sum(op.flops * op.layer_count for op in self.ops)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(op.bytes * op.layer_count for op in self.ops)
+
+
+@lru_cache(maxsize=1)
+def flops_per_element() -> dict[str, int]:
+    """Per-element FLOP conventions for non-GEMM ops (data file, with its source)."""
+    text = (resources.files("simulator") / "data" / "counting.yaml").read_text(encoding="utf-8")
+    return dict(yaml.safe_load(text)["flops_per_element"])
+
+
+def _nbytes(elements: int, bits: int) -> int:
+    return (elements * bits + 7) // 8
+
+
+class _Builder:
+    """Accumulates operators for one workload; knows the precisions and per-element costs."""
+
+    def __init__(self, model: ModelSpec) -> None:
+        self.model = model
+        self.act_bits = model.activation_bits
+        self.weight_bits = model.weight_bits
+        self.cost = flops_per_element()
+        self.ops: list[Operator] = []
+
+    def gemm(
+        self, name: str, op_class: OpClass, phase: Phase, count: int, m: int, k: int, n: int,
+        instances: int = 1, b_is_weight: bool = True, steps: int = 1, kv_length: int = 0,
+    ) -> None:
+        b_elements = k * n if b_is_weight else k * n * instances
+        out = m * n * instances
+        self.ops.append(Operator(
+            name=name, kind="gemm", op_class=op_class, phase=phase, layer_count=count,
+            m=m, k=k, n=n, instances=instances, b_is_weight=b_is_weight,
+            flops=2 * m * k * n * instances,
+            bytes_read=_nbytes(m * k * instances, self.act_bits)
+            + _nbytes(b_elements, self.weight_bits if b_is_weight else self.act_bits),
+            bytes_written=_nbytes(out, self.act_bits),
+            elements=out, decode_steps=steps, kv_length=kv_length,
+        ))
+
+    def pointwise(
+        self, name: str, kind: OpKind, op_class: OpClass, phase: Phase, count: int, rows: int, row_len: int,
+        flops_each: int, operands: int = 1, steps: int = 1, kv_length: int = 0,
+    ) -> None:
+        elements = rows * row_len
+        self.ops.append(Operator(
+            name=name, kind=kind, op_class=op_class, phase=phase, layer_count=count,
+            m=rows, k=0, n=row_len, instances=1, b_is_weight=False,
+            flops=flops_each * elements,
+            bytes_read=operands * _nbytes(elements, self.act_bits),
+            bytes_written=_nbytes(elements, self.act_bits),
+            elements=elements, decode_steps=steps, kv_length=kv_length,
+        ))
+
+    # -- blocks -------------------------------------------------------------------------------------------
+
+    def attention_core(
+        self, prefix: str, phase: Phase, count: int, batch: int, q_len: int, kv_len: int,
+        steps: int = 1, kv_length: int = 0,
+    ) -> None:
+        """QKᵀ, softmax, A·V. Query heads sharing a KV head (GQA) are stacked into one GEMM's rows."""
+        model = self.model
+        group = model.num_heads // model.kv_heads
+        instances = batch * model.kv_heads
+        self.gemm(f"{prefix}qk_matmul", "attention", phase, count, group * q_len, model.head_dim, kv_len,
+                  instances, b_is_weight=False, steps=steps, kv_length=kv_length)
+        self.pointwise(f"{prefix}softmax", "nonlinear", "softmax", phase, count, batch * model.num_heads * q_len,
+                       kv_len, self.cost["softmax"], steps=steps, kv_length=kv_length)
+        self.gemm(f"{prefix}av_matmul", "attention", phase, count, group * q_len, kv_len, model.head_dim,
+                  instances, b_is_weight=False, steps=steps, kv_length=kv_length)
+
+    def norm(self, index: int, phase: Phase, count: int, rows: int, steps: int) -> None:
+        kind = self.model.norm
+        self.pointwise(f"{kind}_{index}", "nonlinear", "normalization", phase, count, rows, self.model.d_model,
+                       self.cost[kind], steps=steps)
+
+    def residual(self, index: int, phase: Phase, count: int, rows: int, steps: int) -> None:
+        self.pointwise(f"residual_add_{index}", "elementwise", "residual", phase, count, rows, self.model.d_model,
+                       self.cost["residual_add"], operands=2, steps=steps)
+
+    def ffn(self, phase: Phase, count: int, rows: int, steps: int) -> None:
+        model = self.model
+        self.gemm("ffn_up", "ffn", phase, count, rows, model.d_model, model.d_ff, steps=steps)
+        act_cost = self.cost[model.activation]
+        if model.ffn_kind == "gated":
+            self.gemm("ffn_gate", "ffn", phase, count, rows, model.d_model, model.d_ff, steps=steps)
+            self.pointwise("activation", "nonlinear", "activation", phase, count, rows, model.d_ff,
+                           act_cost + self.cost["gate_multiply"], operands=2, steps=steps)
+        else:
+            self.pointwise("activation", "nonlinear", "activation", phase, count, rows, model.d_ff, act_cost,
+                           steps=steps)
+        self.gemm("ffn_down", "ffn", phase, count, rows, model.d_ff, model.d_model, steps=steps)
+
+    def qkv(self, prefix: str, phase: Phase, count: int, q_rows: int, kv_rows: int, steps: int) -> None:
+        model = self.model
+        kv_width = model.kv_heads * model.head_dim
+        self.gemm(f"{prefix}q_proj", "projection", phase, count, q_rows, model.d_model, model.d_model, steps=steps)
+        if kv_rows:
+            self.gemm(f"{prefix}k_proj", "projection", phase, count, kv_rows, model.d_model, kv_width, steps=steps)
+            self.gemm(f"{prefix}v_proj", "projection", phase, count, kv_rows, model.d_model, kv_width, steps=steps)
+
+    def out_proj(self, prefix: str, phase: Phase, count: int, rows: int, steps: int) -> None:
+        d = self.model.d_model
+        self.gemm(f"{prefix}out_proj", "projection", phase, count, rows, d, d, steps=steps)
+
+    def embedding(self, phase: Phase, count: int, batch: int, tokens: int, steps: int) -> None:
+        model = self.model
+        rows = batch * tokens
+        if model.is_vision:
+            # Patch embedding is a GEMM over flattened patches; the [CLS] token is not a patch.
+            patch = model.num_channels * (model.patch_size or 0) ** 2
+            self.gemm("embedding", "embedding", phase, count, batch * max(tokens - 1, 1), patch, model.d_model,
+                      steps=steps)
+            return
+        learned = model.position_embedding == "learned"
+        elements = rows * model.d_model
+        tables = 2 if learned else 1  # token row (+ position row) gathered per token
+        self.ops.append(Operator(
+            name="embedding", kind="elementwise", op_class="embedding", phase=phase, layer_count=count,
+            m=rows, k=0, n=model.d_model, instances=1, b_is_weight=True,
+            flops=self.cost["position_add"] * elements if learned else 0,
+            bytes_read=tables * _nbytes(elements, self.weight_bits),
+            bytes_written=_nbytes(elements, self.act_bits), elements=elements, decode_steps=steps,
+        ))
+
+    def lm_head(self, phase: Phase, count: int, rows: int, steps: int) -> None:
+        model = self.model
+        self.gemm("lm_head", "lm_head", phase, count, rows, model.d_model, model.vocab_size, steps=steps)
+
+
+def _layer(
+    builder: _Builder, phase: Phase, layers: int, steps: int, batch: int, q_len: int,
+    groups: list[tuple[int, int]], cross_len: int = 0,
+) -> None:
+    """One Transformer layer (self-attention, optional cross-attention, FFN) with its norms and adds.
+
+    `groups` lists (self-attention KV length, steps) pairs; ops that do not depend on it run layers·steps times.
+    """
+    count = layers * steps
+    rows = batch * q_len
+    builder.qkv("", phase, count, rows, rows, steps)
+    for kv_len, group_steps in groups:
+        builder.attention_core("", phase, layers * group_steps, batch, q_len, kv_len, group_steps,
+                               kv_len if phase == "decode" else 0)
+    builder.out_proj("", phase, count, rows, steps)
+    builder.residual(1, phase, count, rows, steps)
+    builder.norm(1, phase, count, rows, steps)
+    index = 2
+    if cross_len:
+        builder.qkv("cross_", phase, count, rows, 0, steps)  # cross K/V come from the encoder, once
+        builder.attention_core("cross_", phase, count, batch, q_len, cross_len, steps)
+        builder.out_proj("cross_", phase, count, rows, steps)
+        builder.residual(index, phase, count, rows, steps)
+        builder.norm(index, phase, count, rows, steps)
+        index += 1
+    builder.ffn(phase, count, rows, steps)
+    builder.residual(index, phase, count, rows, steps)
+    builder.norm(index, phase, count, rows, steps)
+
+
+def decode_groups_of(first: int, steps: int, max_groups: int) -> list[tuple[int, int]]:
+    """(representative cache length, number of steps) for cache lengths first..first+steps-1.
+
+    Each group is an odd run of consecutive lengths represented by its middle one, so affine costs sum exactly.
+    """
+    if steps <= max_groups:
+        return [(first + j, 1) for j in range(steps)]
+    groups = max_groups if (steps - max_groups) % 2 == 0 else max_groups - 1
+    extra, spread = divmod((steps - groups) // 2, groups)
+    out: list[tuple[int, int]] = []
+    start = first
+    for index in range(groups):
+        size = 2 * (extra + (1 if index < spread else 0)) + 1
+        out.append((start + size // 2, size))
+        start += size
+    return out
+
+
+def build_graph(workload: Workload, decode_groups: int = 64) -> OperatorGraph:
+    """All operators of the workload; identical layers are one op with a multiplicity, never a loop."""
+    if decode_groups < 2:
+        raise ValueError("decode_groups must be at least 2")
+    model, scenario = workload.model, workload.scenario
+    batch = scenario.batch
+    builder = _Builder(model)
+
+    source = workload.encoder_len
+    if source:
+        if scenario.include_embeddings:
+            builder.embedding("encoder", 1, batch, source, 1)
+        _layer(builder, "encoder", model.num_layers, 1, batch, source, [(source, 1)])
+        if scenario.include_lm_head and model.family == "encoder":
+            builder.lm_head("encoder", 1, batch if model.is_vision else batch * source, 1)
+    if model.family == "encoder":
+        return OperatorGraph(workload, tuple(builder.ops))
+
+    layers = model.decoder_layers
+    cross = source if model.family == "encoder-decoder" else 0
+    prompt, generate = workload.prompt_len, workload.generate_len
+    if cross:  # cross-attention K/V over the encoder output: computed once, reused by every step
+        kv_width = model.kv_heads * model.head_dim
+        builder.gemm("cross_k_proj", "projection", "prefill", layers, batch * cross, model.d_model, kv_width)
+        builder.gemm("cross_v_proj", "projection", "prefill", layers, batch * cross, model.d_model, kv_width)
+    if prompt:
+        if scenario.include_embeddings:
+            builder.embedding("prefill", 1, batch, prompt, 1)
+        _layer(builder, "prefill", layers, 1, batch, prompt, [(prompt, 1)], cross)
+        if scenario.include_lm_head:
+            builder.lm_head("prefill", 1, batch, 1)  # only the last prompt position's logits are needed
+    if generate:
+        if scenario.include_embeddings:
+            builder.embedding("decode", generate, batch, 1, generate)
+        groups = decode_groups_of(prompt + 1, generate, decode_groups)
+        _layer(builder, "decode", layers, generate, batch, 1, groups, cross)
+        if scenario.include_lm_head:
+            builder.lm_head("decode", generate, batch, generate)
+    return OperatorGraph(workload, tuple(builder.ops))

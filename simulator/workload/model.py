@@ -1,0 +1,107 @@
+"""Model architecture: the few numbers that decide a Transformer's compute and memory traffic."""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Family = Literal["encoder", "decoder", "encoder-decoder"]
+FfnKind = Literal["plain", "gated"]
+Activation = Literal["gelu", "relu", "silu"]
+Norm = Literal["layernorm", "rmsnorm"]
+Positions = Literal["learned", "rotary", "relative", "none"]
+
+
+class ModelSpec(BaseModel):
+    """Architecture and number formats; everything the operator graph needs, nothing it does not."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = "custom"
+    family: Family = "encoder"
+    num_layers: int = Field(gt=0, description="Layers (encoder layers for an encoder-decoder).")
+    num_decoder_layers: int | None = Field(
+        default=None, gt=0, description="Decoder layers of an encoder-decoder model (defaults to num_layers)."
+    )
+    d_model: int = Field(gt=0)
+    num_heads: int = Field(gt=0)
+    num_kv_heads: int | None = Field(default=None, gt=0, description="Grouped-query attention; None = num_heads.")
+    d_ff: int = Field(gt=0)
+    ffn_kind: FfnKind = "plain"
+    activation: Activation = "gelu"
+    norm: Norm = "layernorm"
+    position_embedding: Positions = "learned"
+    vocab_size: int = Field(gt=0, description="Vocabulary, or number of classes of a vision model's head.")
+    max_positions: int = Field(gt=0)
+    weight_bits: int = Field(default=8, gt=0, le=64)
+    activation_bits: int = Field(default=8, gt=0, le=64)
+    image_size: int | None = Field(default=None, gt=0, description="Vision models: input side in pixels.")
+    patch_size: int | None = Field(default=None, gt=0, description="Vision models: patch side in pixels.")
+    num_channels: int = Field(default=3, gt=0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _check_shapes(self) -> ModelSpec:
+        if self.d_model % self.num_heads:
+            raise ValueError(f"num_heads={self.num_heads} does not divide d_model={self.d_model}")
+        if self.num_heads % self.kv_heads:
+            raise ValueError(f"num_kv_heads={self.kv_heads} does not divide num_heads={self.num_heads}")
+        if (self.image_size is None) != (self.patch_size is None):
+            raise ValueError("image_size and patch_size go together (vision models)")
+        if self.patch_size is not None and self.image_size is not None and self.image_size % self.patch_size:
+            raise ValueError(f"patch_size={self.patch_size} does not divide image_size={self.image_size}")
+        return self
+
+    @property
+    def kv_heads(self) -> int:
+        return self.num_kv_heads or self.num_heads
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.num_heads
+
+    @property
+    def decoder_layers(self) -> int:
+        """Layers that run during prefill/decode (all layers for a decoder-only model)."""
+        if self.family == "encoder-decoder":
+            return self.num_decoder_layers or self.num_layers
+        return self.num_layers
+
+    @property
+    def is_vision(self) -> bool:
+        return self.patch_size is not None
+
+
+def _preset_files() -> dict[str, resources.abc.Traversable]:
+    folder = resources.files("simulator") / "data" / "models"
+    return {entry.name.rsplit(".", 1)[0]: entry for entry in folder.iterdir() if entry.name.endswith(".yaml")}
+
+
+def list_model_presets() -> list[str]:
+    """Names accepted by `load_model_preset`, sorted."""
+    return sorted(_preset_files())
+
+
+class UnknownPresetError(KeyError):
+    """Unknown preset name; the message suggests close names."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@lru_cache(maxsize=64)
+def load_model_preset(name: str) -> ModelSpec:
+    """A preset from `simulator/data/models/<name>.yaml` (case-insensitive, `_` and `-` alike)."""
+    files = _preset_files()
+    key = name.strip().lower().replace("_", "-")
+    if key not in files:
+        close = difflib.get_close_matches(key, list(files), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known presets: {', '.join(sorted(files))}"
+        raise UnknownPresetError(f"unknown model preset '{name}'{hint}")
+    data = yaml.safe_load(files[key].read_text(encoding="utf-8"))
+    return ModelSpec.model_validate(data)

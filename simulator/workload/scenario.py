@@ -1,0 +1,79 @@
+"""Inference scenario (batch, lengths) and the workload it forms with a model."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from simulator.workload.model import ModelSpec
+
+
+class Scenario(BaseModel):
+    """How the model is run.
+
+    Encoder: `seq_len` tokens per sequence. Decoder: a prefill pass over `prompt_len` tokens (causal
+    attention), then `generate_len` decode steps, one token each, attending to a KV cache that grows from
+    prompt_len + 1 to prompt_len + generate_len (the paper's GPT-2 convention is prompt_len = 0,
+    generate_len = l). For a decoder, `seq_len` alone means prompt_len = seq_len, no generation.
+    Encoder-decoder: `seq_len` is the source length; the decoder side is prompt_len (default 1, the start
+    token) plus generate_len.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    batch: int = Field(default=1, gt=0)
+    seq_len: int | None = Field(default=None, gt=0)
+    prompt_len: int | None = Field(default=None, ge=0)
+    generate_len: int = Field(default=0, ge=0)
+    include_embeddings: bool = False
+    include_lm_head: bool = False
+    allow_longer: bool = Field(default=False, description="Allow sequences past the model's max positions.")
+
+
+class Workload(BaseModel):
+    """A model and a scenario, checked together (lengths against max positions, family against fields)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: ModelSpec
+    scenario: Scenario
+
+    @model_validator(mode="after")
+    def _check(self) -> Workload:
+        model, scenario = self.model, self.scenario
+        if model.family == "encoder":
+            if scenario.seq_len is None:
+                raise ValueError(f"{model.name} is an encoder: give seq_len")
+            if scenario.prompt_len or scenario.generate_len:
+                raise ValueError(f"{model.name} is an encoder: prompt/generate lengths do not apply")
+        elif model.family == "decoder" and self.prompt_len + self.generate_len == 0:
+            raise ValueError(f"{model.name} is a decoder: give seq_len, or prompt_len and/or generate_len")
+        elif model.family == "encoder-decoder" and scenario.seq_len is None:
+            raise ValueError(f"{model.name} is an encoder-decoder: give seq_len (source length)")
+        longest = max(self.encoder_len, self.prompt_len + self.generate_len)
+        if longest > model.max_positions and not scenario.allow_longer:
+            raise ValueError(
+                f"sequence length {longest} exceeds {model.name}'s max positions {model.max_positions} "
+                "(use allow_longer / --allow-longer to profile it anyway)"
+            )
+        return self
+
+    @property
+    def encoder_len(self) -> int:
+        """Tokens of the encoder pass (0 for a decoder-only model)."""
+        return 0 if self.model.family == "decoder" else (self.scenario.seq_len or 0)
+
+    @property
+    def prompt_len(self) -> int:
+        """Tokens of the prefill pass (0 for an encoder-only model)."""
+        family, scenario = self.model.family, self.scenario
+        if family == "encoder":
+            return 0
+        if scenario.prompt_len is not None:
+            return scenario.prompt_len
+        if family == "decoder":
+            return scenario.seq_len or 0
+        return 1
+
+    @property
+    def generate_len(self) -> int:
+        return 0 if self.model.family == "encoder" else self.scenario.generate_len
