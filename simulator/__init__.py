@@ -1,5 +1,9 @@
 """Transformer DSE simulator: a pure library (no I/O beyond its own data files and user-given configs)."""
 
+from simulator.evaluate import evaluate, evaluate_batch
+from simulator.hardware import AcceleratorSpec, list_accelerator_presets, load_accelerator_preset
+from simulator.options import Options
+from simulator.report import Report
 from simulator.workload import (
     ConfigImportError,
     ModelSpec,
@@ -17,6 +21,13 @@ from simulator.workload import (
 )
 
 __all__ = [
+    "AcceleratorSpec",
+    "Options",
+    "Report",
+    "evaluate",
+    "evaluate_batch",
+    "list_accelerator_presets",
+    "load_accelerator_preset",
     "ConfigImportError",
     "ModelSpec",
     "Operator",

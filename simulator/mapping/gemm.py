@@ -74,6 +74,9 @@ class GemmCost(BaseModel):
     accumulator_bytes: float
     utilization: float
     energy_pj: float  # MAC + SRAM + DRAM dynamic energy (static energy is added per design point)
+    energy_mac_pj: float
+    energy_sram_pj: float
+    energy_dram_pj: float
     mapping: Mapping
     candidates: int
 
@@ -195,7 +198,8 @@ def _search(key: tuple) -> GemmCost:
     mac_pj = tech.mac_pj(_in_bits, _w_bits, acc_bits) * m * k * n
     sram_pj = ((sp_reads + reads) * tech.sram_pj_per_byte(sp_bytes / 1024)
                + (acc_traffic + writes) * tech.sram_pj_per_byte(acc_bytes_cap / 1024))
-    energy = mac_pj + sram_pj + (reads + writes) * tech.dram_pj_per_byte
+    dram_pj = (reads + writes) * tech.dram_pj_per_byte
+    energy = mac_pj + sram_pj + dram_pj
     # Lexicographic choice: within 0.1% of the best primary objective, take the best secondary one
     # (a compute-bound GEMM has many equally fast tilings; the one with least traffic should win).
     if objective == "latency":
@@ -217,5 +221,7 @@ def _search(key: tuple) -> GemmCost:
         m=m, k=k, n=n, macs=macs, cycles=total, compute_cycles=comp, stall_cycles=total - comp,
         dram_read_bytes=float(reads[o, i]), dram_write_bytes=float(writes[o, i]),
         scratchpad_bytes=float(sp_reads[i] + reads[o, i]), accumulator_bytes=float(acc_traffic[i] + writes[o, i]),
-        utilization=macs / (total * rows * cols), energy_pj=float(energy[o, i]), mapping=mapping,
+        utilization=macs / (total * rows * cols), energy_pj=float(energy[o, i]), energy_mac_pj=float(mac_pj),
+        energy_sram_pj=float(np.broadcast_to(sram_pj, reads.shape)[o, i]), energy_dram_pj=float(dram_pj[o, i]),
+        mapping=mapping,
         candidates=int(reads.size))
