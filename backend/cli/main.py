@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from backend.cli.profile import profile
+from backend.cli.simulate import simulate, simulate_gemm
 from backend.settings import Settings
 
 app = typer.Typer(
@@ -17,6 +19,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command()(simulate)
+app.command("simulate-gemm")(simulate_gemm)
+app.command()(profile)
 
 
 def _logging() -> None:

@@ -1,0 +1,66 @@
+"""`dse simulate` and `dse simulate-gemm` through the real command line (subprocess): output and errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def dse(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "backend.cli.main", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_simulate_gemm_json_hand_computed() -> None:
+    """WS 2x2, (3x4).(4x2), ideal memory: 2 folds x (2 preload + 3 + 2 + 2 - 2) = 14 cycles."""
+    result = dse("simulate-gemm", "--m", "3", "--k", "4", "--n", "2", "--rows", "2", "--cols", "2",
+                 "--dataflow", "ws", "--ideal-memory", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"cycles", "compute_cycles", "stall_cycles", "dram_bytes", "utilization", "mapping"}
+    assert data["cycles"] == data["compute_cycles"] == 14
+    assert data["stall_cycles"] == 0
+    assert data["mapping"]["tile_m"] == 3
+
+
+def test_simulate_gemm_memory_options() -> None:
+    result = dse("simulate-gemm", "--m", "512", "--k", "768", "--n", "768", "--rows", "16", "--cols", "16",
+                 "--dataflow", "os", "--scratchpad-kib", "64", "--accumulator-kib", "64",
+                 "--dram-bytes-per-cycle", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["cycles"] >= data["dram_bytes"] / 1 and data["stall_cycles"] > 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("simulate-gemm", "--m", "64", "--k", "64", "--n", "64", "--scratchpad-kib", "0.5", "--json"),
+     "no tile of GEMM 64x64x64 fits on chip"),
+    (("simulate-gemm", "--m", "64", "--k", "64", "--n", "64", "--dataflow", "is", "--json"), "dataflow"),
+    (("simulate", "--model", "bert-base", "--seq-len", "128", "--accelerator", "gemmini-defualt"),
+     "did you mean gemmini-default"),
+    (("simulate", "--model", "bert-base", "--seq-len", "128", "--rows", "0"), "rows"),
+    (("simulate", "--model", "bert-base", "--seq-len", "128", "--set", "softmax_on=accelerator"),
+     "nonlinear_elements_per_cycle"),
+    (("simulate", "--model", "bert-base", "--seq-len", "128", "--set", "nonsense"), "FIELD=VALUE"),
+])
+def test_errors_exit_2_with_one_line(args: tuple[str, ...], message: str) -> None:
+    result = dse(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_simulate_table_and_json() -> None:
+    table = dse("simulate", "--model", "bert-base", "--accelerator", "gemmini-default", "--seq-len", "128")
+    assert table.returncode == 0, table.stderr
+    assert "softmax" in table.stdout and "latency" in table.stdout and "bottleneck" in table.stdout
+    result = dse("simulate", "--model", "bert-base", "--accelerator", "gemmini-transformer", "--seq-len", "128",
+                 "--rows", "32", "--cols", "32", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["latency_cycles"] > 0 and report["ops"]
+    assert {"op_class", "cycles", "bound", "mapping"} <= set(report["ops"][0])
