@@ -60,7 +60,11 @@ class Totals:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """Totals of one workload: whole model, per phase, per layer of each phase, per class, per decode token."""
+    """Totals of one workload: whole model, per phase, per layer of each phase, per class, per decode token.
+
+    `per_layer` excludes embedding and LM head; for decode it is per layer per token, averaged over the steps
+    (floored to whole FLOPs/bytes), as is `decode_per_token`.
+    """
 
     graph: OperatorGraph
     total: Totals

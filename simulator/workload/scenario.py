@@ -15,7 +15,7 @@ class Scenario(BaseModel):
     prompt_len + 1 to prompt_len + generate_len (the paper's GPT-2 convention is prompt_len = 0,
     generate_len = l). For a decoder, `seq_len` alone means prompt_len = seq_len, no generation.
     Encoder-decoder: `seq_len` is the source length; the decoder side is prompt_len (default 1, the start
-    token) plus generate_len.
+    token) plus generate_len. A vision encoder without `seq_len` runs its full patch sequence (+ [CLS]).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -41,7 +41,7 @@ class Workload(BaseModel):
     def _check(self) -> Workload:
         model, scenario = self.model, self.scenario
         if model.family == "encoder":
-            if scenario.seq_len is None:
+            if self.encoder_len == 0:
                 raise ValueError(f"{model.name} is an encoder: give seq_len")
             if scenario.prompt_len or scenario.generate_len:
                 raise ValueError(f"{model.name} is an encoder: prompt/generate lengths do not apply")
@@ -59,8 +59,10 @@ class Workload(BaseModel):
 
     @property
     def encoder_len(self) -> int:
-        """Tokens of the encoder pass (0 for a decoder-only model)."""
-        return 0 if self.model.family == "decoder" else (self.scenario.seq_len or 0)
+        """Tokens of the encoder pass (0 for a decoder-only model); a vision model defaults to all its patches."""
+        if self.model.family == "decoder":
+            return 0
+        return self.scenario.seq_len or (self.model.max_positions if self.model.is_vision else 0)
 
     @property
     def prompt_len(self) -> int:

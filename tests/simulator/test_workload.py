@@ -193,3 +193,10 @@ def test_models_are_frozen() -> None:
     spec = load_model_preset("gpt2")
     with pytest.raises(ValidationError):
         spec.d_model = 1  # type: ignore[misc]
+
+
+def test_vision_model_defaults_to_its_patch_sequence() -> None:
+    workload = Workload(model=load_model_preset("vit-b-16"), scenario=Scenario())
+    assert workload.encoder_len == 197
+    with pytest.raises(ValidationError, match="give seq_len"):
+        Workload(model=load_model_preset("bert-base"), scenario=Scenario())
