@@ -62,7 +62,9 @@ def model_from_hf_config(path: str | Path, name: str | None = None) -> ModelSpec
     fields: dict[str, str] = arch["fields"]
     optional = set(arch.get("optional", []))
     used = set(fields.values())
-    unknown = sorted(key for key in config if key not in used and key not in set(mapping["ignored_fields"]))
+    ignored = set(mapping["ignored_fields"])
+    suffixes = tuple(mapping["ignored_suffixes"])
+    unknown = sorted(key for key in config if key not in used and key not in ignored and not key.endswith(suffixes))
     if unknown:
         raise ConfigImportError(f"{where}: unknown field(s) for {model_type}: {', '.join(unknown)}")
 
@@ -83,7 +85,7 @@ def model_from_hf_config(path: str | Path, name: str | None = None) -> ModelSpec
             spec["ffn_kind"] = gated
     head_dim = values.pop("head_dim", None)
     if head_dim is not None and head_dim * values["num_heads"] != values["d_model"]:
-        raise ConfigImportError(f"{where}: unsupported d_kv={head_dim} with num_heads={values['num_heads']} "
+        raise ConfigImportError(f"{where}: unsupported head size {head_dim} x num_heads={values['num_heads']} "
                                 f"!= d_model={values['d_model']}")
     if "d_ff" not in values:
         values["d_ff"] = arch.get("d_ff_factor", 4) * values["d_model"]

@@ -17,8 +17,8 @@ PERFORMANCE_FIELDS = ("family", "num_layers", "d_model", "num_heads", "kv_heads"
 
 @pytest.mark.parametrize(
     ("folder", "preset"),
-    [("bert-base-uncased", "bert-base"), ("gpt2", "gpt2"), ("llama-2-7b-hf", "llama-2-7b"),
-     ("vit-base-patch16-224", "vit-b-16")],
+    [("bert-base-uncased", "bert-base"), ("gpt2", "gpt2"), ("gpt2-medium", "gpt2-medium"),
+     ("llama-2-7b-hf", "llama-2-7b"), ("mistral-7b-v0.1", "mistral-7b"), ("vit-base-patch16-224", "vit-b-16")],
 )
 def test_published_configs_match_presets(folder: str, preset: str) -> None:
     imported = model_from_hf_config(FIXTURES / folder / "config.json")
@@ -82,3 +82,15 @@ def test_unreadable_and_invalid_json(tmp_path: Path) -> None:
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigImportError, match="not valid JSON"):
         model_from_hf_config(bad)
+
+
+def test_llama_head_dim_must_match(tmp_path: Path) -> None:
+    config = json.loads((FIXTURES / "llama-2-7b-hf" / "config.json").read_text(encoding="utf-8"))
+    assert model_from_hf_config(write(tmp_path, config | {"head_dim": 128})).head_dim == 128
+    with pytest.raises(ConfigImportError, match="unsupported head size 256"):
+        model_from_hf_config(write(tmp_path, config | {"head_dim": 256}))
+
+
+def test_regularisation_suffixes_are_ignored(tmp_path: Path) -> None:
+    config = bert_config() | {"embedding_dropout": 0.1, "mask_token_id": 103}
+    assert model_from_hf_config(write(tmp_path, config)).d_model == 768
