@@ -294,9 +294,11 @@ def build_graph(workload: Workload, decode_groups: int = 64) -> OperatorGraph:
     if model.family == "encoder":
         return OperatorGraph(workload, tuple(builder.ops))
 
+    prompt, generate = workload.prompt_len, workload.generate_len
+    if prompt + generate == 0:  # encoder-decoder asked for its encoder only
+        return OperatorGraph(workload, tuple(builder.ops))
     layers = model.decoder_layers
     cross = source if model.family == "encoder-decoder" else 0
-    prompt, generate = workload.prompt_len, workload.generate_len
     if cross:  # cross-attention K/V over the encoder output: computed once, reused by every step
         kv_width = model.kv_heads * model.head_dim
         builder.gemm("cross_k_proj", "projection", "prefill", layers, batch * cross, model.d_model, kv_width)

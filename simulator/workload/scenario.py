@@ -16,6 +16,8 @@ class Scenario(BaseModel):
     generate_len = l). For a decoder, `seq_len` alone means prompt_len = seq_len, no generation.
     Encoder-decoder: `seq_len` is the source length; the decoder side is prompt_len (default 1, the start
     token) plus generate_len. A vision encoder without `seq_len` runs its full patch sequence (+ [CLS]).
+    Decode step j consumes generated token j (so the prompt's last logits, from prefill, give token 1 and the
+    T steps' logits give tokens 2…T+1): T steps keep prompt_len = 0 equal to the paper's l one-token steps.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -45,6 +47,10 @@ class Workload(BaseModel):
                 raise ValueError(f"{model.name} is an encoder: give seq_len")
             if scenario.prompt_len or scenario.generate_len:
                 raise ValueError(f"{model.name} is an encoder: prompt/generate lengths do not apply")
+        elif (model.family == "decoder" and scenario.seq_len is not None and scenario.prompt_len is not None
+              and scenario.seq_len != scenario.prompt_len):
+            raise ValueError(f"{model.name} is a decoder: seq_len is its prompt length; give one of seq_len or "
+                             "prompt_len")
         elif model.family == "decoder" and self.prompt_len + self.generate_len == 0:
             raise ValueError(f"{model.name} is a decoder: give seq_len, or prompt_len and/or generate_len")
         elif model.family == "encoder-decoder" and scenario.seq_len is None:

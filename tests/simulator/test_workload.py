@@ -200,3 +200,15 @@ def test_vision_model_defaults_to_its_patch_sequence() -> None:
     assert workload.encoder_len == 197
     with pytest.raises(ValidationError, match="give seq_len"):
         Workload(model=load_model_preset("bert-base"), scenario=Scenario())
+
+
+def test_decoder_seq_len_and_prompt_must_agree() -> None:
+    gpt2 = load_model_preset("gpt2")
+    assert Workload(model=gpt2, scenario=Scenario(seq_len=64, prompt_len=64)).prompt_len == 64
+    with pytest.raises(ValidationError, match="give one of seq_len or prompt_len"):
+        Workload(model=gpt2, scenario=Scenario(seq_len=64, prompt_len=32))
+
+
+def test_encoder_decoder_encoder_only() -> None:
+    workload = Workload(model=load_model_preset("t5-base"), scenario=Scenario(seq_len=32, prompt_len=0))
+    assert build_graph(workload).phases == ("encoder",)
