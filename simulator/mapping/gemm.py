@@ -4,10 +4,12 @@ Compute model (SCALE-Sim's convention, see docs/simulator.md). A GEMM (M x K) . 
 - WS: the array holds an R x C block of the K x N operand. Each fold preloads it (R cycles), then streams the
   rows of the M-tile through the array; the skewed stream takes tm + R + C - 2 cycles (fill and drain).
   Fold cycles = 2R + C - 2 + tm; folds = ceil(K/R) * ceil(N/C) per M-tile.
-- OS: the array holds an R x C block of the output; a K-tile streams through in tk + R + C - 2 cycles plus
-  R cycles to drain the outputs. Fold cycles = 2R + C - 2 + tk; folds = ceil(M/R) * ceil(N/C) per K-tile.
+- OS: the array holds an R x C block of the output; a K-tile streams through in tk + R + C - 2 cycles, and
+  the finished outputs shift out while the next fold streams in. Fold cycles = R + C - 2 + tk;
+  folds = ceil(M/R) * ceil(N/C) per K-tile.
 Weight preload is not overlapped with the previous fold (as in SCALE-Sim; Gemmini can double-buffer it,
-so on real Gemmini our WS compute is conservative by up to R cycles per fold).
+so on real Gemmini our WS compute is conservative by up to R cycles per fold). SCALE-Sim's reported total is
+one cycle less than these formulas (it reports the index of the last busy cycle).
 
 Memory model. Tiles (tm, tk, tn) live in the scratchpad (A and B tiles, double-buffered) and the accumulator
 (the C tile). A loop order over the tile loops (outer -> inner) decides how often each operand is fetched
@@ -153,13 +155,12 @@ def _search(key: tuple) -> GemmCost:
     trips = {"m": _ceil(m, tm), "k": _ceil(k, tk), "n": _ceil(n, tn)}
 
     folds_k, folds_n, folds_m = math.ceil(k / rows), math.ceil(n / cols), math.ceil(m / rows)
-    overhead = 2 * rows + cols - 2
     if dataflow == "ws":
-        compute = folds_k * folds_n * (trips["m"] * overhead + m)
+        compute = folds_k * folds_n * (trips["m"] * (2 * rows + cols - 2) + m)
         sp_reads = m * k * folds_n * a_b + k * n * trips["m"] * b_b
         acc_traffic = m * n * folds_k * acc_b * 2.0
     else:
-        compute = folds_m * folds_n * (trips["k"] * overhead + k)
+        compute = folds_m * folds_n * (trips["k"] * (rows + cols - 2) + k)
         sp_reads = m * k * folds_n * a_b + k * n * folds_m * b_b
         acc_traffic = m * n * trips["k"] * acc_b * 2.0
     compute = np.broadcast_to(compute, tm.shape).astype(np.float64)
