@@ -1,0 +1,95 @@
+// The Pareto scatter: dominated points as split scattergl traces (plotly.js hover freezes with >=100k points
+// in one trace), the front as a highlighted step line, the knee point starred; or a 3-D view.
+
+import { BASE_LAYOUT, PLOT_CONFIG } from '../plotly_loader.js';
+import { info, titleOf } from '../catalog.js';
+
+export const TRACE_POINTS = 20000;
+const FRONT_COLOUR = '#e4572e';
+const POINT_COLOUR = '#7b8fb8';
+const CATEGORY_COLOURS = ['#2458d6', '#1f9e89', '#e1a100', '#9b4dca', '#d1495b', '#3c9d3c', '#7a5c3e', '#e377c2',
+  '#17becf', '#8c8c8c'];
+
+/** Marker colours for `indices`: numbers on a colour scale, strings as categories. */
+export function colourSpec(columns, name, indices, categories) {
+  if (!name || !columns[name]) return null;
+  const values = columns[name];
+  if (categories) {
+    const codes = new Map(categories.map((c, k) => [c, k]));
+    return { color: indices.map((i) => CATEGORY_COLOURS[codes.get(values[i]) % CATEGORY_COLOURS.length]), categorical: true };
+  }
+  let lo = Infinity; let hi = -Infinity;
+  for (const v of values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return { color: indices.map((i) => values[i]), cmin: lo, cmax: hi, categorical: false };
+}
+
+export function scatterTraces({ columns, shown, front, knee, x, y, colourBy, categories }) {
+  const frontSet = new Set(front);
+  const dominated = shown.filter((i) => !frontSet.has(i));
+  const traces = [];
+  for (let start = 0, part = 0; start < dominated.length || part === 0; start += TRACE_POINTS, part += 1) {
+    const idx = dominated.slice(start, start + TRACE_POINTS);
+    const colour = colourSpec(columns, colourBy, idx, categories);
+    const marker = { size: 5, opacity: 0.55, color: POINT_COLOUR };
+    if (colour) {
+      Object.assign(marker, { color: colour.color, opacity: 0.7 });
+      if (!colour.categorical) {
+        Object.assign(marker, { colorscale: 'Viridis', cmin: colour.cmin, cmax: colour.cmax, showscale: part === 0,
+          colorbar: { title: { text: titleOf(colourBy), side: 'right' }, thickness: 12, len: 0.85 } });
+      }
+    }
+    traces.push({ type: 'scattergl', mode: 'markers', name: part === 0 ? 'Design points' : `Design points (${part + 1})`,
+      legendgroup: 'points', showlegend: part === 0, x: idx.map((i) => columns[x][i]), y: idx.map((i) => columns[y][i]),
+      customdata: idx, hoverinfo: 'none', marker, meta: 'points' });
+    if (start + TRACE_POINTS >= dominated.length) break;
+  }
+  traces.push({ type: 'scattergl', mode: 'lines+markers', name: `Pareto front (${front.length})`,
+    x: front.map((i) => columns[x][i]), y: front.map((i) => columns[y][i]), customdata: front, hoverinfo: 'none',
+    line: { color: FRONT_COLOUR, width: 1.5, shape: 'hv' },
+    marker: { size: 9, color: FRONT_COLOUR, symbol: 'diamond', line: { color: '#7a1f05', width: 1 } }, meta: 'front' });
+  if (knee !== null && knee !== undefined) {
+    traces.push({ type: 'scattergl', mode: 'markers', name: 'Knee point', x: [columns[x][knee]], y: [columns[y][knee]],
+      customdata: [knee], hoverinfo: 'none', meta: 'knee',
+      marker: { size: 16, symbol: 'star', color: '#ffd23f', line: { color: '#1d2430', width: 1.2 } } });
+  }
+  if (colourBy && categories) {  // legend entries for the colour classes
+    categories.slice(0, CATEGORY_COLOURS.length).forEach((category, k) => traces.push({
+      type: 'scattergl', mode: 'markers', x: [null], y: [null], name: `${info(colourBy).label}: ${category}`,
+      marker: { size: 8, color: CATEGORY_COLOURS[k] }, hoverinfo: 'skip', meta: 'legend' }));
+  }
+  return traces;
+}
+
+export function scatterLayout({ x, y, logX, logY }) {
+  return {
+    ...BASE_LAYOUT,
+    uirevision: `${x}|${y}|${logX}|${logY}`,
+    hovermode: 'closest',
+    dragmode: 'zoom',
+    margin: { l: 78, r: 20, t: 10, b: 56 },
+    xaxis: { title: { text: titleOf(x) }, type: logX ? 'log' : 'linear', gridcolor: '#eef0f3', zeroline: false,
+      exponentformat: 'SI' },
+    yaxis: { title: { text: titleOf(y) }, type: logY ? 'log' : 'linear', gridcolor: '#eef0f3', zeroline: false,
+      exponentformat: 'SI' },
+    legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 12 } },
+  };
+}
+
+export function scatter3dTraces({ columns, shown, front, x, y, z, hoverText }) {
+  const frontSet = new Set(front);
+  const dominated = shown.filter((i) => !frontSet.has(i));
+  const trace = (idx, name, marker) => ({ type: 'scatter3d', mode: 'markers', name, customdata: idx,
+    x: idx.map((i) => columns[x][i]), y: idx.map((i) => columns[y][i]), z: idx.map((i) => columns[z][i]),
+    text: idx.map(hoverText), hovertemplate: '%{text}<extra></extra>', marker });
+  return [trace(dominated, 'Design points', { size: 2.5, color: POINT_COLOUR, opacity: 0.5 }),
+    trace(front, `Pareto front (${front.length})`, { size: 5, color: FRONT_COLOUR, symbol: 'diamond' })];
+}
+
+export function scatter3dLayout({ x, y, z, logX, logY }) {
+  const axis = (name, log) => ({ title: { text: titleOf(name) }, type: log ? 'log' : 'linear', exponentformat: 'SI' });
+  return { ...BASE_LAYOUT, margin: { l: 0, r: 0, t: 10, b: 0 }, uirevision: `3d|${x}|${y}|${z}`,
+    scene: { xaxis: axis(x, logX), yaxis: axis(y, logY), zaxis: axis(z, false) },
+    legend: { orientation: 'h', x: 0, y: 1.02 } };
+}
+
+export { PLOT_CONFIG };

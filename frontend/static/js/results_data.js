@@ -1,0 +1,41 @@
+// Loads a sweep's results as columns ({name: array}) through GET /api/sweeps/{id}/results, page by page.
+
+import { api, query } from './api.js';
+
+const PAGE_ROWS = 200000;
+
+export async function loadResults(sweepId, columns, { signal } = {}) {
+  let wanted = columns;
+  const merged = {};
+  let total = null;
+  let offset = 0;
+  for (;;) {
+    let data;
+    try {
+      data = await api(`/api/sweeps/${sweepId}/results${query({ columns: wanted, limit: PAGE_ROWS, offset })}`, { signal });
+    } catch (error) {
+      // An unknown column name is a 4xx: ask again for every column rather than show nothing.
+      if (wanted && error.status >= 400 && error.status < 500 && error.status !== 404) { wanted = null; continue; }
+      throw error;
+    }
+    const cols = data.columns ?? {};
+    const names = Object.keys(cols);
+    const rows = names.length ? cols[names[0]].length : 0;
+    for (const name of names) merged[name] = merged[name] ? merged[name].concat(cols[name]) : cols[name];
+    total = data.total ?? rows;
+    offset += rows;
+    if (!rows || offset >= total || rows < Math.min(PAGE_ROWS, data.limit ?? PAGE_ROWS)) break;
+  }
+  const ids = merged.id ?? merged.point_id ?? [];
+  return { columns: merged, ids, count: ids.length || offset, total: total ?? offset };
+}
+
+/** Distinct values of a column (for colour classes and for telling which parameters vary). */
+export function distinct(values, cap = 64) {
+  const seen = new Set();
+  for (const v of values) {
+    seen.add(v);
+    if (seen.size > cap) break;
+  }
+  return [...seen];
+}

@@ -1,0 +1,47 @@
+// The Pareto front as a table: one row per non-dominated design, the knee starred; tick rows to compare.
+
+import { h } from '../dom.js';
+import { fmtValue } from '../format.js';
+import { info } from '../catalog.js';
+
+const MAX_ROWS = 500;
+
+export function frontTable({ columns, ids, front, knee, parameters, metrics, onCompare }) {
+  const selected = new Set();
+  const compare = h('button', { type: 'button', class: 'primary', disabled: true, id: 'compare-selected',
+    onclick: () => onCompare([...selected]) }, 'Compare selected');
+  const update = () => {
+    compare.disabled = selected.size < 2 || selected.size > 4;
+    compare.textContent = `Compare selected (${selected.size})`;
+  };
+  const header = h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Select')),
+    h('th', { scope: 'col' }, 'Point'),
+    parameters.map((name) => h('th', { scope: 'col', class: 'num' }, headerText(name))),
+    metrics.map((name) => h('th', { scope: 'col', class: 'num' }, headerText(name))));
+  const rows = front.slice(0, MAX_ROWS).map((i) => h('tr', { 'data-point-id': String(ids[i]), class: i === knee ? 'knee' : undefined },
+    h('td', {}, h('input', { type: 'checkbox', 'aria-label': `Select point ${ids[i]} for comparison`, onchange: (e) => {
+      if (e.target.checked) selected.add(ids[i]); else selected.delete(ids[i]);
+      update();
+    } })),
+    h('td', {}, h('a', { href: `#/points/${ids[i]}` }, `#${ids[i]}`), i === knee ? h('span', { title: 'Knee point: closest to the ideal corner', style: { marginLeft: '4px' } }, '★ knee') : null),
+    parameters.map((name) => h('td', { class: 'num' }, cell(columns[name]?.[i], name))),
+    metrics.map((name) => h('td', { class: 'num' }, cell(columns[name]?.[i], name)))));
+  return h('section', { class: 'card', 'aria-labelledby': 'front-title' },
+    h('div', { class: 'page-head', style: { marginBottom: '8px' } },
+      h('div', {}, h('h2', { id: 'front-title' }, `Pareto front: ${front.length} design${front.length === 1 ? '' : 's'}`),
+        h('div', { class: 'small muted' }, 'Non-dominated among the filtered points, sorted by the X objective. ',
+          front.length > MAX_ROWS ? `First ${MAX_ROWS} shown.` : '')),
+      h('div', { class: 'toolbar' }, compare)),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'front-table' }, h('thead', {}, header), h('tbody', {}, rows))));
+}
+
+function headerText(name) {
+  const { label, unit } = info(name);
+  return unit ? [label, h('br'), h('span', { class: 'muted' }, unit)] : label;
+}
+
+function cell(value, name) {
+  if (typeof value !== 'number') return value ?? '–';
+  const { unit } = info(name);
+  return ['PEs', 'KiB', 'tokens', 'B/cycle', 'bit'].includes(unit) ? fmtValue(value, '') : fmtValue(value, unit);
+}

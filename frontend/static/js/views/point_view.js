@@ -1,0 +1,99 @@
+// One design point: metrics, where latency and energy go by operator class, roofline, per-operator mapping table.
+
+import { api } from '../api.js';
+import { h } from '../dom.js';
+import { fmtValue } from '../format.js';
+import { info } from '../catalog.js';
+import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
+import { OP_CLASSES, normalizePoint, param } from '../point_model.js';
+import { breakdownLayout, breakdownTraces } from '../plots/breakdown_bars.js';
+import { rooflineFigure } from '../plots/roofline.js';
+
+const HEADLINE = ['latency_s', 'latency_cycles', 'throughput_per_s', 'energy_j', 'edp_j_s', 'area_mm2', 'power_w',
+  'utilization', 'dram_bytes', 'macs', 'bottleneck'];
+
+export async function render(container, { id }) {
+  const [Plotly, raw] = await Promise.all([loadPlotly(), api(`/api/points/${id}`)]);
+  const point = normalizePoint(raw);
+  const m = point.metrics;
+  const compareIds = (JSON.parse(sessionStorage.getItem('dse.compare') || '[]')).filter((x) => x !== point.id);
+  container.append(
+    h('div', { class: 'page-head' },
+      h('div', {}, h('h1', {}, `Design point #${point.id}`),
+        h('div', { class: 'sub' }, [param(point, 'model'), param(point, 'accelerator'),
+          param(point, 'rows') && `${param(point, 'rows')}×${param(point, 'cols')} array`].filter(Boolean).join(' · '),
+        point.sweepId ? [' · ', h('a', { href: `#/sweeps/${point.sweepId}` }, `sweep ${point.sweepId}`)] : null)),
+      h('div', { class: 'toolbar' },
+        h('button', { type: 'button', id: 'add-to-compare', onclick: (e) => {
+          const list = [...compareIds, point.id].slice(-4);
+          sessionStorage.setItem('dse.compare', JSON.stringify(list));
+          e.target.textContent = `In compare list (${list.length})`;
+        } }, 'Add to compare'),
+        compareIds.length ? h('a', { class: 'button', href: `#/compare?ids=${[...compareIds, point.id].slice(-4).join(',')}` }, `Compare with ${compareIds.length} other${compareIds.length > 1 ? 's' : ''}`) : null,
+        h('a', { class: 'button', href: `/api/points/${point.id}`, target: '_blank' }, 'JSON'))),
+    point.error ? h('div', { class: 'notice error' }, `The simulator could not evaluate this point: ${point.error}`) : null,
+    h('section', { class: 'card', 'aria-label': 'Metrics' }, h('div', { class: 'metrics', id: 'point-metrics' },
+      HEADLINE.filter((name) => m[name] !== undefined).map((name) => h('div', { class: 'metric' },
+        h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit)))))),
+  );
+  const breakdown = h('div', { id: 'breakdown-plot' });
+  const energyBreakdown = h('div', { id: 'energy-breakdown-plot' });
+  const roofline = h('div', { id: 'roofline-plot' });
+  container.append(
+    h('div', { class: 'grid-2' },
+      h('section', { class: 'card', 'aria-label': 'Latency and energy by operator class' }, breakdown, energyBreakdown),
+      h('section', { class: 'card', 'aria-label': 'Roofline' }, roofline)),
+    h('div', { class: 'grid-2' }, parametersCard(point), energyCard(m)),
+    opsTable(point.ops));
+
+  if (point.ops.length) {
+    const bars = [{ label: 'Latency', ops: point.ops, latencyS: m.latency_s, energyJ: m.energy_j }];
+    const lat = breakdownTraces(bars, 'latency');
+    Plotly.newPlot(breakdown, lat, { ...breakdownLayout('Latency by operator class', 's', 1), height: 220, showlegend: false }, PLOT_CONFIG);
+    const en = breakdownTraces([{ ...bars[0], label: 'Energy' }], 'energy');
+    Plotly.newPlot(energyBreakdown, en, { ...breakdownLayout('Energy by operator class', 'J', 1), height: 280 }, PLOT_CONFIG);
+    const rows = Number(param(point, 'rows')); const cols = Number(param(point, 'cols'));
+    const { traces, layout } = rooflineFigure(point.ops, {
+      peakFlopsPerCycle: rows && cols ? 2 * rows * cols : undefined,
+      dramBytesPerCycle: param(point, 'dram_bytes_per_cycle'),
+    });
+    Plotly.newPlot(roofline, traces, layout, PLOT_CONFIG);
+  } else {
+    breakdown.append(h('p', { class: 'muted' }, 'This report has no per-operator table.'));
+  }
+  return () => [breakdown, energyBreakdown, roofline].forEach((el) => Plotly.purge(el));
+}
+
+function parametersCard(point) {
+  const entries = Object.entries(point.parameters).filter(([, v]) => v !== null && typeof v !== 'object');
+  return h('section', { class: 'card' }, h('h2', {}, 'Design parameters'),
+    entries.length ? h('dl', { class: 'kv', id: 'point-parameters' }, entries.flatMap(([name, value]) => [
+      h('dt', {}, info(name).label), h('dd', {}, typeof value === 'number' ? fmtValue(value, info(name).unit) : String(value))]))
+      : h('p', { class: 'muted' }, 'No parameters reported.'));
+}
+
+function energyCard(m) {
+  const parts = ['energy_mac_j', 'energy_sram_j', 'energy_dram_j', 'energy_nonlinear_j', 'energy_static_j'].filter((n) => m[n] !== undefined);
+  return h('section', { class: 'card' }, h('h2', {}, 'Energy by component'),
+    parts.length ? h('dl', { class: 'kv' }, parts.flatMap((name) => [h('dt', {}, info(name).label),
+      h('dd', {}, `${fmtValue(m[name], 'J')}  (${((m[name] / m.energy_j) * 100).toFixed(1)}%)`)]))
+      : h('p', { class: 'muted' }, 'No energy breakdown reported.'));
+}
+
+function opsTable(ops) {
+  const classLabel = Object.fromEntries(OP_CLASSES.map((c) => [c.key, c.label]));
+  const total = ops.reduce((acc, op) => acc + (op.cycles ?? 0), 0) || 1;
+  return h('section', { class: 'card', 'aria-labelledby': 'ops-title' },
+    h('h2', { id: 'ops-title' }, `Operators (${ops.length}): mapping and bound`),
+    h('div', { class: 'table-wrap', style: { maxHeight: '560px' } }, h('table', { class: 'data', id: 'ops-table' },
+      h('thead', {}, h('tr', {}, ['Operator', 'Class', 'Shape', '×', 'FLOPs', 'DRAM', 'Cycles', 'Share', 'Energy', 'Util.', 'Bound', 'Mapping']
+        .map((t, k) => h('th', { scope: 'col', class: k >= 3 && k <= 9 ? 'num' : undefined }, t)))),
+      h('tbody', {}, ops.map((op) => h('tr', {},
+        h('td', {}, op.name), h('td', {}, classLabel[op.displayClass]?.replace(/ \(.*/, '') ?? op.op_class),
+        h('td', { class: 'small' }, op.shape ?? ''), h('td', { class: 'num' }, op.count ?? ''),
+        h('td', { class: 'num' }, fmtValue(op.flops, 'FLOP')), h('td', { class: 'num' }, fmtValue(op.dram_bytes, 'B')),
+        h('td', { class: 'num' }, fmtValue(op.cycles, 'cycles')), h('td', { class: 'num' }, `${((op.cycles / total) * 100).toFixed(1)}%`),
+        h('td', { class: 'num' }, fmtValue(op.energy_j, 'J')), h('td', { class: 'num' }, op.utilization !== undefined ? `${(op.utilization * 100).toFixed(0)}%` : '–'),
+        h('td', {}, h('span', { class: `badge ${op.bound}` }, op.bound ?? '–')),
+        h('td', { class: 'small' }, op.mapping ?? '–')))))));
+}

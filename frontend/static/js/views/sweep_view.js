@@ -1,0 +1,254 @@
+// The sweep page: Pareto scatter (2-D WebGL or 3-D), parallel coordinates that filter it, the front table,
+// exports; state in the URL; live while the sweep runs.
+
+import { api } from '../api.js';
+import { clear, debounce, errorNotice, h } from '../dom.js';
+import { fmtCompact, fmtDate, fmtValue } from '../format.js';
+import { CORE_METRICS, DEFAULT_OBJECTIVES, direction, info, isMetric, titleOf } from '../catalog.js';
+import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
+import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_math.js';
+import { distinct, loadResults } from '../results_data.js';
+import { isActive, modelNames, normalizeSweep } from '../sweep_model.js';
+import { readState, writeState } from '../url_state.js';
+import { scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces } from '../plots/pareto_scatter.js';
+import { brushedFilters, parcoordsLayout, parcoordsTrace } from '../plots/parallel_coords.js';
+import { progressBar, statusBadge } from './progress_bar.js';
+import { controls } from './sweep_controls.js';
+import { frontTable } from './front_table.js';
+
+const POLL_MS = 2000;
+const RELOAD_MS = 4000;
+export const DISPLAY_LIMIT = 40000;
+
+export async function render(container, { id }, query) {
+  const sweepId = Number(id);
+  const [Plotly, rawSweep] = await Promise.all([loadPlotly(), api(`/api/sweeps/${sweepId}`)]);
+  let sweep = normalizeSweep(rawSweep);
+  const objectives = sweep.objectives.length >= 2 ? sweep.objectives : DEFAULT_OBJECTIVES;
+  const defaults = { x: objectives[0], y: objectives[1], z: objectives[2] ?? '', v: 'c', c: '', log: 'xy' };
+  let state = readState(query, defaults);
+
+  const head = h('div', {});
+  const notice = h('div', {});
+  const side = h('div', {});
+  const scatterDiv = h('div', { class: 'plot tall', id: 'pareto-plot', role: 'img', 'aria-label': 'Pareto scatter plot' });
+  const tooltip = h('div', { class: 'point-tooltip', id: 'point-tooltip', role: 'tooltip', hidden: true });
+  const caption = h('div', { class: 'plot-caption', id: 'scatter-caption' });
+  const parcoordsDiv = h('div', { class: 'plot', id: 'parcoords-plot', role: 'img', 'aria-label': 'Parallel coordinates' });
+  const tableBox = h('div', {});
+  container.append(head, notice, h('div', { class: 'grid-side' }, side,
+    h('section', { class: 'card', style: { position: 'relative' }, 'aria-label': 'Pareto scatter' }, scatterDiv, tooltip, caption)),
+  h('section', { class: 'card', 'aria-labelledby': 'pc-title' }, h('h2', { id: 'pc-title' }, 'Parallel coordinates'),
+    h('div', { class: 'small muted' }, 'Drag along an axis to keep only that range; the scatter, the front and the filtered CSV follow. Front designs in orange.'),
+    parcoordsDiv), tableBox);
+
+  let data = null;       // {columns, ids, count}
+  let view = null;       // what is drawn: filtered, front, shown
+  let stopped = false;
+  let pollTimer = null;
+  let lastLoad = 0;
+  let parcoordsKey = '';
+
+  function renderHead() {
+    clear(head, h('div', { class: 'page-head' },
+      h('div', {}, h('h1', {}, sweep.name, ' ', statusBadge(sweep.status)),
+        h('div', { class: 'sub' }, [modelNames(sweep.models), `${fmtCompact(sweep.total)} points`, sweep.strategy,
+          sweep.createdBy ? `by ${sweep.createdBy}` : null, fmtDate(sweep.createdAt)].filter(Boolean).join(' · '))),
+      h('div', { class: 'toolbar' },
+        isActive(sweep) ? h('button', { type: 'button', onclick: cancel }, 'Cancel sweep') : null,
+        h('button', { type: 'button', id: 'export-filtered-csv', onclick: exportFilteredCsv, title: 'The points that pass the filters, as CSV' }, 'CSV (filtered)'),
+        h('a', { class: 'button', href: `/api/sweeps/${sweepId}/results?format=csv`, download: '' }, 'CSV (all)'),
+        h('a', { class: 'button', href: `/api/sweeps/${sweepId}/results?format=parquet`, download: '' }, 'Parquet'),
+        h('button', { type: 'button', id: 'export-png', onclick: () => Plotly.downloadImage(scatterDiv, {
+          format: 'png', filename: `${sweep.name}-pareto`, width: 1400, height: 900 }) }, 'PNG'))),
+    isActive(sweep) || sweep.status === 'failed' ? h('div', { class: 'card' }, progressBar(sweep),
+      sweep.error ? h('div', { class: 'notice error', style: { marginTop: '8px' } }, sweep.error) : null) : null);
+  }
+
+  async function cancel() {
+    try { await api(`/api/sweeps/${sweepId}/cancel`, { method: 'POST' }); } catch (error) { alert(error.message); }
+    poll();
+  }
+
+  function wantedColumns() {
+    const scenarioKeys = [...new Set(sweep.scenarios.flatMap((s) => Object.keys(s || {})))];
+    const params = ['model', ...scenarioKeys, ...Object.keys(sweep.axes || {}), ...Object.keys(sweep.spec.option_axes || {})];
+    const metrics = [...new Set([...objectives, ...CORE_METRICS, state.x, state.y, state.z, state.c].filter(Boolean))];
+    return ['id', ...new Set([...params, ...metrics, 'bottleneck'])];
+  }
+
+  async function reload() {
+    lastLoad = Date.now();
+    try {
+      data = await loadResults(sweepId, wantedColumns());
+      clear(notice);
+    } catch (error) {
+      clear(notice, errorNotice(error, 'Could not load the results'));
+      return;
+    }
+    if (!stopped) draw();
+  }
+
+  function columnsOf() {
+    const names = Object.keys(data.columns);
+    const numeric = (name) => data.columns[name].some((v) => typeof v === 'number');
+    const metrics = names.filter((n) => isMetric(n) && numeric(n) && n !== 'id');
+    const parameters = names.filter((n) => !isMetric(n) && !['id', 'point_id', 'point_index', 'error', 'sweep_id'].includes(n)
+      && distinct(data.columns[n], 2).length > 1);
+    return { metrics, parameters };
+  }
+
+  function draw() {
+    if (!data) return;
+    const { columns, ids } = data;
+    const { metrics, parameters } = columnsOf();
+    if (!metrics.includes(state.x)) state.x = metrics[0];
+    if (!metrics.includes(state.y)) state.y = metrics.find((m) => m !== state.x);
+    if (state.z && !metrics.includes(state.z)) state.z = '';
+    writeState(`/sweeps/${sweepId}`, state, defaults);
+    clear(side, controls({ state, metrics, parameters, onChange: (next) => { state = next; draw(); }, onCopyLink: copyLink }));
+    if (!data.count) {
+      Plotly.purge(scatterDiv); Plotly.purge(parcoordsDiv);
+      clear(caption, isActive(sweep) ? 'No results yet: the workers are evaluating the first chunk…' : 'This sweep has no results.');
+      clear(tableBox);
+      return;
+    }
+    const all = Array.from({ length: data.count }, (_, i) => i);
+    const valid = all.filter((i) => Number.isFinite(columns[state.x]?.[i]) && Number.isFinite(columns[state.y]?.[i]));
+    const filtered = applyFilters(columns, valid, state.filters);
+    const objs = [state.x, state.y, ...(state.z ? [state.z] : [])];
+    const dirs = objs.map(direction);
+    const front = paretoFront(columns, objs, dirs, filtered.slice());
+    if (state.z) front.sort((a, b) => columns[state.x][a] - columns[state.x][b]);
+    const knee = kneePoint(columns, objs, dirs, front, [state.logX, state.logY, false]);
+    const colourBy = state.z && (state.v || 'c') === 'c' ? state.z : state.c;
+    const colourValues = colourBy ? distinct(columns[colourBy] ?? [], 10) : [];
+    const categories = colourBy && (colourValues.some((v) => typeof v === 'string') || (parameters.includes(colourBy) && colourValues.length <= 10))
+      ? colourValues.sort((a, b) => (a > b ? 1 : -1)) : null;
+    const codes = categories ? Object.fromEntries(categories.map((c, k) => [c, k])) : null;
+    const { shown, thinned } = thinForDisplay(filtered, columns[state.x], columns[state.y], {
+      keep: new Set(front), logX: state.logX, logY: state.logY, limit: DISPLAY_LIMIT,
+      colourCodes: codes ? columns[colourBy].map((v) => codes[v] ?? 0) : null });
+    view = { filtered, front, shown, knee };
+    const three = state.z && state.v === '3d';
+    const traces = three
+      ? scatter3dTraces({ columns, shown, front, x: state.x, y: state.y, z: state.z, hoverText: (i) => hoverHtml(i, parameters, '<br>') })
+      : scatterTraces({ columns, shown, front, knee, x: state.x, y: state.y, colourBy, categories });
+    const layout = three ? scatter3dLayout(state) : scatterLayout(state);
+    Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
+    clear(caption, `${filtered.length.toLocaleString('en-US')} of ${data.count.toLocaleString('en-US')} points pass the filters · `,
+      `${front.length} on the Pareto front (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`,
+      thinned ? ` · drawing ${shown.length.toLocaleString('en-US')}: dense regions thinned, front and isolated points always kept` : '',
+      knee !== null ? ' · ★ knee point' : '', ' · hover a point for its design, click to open it');
+    drawParcoords(parameters, metrics, shown, new Set(front), objs);
+    clear(tableBox, frontTable({ columns, ids, front, knee, parameters,
+      metrics: [...new Set([...objs, ...['latency_s', 'energy_j', 'area_mm2', 'utilization'].filter((m) => metrics.includes(m))])],
+      onCompare: (selected) => { location.hash = `#/compare?ids=${selected.join(',')}`; } }));
+    bindEvents(parameters);
+  }
+
+  function drawParcoords(parameters, metrics, shown, frontSet, objs) {
+    const dims = [...parameters.filter((p) => data.columns[p].some((v) => typeof v === 'number')).slice(0, 7),
+      ...new Set([...objs, ...['area_mm2', 'utilization'].filter((m) => metrics.includes(m))])];
+    const key = `${dims.join()}|${data.count}|${JSON.stringify(state.filters)}|${objs.join()}`;
+    if (key === parcoordsKey) return;
+    parcoordsKey = key;
+    Plotly.react(parcoordsDiv, [parcoordsTrace({ columns: data.columns, shown, frontSet, dimensions: dims, filters: state.filters })],
+      parcoordsLayout(), { ...PLOT_CONFIG, responsive: true });
+    if (!parcoordsDiv.dataset.bound) {
+      parcoordsDiv.dataset.bound = '1';
+      parcoordsDiv.on('plotly_restyle', debounce(() => {
+        const brushed = brushedFilters(parcoordsDiv);
+        const kept = Object.fromEntries(Object.entries(state.filters).filter(([name]) => !dimsNow().includes(name)));
+        state = { ...state, filters: { ...kept, ...brushed } };
+        parcoordsKey = `${dimsNow().join()}|${data.count}|${JSON.stringify(state.filters)}|${[state.x, state.y, state.z].filter(Boolean).join()}`;
+        draw();
+      }, 200));
+    }
+  }
+
+  const dimsNow = () => (parcoordsDiv.data?.[0]?.dimensions ?? []).map((d) => d.name);
+
+  function hoverHtml(i, parameters, br) {
+    const { columns, ids } = data;
+    const lines = [`<b>Point #${ids[i]}</b>`];
+    for (const name of parameters) lines.push(`${info(name).label}: ${fmt(columns[name][i], name)}`);
+    for (const name of [state.x, state.y, state.z, 'area_mm2', 'utilization', 'bottleneck'].filter((n, k, a) => n && columns[n] && a.indexOf(n) === k)) {
+      lines.push(`${info(name).label}: ${fmt(columns[name][i], name)}`);
+    }
+    return lines.join(br);
+  }
+
+  function bindEvents(parameters) {
+    scatterDiv.removeAllListeners?.('plotly_hover');
+    scatterDiv.removeAllListeners?.('plotly_unhover');
+    scatterDiv.removeAllListeners?.('plotly_click');
+    scatterDiv.on('plotly_hover', (event) => {
+      const point = event.points?.[0];
+      if (!point || point.customdata === undefined || point.data.type === 'scatter3d') return;
+      const i = point.customdata;
+      tooltip.innerHTML = `${hoverHtml(i, parameters, '<br>')}<div class="muted">${view.front.includes(i) ? 'On the Pareto front · ' : ''}click to open</div>`;
+      const box = scatterDiv.getBoundingClientRect();
+      const x = (event.event?.clientX ?? box.left) - box.left; const y = (event.event?.clientY ?? box.top) - box.top;
+      tooltip.style.left = `${Math.min(x + 16, box.width - 260)}px`;
+      tooltip.style.top = `${Math.max(8, y - 20)}px`;
+      tooltip.hidden = false;
+    });
+    scatterDiv.on('plotly_unhover', () => { tooltip.hidden = true; });
+    scatterDiv.on('plotly_click', (event) => {
+      const i = event.points?.[0]?.customdata;
+      if (i !== undefined && data.ids[i] !== undefined) location.hash = `#/points/${data.ids[i]}`;
+    });
+  }
+
+  function fmt(value, name) {
+    if (typeof value !== 'number') return value ?? '–';
+    const { unit } = info(name);
+    return ['PEs', 'KiB', 'tokens', 'B/cycle', 'bit'].includes(unit) ? `${fmtValue(value)} ${unit}` : fmtValue(value, unit);
+  }
+
+  function exportFilteredCsv() {
+    if (!data || !view) return;
+    const names = Object.keys(data.columns);
+    const escape = (v) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v));
+    const lines = [names.join(','), ...view.filtered.map((i) => names.map((n) => escape(data.columns[n][i])).join(','))];
+    const url = URL.createObjectURL(new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' }));
+    const link = h('a', { href: url, download: `${sweep.name}-filtered.csv` });
+    document.body.append(link); link.click(); link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 5000);
+  }
+
+  async function copyLink(event) {
+    const button = event.target;
+    try { await navigator.clipboard.writeText(location.href); button.textContent = 'Link copied'; } catch {
+      prompt('Copy this link:', location.href);
+    }
+    setTimeout(() => { button.textContent = 'Copy link'; }, 1500);
+  }
+
+  async function poll() {
+    if (stopped) return;
+    try {
+      const before = sweep.done;
+      sweep = normalizeSweep(await api(`/api/sweeps/${sweepId}`));
+      renderHead();
+      const finished = !isActive(sweep);
+      if ((sweep.done !== before && Date.now() - lastLoad > RELOAD_MS) || finished) await reload();
+      if (!finished && !stopped) pollTimer = setTimeout(poll, POLL_MS);
+    } catch (error) {
+      clear(notice, errorNotice(error, 'Lost contact with the sweep'));
+      if (!stopped) pollTimer = setTimeout(poll, POLL_MS * 3);
+    }
+  }
+
+  renderHead();
+  await reload();
+  if (isActive(sweep)) pollTimer = setTimeout(poll, POLL_MS);
+  return () => {
+    stopped = true;
+    clearTimeout(pollTimer);
+    Plotly.purge(scatterDiv);
+    Plotly.purge(parcoordsDiv);
+  };
+}
+
