@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from backend.columns import INDEXED_METRICS, METRIC_COLUMNS, PARAMETER_COLUMNS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -16,3 +35,96 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- Sweeps and their results -------------------------------------------------------------------------
+
+# BIGINT keys on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+# JSONB on PostgreSQL (compact, indexable), JSON text elsewhere.
+Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+SWEEP_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+FINAL_STATUSES = ("done", "failed", "cancelled")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Sweep(Base):
+    """One sweep: its spec, status and progress counters (kept by the chunk tasks, not counted per query)."""
+
+    __tablename__ = "sweeps"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(200), default="anonymous")
+    spec: Mapped[dict[str, Any]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    total_points: Mapped[int] = mapped_column(BigInteger)
+    done_points: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed_points: Mapped[int] = mapped_column(BigInteger, default=0)
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    chunk_count: Mapped[int] = mapped_column(Integer)
+    chunks_done: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_failed: Mapped[int] = mapped_column(Integer, default=0)
+    compute_s: Mapped[float] = mapped_column(Float, default=0.0)  # summed evaluation time over chunks
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class SweepChunk(Base):
+    """Bookkeeping per chunk: a chunk counts towards progress exactly once, however often it runs."""
+
+    __tablename__ = "sweep_chunks"
+    __table_args__ = (UniqueConstraint("sweep_id", "chunk_index"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
+    chunk_index: Mapped[int] = mapped_column(Integer)
+    start_index: Mapped[int] = mapped_column(BigInteger)
+    stop_index: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | done | failed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    points_ok: Mapped[int] = mapped_column(Integer, default=0)
+    points_failed: Mapped[int] = mapped_column(Integer, default=0)
+    elapsed_s: Mapped[float | None] = mapped_column(Float, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+_SQL_TYPES = {"float": Float, "int": BigInteger, "str": String(64), "bool": Boolean}
+
+
+def _result_columns() -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    for column in (*PARAMETER_COLUMNS, *METRIC_COLUMNS):
+        columns[column.name] = mapped_column(_SQL_TYPES[column.type], nullable=True)
+    return columns
+
+
+class DesignPoint(Base):
+    """One evaluated design point: every input parameter and scalar metric as a column, ops as JSON.
+
+    `point_index` is the point's key within its sweep (the point is a pure function of spec and index),
+    so (sweep_id, point_index) is unique and a retried chunk inserts nothing twice.
+    """
+
+    __tablename__ = "design_points"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
+    point_index: Mapped[int] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    locals().update(_result_columns())
+    params: Mapped[dict[str, Any]] = mapped_column(Json)  # the full inputs (workload, accelerator, options)
+    ops: Mapped[list[dict[str, Any]] | None] = mapped_column(Json, default=None)  # last: large, rarely read
+
+    __table_args__ = (
+        UniqueConstraint("sweep_id", "point_index", name="uq_design_points_sweep_id_point_index"),
+        *(Index(f"ix_design_points_sweep_id_{name}", "sweep_id", name) for name in INDEXED_METRICS),
+    )
