@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     queue: str = Field(default="dse", min_length=1, description="Celery queue the workers consume.")
     max_sweep_points: int = Field(default=1_000_000, ge=1)
     demo_sweep: bool = Field(default=True, description="Create the demo sweep on an empty database.")
+    chunk_size: int | None = Field(default=None, ge=1, description="Points per chunk; from measured speed if unset.")
+    chunk_target_s: float = Field(default=5.0, gt=0, description="Aim for chunk tasks of about this many seconds.")
+    db_max_retries: int = Field(default=5, ge=0, description="Retries of a chunk on database errors.")
 
     @field_validator("database_url", "broker_url", mode="before")
     @classmethod
