@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from simulator.cost.area import area
+from simulator.cost.cnn_fusion import cnn_fused_cost
 from simulator.cost.nonlinear import FUSABLE, nonlinear_cost
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
@@ -74,8 +75,11 @@ def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options 
         fused = options.fuse_nonlinear and op.op_class in FUSABLE
         on_chip = scores_on_chip and op.op_class == "softmax"
         operands = max(1, round(op.bytes_read / max(op.bytes_written, 1)))
-        for part in nonlinear_cost(op.op_class, op.elements, op.bytes_read, op.bytes_written, operands, act_bytes,
-                                   hw, tech, fused=fused, scores_on_chip=on_chip):
+        parts = ([cnn_fused_cost(op.op_class, op.fusion, op.elements, act_bytes, hw, tech)]  # CNN: see cnn_fusion
+                 if op.fusion and options.fuse_nonlinear else
+                 nonlinear_cost(op.op_class, op.elements, op.bytes_read, op.bytes_written, operands, act_bytes,
+                                hw, tech, fused=fused, scores_on_chip=on_chip))
+        for part in parts:
             cycles, dram = part.cycles * count, part.dram_bytes * count
             energy = (part.energy_nonlinear_pj + part.energy_sram_pj + part.energy_dram_pj) * count
             totals["nl"] += part.energy_nonlinear_pj * count

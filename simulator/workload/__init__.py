@@ -1,12 +1,15 @@
-"""Workloads: model specs, inference scenarios, the operator graph and its profile."""
+"""Workloads: model specs (Transformers and CNNs), inference scenarios, the operator graph and its profile."""
 
+from simulator.workload.cnn import CnnSpec
 from simulator.workload.graph import Operator, OperatorGraph, build_graph, decode_groups_of
 from simulator.workload.hf_config import ConfigImportError, model_from_hf_config
-from simulator.workload.model import ModelSpec, UnknownPresetError, list_model_presets, load_model_preset
-from simulator.workload.profile import Profile, Totals, profile
+from simulator.workload.model import AnyModelSpec, ModelSpec, UnknownPresetError, list_model_presets, load_model_preset
+from simulator.workload.profile import Profile, Totals, fused_view, profile
 from simulator.workload.scenario import Scenario, Workload
 
 __all__ = [
+    "AnyModelSpec",
+    "CnnSpec",
     "ConfigImportError",
     "ModelSpec",
     "Operator",
@@ -18,6 +21,7 @@ __all__ = [
     "Workload",
     "build_graph",
     "decode_groups_of",
+    "fused_view",
     "list_model_presets",
     "load_model_preset",
     "model_from_hf_config",

@@ -32,10 +32,14 @@ from simulator.workload.scenario import Workload
 
 OpKind = Literal["gemm", "nonlinear", "elementwise"]
 OpClass = Literal[
-    "projection", "attention", "ffn", "softmax", "normalization", "activation", "residual", "embedding", "lm_head"
+    "projection", "attention", "ffn", "softmax", "normalization", "activation", "residual", "embedding", "lm_head",
+    "convolution", "pooling", "fc",
 ]
-Phase = Literal["encoder", "prefill", "decode"]
-PHASES: tuple[Phase, ...] = ("encoder", "prefill", "decode")
+Phase = Literal["encoder", "prefill", "decode", "forward"]  # "forward": the single pass of a CNN
+PHASES: tuple[Phase, ...] = ("encoder", "prefill", "decode", "forward")
+# How an op can disappear into its producer (CNN ops; see simulator/workload/cnn.py): "folded" into its weights,
+# applied on its "output_path" as it leaves the accumulator, or "accumulate"d into its accumulator.
+Fusion = Literal["", "folded", "output_path", "accumulate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,7 @@ class Operator:
     elements: int
     decode_steps: int = 1
     kv_length: int = 0
+    fusion: Fusion = ""
 
     @property
     def bytes(self) -> int:
@@ -108,14 +113,14 @@ def flops_per_element() -> dict[str, int]:
     return dict(yaml.safe_load(text)["flops_per_element"])
 
 
-def _nbytes(elements: int, bits: int) -> int:
+def nbytes(elements: int, bits: int) -> int:
     return (elements * bits + 7) // 8
 
 
 class _Builder:
     """Accumulates operators for one workload; knows the precisions and per-element costs."""
 
-    def __init__(self, model: ModelSpec) -> None:
+    def __init__(self, model: ModelSpec) -> None:  # a Transformer; CNNs are built by cnn_graph
         self.model = model
         self.act_bits = model.activation_bits
         self.weight_bits = model.weight_bits
@@ -132,9 +137,9 @@ class _Builder:
             name=name, kind="gemm", op_class=op_class, phase=phase, layer_count=count,
             m=m, k=k, n=n, instances=instances, b_is_weight=b_is_weight,
             flops=2 * m * k * n * instances,
-            bytes_read=_nbytes(m * k * instances, self.act_bits)
-            + _nbytes(b_elements, self.weight_bits if b_is_weight else self.act_bits),
-            bytes_written=_nbytes(out, self.act_bits),
+            bytes_read=nbytes(m * k * instances, self.act_bits)
+            + nbytes(b_elements, self.weight_bits if b_is_weight else self.act_bits),
+            bytes_written=nbytes(out, self.act_bits),
             elements=out, decode_steps=steps, kv_length=kv_length,
         ))
 
@@ -147,8 +152,8 @@ class _Builder:
             name=name, kind=kind, op_class=op_class, phase=phase, layer_count=count,
             m=rows, k=0, n=row_len, instances=1, b_is_weight=False,
             flops=flops_each * elements,
-            bytes_read=operands * _nbytes(elements, self.act_bits),
-            bytes_written=_nbytes(elements, self.act_bits),
+            bytes_read=operands * nbytes(elements, self.act_bits),
+            bytes_written=nbytes(elements, self.act_bits),
             elements=elements, decode_steps=steps, kv_length=kv_length,
         ))
 
@@ -219,8 +224,8 @@ class _Builder:
             name="embedding", kind="elementwise", op_class="embedding", phase=phase, layer_count=count,
             m=rows, k=0, n=model.d_model, instances=1, b_is_weight=True,
             flops=self.cost["position_add"] * elements if learned else 0,
-            bytes_read=tables * _nbytes(elements, self.weight_bits),
-            bytes_written=_nbytes(elements, self.act_bits), elements=elements, decode_steps=steps,
+            bytes_read=tables * nbytes(elements, self.weight_bits),
+            bytes_written=nbytes(elements, self.act_bits), elements=elements, decode_steps=steps,
         ))
 
     def lm_head(self, phase: Phase, count: int, rows: int, steps: int) -> None:
@@ -280,6 +285,10 @@ def build_graph(workload: Workload, decode_groups: int = 64) -> OperatorGraph:
     """All operators of the workload; identical layers are one op with a multiplicity, never a loop."""
     if decode_groups < 2:
         raise ValueError("decode_groups must be at least 2")
+    if workload.model.family == "cnn":
+        from simulator.workload.cnn_graph import cnn_ops
+
+        return OperatorGraph(workload, cnn_ops(workload))
     model, scenario = workload.model, workload.scenario
     batch = scenario.batch
     builder = _Builder(model)

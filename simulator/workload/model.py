@@ -10,6 +10,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulator.workload.cnn import CnnSpec
+
 Family = Literal["encoder", "decoder", "encoder-decoder"]
 FfnKind = Literal["plain", "gated"]
 Activation = Literal["gelu", "relu", "silu"]
@@ -77,6 +79,9 @@ class ModelSpec(BaseModel):
         return self.patch_size is not None
 
 
+AnyModelSpec = ModelSpec | CnnSpec  # a Transformer or a CNN; `family` tells them apart ("cnn")
+
+
 def _preset_files() -> dict[str, resources.abc.Traversable]:
     folder = resources.files("simulator") / "data" / "models"
     return {entry.name.rsplit(".", 1)[0]: entry for entry in folder.iterdir() if entry.name.endswith(".yaml")}
@@ -95,8 +100,12 @@ class UnknownPresetError(KeyError):
 
 
 @lru_cache(maxsize=64)
-def load_model_preset(name: str) -> ModelSpec:
-    """A preset from `simulator/data/models/<name>.yaml` (case-insensitive, `_` and `-` alike)."""
+def load_model_preset(name: str) -> AnyModelSpec:
+    """A preset from `simulator/data/models/<name>.yaml` (case-insensitive, `_` and `-` alike).
+
+    A file with `family: cnn` is a `CnnSpec` (a list of layers); any other is a Transformer `ModelSpec`, so
+    callers (sweeps, CLI) load "bert-base" and "resnet-50" the same way.
+    """
     files = _preset_files()
     key = name.strip().lower().replace("_", "-")
     if key not in files:
@@ -104,4 +113,6 @@ def load_model_preset(name: str) -> ModelSpec:
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known presets: {', '.join(sorted(files))}"
         raise UnknownPresetError(f"unknown model preset '{name}'{hint}")
     data = yaml.safe_load(files[key].read_text(encoding="utf-8"))
+    if isinstance(data, dict) and data.get("family") == "cnn":
+        return CnnSpec.model_validate(data)
     return ModelSpec.model_validate(data)

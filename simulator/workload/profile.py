@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from simulator.workload.graph import PHASES, Operator, OperatorGraph, Phase, build_graph
 from simulator.workload.scenario import Workload
@@ -58,12 +58,25 @@ class Totals:
         }
 
 
+def fused_view(op: Operator) -> Operator:
+    """The op as the paper's fused count sees it (Kim et al. Tab. 4): BatchNorm folded into the conv's weights
+    and bias (no FLOPs, no traffic); ReLU applied on its producer's output path (FLOPs, no traffic of its own).
+    Other ops (residual adds included: both operands are still read) are unchanged."""
+    if op.fusion == "folded":
+        return replace(op, flops=0, bytes_read=0, bytes_written=0)
+    if op.fusion == "output_path":
+        return replace(op, bytes_read=0, bytes_written=0)
+    return op
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """Totals of one workload: whole model, per phase, per layer of each phase, per class, per decode token.
 
     `per_layer` excludes embedding and LM head; for decode it is per layer per token, averaged over the steps
-    (floored to whole FLOPs/bytes), as is `decode_per_token`.
+    (floored to whole FLOPs/bytes), as is `decode_per_token`. A CNN has no per-layer totals (its layers differ).
+    `fused` / `fused_by_class` count the same ops with fusion (`fused_view`); they equal the unfused totals for a
+    Transformer, whose ops carry no fusion marker.
     """
 
     graph: OperatorGraph
@@ -72,6 +85,8 @@ class Profile:
     per_layer: dict[Phase, Totals] = field(default_factory=dict)
     by_class: dict[str, Totals] = field(default_factory=dict)
     decode_per_token: Totals | None = None
+    fused: Totals = field(default_factory=Totals)
+    fused_by_class: dict[str, Totals] = field(default_factory=dict)
 
     @property
     def workload(self) -> Workload:
@@ -89,8 +104,10 @@ def profile(workload: Workload, graph: OperatorGraph | None = None) -> Profile:
         if not ops:
             continue
         by_phase[phase] = Totals.of(ops)
+        if phase == "forward":  # a CNN: no repeated layer to divide by
+            continue
         layer_ops = [op for op in ops if op.op_class in LAYER_CLASSES]
-        layers = model.num_layers if phase == "encoder" else model.decoder_layers
+        layers = model.num_layers if phase == "encoder" else model.decoder_layers  # type: ignore[union-attr]
         if phase == "decode":
             layers *= workload.generate_len
         if layer_ops:
@@ -98,6 +115,7 @@ def profile(workload: Workload, graph: OperatorGraph | None = None) -> Profile:
     classes = dict.fromkeys(op.op_class for op in graph.ops)
     by_class = {name: Totals.of(op for op in graph.ops if op.op_class == name) for name in classes}
     decode = by_phase.get("decode")
+    fused_ops = [fused_view(op) for op in graph.ops]
     return Profile(
         graph=graph,
         total=Totals.of(graph.ops),
@@ -105,4 +123,6 @@ def profile(workload: Workload, graph: OperatorGraph | None = None) -> Profile:
         per_layer=per_layer,
         by_class=by_class,
         decode_per_token=decode.divided(workload.generate_len) if decode else None,
+        fused=Totals.of(fused_ops),
+        fused_by_class={name: Totals.of(op for op in fused_ops if op.op_class == name) for name in classes},
     )

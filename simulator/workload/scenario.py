@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulator.workload.cnn import CnnSpec, check_resolution
 from simulator.workload.model import ModelSpec
 
 
@@ -18,6 +19,9 @@ class Scenario(BaseModel):
     token) plus generate_len. A vision encoder without `seq_len` runs its full patch sequence (+ [CLS]).
     Decode step j consumes generated token j (so the prompt's last logits, from prefill, give token 1 and the
     T steps' logits give tokens 2…T+1): T steps keep prompt_len = 0 equal to the paper's l one-token steps.
+    CNN: one forward pass over `batch` images of `image_size` x `image_size` pixels (default: the model's).
+    Token lengths do not apply to a CNN and `image_size` does not apply to a Transformer; each ignores the
+    other's fields, so one list of scenarios serves a sweep that mixes "bert-base" and "resnet-50".
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -29,6 +33,7 @@ class Scenario(BaseModel):
     include_embeddings: bool = False
     include_lm_head: bool = False
     allow_longer: bool = Field(default=False, description="Allow sequences past the model's max positions.")
+    image_size: int | None = Field(default=None, gt=0, description="CNN input side in pixels; None = the model's.")
 
 
 class Workload(BaseModel):
@@ -36,12 +41,15 @@ class Workload(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    model: ModelSpec
+    model: ModelSpec | CnnSpec
     scenario: Scenario
 
     @model_validator(mode="after")
     def _check(self) -> Workload:
         model, scenario = self.model, self.scenario
+        if isinstance(model, CnnSpec):
+            check_resolution(model, self.image_size)
+            return self
         if model.family == "encoder":
             if self.encoder_len == 0:
                 raise ValueError(f"{model.name} is an encoder: give seq_len")
@@ -64,9 +72,17 @@ class Workload(BaseModel):
         return self
 
     @property
+    def image_size(self) -> int:
+        """CNN input side in pixels (the scenario's, else the model's); 0 for a Transformer."""
+        if isinstance(self.model, CnnSpec):
+            return self.scenario.image_size or self.model.image_size
+        return 0
+
+    @property
     def encoder_len(self) -> int:
-        """Tokens of the encoder pass (0 for a decoder-only model); a vision model defaults to all its patches."""
-        if self.model.family == "decoder":
+        """Tokens of the encoder pass (0 for a decoder-only model or a CNN); a vision model defaults to all its
+        patches."""
+        if self.model.family in ("decoder", "cnn"):
             return 0
         return self.scenario.seq_len or (self.model.max_positions if self.model.is_vision else 0)
 
@@ -74,7 +90,7 @@ class Workload(BaseModel):
     def prompt_len(self) -> int:
         """Tokens of the prefill pass (0 for an encoder-only model)."""
         family, scenario = self.model.family, self.scenario
-        if family == "encoder":
+        if family in ("encoder", "cnn"):
             return 0
         if scenario.prompt_len is not None:
             return scenario.prompt_len
@@ -84,4 +100,4 @@ class Workload(BaseModel):
 
     @property
     def generate_len(self) -> int:
-        return 0 if self.model.family == "encoder" else self.scenario.generate_len
+        return 0 if self.model.family in ("encoder", "cnn") else self.scenario.generate_len
