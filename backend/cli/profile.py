@@ -1,4 +1,9 @@
-"""`dse profile`: where a Transformer spends FLOPs and memory traffic, as a table, JSON or a Plotly figure."""
+"""`dse profile`: where a Transformer or a CNN spends FLOPs and memory traffic, as a table, JSON or a Plotly figure.
+
+The JSON has one shape for both: a CNN has the same keys (its ops in phase "forward", `per_layer` empty), and
+every profile carries `fused` / `fused_classes`, the count with BatchNorm folded into the convolution and ReLU on
+its output path (equal to the unfused totals for a Transformer, whose ops are not marked for fusion).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from simulator.workload import (
+    AnyModelSpec,
     ConfigImportError,
-    ModelSpec,
     Operator,
     Profile,
     Scenario,
@@ -25,6 +30,7 @@ from simulator.workload import (
 from simulator.workload import profile as profile_workload
 
 PLOT_LENGTHS = (128, 256, 512, 1024, 2048, 4096)
+PLOT_IMAGE_SIZES = (112, 160, 224, 320, 448)  # CNN input sides for --plot
 
 
 class ProfileInputError(ValueError):
@@ -43,18 +49,22 @@ def _positive(name: str, value: int | None, allow_zero: bool = False) -> None:
         raise ProfileInputError(f"{name} must be {'>= 0' if allow_zero else 'positive'} (got {value})")
 
 
-def _model(model: str | None, config: Path | None, weight_bits: int | None, activation_bits: int | None) -> ModelSpec:
+def _model(
+    model: str | None, config: Path | None, weight_bits: int | None, activation_bits: int | None,
+) -> AnyModelSpec:
     if (model is None) == (config is None):
         raise ProfileInputError("give exactly one of --model NAME or --config PATH")
     spec = load_model_preset(model) if model is not None else model_from_hf_config(config)  # type: ignore[arg-type]
     update = {key: value for key, value in (("weight_bits", weight_bits), ("activation_bits", activation_bits))
               if value is not None}
-    return ModelSpec.model_validate(spec.model_dump() | update) if update else spec
+    return type(spec).model_validate(spec.model_dump() | update) if update else spec
 
 
 def _scaled(workload: Workload, length: int) -> Workload:
     """The same scenario with its main length set to `length` (for the length sweep of --plot)."""
     scenario, model = workload.scenario, workload.model
+    if model.family == "cnn":
+        return Workload(model=model, scenario=scenario.model_copy(update={"image_size": length}))
     if model.family == "decoder" and workload.prompt_len == 0:
         update: dict[str, Any] = {"generate_len": length}
     elif model.family == "decoder":
@@ -70,7 +80,7 @@ def _op_json(op: Operator) -> dict[str, Any]:
         "m": op.m, "k": op.k, "n": op.n, "instances": op.instances, "b_is_weight": op.b_is_weight,
         "flops": op.flops, "bytes_read": op.bytes_read, "bytes_written": op.bytes_written,
         "arithmetic_intensity": op.arithmetic_intensity, "elements": op.elements,
-        "decode_steps": op.decode_steps, "kv_length": op.kv_length,
+        "decode_steps": op.decode_steps, "kv_length": op.kv_length, "fusion": op.fusion,
     }
 
 
@@ -79,7 +89,7 @@ def profile_json(result: Profile) -> dict[str, Any]:
     workload = result.workload
     scenario = workload.scenario.model_dump() | {
         "encoder_len": workload.encoder_len, "prompt_len": workload.prompt_len,
-        "generate_len": workload.generate_len,
+        "generate_len": workload.generate_len, "image_size": workload.image_size or None,
     }
     return {
         "model": workload.model.model_dump(),
@@ -90,6 +100,8 @@ def profile_json(result: Profile) -> dict[str, Any]:
         "per_layer": {phase: totals.as_dict() for phase, totals in result.per_layer.items()},
         "classes": {name: totals.as_dict() for name, totals in result.by_class.items()},
         "decode_per_token": result.decode_per_token.as_dict() if result.decode_per_token else None,
+        "fused": result.fused.as_dict(),
+        "fused_classes": {name: totals.as_dict() for name, totals in result.fused_by_class.items()},
     }
 
 
@@ -114,6 +126,8 @@ def _table(result: Profile) -> Table:
     model = workload.model
     lengths = [f"{label} {value}" for label, value in (("seq", workload.encoder_len), ("prompt", workload.prompt_len),
                                                         ("generate", workload.generate_len)) if value]
+    if workload.image_size:
+        lengths.append(f"{workload.image_size}×{workload.image_size} px")
     title = f"{model.name} · batch {workload.scenario.batch} · {' · '.join(lengths)}"
     table = Table(title=title, show_lines=False)
     for column, justify in (("phase", "left"), ("op", "left"), ("kind", "left"), ("shape m×k×n", "right"),
@@ -138,6 +152,8 @@ def _table(result: Profile) -> Table:
     if result.decode_per_token is not None:
         rows.append(("decode per token (mean)", result.decode_per_token))
     rows.append(("model total", total))
+    if result.fused != total:
+        rows.append(("model total, fused", result.fused))  # BatchNorm folded, ReLU on the output path
     for label, totals in rows:
         table.add_row(label, "", "", "", "", f"{totals.flops / 1e9:,.3f}", f"{totals.bytes / 1e6:,.2f}",
                       f"{totals.arithmetic_intensity:,.2f}", "", "", style="bold" if label == "model total" else None)
@@ -148,17 +164,20 @@ def write_plot(workload: Workload, path: Path) -> None:
     """Stacked FLOPs share by operator class at the standard lengths (and the requested one)."""
     import plotly.graph_objects as go
 
-    current = max(workload.encoder_len, workload.generate_len if workload.prompt_len == 0 else workload.prompt_len)
-    lengths = sorted(set(PLOT_LENGTHS) | {current})
+    cnn = workload.model.family == "cnn"
+    current = workload.image_size if cnn else max(
+        workload.encoder_len, workload.generate_len if workload.prompt_len == 0 else workload.prompt_len)
+    lengths = sorted(set(PLOT_IMAGE_SIZES if cnn else PLOT_LENGTHS) | {current})
     profiles = [profile_workload(_scaled(workload, length)) for length in lengths]
     classes = list(dict.fromkeys(name for result in profiles for name in result.by_class))
     figure = go.Figure()
     for name in classes:
         shares = [100 * r.by_class[name].flops / r.total.flops if name in r.by_class else 0.0 for r in profiles]
         figure.add_bar(name=name, x=[str(length) for length in lengths], y=shares)
+    axis = "input side (pixels)" if cnn else "sequence length (tokens)"
     figure.update_layout(
-        barmode="stack", title=f"{workload.model.name}: FLOPs share by operator class vs. sequence length",
-        xaxis_title="sequence length (tokens)", yaxis_title="share of FLOPs (%)", legend_title="operator class",
+        barmode="stack", title=f"{workload.model.name}: FLOPs share by operator class vs. {axis.split(' (')[0]}",
+        xaxis_title=axis, yaxis_title="share of FLOPs (%)", legend_title="operator class",
     )
     figure.write_html(path, include_plotlyjs=True)
 
@@ -173,6 +192,7 @@ def profile(
     embeddings: Annotated[bool, typer.Option("--embeddings/--no-embeddings", help="Count the embedding.")] = False,
     lm_head: Annotated[bool, typer.Option("--lm-head/--no-lm-head", help="Count the LM/classifier head.")] = False,
     allow_longer: Annotated[bool, typer.Option("--allow-longer", help="Allow lengths past max positions.")] = False,
+    image_size: Annotated[int | None, typer.Option("--image-size", help="CNN input side in pixels.")] = None,
     weight_bits: Annotated[int | None, typer.Option("--weight-bits", help="Override weight precision.")] = None,
     activation_bits: Annotated[int | None, typer.Option("--activation-bits", help="Override activations.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -181,13 +201,14 @@ def profile(
     """Profile a model: FLOPs, memory traffic (8-bit unfused MOPs) and arithmetic intensity per operator."""
     try:
         for name, value in (("--seq-len", seq_len), ("--batch", batch), ("--weight-bits", weight_bits),
-                            ("--activation-bits", activation_bits)):
+                            ("--activation-bits", activation_bits), ("--image-size", image_size)):
             _positive(name, value)
         _positive("--prompt", prompt, allow_zero=True)
         _positive("--generate", generate, allow_zero=True)
         spec = _model(model, config, weight_bits, activation_bits)
         scenario = Scenario(batch=batch, seq_len=seq_len, prompt_len=prompt, generate_len=generate,
-                            include_embeddings=embeddings, include_lm_head=lm_head, allow_longer=allow_longer)
+                            include_embeddings=embeddings, include_lm_head=lm_head, allow_longer=allow_longer,
+                            image_size=image_size)
         workload = Workload(model=spec, scenario=scenario)
         result = profile_workload(workload)
         if plot is not None:
