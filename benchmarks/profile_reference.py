@@ -1,4 +1,4 @@
-"""Our profile of BERT-Base, BERT-Large and GPT-2 next to the paper's published figures (Kim et al. Tab. 3).
+"""Our profile of BERT-Base, BERT-Large, GPT-2 (Kim et al. Tab. 3) and ResNet-50 (Tab. 4) next to the paper's figures.
 
 Run: .venv/bin/python benchmarks/profile_reference.py
 Classes follow the paper: MHA projections (Q, K, V, out), act-to-act (Q·Kᵀ, A·V), FFN projections, Other
@@ -10,10 +10,13 @@ Classes follow the paper: MHA projections (Q, K, V, out), act-to-act (Q·Kᵀ, A
 The relative error is paper conv. vs published. Published values exist (in our reference) only for BERT-Base;
 BERT-Large and GPT-2 rows print ours with the published column empty, and GPT-2 is checked against the
 paper's finding that generation has arithmetic intensity ≈ 2.
+ResNet-50 rows (Tab. 4, benchmarks/data/paper_profile_tab4.yaml) follow, unfused and fused, with the BERT-Base
+vs. ResNet-50 ratios the paper states and a note on each difference in counting.
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import yaml
@@ -105,6 +108,75 @@ def main() -> None:
     for length in (128, 512, 1024):
         intensity = profile(workload("gpt2", length)).total.arithmetic_intensity
         print(f"  l = {length:>5}: ours {intensity:.2f}  ({relative(intensity, finding)})")
+    print_resnet()
+
+
+# -- ResNet-50 (Tab. 4) -------------------------------------------------------------------------------------------
+TAB4 = Path(__file__).parent / "data" / "paper_profile_tab4.yaml"
+CNN_CLASSES = {  # the paper's rows -> our op classes; fc and softmax go to "other" (the paper does not say)
+    "convolutions": ("convolution",),
+    "batchnorm": ("normalization",),
+    "relu": ("activation",),
+    "other": ("pooling", "residual", "fc", "softmax"),
+}
+CNN_LABELS = {"convolutions": "Convolutions", "batchnorm": "BatchNorm", "relu": "ReLU", "other": "Other",
+              "total_unfused": "Total", "total_fused": "Total fused"}
+CNN_NOTES = (
+    "Convolutions: 2 FLOPs per MAC over all 53 convs (projection shortcuts included), lowered by im2col; "
+    "3.86e9 MACs, He et al. Tab. 1 gives 3.8e9 (x2 = 7.6 GFLOPs). The paper's 7.26 is 6% lower and it does not "
+    "say how it counts convolutions (2k-1 FLOPs per output would give 7.70). MOPs move the input feature map, "
+    "the weights and the output once each, not the 9x-duplicated im2col matrix.",
+    "BatchNorm: inference scale + shift, 2 FLOPs and 2 bytes per conv output element (10.6M elements): AI 1.00 as "
+    "published; the paper's 0.03 GFLOPs implies ~1.4x more elements or FLOPs per element than ours.",
+    "ReLU: 1 FLOP, 2 bytes per element after every conv but the last of a block and the shortcut, and after every "
+    "residual add (9.1M elements): AI 0.50 as published.",
+    "Other: 3x3 max pool (8 comparisons per output, input read once), global average pool, residual adds "
+    "(1 FLOP, 2 reads + 1 write), the fc layer and the softmax. Without fc, ours would be 0.007 / 0.018 / 0.41.",
+    "Fused: BatchNorm folded into the conv weights and bias (no FLOPs, no traffic), ReLU on the conv/add output "
+    "path (FLOPs kept, no traffic). The paper's fused total is exactly its unfused total minus BatchNorm FLOPs and "
+    "BatchNorm + ReLU MOPs (7.31 - 0.03 = 7.28; 0.11 - 0.03 - 0.02 = 0.06): the same rule.",
+    "Ratios: ours divide our BERT-Base l = 128 totals (2 FLOPs/MAC, Tab. 3 classes) by our ResNet-50 unfused "
+    "totals; the paper's are 22.42 / 7.31 and 0.14 / 0.11 from its own tables.",
+)
+
+
+def resnet_rows(result: Profile) -> dict[str, tuple[float, float]]:
+    """paper row -> (our FLOPs, our bytes), unfused per class, then unfused and fused totals."""
+    rows: dict[str, tuple[float, float]] = {}
+    for key, classes in CNN_CLASSES.items():
+        ops = [op for op in result.graph.ops if op.op_class in classes]
+        rows[key] = (sum(op.total_flops for op in ops), sum(op.total_bytes for op in ops))
+    rows["total_unfused"] = (result.total.flops, result.total.bytes)
+    rows["total_fused"] = (result.fused.flops, result.fused.bytes)
+    return rows
+
+
+def print_resnet() -> None:
+    reference = yaml.safe_load(TAB4.read_text(encoding="utf-8"))
+    model = load_model_preset(reference["model"])
+    result = profile(Workload(model=model, scenario=Scenario(batch=reference["batch"],
+                                                             image_size=reference["image_size"])))
+    print()
+    print(f"ResNet-50 vs. published ({reference['source']}): 224x224, batch 1, 8-bit data. G = 1e9.")
+    header = (f"{'class':<13} | {'GFLOPs ours':>11} {'publ.':>7} {'err':>7} | {'GMOPs ours':>10} {'publ.':>6} "
+              f"{'err':>7} | {'AI ours':>8} {'publ.':>8} {'err':>7}")
+    print(header)
+    print("-" * len(header))
+    for key, (flops, traffic) in resnet_rows(result).items():
+        pub_flops, pub_mops, pub_ai = reference["classes"][key]
+        ai = flops / traffic
+        print(f"{CNN_LABELS[key]:<13} | {flops / 1e9:>11.3f} {pub_flops:>7.3f} {relative(flops / 1e9, pub_flops):>7} | "
+              f"{traffic / 1e9:>10.3f} {pub_mops:>6.2f} {relative(traffic / 1e9, pub_mops):>7} | "
+              f"{ai:>8.2f} {pub_ai:>8.2f} {relative(ai, pub_ai):>7}")
+    bert = profile(workload("bert-base", 128)).total
+    stated = reference["versus_bert_base_128"]
+    flops_ratio, mops_ratio = bert.flops / result.total.flops, bert.bytes / result.total.bytes
+    print(f"BERT-Base l = 128 vs. ResNet-50: FLOPs x{flops_ratio:.2f} (paper x{stated['flops_ratio']:.2f}, "
+          f"{relative(flops_ratio, stated['flops_ratio'])}); memory operations x{mops_ratio:.2f} "
+          f"(paper x{stated['mops_ratio']:.2f}, {relative(mops_ratio, stated['mops_ratio'])})")
+    print("How we count, and why it differs:")
+    for note in CNN_NOTES:
+        print(textwrap.fill(note, width=116, initial_indent="  - ", subsequent_indent="    "))
 
 
 if __name__ == "__main__":
