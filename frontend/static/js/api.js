@@ -16,11 +16,13 @@ function describe(detail) {
     for (const item of detail) {
       const loc = (item.loc || []).filter((part) => part !== 'body' && part !== 'query');
       const key = loc.join('.') || '_';
-      fields[key] = fields[key] ? `${fields[key]}; ${item.msg}` : item.msg;
+      const msg = String(item.msg).replace(/^(Value|Assertion) error, /, '');
+      fields[key] = fields[key] ? `${fields[key]}; ${msg}` : msg;
     }
     const message = detail.map((item) => {
       const loc = (item.loc || []).filter((part) => part !== 'body' && part !== 'query').join('.');
-      return loc ? `${loc}: ${item.msg}` : item.msg;
+      const msg = String(item.msg).replace(/^(Value|Assertion) error, /, '');
+      return loc ? `${loc}: ${msg}` : msg;
     }).join('; ');
     return { message, fields };
   }

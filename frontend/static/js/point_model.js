@@ -7,7 +7,7 @@ export const OP_CLASSES = [
   { key: 'softmax', label: 'Softmax', colour: '#e1a100' },
   { key: 'normalization', label: 'Normalization', colour: '#d1495b' },
   { key: 'activation', label: 'Activation', colour: '#3c9d3c' },
-  { key: 'other', label: 'Other (residual, embedding, LM head…)', colour: '#8c8c8c' },
+  { key: 'other', label: 'Other', colour: '#8c8c8c' },
 ];
 const KNOWN = new Set(OP_CLASSES.map((c) => c.key));
 

@@ -16,7 +16,7 @@ export function rooflineFigure(ops, { peakFlopsPerCycle, dramBytesPerCycle }) {
   const ridge = peak / bandwidth;
   const roofX = [xmin, Math.max(xmin, Math.min(ridge, xmax)), xmax];
   const traces = [{
-    type: 'scatter', mode: 'lines', name: `Roof: ${fmtValue(peak)} FLOP/cycle peak, ${fmtValue(bandwidth)} B/cycle DRAM`,
+    type: 'scatter', mode: 'lines', name: 'Roof',
     x: roofX, y: roofX.map((x) => Math.min(peak, bandwidth * x)), line: { color: '#1d2430', width: 2 }, hoverinfo: 'skip',
   }];
   const maxCycles = Math.max(...placed.map((op) => op.cycles));
@@ -34,12 +34,12 @@ export function rooflineFigure(ops, { peakFlopsPerCycle, dramBytesPerCycle }) {
   }
   const layout = {
     ...BASE_LAYOUT,
-    height: 420,
-    margin: { l: 70, r: 20, t: 34, b: 50 },
-    title: { text: 'Roofline (marker size: share of cycles)', font: { size: 14 }, x: 0, xanchor: 'left' },
+    height: 460,
+    margin: { l: 70, r: 10, t: 52, b: 50 },
+    title: { text: `Roofline: peak ${fmtValue(peak)} FLOP/cycle, DRAM ${fmtValue(bandwidth)} B/cycle<br><span style="font-size:11px;color:#5d6675">marker size: share of cycles</span>`, font: { size: 14 }, x: 0, xanchor: 'left' },
     xaxis: { type: 'log', title: { text: 'Arithmetic intensity (FLOP/B of DRAM traffic)' }, gridcolor: '#eef0f3', range: [Math.log10(xmin), Math.log10(xmax)] },
     yaxis: { type: 'log', title: { text: 'Attained (FLOP/cycle)' }, gridcolor: '#eef0f3' },
-    legend: { orientation: 'h', y: -0.25, font: { size: 11 } },
+    legend: { x: 1.02, y: 1, font: { size: 11 } },
   };
   return { traces, layout };
 }

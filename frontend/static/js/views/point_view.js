@@ -31,7 +31,7 @@ export async function render(container, { id }) {
         } }, 'Add to compare'),
         compareIds.length ? h('a', { class: 'button', href: `#/compare?ids=${[...compareIds, point.id].slice(-4).join(',')}` }, `Compare with ${compareIds.length} other${compareIds.length > 1 ? 's' : ''}`) : null,
         h('a', { class: 'button', href: `/api/points/${point.id}`, target: '_blank' }, 'JSON'))),
-    point.error ? h('div', { class: 'notice error' }, `The simulator could not evaluate this point: ${point.error}`) : null,
+    point.error ? h('div', { class: 'notice error' }, `The simulator could not evaluate this point: ${point.error}`) : '',
     h('section', { class: 'card', 'aria-label': 'Metrics' }, h('div', { class: 'metrics', id: 'point-metrics' },
       HEADLINE.filter((name) => m[name] !== undefined).map((name) => h('div', { class: 'metric' },
         h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit)))))),

@@ -1,0 +1,222 @@
+// New sweep: models, scenarios, accelerator and the axes to vary; the point count updates as you type
+// (POST /api/sweeps/estimate) and the API's validation messages appear next to the field they concern.
+
+import { api, ApiError, listOf } from '../api.js';
+import { clear, debounce, h } from '../dom.js';
+import { titleOf } from '../catalog.js';
+import { axisCount, parseAxis } from '../axis_syntax.js';
+
+const OBJECTIVES = ['latency_s', 'energy_j', 'area_mm2', 'edp_j_s', 'throughput_per_s', 'power_w', 'utilization', 'dram_bytes'];
+const AXIS_SUGGESTIONS = ['rows', 'cols', 'dataflow', 'scratchpad_kib', 'accumulator_kib', 'dram_bytes_per_cycle',
+  'dram_latency_cycles', 'clock_ghz', 'input_bits', 'weight_bits', 'accumulator_bits', 'softmax_on', 'normalization_on',
+  'activation_on', 'nonlinear_elements_per_cycle'];
+const DEFAULT_AXES = [['rows', '8, 16, 32'], ['cols', '8, 16, 32'], ['scratchpad_kib', '64, 256']];
+
+async function presets(path, key) {
+  try { return { items: listOf(await api(path), key) }; } catch (error) { return { items: [], error }; }
+}
+
+export async function render(container) {
+  const [models, accelerators] = await Promise.all([presets('/api/presets/models', 'models'), presets('/api/presets/accelerators', 'accelerators')]);
+  const errors = {};  // field path -> element showing its message
+  const fieldError = (path) => (errors[path] = h('div', { class: 'error', id: `err-${path.replaceAll('.', '-')}`, 'aria-live': 'polite' }));
+
+  const name = h('input', { type: 'text', id: 'sweep-name', value: `sweep-${new Date().toISOString().slice(5, 16).replace('T', '-')}`, required: true });
+  const owner = h('input', { type: 'text', id: 'sweep-owner', value: localStorage.getItem('dse.owner') || '', placeholder: 'so the team knows whose it is' });
+  const modelBox = h('div', { class: 'checks', id: 'model-choices' }, models.items.length ? models.items.map((m, k) => {
+    const id = typeof m === 'string' ? m : m.name;
+    const detail = typeof m === 'string' ? '' : [m.family ?? m.architecture, m.parameters ? `${m.parameters}` : null].filter(Boolean).join(', ');
+    return h('label', { title: m.description ?? m.source ?? '' }, h('input', { type: 'checkbox', name: 'model', value: id, checked: k === 0 }), id,
+      detail ? h('span', { class: 'muted small' }, ` (${detail})`) : null);
+  }) : null);
+  const modelText = h('input', { type: 'text', id: 'model-names', placeholder: 'preset names, e.g. bert-base, gpt2-medium', value: models.items.length ? '' : 'bert-base' });
+  const upload = h('input', { type: 'file', id: 'model-config', accept: '.json,application/json' });
+  let uploaded = null;
+  upload.addEventListener('change', async () => {
+    uploaded = null;
+    const file = upload.files[0];
+    if (!file) return;
+    try { uploaded = { name: file.name.replace(/\.json$/, ''), config: JSON.parse(await file.text()) }; errors.model_configs.textContent = ''; } catch {
+      errors.model_configs.textContent = `${file.name} is not valid JSON`;
+    }
+    estimate();
+  });
+
+  const batch = h('input', { type: 'text', id: 'scenario-batch', value: '1' });
+  const seqLen = h('input', { type: 'text', id: 'scenario-seq-len', value: '128, 512' });
+  const genLen = h('input', { type: 'text', id: 'scenario-generate-len', value: '', placeholder: 'decoders only, e.g. 32' });
+  const accelerator = accelerators.items.length
+    ? h('select', { id: 'accelerator' }, accelerators.items.map((a) => {
+      const id = typeof a === 'string' ? a : a.name;
+      return h('option', { value: id, selected: id === 'gemmini-default' }, typeof a === 'string' || !a.description ? id : `${id} — ${a.description}`);
+    }))
+    : h('input', { type: 'text', id: 'accelerator', value: 'gemmini-default' });
+
+  const axesBody = h('tbody', {});
+  const addAxis = (param = '', values = '') => {
+    const err = h('div', { class: 'error' });
+    const row = h('tr', { class: 'axis-row' },
+      h('td', {}, h('input', { type: 'text', class: 'axis-name', value: param, list: 'axis-names', 'aria-label': 'Parameter', oninput: () => estimate() })),
+      h('td', {}, h('input', { type: 'text', class: 'axis-values', value: values, 'aria-label': `Values of ${param || 'the parameter'}`, oninput: () => estimate() }), err),
+      h('td', { class: 'num axis-count muted' }),
+      h('td', {}, h('button', { type: 'button', 'aria-label': 'Remove this axis', onclick: () => { row.remove(); estimate(); } }, '×')));
+    row.errorBox = err;
+    axesBody.append(row);
+  };
+  DEFAULT_AXES.forEach(([p, v]) => addAxis(p, v));
+
+  const strategy = h('select', { id: 'strategy' }, h('option', { value: 'grid' }, 'grid: every combination'),
+    h('option', { value: 'random' }, 'random: n seeded draws'));
+  const nPoints = h('input', { type: 'number', id: 'n-points', min: '1', value: '1000' });
+  const seed = h('input', { type: 'number', id: 'seed', min: '0', value: '0' });
+  const randomBox = h('div', { class: 'inline', hidden: true }, h('div', {}, h('label', { for: 'n-points' }, 'Points'), nPoints, fieldError('n_points')),
+    h('div', {}, h('label', { for: 'seed' }, 'Seed'), seed));
+  strategy.addEventListener('change', () => { randomBox.hidden = strategy.value !== 'random'; estimate(); });
+  const objectives = h('div', { class: 'checks', id: 'objectives' }, OBJECTIVES.map((o) => h('label', {},
+    h('input', { type: 'checkbox', name: 'objective', value: o, checked: o === 'latency_s' || o === 'energy_j' }), titleOf(o))));
+  const options = h('textarea', { id: 'options', rows: '3', placeholder: '{"quantization": "int8"}  (optional JSON: fixed simulator options)' });
+
+  const count = h('div', { class: 'metric', id: 'point-count', 'aria-live': 'polite' }, h('div', { class: 'label' }, 'Design points'), h('div', { class: 'value' }, '…'));
+  const formError = h('div', { role: 'alert' });
+  const countDetail = h('div', { class: 'hint', id: 'count-detail', style: { margin: '6px 0 12px' } });
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'create-sweep' }, 'Create sweep');
+
+  const form = h('form', { id: 'new-sweep-form', novalidate: true, oninput: () => estimate(), onsubmit: (e) => { e.preventDefault(); create(); } },
+    h('div', { class: 'grid-2' },
+      h('div', {},
+        h('section', { class: 'card' }, h('h2', {}, '1. What to run'),
+          h('div', { class: 'field' }, h('label', { for: 'sweep-name' }, 'Name'), name, fieldError('name')),
+          h('div', { class: 'field' }, h('label', { for: 'sweep-owner' }, 'Your name'), owner, fieldError('owner')),
+          h('div', { class: 'field' }, h('label', {}, 'Models'), models.error
+            ? h('div', { class: 'hint' }, `Presets unavailable (${models.error.message}); type preset names:`) : modelBox,
+          models.items.length ? null : modelText, fieldError('models'),
+          h('div', { class: 'hint' }, 'Or import a Hugging Face config.json: ', upload), fieldError('model_configs')),
+          h('div', { class: 'field' }, h('label', {}, 'Scenarios (every combination)'),
+            h('div', { class: 'inline' }, h('div', {}, h('label', { for: 'scenario-batch', class: 'hint' }, 'Batch sizes'), batch),
+              h('div', {}, h('label', { for: 'scenario-seq-len', class: 'hint' }, 'Sequence lengths (tokens)'), seqLen),
+              h('div', {}, h('label', { for: 'scenario-generate-len', class: 'hint' }, 'Generated tokens'), genLen)), fieldError('scenarios'))),
+        h('section', { class: 'card' }, h('h2', {}, '3. How to search'),
+          h('div', { class: 'field' }, h('label', { for: 'strategy' }, 'Strategy'), strategy, fieldError('strategy')), randomBox,
+          h('div', { class: 'field' }, h('label', {}, 'Objectives (the Pareto front minimizes/maximizes these)'), objectives, fieldError('objectives')),
+          h('details', {}, h('summary', {}, 'Options (advanced)'), h('div', { class: 'field' }, options, fieldError('options'))))),
+      h('div', {},
+        h('section', { class: 'card' }, h('h2', {}, '2. Hardware to explore'),
+          h('div', { class: 'field' }, h('label', { for: 'accelerator' }, 'Accelerator preset'), accelerator, fieldError('accelerator'),
+            accelerators.error ? h('div', { class: 'hint' }, `Presets unavailable: ${accelerators.error.message}`) : null),
+          h('label', {}, 'Axes to vary'),
+          h('div', { class: 'hint', style: { marginBottom: '6px' } }, 'Values as a list "8, 16, 32", a range "8..64 step 8" or a geometric series "8..128 x2".'),
+          h('table', { class: 'data', id: 'axes-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Parameter'), h('th', {}, 'Values'), h('th', { class: 'num' }, 'Count'), h('th', {}, ''))), axesBody),
+          h('datalist', { id: 'axis-names' }, AXIS_SUGGESTIONS.map((s) => h('option', { value: s }, titleOf(s)))),
+          h('button', { type: 'button', style: { marginTop: '8px' }, onclick: () => { addAxis(); estimate(); } }, '+ Add axis'), fieldError('axes')),
+        h('section', { class: 'card' }, count, countDetail, formError,
+          h('div', { class: 'toolbar', style: { marginTop: '10px' } }, submit, h('a', { class: 'button', href: '#/sweeps' }, 'Cancel'))))));
+
+  container.append(h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'New sweep'),
+    h('div', { class: 'sub' }, 'Pick the models and the hardware knobs to explore; every design point is simulated by the workers.'))), form);
+
+  function list(text) {
+    return text.split(/[,\s]+/).filter(Boolean).map((v) => (Number.isNaN(Number(v)) ? v : Number(v)));
+  }
+
+  /** The SweepSpec from the form, or throws with per-field messages for what the browser can check. */
+  function spec() {
+    const local = {};
+    const axes = {};
+    for (const row of axesBody.querySelectorAll('.axis-row')) {
+      const param = row.querySelector('.axis-name').value.trim();
+      const text = row.querySelector('.axis-values').value;
+      row.errorBox.textContent = '';
+      row.querySelector('.axis-count').textContent = '';
+      if (!param) continue;
+      try {
+        axes[param] = parseAxis(text);
+        row.querySelector('.axis-count').textContent = String(axisCount(axes[param]));
+      } catch (error) { local[`axes.${param}`] = error.message; }
+    }
+    const chosen = models.items.length ? [...modelBox.querySelectorAll('input:checked')].map((i) => i.value) : list(modelText.value).map(String);
+    const scenarios = [];
+    const gens = list(genLen.value);
+    for (const b of list(batch.value)) for (const s of list(seqLen.value)) {
+      if (gens.length) for (const g of gens) scenarios.push({ batch: b, seq_len: s, generate_len: g });
+      else scenarios.push({ batch: b, seq_len: s });
+    }
+    const body = { name: name.value.trim(), models: chosen, scenarios, accelerator: accelerator.value.trim(), axes,
+      strategy: strategy.value, objectives: [...objectives.querySelectorAll('input:checked')].map((i) => i.value) };
+    if (owner.value.trim()) body.owner = owner.value.trim();
+    if (strategy.value === 'random') { body.n_points = Number(nPoints.value); body.seed = Number(seed.value); }
+    if (options.value.trim()) {
+      try { body.options = JSON.parse(options.value); } catch { local.options = 'options must be a JSON object, e.g. {"quantization": "int8"}'; }
+    }
+    if (uploaded) body.model_configs = { [uploaded.name]: uploaded.config };
+    return { body, local };
+  }
+
+  function showErrors(fields, general = '') {
+    for (const box of Object.values(errors)) box.textContent = '';
+    for (const row of axesBody.querySelectorAll('.axis-row')) row.errorBox.textContent = '';
+    form.querySelectorAll('.invalid').forEach((el) => el.classList.remove('invalid'));
+    const unplaced = [];
+    for (const [path, message] of Object.entries(fields)) {
+      const [head, sub] = path.split('.');
+      if (head === 'axes' && sub) {
+        const row = [...axesBody.querySelectorAll('.axis-row')].find((r) => r.querySelector('.axis-name').value.trim() === sub);
+        if (row) { row.errorBox.textContent = message; row.querySelector('.axis-values').classList.add('invalid'); continue; }
+      }
+      const box = errors[path] ?? errors[head];
+      if (box) { box.textContent = box.textContent ? `${box.textContent}; ${message}` : message; continue; }
+      unplaced.push(path === '_' ? message : `${path}: ${message}`);
+    }
+    const text = [general, ...unplaced].filter(Boolean).join(' · ');
+    clear(formError, text ? h('div', { class: 'form-error' }, text) : null);
+  }
+
+  let estimateToken = 0;
+  const estimate = debounce(async () => {
+    const token = ++estimateToken;
+    const { body, local } = spec();
+    if (Object.keys(local).length) { showErrors(local); setCount('–', 'Fix the marked fields to see the size.'); return; }
+    try {
+      const answer = await api('/api/sweeps/estimate', { method: 'POST', body });
+      if (token !== estimateToken) return;
+      const points = typeof answer === 'number' ? answer : answer.points ?? answer.size ?? answer.total ?? answer.count;
+      showErrors({});
+      setCount(Number(points).toLocaleString('en-US'), answer.max_points ? `limit ${Number(answer.max_points).toLocaleString('en-US')} points` : '');
+      submit.disabled = false;
+    } catch (error) {
+      if (token !== estimateToken) return;
+      if (error instanceof ApiError && error.status === 422) {
+        showErrors(Object.keys(error.fieldErrors).length ? error.fieldErrors : { _: error.message });
+        setCount('–', 'The API cannot size this spec yet: see the marked fields.');
+      } else {
+        showErrors({});
+        const local = Object.values(body.axes).reduce((n, a) => n * axisCount(a), body.models.length * body.scenarios.length);
+        setCount(`≈ ${local.toLocaleString('en-US')}`, `Estimated in the browser (${error.message})`);
+      }
+    }
+  }, 250);
+
+  function setCount(value, detail) {
+    count.querySelector('.value').textContent = value;
+    countDetail.textContent = detail;
+  }
+
+  async function create() {
+    const { body, local } = spec();
+    if (Object.keys(local).length) { showErrors(local, 'Fix the marked fields first.'); return; }
+    submit.disabled = true;
+    submit.textContent = 'Creating…';
+    try {
+      if (body.owner) localStorage.setItem('dse.owner', body.owner);
+      const created = await api('/api/sweeps', { method: 'POST', body });
+      location.hash = `#/sweeps/${created.id ?? created.sweep?.id}`;
+    } catch (error) {
+      showErrors(error.fieldErrors ?? {}, error.status === 422 ? 'The API refused this sweep:' : error.message);
+      if (error.status === 422 && !Object.keys(error.fieldErrors ?? {}).length) showErrors({ _: error.message });
+      submit.disabled = false;
+      submit.textContent = 'Create sweep';
+    }
+  }
+
+  estimate();
+  return () => { estimateToken += 1; };
+}
