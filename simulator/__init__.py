@@ -5,6 +5,7 @@ from simulator.hardware import AcceleratorSpec, list_accelerator_presets, load_a
 from simulator.options import Options
 from simulator.report import Report
 from simulator.workload import (
+    CnnSpec,
     ConfigImportError,
     ModelSpec,
     Operator,
@@ -28,6 +29,7 @@ __all__ = [
     "evaluate_batch",
     "list_accelerator_presets",
     "load_accelerator_preset",
+    "CnnSpec",
     "ConfigImportError",
     "ModelSpec",
     "Operator",

@@ -25,6 +25,7 @@ from simulator.workload import (
     UnknownPresetError,
     Workload,
     load_model_preset,
+    model_from_file,
     model_from_hf_config,
 )
 from simulator.workload import profile as profile_workload
@@ -54,7 +55,12 @@ def _model(
 ) -> AnyModelSpec:
     if (model is None) == (config is None):
         raise ProfileInputError("give exactly one of --model NAME or --config PATH")
-    spec = load_model_preset(model) if model is not None else model_from_hf_config(config)  # type: ignore[arg-type]
+    if model is not None:
+        spec = load_model_preset(model)
+    elif config is not None and config.suffix.lower() in (".yaml", ".yml"):  # our own format, e.g. a CNN's layers
+        spec = model_from_file(config)
+    else:
+        spec = model_from_hf_config(config)  # type: ignore[arg-type]
     update = {key: value for key, value in (("weight_bits", weight_bits), ("activation_bits", activation_bits))
               if value is not None}
     return type(spec).model_validate(spec.model_dump() | update) if update else spec
@@ -184,7 +190,8 @@ def write_plot(workload: Workload, path: Path) -> None:
 
 def profile(
     model: Annotated[str | None, typer.Option("--model", help="Model preset name (see simulator/data/models).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="Hugging Face config.json to import.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Hugging Face config.json to import, or a model YAML file (e.g. a CNN's layers).")] = None,
     seq_len: Annotated[int | None, typer.Option("--seq-len", help="Tokens (encoder); prompt for a decoder.")] = None,
     batch: Annotated[int, typer.Option("--batch", help="Sequences per batch.")] = 1,
     prompt: Annotated[int | None, typer.Option("--prompt", help="Decoder prompt (prefill) tokens.")] = None,

@@ -3,7 +3,14 @@
 from simulator.workload.cnn import CnnSpec
 from simulator.workload.graph import Operator, OperatorGraph, build_graph, decode_groups_of
 from simulator.workload.hf_config import ConfigImportError, model_from_hf_config
-from simulator.workload.model import AnyModelSpec, ModelSpec, UnknownPresetError, list_model_presets, load_model_preset
+from simulator.workload.model import (
+    AnyModelSpec,
+    ModelSpec,
+    UnknownPresetError,
+    list_model_presets,
+    load_model_preset,
+    model_from_file,
+)
 from simulator.workload.profile import Profile, Totals, fused_view, profile
 from simulator.workload.scenario import Scenario, Workload
 
@@ -24,6 +31,7 @@ __all__ = [
     "fused_view",
     "list_model_presets",
     "load_model_preset",
+    "model_from_file",
     "model_from_hf_config",
     "profile",
 ]

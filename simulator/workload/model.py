@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 import yaml
@@ -112,7 +113,22 @@ def load_model_preset(name: str) -> AnyModelSpec:
         close = difflib.get_close_matches(key, list(files), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known presets: {', '.join(sorted(files))}"
         raise UnknownPresetError(f"unknown model preset '{name}'{hint}")
-    data = yaml.safe_load(files[key].read_text(encoding="utf-8"))
+    return model_from_data(yaml.safe_load(files[key].read_text(encoding="utf-8")))
+
+
+def model_from_data(data: object) -> AnyModelSpec:
+    """A model description (a preset file's content): `family: cnn` is a `CnnSpec`, anything else a `ModelSpec`."""
     if isinstance(data, dict) and data.get("family") == "cnn":
         return CnnSpec.model_validate(data)
     return ModelSpec.model_validate(data)
+
+
+def model_from_file(path: str | Path) -> AnyModelSpec:
+    """A model described in a YAML file of the presets' format, e.g. another CNN as a list of layers.
+
+    Raises OSError if it cannot be read, ValueError (pydantic's ValidationError) if it is not a valid model.
+    """
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of model fields")
+    return model_from_data(data)
