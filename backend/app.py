@@ -6,8 +6,9 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from backend.api import errors
 from backend.api.routes import frontend as frontend_routes
-from backend.api.routes import health
+from backend.api.routes import health, points, presets, sweeps
 from backend.db import make_engine, make_session_factory
 from backend.settings import Settings, get_settings
 from frontend import STATIC_DIR
@@ -27,6 +28,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.celery = create_celery(settings)
     app.include_router(health.router)
+    app.include_router(sweeps.router)
+    app.include_router(points.router)
+    app.include_router(presets.router)
+    errors.install(app)
     app.include_router(frontend_routes.router)
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)

@@ -29,6 +29,7 @@ PARAMETER_COLUMNS: tuple[Column, ...] = (
     Column("seq_len", "int", "Sequence length", "tokens"),
     Column("prompt_len", "int", "Prompt length", "tokens"),
     Column("generate_len", "int", "Generated tokens", "tokens"),
+    Column("image_size", "int", "Image size", "px"),
     Column("include_embeddings", "bool", "Embeddings included"),
     Column("include_lm_head", "bool", "LM head included"),
     Column("accelerator", "str", "Accelerator preset"),
@@ -55,6 +56,9 @@ PARAMETER_COLUMNS: tuple[Column, ...] = (
     Column("host_cycles_per_element_activation", "float", "Host activation cost", "cycles/element"),
     Column("host_cycles_per_element_residual", "float", "Host residual cost", "cycles/element"),
     Column("host_cycles_per_element_quantization", "float", "Host de/quantization cost", "cycles/element"),
+    Column("mapping_objective", "str", "Mapping objective"),
+    Column("fuse_nonlinear", "bool", "Fuse non-linear ops"),
+    Column("keep_scores_on_chip", "bool", "Attention scores on chip"),
 )
 
 # Scalar metrics of a simulator Report (simulator.report.METRICS is the source of units and directions).

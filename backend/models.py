@@ -108,7 +108,7 @@ def _result_columns() -> dict[str, Any]:
 
 
 class DesignPoint(Base):
-    """One evaluated design point: every input parameter and scalar metric as a column, ops as JSON.
+    """One evaluated design point: every input parameter and scalar metric as a column, the report as JSON.
 
     `point_index` is the point's key within its sweep (the point is a pure function of spec and index),
     so (sweep_id, point_index) is unique and a retried chunk inserts nothing twice.
@@ -122,7 +122,8 @@ class DesignPoint(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     locals().update(_result_columns())
     params: Mapped[dict[str, Any]] = mapped_column(Json)  # the full inputs (workload, accelerator, options)
-    ops: Mapped[list[dict[str, Any]] | None] = mapped_column(Json, default=None)  # last: large, rarely read
+    # The rest of the Report (per-operator table, breakdowns); last and large, read one point at a time.
+    report: Mapped[dict[str, Any] | None] = mapped_column(Json, default=None)
 
     __table_args__ = (
         UniqueConstraint("sweep_id", "point_index", name="uq_design_points_sweep_id_point_index"),

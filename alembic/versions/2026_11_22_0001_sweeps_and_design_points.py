@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 23:50:01.025280
+Create Date: 2026-11-22 00:07:43.196429
 """
 
 from collections.abc import Sequence
@@ -58,16 +58,36 @@ def upgrade() -> None:
         sa.Column("seq_len", sa.BigInteger(), nullable=True),
         sa.Column("prompt_len", sa.BigInteger(), nullable=True),
         sa.Column("generate_len", sa.BigInteger(), nullable=True),
+        sa.Column("image_size", sa.BigInteger(), nullable=True),
+        sa.Column("include_embeddings", sa.Boolean(), nullable=True),
+        sa.Column("include_lm_head", sa.Boolean(), nullable=True),
         sa.Column("accelerator", sa.String(length=64), nullable=True),
         sa.Column("rows", sa.BigInteger(), nullable=True),
         sa.Column("cols", sa.BigInteger(), nullable=True),
         sa.Column("dataflow", sa.String(length=64), nullable=True),
+        sa.Column("input_bits", sa.BigInteger(), nullable=True),
+        sa.Column("weight_bits", sa.BigInteger(), nullable=True),
+        sa.Column("accumulator_bits", sa.BigInteger(), nullable=True),
         sa.Column("scratchpad_kib", sa.Float(), nullable=True),
         sa.Column("accumulator_kib", sa.Float(), nullable=True),
         sa.Column("dram_bytes_per_cycle", sa.Float(), nullable=True),
+        sa.Column("dram_latency_cycles", sa.BigInteger(), nullable=True),
         sa.Column("clock_ghz", sa.Float(), nullable=True),
+        sa.Column("technology_nm", sa.BigInteger(), nullable=True),
         sa.Column("softmax_on", sa.String(length=64), nullable=True),
+        sa.Column("normalization_on", sa.String(length=64), nullable=True),
+        sa.Column("activation_on", sa.String(length=64), nullable=True),
+        sa.Column("residual_on", sa.String(length=64), nullable=True),
+        sa.Column("quantization_on", sa.String(length=64), nullable=True),
+        sa.Column("nonlinear_elements_per_cycle", sa.Float(), nullable=True),
+        sa.Column("host_cycles_per_element_softmax", sa.Float(), nullable=True),
+        sa.Column("host_cycles_per_element_normalization", sa.Float(), nullable=True),
+        sa.Column("host_cycles_per_element_activation", sa.Float(), nullable=True),
+        sa.Column("host_cycles_per_element_residual", sa.Float(), nullable=True),
+        sa.Column("host_cycles_per_element_quantization", sa.Float(), nullable=True),
         sa.Column("mapping_objective", sa.String(length=64), nullable=True),
+        sa.Column("fuse_nonlinear", sa.Boolean(), nullable=True),
+        sa.Column("keep_scores_on_chip", sa.Boolean(), nullable=True),
         sa.Column("latency_cycles", sa.Float(), nullable=True),
         sa.Column("latency_s", sa.Float(), nullable=True),
         sa.Column("throughput_per_s", sa.Float(), nullable=True),
@@ -87,7 +107,9 @@ def upgrade() -> None:
         sa.Column(
             "params", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
-        sa.Column("ops", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True),
+        sa.Column(
+            "report", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["sweep_id"], ["sweeps.id"], name=op.f("fk_design_points_sweep_id_sweeps"), ondelete="CASCADE"
         ),

@@ -1,0 +1,180 @@
+"""Sweeps: create (queued after commit), estimate, list, read, cancel, delete; results and Pareto front."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.api.deps import CeleryDep, SessionDep, SettingsDep
+from backend.api.schemas import Columnar, Estimate, ObjectiveOut, ParetoOut, SweepList, SweepOut
+from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS
+from backend.services import results as results_service
+from backend.services import sweeps as sweeps_service
+from backend.services.dispatch import enqueue_chunks
+from backend.sweep_spec import SweepSpec
+
+router = APIRouter(prefix="/api/sweeps", tags=["sweeps"])
+
+ColumnsQuery = Annotated[str | None, Query(description="Comma-separated columns (default: all).")]
+FilterQuery = Annotated[list[str] | None, Query(
+    alias="filter", description="Repeatable: `name:min:max` (numeric range, bounds optional) or `name=a,b`.")]
+
+
+@router.post("/estimate", response_model=Estimate, summary="Size of a spec, without creating it")
+def estimate_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep) -> Estimate:
+    points = sweeps_service.estimate(spec, settings)
+    chunk_size = sweeps_service.chunk_size_for(session, settings)
+    return Estimate(points=points, max_points=settings.max_sweep_points, chunk_size=chunk_size,
+                    chunks=max(1, -(-points // chunk_size)),
+                    dimensions={name: len(values) for name, values in spec.dimensions()})
+
+
+@router.post("", response_model=SweepOut, status_code=status.HTTP_201_CREATED, summary="Create and queue a sweep")
+def create_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep, celery: CeleryDep) -> SweepOut:
+    sweep = sweeps_service.create_sweep(session, spec, settings)
+    session.commit()  # the rows exist before any worker can look for them
+    enqueue_chunks(celery, settings.queue, sweep.id, list(range(sweep.chunk_count)))
+    return SweepOut.of(sweep)
+
+
+@router.get("", response_model=SweepList, summary="Sweeps, newest first")
+def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                offset: Annotated[int, Query(ge=0)] = 0, status: str | None = None,
+                owner: str | None = None) -> SweepList:
+    sweeps, total = sweeps_service.list_sweeps(session, limit, offset, status, owner)
+    return SweepList(items=[SweepOut.of(s) for s in sweeps], total=total, limit=limit, offset=offset)
+
+
+@router.get("/{sweep_id}", response_model=SweepOut, summary="A sweep's status and progress")
+def read_sweep(sweep_id: int, session: SessionDep) -> SweepOut:
+    return SweepOut.of(sweeps_service.get_sweep(session, sweep_id))
+
+
+@router.post("/{sweep_id}/cancel", response_model=SweepOut, summary="Stop a sweep's remaining chunks")
+def cancel_sweep(sweep_id: int, session: SessionDep) -> SweepOut:
+    sweep = sweeps_service.cancel_sweep(session, sweep_id)
+    session.commit()
+    return SweepOut.of(sweep)
+
+
+@router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a finished sweep and its results")
+def delete_sweep(sweep_id: int, session: SessionDep) -> Response:
+    sweeps_service.delete_sweep(session, sweep_id)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _columns(text: str | None) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()] if text else list(ALL_COLUMNS)
+
+
+def _sort(text: str | None) -> list[str]:
+    return [key.strip() for key in text.split(",") if key.strip()] if text else []
+
+
+def _arrow_type(name: str) -> pa.DataType:
+    column = PARAMETERS.get(name) or METRICS.get(name)
+    kind = column.type if column else ("str" if name == "error" else "int")
+    return {"float": pa.float64(), "int": pa.int64(), "str": pa.string(), "bool": pa.bool_()}[kind]
+
+
+def _csv_stream(factory: sessionmaker[Session], sweep_id: int, query: results_service.ResultQuery) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(query.columns)
+    with factory() as session:  # its own session: the stream outlives the request's
+        for batch in results_service.stream(session, sweep_id, query):
+            writer.writerows(batch)
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+class _Sink(io.RawIOBase):
+    """A write-only file whose bytes are handed out as they are written (Parquet row group by row group)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+        self.chunks.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def _parquet_stream(factory: sessionmaker[Session], sweep_id: int,
+                    query: results_service.ResultQuery) -> Iterator[bytes]:
+    schema = pa.schema([(name, _arrow_type(name)) for name in query.columns])
+    sink = _Sink()
+    with factory() as session, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        for batch in results_service.stream(session, sweep_id, query):
+            arrays = [pa.array([row[i] for row in batch], type=field.type) for i, field in enumerate(schema)]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            yield sink.take()
+    yield sink.take()
+
+
+@router.get("/{sweep_id}/results", response_model=Columnar, summary="Results: filter, select, sort, page, export",
+            responses={200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}}})
+def read_results(
+    sweep_id: int, session: SessionDep, request: Request,
+    columns: ColumnsQuery = None, filters: FilterQuery = None,
+    sort: Annotated[str | None, Query(description="Comma-separated columns; `-name` sorts descending.")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=results_service.MAX_PAGE_ROWS,
+                                       description="Rows per page (JSON default 1000; CSV/Parquet: all).")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    include_failed: Annotated[bool, Query(description="Also return points whose evaluation failed.")] = False,
+    format: Annotated[Literal["json", "csv", "parquet"], Query()] = "json",
+) -> Columnar | StreamingResponse:
+    sweeps_service.get_sweep(session, sweep_id)
+    query = results_service.ResultQuery(
+        columns=_columns(columns), filters=filters or [], sort=_sort(sort),
+        limit=limit if limit is not None else (1000 if format == "json" else 0), offset=offset,
+        include_failed=include_failed)
+    for text in query.filters:
+        results_service.parse_filter(text)  # bad filters are a 422 before streaming starts
+    if format == "json":
+        data, total = results_service.page(session, sweep_id, query)
+        return Columnar(columns=data, total=total, count=len(data[query.columns[0]]) if query.columns else 0,
+                        limit=query.limit, offset=offset)
+    name = f"sweep-{sweep_id}.{format}"
+    factory = request.app.state.session_factory
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "csv":
+        return StreamingResponse(_csv_stream(factory, sweep_id, query), media_type="text/csv", headers=headers)
+    return StreamingResponse(_parquet_stream(factory, sweep_id, query),
+                             media_type="application/vnd.apache.parquet", headers=headers)
+
+
+@router.get("/{sweep_id}/pareto", response_model=ParetoOut, summary="The Pareto front over chosen objectives")
+def read_pareto(
+    sweep_id: int, session: SessionDep,
+    objectives: Annotated[str, Query(description="Comma-separated metrics; each metric's own direction unless "
+                                                 "prefixed `min:` or `max:`.")] = "latency_s,energy_j",
+    columns: ColumnsQuery = None, filters: FilterQuery = None,
+) -> ParetoOut:
+    sweeps_service.get_sweep(session, sweep_id)
+    parsed = results_service.parse_objectives(objectives)
+    data, compared = results_service.pareto(session, sweep_id, parsed, _columns(columns), filters or [])
+    return ParetoOut(columns=data, objectives=[ObjectiveOut(name=o.name, direction=o.direction) for o in parsed],
+                     front_size=len(data["id"]), compared=compared)

@@ -1,0 +1,128 @@
+"""Response and request models of the REST API (the OpenAPI contract the dashboard builds on)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from backend.models import Sweep
+from backend.services.sweeps import progress
+
+SweepStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+class SweepOut(BaseModel):
+    """A sweep with its progress; counters are kept by the workers, so reading this is cheap at any size."""
+
+    id: int
+    name: str
+    owner: str
+    status: SweepStatus
+    spec: dict[str, Any] = Field(description="The SweepSpec as submitted.")
+    objectives: list[str]
+    total_points: int
+    done_points: int = Field(description="Points evaluated and stored.")
+    failed_points: int = Field(description="Points whose evaluation failed (their error is stored).")
+    progress: float = Field(description="(done + failed) / total, 0 to 1.")
+    points_per_s: float | None = Field(description="Measured since the first chunk started.")
+    eta_s: float | None = Field(description="Seconds to go at the measured speed; 0 once finished.")
+    elapsed_s: float | None
+    chunk_size: int
+    chunk_count: int
+    chunks_done: int
+    chunks_failed: int
+    error: str | None = Field(description="The first error seen (a failed point or chunk).")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, sweep: Sweep) -> SweepOut:
+        state = progress(sweep)
+        return cls(
+            id=sweep.id, name=sweep.name, owner=sweep.owner, status=sweep.status, spec=sweep.spec,
+            objectives=list(sweep.spec.get("objectives", [])), total_points=sweep.total_points,
+            done_points=sweep.done_points, failed_points=sweep.failed_points, progress=state.fraction,
+            points_per_s=state.points_per_s, eta_s=state.eta_s, elapsed_s=state.elapsed_s,
+            chunk_size=sweep.chunk_size, chunk_count=sweep.chunk_count, chunks_done=sweep.chunks_done,
+            chunks_failed=sweep.chunks_failed, error=sweep.error, created_at=sweep.created_at,
+            started_at=sweep.started_at, finished_at=sweep.finished_at,
+        )
+
+
+class SweepList(BaseModel):
+    items: list[SweepOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class Estimate(BaseModel):
+    points: int = Field(description="Design points the spec expands to.")
+    max_points: int = Field(description="The server's limit (DSE_MAX_SWEEP_POINTS).")
+    chunk_size: int
+    chunks: int
+    dimensions: dict[str, int] = Field(description="Values per dimension (model, scenario, each axis).")
+
+
+class Columnar(BaseModel):
+    """Rows as columns: `columns[name][i]` is row i's value of `name`."""
+
+    columns: dict[str, list[Any]]
+    total: int = Field(description="Rows matching the filters (over all pages).")
+    count: int = Field(description="Rows in this answer.")
+    limit: int
+    offset: int
+
+
+class ObjectiveOut(BaseModel):
+    name: str
+    direction: Literal["min", "max"]
+
+
+class ParetoOut(BaseModel):
+    columns: dict[str, list[Any]] = Field(description="The front's points, ordered by the first objective.")
+    objectives: list[ObjectiveOut]
+    front_size: int
+    compared: int = Field(description="Points (after filters, failed points excluded) the front was taken over.")
+
+
+class PointOut(BaseModel):
+    """One design point: its parameters, metrics, full inputs and the simulator's report (per-operator table)."""
+
+    id: int | None = None
+    sweep_id: int | None = None
+    point_index: int | None = None
+    error: str | None = None
+    parameters: dict[str, Any]
+    metrics: dict[str, Any]
+    accelerator: dict[str, Any] = Field(default_factory=dict, description="Every accelerator field of the point.")
+    inputs: dict[str, Any] = Field(description="model, scenario, accelerator preset and overrides, options.")
+    report: dict[str, Any] | None = Field(description="ops (per-operator rows), cycles_by_class, area breakdown.")
+
+
+class SimulateRequest(BaseModel):
+    """One design point: a model preset, a scenario, an accelerator preset with field overrides, options."""
+
+    model: str = Field(examples=["bert-base"])
+    scenario: dict[str, Any] = Field(default_factory=dict, examples=[{"seq_len": 128}])
+    accelerator: str = Field(default="gemmini-default")
+    overrides: dict[str, Any] = Field(default_factory=dict, examples=[{"rows": 32, "cols": 32}])
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class CatalogEntry(BaseModel):
+    name: str
+    label: str
+    unit: str
+    kind: Literal["metric", "parameter"]
+    type: Literal["float", "int", "str", "bool"]
+    direction: Literal["min", "max"] | None = None
+    categorical: bool = False
+
+
+class Catalog(BaseModel):
+    metrics: list[CatalogEntry]
+    parameters: list[CatalogEntry]

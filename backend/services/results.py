@@ -1,0 +1,198 @@
+"""Querying a sweep's results: filters, column selection, sorting, paging, streaming, and its Pareto front.
+
+Filters are strings so they travel in URLs:
+- `name:min:max` a numeric range (either bound may be empty: `latency_s::0.01`, `rows:16:`);
+- `name=value` or `name=a,b` equality / membership (categorical columns such as `model`, `dataflow`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session
+
+from backend.columns import ALL_COLUMNS, METRICS, NUMERIC_METRICS, PARAMETERS
+from backend.models import DesignPoint
+from simulator.pareto import pareto_mask
+
+MAX_PAGE_ROWS = 1_000_000
+STREAM_BATCH_ROWS = 20_000
+
+
+class BadQuery(ValueError):
+    """A filter, column or sort the results cannot answer; the message says what is valid."""
+
+
+def _column(name: str) -> Any:
+    if name not in ALL_COLUMNS:
+        raise BadQuery(f"unknown column '{name}'; valid: {', '.join(ALL_COLUMNS)}")
+    return getattr(DesignPoint, name)
+
+
+def _kind(name: str) -> str:
+    column = PARAMETERS.get(name) or METRICS.get(name)
+    return column.type if column else ("str" if name == "error" else "int")
+
+
+def _number(text: str, name: str) -> float:
+    try:
+        return float(text)
+    except ValueError as error:
+        raise BadQuery(f"filter on '{name}': '{text}' is not a number") from error
+
+
+def parse_filter(text: str) -> ColumnElement[bool]:
+    if "=" in text and (":" not in text or text.index("=") < text.index(":")):
+        name, _, values = text.partition("=")
+        column = _column(name.strip())
+        kind = _kind(name.strip())
+        items: list[Any] = [v.strip() for v in values.split(",")]
+        if kind in ("int", "float"):
+            items = [_number(v, name) for v in items]
+        elif kind == "bool":
+            items = [v.lower() in ("1", "true", "yes") for v in items]
+        return column == items[0] if len(items) == 1 else column.in_(items)
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise BadQuery(f"filter '{text}' is neither 'name:min:max' nor 'name=value'")
+    name, low, high = (part.strip() for part in parts)
+    column = _column(name)
+    if _kind(name) not in ("int", "float"):
+        raise BadQuery(f"'{name}' is not numeric; filter it with '{name}=value'")
+    conditions = []
+    if low:
+        conditions.append(column >= _number(low, name))
+    if high:
+        conditions.append(column <= _number(high, name))
+    if not conditions:
+        raise BadQuery(f"filter '{text}' gives neither a minimum nor a maximum")
+    return conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
+
+
+@dataclass(frozen=True)
+class ResultQuery:
+    columns: list[str]
+    filters: list[str]
+    sort: list[str]
+    limit: int = 1000
+    offset: int = 0
+    include_failed: bool = False
+
+    def __post_init__(self) -> None:
+        for name in self.columns:
+            _column(name)
+        for key in self.sort:
+            _column(key.removeprefix("-"))
+
+
+def default_columns() -> list[str]:
+    return list(ALL_COLUMNS)
+
+
+def _where(sweep_id: int, query: ResultQuery) -> list[ColumnElement[bool]]:
+    conditions = [DesignPoint.sweep_id == sweep_id]
+    if not query.include_failed:
+        conditions.append(DesignPoint.error.is_(None))
+    conditions.extend(parse_filter(text) for text in query.filters)
+    return conditions
+
+
+def _select(sweep_id: int, query: ResultQuery) -> Select[Any]:
+    statement = select(*(_column(name) for name in query.columns)).where(*_where(sweep_id, query))
+    order = []
+    for key in query.sort:
+        column = _column(key.removeprefix("-"))
+        order.append(column.desc() if key.startswith("-") else column.asc())
+    order.append(DesignPoint.point_index.asc())  # a stable order makes paging well defined
+    return statement.order_by(*order)
+
+
+def count(session: Session, sweep_id: int, query: ResultQuery) -> int:
+    return int(session.execute(select(func.count()).select_from(DesignPoint)
+                               .where(*_where(sweep_id, query))).scalar_one())
+
+
+def page(session: Session, sweep_id: int, query: ResultQuery) -> tuple[dict[str, list[Any]], int]:
+    """One page as columns ({name: [values]}) and the number of rows matching the filters."""
+    statement = _select(sweep_id, query).limit(query.limit).offset(query.offset)
+    rows = session.execute(statement).all()
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(query.columns)}
+    return columns, count(session, sweep_id, query)
+
+
+def stream(session: Session, sweep_id: int, query: ResultQuery) -> Iterator[list[tuple[Any, ...]]]:
+    """Every matching row, in batches, through a server-side cursor (constant memory for 10^6 rows)."""
+    statement = _select(sweep_id, query)
+    if query.limit:
+        statement = statement.limit(query.limit).offset(query.offset)
+    result = session.execute(statement.execution_options(stream_results=True, yield_per=STREAM_BATCH_ROWS))
+    for partition in result.partitions(STREAM_BATCH_ROWS):
+        yield [tuple(row) for row in partition]
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str
+    direction: str  # "min" | "max"
+
+
+def parse_objectives(text: str) -> list[Objective]:
+    """`latency_s,energy_j`; a metric's own direction unless prefixed `max:` / `min:` (or `-name` to maximise)."""
+    objectives = []
+    for item in (part.strip() for part in text.split(",") if part.strip()):
+        direction = None
+        if item.startswith(("max:", "min:")):
+            direction, item = item[:3], item[4:]
+        elif item.startswith("-"):
+            direction, item = "max", item[1:]
+        if item not in NUMERIC_METRICS and not (item in PARAMETERS and PARAMETERS[item].type in ("int", "float")):
+            raise BadQuery(f"unknown objective '{item}'; choose from {', '.join(NUMERIC_METRICS)}")
+        objectives.append(Objective(item, direction or METRICS.get(item, PARAMETERS.get(item)).direction or "min"))
+    if not objectives:
+        raise BadQuery("give at least one objective, e.g. objectives=latency_s,energy_j")
+    if len({o.name for o in objectives}) != len(objectives):
+        raise BadQuery("an objective is named twice")
+    return objectives
+
+
+def _fetch_objectives(session: Session, sweep_id: int, objectives: list[Objective],
+                      filters: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Point ids and their objective values as arrays, fetched without building ORM objects."""
+    query = ResultQuery(columns=["id"], filters=filters, sort=[])
+    statement = select(DesignPoint.id, *(getattr(DesignPoint, o.name) for o in objectives)).where(
+        *_where(sweep_id, query))
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+        raw = connection.connection.driver_connection
+        with raw.cursor(binary=True) as cursor:
+            cursor.execute(str(compiled))
+            rows = cursor.fetchall()
+    else:
+        rows = connection.execute(statement).all()
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty((0, len(objectives)))
+    data = np.array(rows, dtype=np.float64)
+    return data[:, 0].astype(np.int64), data[:, 1:]
+
+
+def pareto(session: Session, sweep_id: int, objectives: list[Objective], columns: list[str],
+           filters: list[str]) -> tuple[dict[str, list[Any]], int]:
+    """The non-dominated points (ordered by the first objective) as columns, and how many points were compared."""
+    ids, values = _fetch_objectives(session, sweep_id, objectives, filters)
+    mask = pareto_mask(values, [o.direction == "max" for o in objectives])
+    front = ids[mask]
+    order = np.argsort(values[mask, 0] * (-1 if objectives[0].direction == "max" else 1), kind="stable")
+    front_ids = [int(i) for i in front[order]]
+    wanted = list(dict.fromkeys(["id", *columns, *(o.name for o in objectives)]))
+    by_id: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(front_ids), 10_000):
+        batch = front_ids[start:start + 10_000]
+        for row in session.execute(select(*(_column(n) for n in wanted)).where(DesignPoint.id.in_(batch))):
+            by_id[row[0]] = tuple(row)
+    rows = [by_id[i] for i in front_ids if i in by_id]
+    return {name: [row[i] for row in rows] for i, name in enumerate(wanted)}, len(ids)

@@ -1,0 +1,147 @@
+"""Sweeps: create (with its chunks), list, read, cancel, delete, and the progress a person sees."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from backend.models import FINAL_STATUSES, Sweep, SweepChunk, utcnow
+from backend.settings import Settings
+from backend.sweep_spec import SweepSpec, check_size
+
+MIN_CHUNK_POINTS = 200
+MAX_CHUNK_POINTS = 5000
+DEFAULT_POINTS_PER_S = 200.0  # one worker process, before any sweep has been measured
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Conflict(RuntimeError):
+    pass
+
+
+def estimate(spec: SweepSpec, settings: Settings) -> int:
+    """Points the spec expands to; refuses specs above the cap (SweepTooLarge) and unknown names (ValueError)."""
+    from backend.simulation import check_spec
+
+    size = check_size(spec, settings.max_sweep_points)
+    check_spec(spec)
+    return size
+
+
+def measured_points_per_s(session: Session) -> float | None:
+    """Evaluation speed of one worker process, from the chunks of recent sweeps."""
+    recent = select(Sweep.done_points, Sweep.failed_points, Sweep.compute_s).where(
+        Sweep.compute_s > 0).order_by(Sweep.id.desc()).limit(20).subquery()
+    points, seconds = session.execute(
+        select(func.sum(recent.c.done_points + recent.c.failed_points), func.sum(recent.c.compute_s))).one()
+    return float(points) / float(seconds) if points and seconds else None
+
+
+def chunk_size_for(session: Session, settings: Settings) -> int:
+    """A chunk of about `chunk_target_s` seconds at the measured speed, within a few hundred to a few thousand."""
+    if settings.chunk_size:
+        return settings.chunk_size
+    rate = measured_points_per_s(session) or DEFAULT_POINTS_PER_S
+    return int(min(max(rate * settings.chunk_target_s, MIN_CHUNK_POINTS), MAX_CHUNK_POINTS))
+
+
+def create_sweep(session: Session, spec: SweepSpec, settings: Settings) -> Sweep:
+    """A queued sweep and its chunk rows; the caller commits, then queues the chunks (`chunk_indices`)."""
+    total = estimate(spec, settings)
+    size = chunk_size_for(session, settings)
+    count = max(1, math.ceil(total / size))
+    sweep = Sweep(name=spec.name, owner=spec.owner or "anonymous", spec=spec.model_dump(mode="json"),
+                  status="queued", total_points=total, done_points=0, failed_points=0, chunk_size=size,
+                  chunk_count=count, chunks_done=0, chunks_failed=0, compute_s=0.0, created_at=utcnow())
+    session.add(sweep)
+    session.flush()
+    session.execute(SweepChunk.__table__.insert(), [
+        {"sweep_id": sweep.id, "chunk_index": index, "start_index": index * size,
+         "stop_index": min(total, (index + 1) * size), "status": "queued", "attempts": 0,
+         "points_ok": 0, "points_failed": 0}
+        for index in range(count)
+    ])
+    return sweep
+
+
+def get_sweep(session: Session, sweep_id: int) -> Sweep:
+    sweep = session.get(Sweep, sweep_id)
+    if sweep is None:
+        raise NotFound(f"sweep {sweep_id} does not exist")
+    return sweep
+
+
+def list_sweeps(session: Session, limit: int = 100, offset: int = 0, status: str | None = None,
+                owner: str | None = None) -> tuple[list[Sweep], int]:
+    query = select(Sweep)
+    if status:
+        query = query.where(Sweep.status == status)
+    if owner:
+        query = query.where(Sweep.owner == owner)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(query.order_by(Sweep.id.desc()).limit(limit).offset(offset)).scalars().all()
+    return list(rows), int(total)
+
+
+def cancel_sweep(session: Session, sweep_id: int) -> Sweep:
+    """Stops the remaining chunks: their tasks see the status and return without evaluating."""
+    sweep = get_sweep(session, sweep_id)
+    if sweep.status in FINAL_STATUSES:
+        raise Conflict(f"sweep {sweep_id} is already {sweep.status}; only queued or running sweeps can be cancelled")
+    now = utcnow()
+    session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status.in_(("queued", "running")))
+                    .values(status="cancelled", finished_at=now, updated_at=now))
+    session.execute(update(SweepChunk).where(SweepChunk.sweep_id == sweep_id, SweepChunk.status == "queued")
+                    .values(status="cancelled"))
+    session.refresh(sweep)
+    return sweep
+
+
+def delete_sweep(session: Session, sweep_id: int) -> None:
+    sweep = get_sweep(session, sweep_id)
+    if sweep.status not in FINAL_STATUSES:
+        raise Conflict(f"sweep {sweep_id} is {sweep.status}; cancel it first (POST /api/sweeps/{sweep_id}/cancel)")
+    session.execute(delete(Sweep).where(Sweep.id == sweep_id))  # points and chunks go by ON DELETE CASCADE
+
+
+def queued_chunks(session: Session, sweep_id: int) -> list[int]:
+    return list(session.execute(select(SweepChunk.chunk_index).where(
+        SweepChunk.sweep_id == sweep_id, SweepChunk.status == "queued").order_by(SweepChunk.chunk_index)).scalars())
+
+
+@dataclass(frozen=True)
+class Progress:
+    finished_points: int
+    fraction: float
+    points_per_s: float | None
+    eta_s: float | None
+    elapsed_s: float | None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    if moment is not None and moment.tzinfo is None:  # SQLite returns naive UTC
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def progress(sweep: Sweep) -> Progress:
+    finished = sweep.done_points + sweep.failed_points
+    fraction = finished / sweep.total_points if sweep.total_points else 1.0
+    started, updated = _aware(sweep.started_at), _aware(sweep.finished_at or sweep.updated_at)
+    elapsed = (updated - started).total_seconds() if started and updated else None
+    rate = finished / elapsed if elapsed and elapsed > 0 and finished else None
+    eta = None
+    if sweep.status in ("queued", "running") and rate:
+        eta = (sweep.total_points - finished) / rate
+    elif sweep.status in FINAL_STATUSES:
+        eta = 0.0
+    return Progress(finished, fraction, rate, eta, elapsed)
