@@ -56,6 +56,7 @@ def simulate(
     batch: Annotated[int, typer.Option(min=1)] = 1,
     prompt_len: Annotated[int | None, typer.Option(help="Decoder prompt length.")] = None,
     generate_len: Annotated[int, typer.Option(help="Decoder tokens generated.")] = 0,
+    image_size: Annotated[int | None, typer.Option(min=1, help="CNN input side in pixels (default: model's).")] = None,
     rows: Annotated[int | None, typer.Option(help="Array rows override.")] = None,
     cols: Annotated[int | None, typer.Option(help="Array columns override.")] = None,
     dataflow: Dataflow = None,
@@ -84,7 +85,8 @@ def simulate(
         hw = _accelerator(accelerator, overrides)
         spec = load_model_preset(model)
         workload = Workload(model=spec, scenario=Scenario(batch=batch, seq_len=seq_len, prompt_len=prompt_len,
-                                                          generate_len=generate_len, allow_longer=allow_longer))
+                                                          generate_len=generate_len, allow_longer=allow_longer,
+                                                          image_size=image_size))
         options = Options(mapping_objective=objective, fuse_nonlinear=fuse_nonlinear,
                           keep_scores_on_chip=keep_scores_on_chip)
         report = evaluate(workload, hw, options)

@@ -67,3 +67,6 @@ def test_simulate_resnet_50_beside_bert_base() -> None:
     table = run("simulate", "--model", "resnet-50", "--accelerator", "gemmini-default")
     assert table.exit_code == 0, table.output
     assert "resnet-50 on gemmini-default" in table.output and "folded" in table.output
+    small = run("simulate", "--model", "resnet-50", "--image-size", "112", "--json")
+    assert small.exit_code == 0, small.output
+    assert json.loads(small.output)["macs"] < 0.3 * cnn_report["macs"]
