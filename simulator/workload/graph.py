@@ -1,5 +1,8 @@
 """Operator graph: every operator of a Transformer inference with exact shapes, FLOPs and unfused traffic.
 
+A CNN (`CnnSpec`, family "cnn") is built by `simulator/workload/cnn_graph.py` into the same `Operator`s, in phase
+"forward" (convolutions as im2col GEMMs; its conventions are stated in `simulator/workload/cnn.py`).
+
 Counting conventions (stated once, used everywhere):
 - A GEMM (m x k)·(k x n) repeated `instances` times is 2·m·k·n·instances FLOPs (1 MAC = 2 FLOPs; no bias adds).
 - Unfused memory operations (MOPs): each operator reads its inputs once and writes its output once, at the
