@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from simulator import Options, evaluate, load_accelerator_preset
@@ -173,3 +175,25 @@ def test_evaluate_fuses_cnn_ops_on_the_cnn_baseline() -> None:
     unfused = evaluate(workload, hw, Options(fuse_nonlinear=False))
     assert any(op.where == "host_cpu" and op.op_class == "normalization" for op in unfused.ops)
     assert unfused.latency_cycles > 2 * fused.latency_cycles
+
+
+@settings(max_examples=30, deadline=None)
+@given(side=st.integers(8, 64), batch=st.integers(1, 3), kind=st.sampled_from(["basic", "bottleneck"]),
+       repeat=st.integers(1, 3), stride=st.integers(1, 2), stride_on=st.sampled_from(["first", "middle"]))
+def test_cnn_totals_properties(side: int, batch: int, kind: str, repeat: int, stride: int, stride_on: str) -> None:
+    spec = tiny({"type": "conv", "name": "stem", "out_channels": 8, "kernel": 3, "stride": 2},
+                {"type": "block", "name": "s", "kind": kind, "repeat": repeat, "width": 4, "out_channels": 16,
+                 "stride": stride, "stride_on": stride_on},
+                {"type": "avgpool", "name": "gap", "global_pool": True},
+                {"type": "fc", "name": "fc", "out_features": 5}, image_size=side)
+    one = profile(Workload(model=spec, scenario=Scenario()))
+    many = profile(Workload(model=spec, scenario=Scenario(batch=batch)))
+    assert many.total.flops == batch * one.total.flops  # every op is per image
+    for op in many.graph.ops:
+        if op.kind == "gemm":
+            assert op.flops == 2 * op.m * op.k * op.n and op.m % batch == 0
+    assert sum(op.layer_count for op in many.graph.ops if op.name.endswith(".add")) == repeat
+    fused_away = sum(op.total_bytes for op in many.graph.ops if op.fusion in ("folded", "output_path"))
+    assert many.total.bytes - many.fused.bytes == fused_away
+    folded = sum(op.total_flops for op in many.graph.ops if op.fusion == "folded")
+    assert many.total.flops - many.fused.flops == folded
