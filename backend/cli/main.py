@@ -11,6 +11,8 @@ import typer
 
 from backend.cli.profile import profile
 from backend.cli.simulate import simulate, simulate_gemm
+from backend.cli.sweep import app as sweep_app
+from backend.cli.sweep import export
 from backend.settings import Settings
 
 app = typer.Typer(
@@ -22,6 +24,8 @@ app = typer.Typer(
 app.command()(simulate)
 app.command("simulate-gemm")(simulate_gemm)
 app.command()(profile)
+app.add_typer(sweep_app, name="sweep")
+app.command()(export)
 
 
 def _logging() -> None:

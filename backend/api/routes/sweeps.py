@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from typing import Annotated, Literal
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session, sessionmaker
 
 from backend.api.deps import CeleryDep, SessionDep, SettingsDep
 from backend.api.schemas import Columnar, Estimate, ObjectiveOut, ParetoOut, SweepList, SweepOut
-from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS
+from backend.columns import ALL_COLUMNS
+from backend.services import export
 from backend.services import results as results_service
 from backend.services import sweeps as sweeps_service
 from backend.services.dispatch import enqueue_chunks
@@ -80,60 +75,6 @@ def _sort(text: str | None) -> list[str]:
     return [key.strip() for key in text.split(",") if key.strip()] if text else []
 
 
-def _arrow_type(name: str) -> pa.DataType:
-    column = PARAMETERS.get(name) or METRICS.get(name)
-    kind = column.type if column else ("str" if name == "error" else "int")
-    return {"float": pa.float64(), "int": pa.int64(), "str": pa.string(), "bool": pa.bool_()}[kind]
-
-
-def _csv_stream(factory: sessionmaker[Session], sweep_id: int, query: results_service.ResultQuery) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(query.columns)
-    with factory() as session:  # its own session: the stream outlives the request's
-        for batch in results_service.stream(session, sweep_id, query):
-            writer.writerows(batch)
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
-
-
-class _Sink(io.RawIOBase):
-    """A write-only file whose bytes are handed out as they are written (Parquet row group by row group)."""
-
-    def __init__(self) -> None:
-        self.chunks: list[bytes] = []
-        self.position = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
-        self.chunks.append(bytes(data))
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def take(self) -> bytes:
-        data, self.chunks = b"".join(self.chunks), []
-        return data
-
-
-def _parquet_stream(factory: sessionmaker[Session], sweep_id: int,
-                    query: results_service.ResultQuery) -> Iterator[bytes]:
-    schema = pa.schema([(name, _arrow_type(name)) for name in query.columns])
-    sink = _Sink()
-    with factory() as session, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
-        for batch in results_service.stream(session, sweep_id, query):
-            arrays = [pa.array([row[i] for row in batch], type=field.type) for i, field in enumerate(schema)]
-            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-            yield sink.take()
-    yield sink.take()
-
-
 @router.get("/{sweep_id}/results", response_model=Columnar, summary="Results: filter, select, sort, page, export",
             responses={200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}}})
 def read_results(
@@ -161,8 +102,8 @@ def read_results(
     factory = request.app.state.session_factory
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":
-        return StreamingResponse(_csv_stream(factory, sweep_id, query), media_type="text/csv", headers=headers)
-    return StreamingResponse(_parquet_stream(factory, sweep_id, query),
+        return StreamingResponse(export.csv_stream(factory, sweep_id, query), media_type="text/csv", headers=headers)
+    return StreamingResponse(export.parquet_stream(factory, sweep_id, query),
                              media_type="application/vnd.apache.parquet", headers=headers)
 
 

@@ -1,0 +1,276 @@
+"""`dse sweep submit/list/show/cancel/estimate` and `dse export`: against a server (`--server URL`) or in-process.
+
+In-process means direct database access with the DSE_* settings (the same services the API calls), and
+chunk tasks queued on the configured broker for `dse worker` processes to run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+app = typer.Typer(help="Create, follow, list and cancel sweeps.", no_args_is_help=True)
+console = Console()
+
+ServerOption = Annotated[str | None, typer.Option(
+    "--server", envvar="DSE_SERVER", help="API base URL (e.g. http://127.0.0.1:8000); in-process if unset.")]
+FINAL = ("done", "failed", "cancelled")
+
+
+class CliError(RuntimeError):
+    pass
+
+
+class Remote:
+    """The REST API, through httpx."""
+
+    def __init__(self, server: str) -> None:
+        self.client = httpx.Client(base_url=server.rstrip("/"), timeout=60)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise CliError(f"cannot reach {self.client.base_url}: {error}") from error
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail")
+            except ValueError:
+                detail = response.text
+            raise CliError(f"{response.status_code}: {detail if isinstance(detail, str) else json.dumps(detail)}")
+        return response.json() if response.content and response.headers.get(
+            "content-type", "").startswith("application/json") else None
+
+    def estimate(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/api/sweeps/estimate", json=spec)
+
+    def submit(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/api/sweeps", json=spec)
+
+    def list(self, limit: int) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/sweeps", params={"limit": limit})["items"]
+
+    def show(self, sweep_id: int) -> dict[str, Any]:
+        return self._call("GET", f"/api/sweeps/{sweep_id}")
+
+    def cancel(self, sweep_id: int) -> dict[str, Any]:
+        return self._call("POST", f"/api/sweeps/{sweep_id}/cancel")
+
+    def export(self, sweep_id: int, fmt: str, output: Path) -> None:
+        with self.client.stream("GET", f"/api/sweeps/{sweep_id}/results", params={"format": fmt}) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise CliError(f"{response.status_code}: {response.json().get('detail')}")
+            with output.open("wb") as file:
+                for block in response.iter_bytes():
+                    file.write(block)
+
+
+class Local:
+    """The same services the API uses, on the configured database and broker."""
+
+    def __init__(self) -> None:
+        from backend.db import make_engine, make_session_factory
+        from backend.settings import Settings
+
+        self.settings = Settings()
+        self.factory = make_session_factory(make_engine(self.settings.sqlalchemy_url))
+
+    def _spec(self, spec: dict[str, Any]):  # type: ignore[no-untyped-def]
+        from pydantic import ValidationError
+
+        from backend.sweep_spec import SweepSpec
+
+        try:
+            return SweepSpec.model_validate(spec)
+        except ValidationError as error:
+            raise CliError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())) from error
+
+    def _out(self, sweep) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        from backend.api.schemas import SweepOut
+
+        return SweepOut.of(sweep).model_dump(mode="json")
+
+    def estimate(self, spec: dict[str, Any]) -> dict[str, Any]:
+        from backend.services.sweeps import estimate
+
+        parsed = self._spec(spec)
+        return {"points": estimate(parsed, self.settings), "max_points": self.settings.max_sweep_points}
+
+    def submit(self, spec: dict[str, Any]) -> dict[str, Any]:
+        from backend.db import transaction
+        from backend.services.dispatch import enqueue_chunks
+        from backend.services.sweeps import create_sweep
+        from workers.celery_app import create_celery
+
+        parsed = self._spec(spec)
+        with transaction(self.factory) as session:
+            sweep = create_sweep(session, parsed, self.settings)
+        enqueue_chunks(create_celery(self.settings), self.settings.queue, sweep.id, list(range(sweep.chunk_count)))
+        return self._out(sweep)
+
+    def list(self, limit: int) -> list[dict[str, Any]]:
+        from backend.services.sweeps import list_sweeps
+
+        with self.factory() as session:
+            return [self._out(s) for s in list_sweeps(session, limit)[0]]
+
+    def show(self, sweep_id: int) -> dict[str, Any]:
+        from backend.services.sweeps import get_sweep
+
+        with self.factory() as session:
+            return self._out(get_sweep(session, sweep_id))
+
+    def cancel(self, sweep_id: int) -> dict[str, Any]:
+        from backend.db import transaction
+        from backend.services.sweeps import cancel_sweep
+
+        with transaction(self.factory) as session:
+            return self._out(cancel_sweep(session, sweep_id))
+
+    def export(self, sweep_id: int, fmt: str, output: Path) -> None:
+        from backend.columns import ALL_COLUMNS
+        from backend.services import export
+        from backend.services.results import ResultQuery
+        from backend.services.sweeps import get_sweep
+
+        with self.factory() as session:
+            get_sweep(session, sweep_id)
+        query = ResultQuery(columns=list(ALL_COLUMNS), filters=[], sort=[], limit=0)
+        stream = export.csv_stream if fmt == "csv" else export.parquet_stream
+        with output.open("wb") as file:
+            for block in stream(self.factory, sweep_id, query):
+                file.write(block)
+
+
+def _backend(server: str | None) -> Remote | Local:
+    return Remote(server) if server else Local()
+
+
+def _run(action):  # type: ignore[no-untyped-def]
+    from backend.services.sweeps import Conflict, NotFound
+
+    try:
+        return action()
+    except (CliError, NotFound, Conflict, ValueError, KeyError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        console.print(f"[red]error:[/red] {message}")
+        raise typer.Exit(2) from error
+
+
+def _load_spec(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise CliError(f"{path} does not exist")
+    data = yaml.safe_load(path.read_text()) if path.suffix in (".yaml", ".yml") else json.loads(path.read_text())
+    if not isinstance(data, dict):
+        raise CliError(f"{path} must hold one mapping (a SweepSpec)")
+    return data
+
+
+def _line(sweep: dict[str, Any]) -> str:
+    rate = f", {sweep['points_per_s']:.0f} points/s" if sweep.get("points_per_s") else ""
+    error = f"\n  first error: {sweep['error']}" if sweep.get("error") else ""
+    return (f"sweep {sweep['id']} '{sweep['name']}': {sweep['status']}, {sweep['done_points']}/{sweep['total_points']}"
+            f" done, {sweep['failed_points']} failed{rate}{error}")
+
+
+def _wait(backend: Remote | Local, sweep: dict[str, Any], poll_s: float) -> dict[str, Any]:
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as bar:
+        task = bar.add_task(f"sweep {sweep['id']}", total=sweep["total_points"], rate="")
+        while sweep["status"] not in FINAL:
+            time.sleep(poll_s)
+            sweep = backend.show(sweep["id"])
+            rate = f"{sweep['points_per_s']:.0f} points/s" if sweep.get("points_per_s") else ""
+            bar.update(task, completed=sweep["done_points"] + sweep["failed_points"], rate=rate)
+    return sweep
+
+
+@app.command()
+def submit(
+    spec: Annotated[Path, typer.Argument(help="SweepSpec as YAML or JSON.")],
+    wait: Annotated[bool, typer.Option("--wait", help="Follow progress until the sweep finishes.")] = False,
+    server: ServerOption = None,
+    poll_s: Annotated[float, typer.Option(help="Seconds between progress polls.")] = 1.0,
+) -> None:
+    """Create a sweep from a spec file and queue it (exit status 1 if, with --wait, it does not finish `done`)."""
+    backend = _backend(server)
+    sweep = _run(lambda: backend.submit(_load_spec(spec)))
+    console.print(f"created sweep {sweep['id']} '{sweep['name']}': {sweep['total_points']} points in "
+                  f"{sweep['chunk_count']} chunks")
+    if wait:
+        sweep = _run(lambda: _wait(backend, sweep, poll_s))
+        console.print(_line(sweep))
+        if sweep["status"] != "done":
+            raise typer.Exit(1)
+
+
+@app.command()
+def estimate(spec: Annotated[Path, typer.Argument(help="SweepSpec as YAML or JSON.")],
+             server: ServerOption = None) -> None:
+    """Print how many points a spec expands to, without creating it."""
+    backend = _backend(server)
+    result = _run(lambda: backend.estimate(_load_spec(spec)))
+    console.print(f"{result['points']} points (limit {result['max_points']})")
+
+
+@app.command("list")
+def list_(server: ServerOption = None,
+          limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None:
+    """Sweeps, newest first."""
+    backend = _backend(server)
+    sweeps = _run(lambda: backend.list(limit))
+    table = Table("id", "name", "owner", "status", "done", "failed", "total", "points/s", "created")
+    for s in sweeps:
+        table.add_row(str(s["id"]), s["name"], s["owner"], s["status"], str(s["done_points"]),
+                      str(s["failed_points"]), str(s["total_points"]),
+                      f"{s['points_per_s']:.0f}" if s.get("points_per_s") else "", s["created_at"][:19])
+    console.print(table)
+
+
+@app.command()
+def show(sweep_id: int, server: ServerOption = None,
+         as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False) -> None:
+    """A sweep's status and progress."""
+    backend = _backend(server)
+    sweep = _run(lambda: backend.show(sweep_id))
+    if as_json:
+        typer.echo(json.dumps(sweep, indent=2))
+    else:
+        console.print(_line(sweep))
+
+
+@app.command()
+def cancel(sweep_id: int, server: ServerOption = None) -> None:
+    """Stop a sweep's remaining chunks."""
+    backend = _backend(server)
+    console.print(_line(_run(lambda: backend.cancel(sweep_id))))
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def export(
+    sweep_id: Annotated[int, typer.Argument(metavar="SWEEP", help="Sweep id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.csv,
+    server: ServerOption = None,
+) -> None:
+    """Write every result row of a sweep (parameters, metrics, errors) to a CSV or Parquet file."""
+    backend = _backend(server)
+    _run(lambda: backend.export(sweep_id, fmt.value, output))
+    console.print(f"wrote {output} ({output.stat().st_size:,} bytes)")

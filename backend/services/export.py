@@ -1,0 +1,68 @@
+"""CSV and Parquet exports, streamed batch by batch so a 10^6-point sweep never sits in memory at once."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.columns import METRICS, PARAMETERS
+from backend.services import results as results_service
+
+
+def _arrow_type(name: str) -> pa.DataType:
+    column = PARAMETERS.get(name) or METRICS.get(name)
+    kind = column.type if column else ("str" if name == "error" else "int")
+    return {"float": pa.float64(), "int": pa.int64(), "str": pa.string(), "bool": pa.bool_()}[kind]
+
+
+def csv_stream(factory: sessionmaker[Session], sweep_id: int, query: results_service.ResultQuery) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(query.columns)
+    with factory() as session:  # its own session: the stream outlives the request's
+        for batch in results_service.stream(session, sweep_id, query):
+            writer.writerows(batch)
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+class _Sink(io.RawIOBase):
+    """A write-only file whose bytes are handed out as they are written (Parquet row group by row group)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+        self.chunks.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def parquet_stream(factory: sessionmaker[Session], sweep_id: int,
+                    query: results_service.ResultQuery) -> Iterator[bytes]:
+    schema = pa.schema([(name, _arrow_type(name)) for name in query.columns])
+    sink = _Sink()
+    with factory() as session, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        for batch in results_service.stream(session, sweep_id, query):
+            arrays = [pa.array([row[i] for row in batch], type=field.type) for i, field in enumerate(schema)]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            yield sink.take()
+    yield sink.take()
