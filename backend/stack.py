@@ -24,6 +24,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from backend.app import create_app
+from backend.demo import create_demo_sweep
 from backend.migrate import upgrade
 from backend.settings import Settings
 
@@ -114,7 +115,9 @@ def serve(settings: Settings) -> None:
         worker = spawn([dse, "worker"], env=worker_environment(resolved), log_file=state_dir / "worker.log")
         try:
             log.info("worker started (pid %d), log in %s", worker.pid, state_dir / "worker.log")
-            uvicorn.run(create_app(resolved), host=settings.host, port=settings.port, log_level="info")
+            app = create_app(resolved)
+            create_demo_sweep(app.state.session_factory, app.state.celery, resolved)
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
         finally:
             stop(worker)
 
