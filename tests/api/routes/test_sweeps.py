@@ -1,0 +1,129 @@
+"""Sweeps API on SQLite and PostgreSQL, with a real `dse worker` subprocess on Redis running the sweeps."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from simulator.pareto import pareto_mask
+from tests.sweeps_support import DEMO_SPEC, wait_for_sweep
+
+pytestmark = pytest.mark.redis
+
+
+def test_the_readme_example_is_accepted_as_written(client) -> None:  # type: ignore[no-untyped-def]
+    estimate = client.post("/api/sweeps/estimate", json=DEMO_SPEC)
+    assert estimate.status_code == 200, estimate.text
+    assert estimate.json()["points"] == 36
+    assert estimate.json()["dimensions"] == {"model": 1, "scenario": 2, "axes.rows": 3, "axes.cols": 3,
+                                             "axes.scratchpad_kib": 2}
+    created = client.post("/api/sweeps", json=DEMO_SPEC)
+    assert created.status_code == 201, created.text
+    sweep = created.json()
+    assert (sweep["status"], sweep["total_points"], sweep["done_points"]) == ("queued", 36, 0)
+    assert sweep["chunk_count"] == 4  # chunk_size 10 in these tests
+    assert client.get(f"/api/sweeps/{sweep['id']}").json()["name"] == "demo"
+    listed = client.get("/api/sweeps").json()
+    assert sweep["id"] in [item["id"] for item in listed["items"]]
+
+
+def test_a_sweep_runs_and_its_results_are_queryable(client, start_worker) -> None:  # type: ignore[no-untyped-def]
+    start_worker()
+    sweep_id = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
+    sweep = wait_for_sweep(client, sweep_id)
+    assert sweep["status"] == "done", sweep
+    assert (sweep["done_points"], sweep["failed_points"], sweep["progress"], sweep["eta_s"]) == (36, 0, 1.0, 0.0)
+    assert sweep["points_per_s"] > 0 and sweep["chunks_done"] == 4
+
+    everything = client.get(f"/api/sweeps/{sweep_id}/results", params={"limit": 100}).json()
+    assert everything["total"] == 36 and everything["count"] == 36
+    assert sorted(everything["columns"]["point_index"]) == list(range(36))
+    assert set(everything["columns"]["rows"]) == {8, 16, 32}
+    assert all(value > 0 for value in everything["columns"]["latency_s"])
+
+    # Filters on a parameter range and an objective range, column selection, sorting and paging.
+    cutoff = float(np.median(everything["columns"]["energy_j"]))
+    params = {"columns": "id,rows,scratchpad_kib,energy_j", "filter": ["rows:16:", f"energy_j::{cutoff}"],
+              "sort": "-energy_j", "limit": 3, "offset": 1}
+    page = client.get(f"/api/sweeps/{sweep_id}/results", params=params).json()
+    expected = sorted((e, r) for e, r in zip(everything["columns"]["energy_j"], everything["columns"]["rows"],
+                                              strict=True) if r >= 16 and e <= cutoff)
+    assert page["total"] == len(expected)
+    assert list(page["columns"]) == ["id", "rows", "scratchpad_kib", "energy_j"]
+    assert page["columns"]["energy_j"] == [e for e, _ in sorted(expected, reverse=True)][1:4]
+    assert all(r >= 16 for r in page["columns"]["rows"])
+    only_64 = client.get(f"/api/sweeps/{sweep_id}/results", params={"filter": "scratchpad_kib=64"}).json()
+    assert only_64["total"] == 18
+
+    # The Pareto front is the one pareto_mask over all points.
+    front = client.get(f"/api/sweeps/{sweep_id}/pareto", params={"objectives": "latency_s,energy_j",
+                                                                "columns": "rows,cols"}).json()
+    values = np.c_[everything["columns"]["latency_s"], everything["columns"]["energy_j"]]
+    expected_ids = {everything["columns"]["id"][i] for i in np.flatnonzero(pareto_mask(values))}
+    assert set(front["columns"]["id"]) == expected_ids and front["compared"] == 36
+    assert front["columns"]["latency_s"] == sorted(front["columns"]["latency_s"])
+    maximised = client.get(f"/api/sweeps/{sweep_id}/pareto", params={"objectives": "throughput_per_s,area_mm2"})
+    assert maximised.json()["objectives"][0] == {"name": "throughput_per_s", "direction": "max"}
+
+    csv_text = client.get(f"/api/sweeps/{sweep_id}/results", params={"format": "csv", "columns": "id,model"}).text
+    assert csv_text.splitlines()[0] == "id,model" and len(csv_text.splitlines()) == 37
+    parquet = client.get(f"/api/sweeps/{sweep_id}/results", params={"format": "parquet"})
+    table = pq.read_table(io.BytesIO(parquet.content))
+    assert table.num_rows == 36 and "energy_j" in table.column_names
+
+    point_id = everything["columns"]["id"][0]
+    point = client.get(f"/api/points/{point_id}").json()
+    assert point["sweep_id"] == sweep_id and point["metrics"]["latency_s"] > 0
+    assert point["parameters"]["model"] == "bert-base" and point["accelerator"]["dataflow"] == "ws"
+    assert point["report"]["ops"] and {"name", "cycles", "energy_j", "bound"} <= set(point["report"]["ops"][0])
+
+
+def test_bad_specs_are_422_with_a_message_to_act_on(client) -> None:  # type: ignore[no-untyped-def]
+    unknown_axis = client.post("/api/sweeps", json={**DEMO_SPEC, "axes": {"rowz": [8]}})
+    assert unknown_axis.status_code == 422 and "rowz" in unknown_axis.json()["detail"]
+    assert "scratchpad_kib" in unknown_axis.json()["detail"]  # lists the valid names
+    too_big = client.post("/api/sweeps/estimate", json={**DEMO_SPEC, "axes": {
+        "rows": {"start": 1, "stop": 1000, "step": 1}, "cols": {"start": 1, "stop": 1001, "step": 1}}})
+    assert too_big.status_code == 422 and "2,002,000 points" in too_big.json()["detail"]
+    unknown_model = client.post("/api/sweeps", json={**DEMO_SPEC, "models": ["bert-bsae"]})
+    assert unknown_model.status_code == 422 and "bert-base" in unknown_model.json()["detail"]
+    unknown_objective = client.post("/api/sweeps", json={**DEMO_SPEC, "objectives": ["speed"]})
+    assert unknown_objective.status_code == 422
+    random_without_n = client.post("/api/sweeps/estimate", json={**DEMO_SPEC, "strategy": "random"})
+    assert random_without_n.status_code == 422 and "n_points" in str(random_without_n.json()["detail"])
+    random = client.post("/api/sweeps/estimate", json={**DEMO_SPEC, "strategy": "random", "n_points": 500})
+    assert random.json()["points"] == 500
+
+
+def test_results_queries_reject_bad_input(client) -> None:  # type: ignore[no-untyped-def]
+    sweep_id = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
+    for params in ({"filter": "rows:x:"}, {"filter": "nope:1:2"}, {"columns": "id,nope"}, {"sort": "nope"},
+                   {"filter": "model:1:2"}, {"filter": "rows"}):
+        response = client.get(f"/api/sweeps/{sweep_id}/results", params=params)
+        assert response.status_code == 422, (params, response.text)
+        assert isinstance(response.json()["detail"], str)
+    assert client.get(f"/api/sweeps/{sweep_id}/pareto", params={"objectives": "speed"}).status_code == 422
+    assert client.get("/api/sweeps/987654/results").status_code == 404
+    assert client.get("/api/sweeps/987654").json() == {"detail": "sweep 987654 does not exist"}
+    assert client.get("/api/points/987654").status_code == 404
+
+
+def test_cancel_stops_the_remaining_chunks_and_delete_needs_a_finished_sweep(
+        client, session_factory) -> None:  # type: ignore[no-untyped-def]
+    from workers.chunks import run_chunk
+
+    sweep_id = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
+    deleting = client.delete(f"/api/sweeps/{sweep_id}")
+    assert deleting.status_code == 409 and "cancel it first" in deleting.json()["detail"]
+    assert run_chunk(session_factory, sweep_id, 0).status == "done"  # one chunk ran before the cancel
+    cancelled = client.post(f"/api/sweeps/{sweep_id}/cancel").json()
+    assert cancelled["status"] == "cancelled" and cancelled["done_points"] == 10
+    assert run_chunk(session_factory, sweep_id, 1).reason == "sweep cancelled"
+    assert client.get(f"/api/sweeps/{sweep_id}/results").json()["total"] == 10
+    assert client.post(f"/api/sweeps/{sweep_id}/cancel").status_code == 409
+    assert client.delete(f"/api/sweeps/{sweep_id}").status_code == 204
+    assert client.get(f"/api/sweeps/{sweep_id}").status_code == 404
+    assert client.get(f"/api/sweeps/{sweep_id}/results").status_code == 404

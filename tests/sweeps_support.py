@@ -1,0 +1,112 @@
+"""Fixtures and helpers shared by the API and worker tests: migrated databases, a real worker subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery import Celery
+from fastapi.testclient import TestClient
+
+from backend.app import create_app
+from backend.db import make_engine, make_session_factory
+from backend.migrate import upgrade
+from backend.settings import Settings
+from workers.celery_app import create_celery, ping_workers
+
+DEMO_SPEC: dict[str, Any] = {
+    "name": "demo", "models": ["bert-base"], "scenarios": [{"seq_len": 128}, {"seq_len": 512}],
+    "accelerator": "gemmini-default", "axes": {"rows": [8, 16, 32], "cols": [8, 16, 32], "scratchpad_kib": [64, 256]},
+    "strategy": "grid", "objectives": ["latency_s", "energy_j"],
+}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database built by `alembic upgrade head`: a fresh SQLite file, or this run's PostgreSQL database."""
+    url = f"sqlite:///{tmp_path / 'dse.sqlite3'}" if request.param == "sqlite" else request.getfixturevalue(
+        "postgres_url")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, queue_name: str, tmp_path: Path) -> Settings:
+    return Settings(state_dir=tmp_path / "var", database_url=database_url, broker_url=redis_url, queue=queue_name,
+                    demo_sweep=False, chunk_size=10)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def session_factory(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.sqlalchemy_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSE_")}
+    env.update({"DSE_DATABASE_URL": settings.sqlalchemy_url, "DSE_BROKER_URL": settings.celery_broker_url,
+                "DSE_QUEUE": settings.queue, "DSE_STATE_DIR": str(settings.resolved_state_dir)})
+    return env
+
+
+def wait_for_worker(celery: Celery, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"worker exited with {process.returncode}:\n{log.read_text()}")
+        if ping_workers(celery, timeout_s=0.5):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"worker did not answer a ping in {timeout_s} s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def start_worker(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """`dse worker` as a real subprocess on the test's broker, queue and database."""
+    started: list[subprocess.Popen[bytes]] = []
+    celery = create_celery(settings)
+
+    def start(concurrency: int = 1) -> subprocess.Popen[bytes]:
+        log = tmp_path / f"worker-{len(started)}.log"
+        process = subprocess.Popen([str(Path(sys.executable).parent / "dse"), "worker", "--concurrency",
+                                    str(concurrency)], env=worker_env(settings), cwd=tmp_path,
+                                   stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        started.append(process)
+        wait_for_worker(celery, process, log)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_for_sweep(client: TestClient, sweep_id: int, timeout_s: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    sweep: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        sweep = client.get(f"/api/sweeps/{sweep_id}").json()
+        if sweep["status"] in ("done", "failed", "cancelled"):
+            return sweep
+        time.sleep(0.3)
+    raise AssertionError(f"sweep {sweep_id} not finished after {timeout_s} s: {sweep}")
