@@ -131,7 +131,7 @@ def cache_info():  # noqa: ANN201 - functools' named tuple
     return _search.cache_info()
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
 def _search(key: tuple) -> GemmCost:
     m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_from_dram, c_to_dram, ideal_memory = key
     (rows, cols, dataflow, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, bw, latency, node) = hwkey
