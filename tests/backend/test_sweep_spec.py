@@ -1,0 +1,50 @@
+"""SweepSpec: sizes before running, deterministic expansion, the cap."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from backend.sweep_spec import RangeAxis, SweepSpec, SweepTooLarge, check_size, points
+from tests.sweeps_support import DEMO_SPEC
+
+
+def test_the_readme_example_has_36_points_in_grid_order() -> None:
+    spec = SweepSpec.model_validate(DEMO_SPEC)
+    assert spec.size() == 36
+    first, last = points(spec, 0, 1)[0], points(spec, 35, 36)[0]
+    assert first["scenario"] == {"seq_len": 128} and first["overrides"] == {"rows": 8, "cols": 8, "scratchpad_kib": 64}
+    assert last["scenario"] == {"seq_len": 512} and last["overrides"] == {"rows": 32, "cols": 32, "scratchpad_kib": 256}
+    assert points(spec, 10, 20) == points(spec, 0, 36)[10:20]
+
+
+def test_ranges_include_their_stop() -> None:
+    assert RangeAxis(start=8, stop=64, step=8).values() == [8, 16, 24, 32, 40, 48, 56, 64]
+    assert RangeAxis(start=0.5, stop=1.0, step=0.25).values() == [0.5, 0.75, 1.0]
+    with pytest.raises(ValidationError, match="below start"):
+        RangeAxis(start=2, stop=1, step=1)
+
+
+def test_random_is_seeded_and_chunk_independent() -> None:
+    spec = SweepSpec.model_validate({**DEMO_SPEC, "strategy": "random", "n_points": 50, "seed": 3})
+    assert spec.size() == 50
+    assert points(spec, 0, 50) == points(spec, 0, 50)
+    assert points(spec, 20, 30) == points(spec, 0, 50)[20:30]
+    other = SweepSpec.model_validate({**DEMO_SPEC, "strategy": "random", "n_points": 50, "seed": 4})
+    assert points(other, 0, 50) != points(spec, 0, 50)
+
+
+def test_specs_above_the_cap_are_refused_with_their_size() -> None:
+    spec = SweepSpec.model_validate(DEMO_SPEC)
+    assert check_size(spec, 36) == 36
+    with pytest.raises(SweepTooLarge, match="has 36 points, above the limit of 35"):
+        check_size(spec, 35)
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"models": []}, "models"), ({"objectives": ["speed"]}, "unknown objective"),
+    ({"axes": {"rows": []}}, "no values"), ({"n_points": 5}, "random"), ({"colour": 1}, "colour"),
+])
+def test_malformed_specs_name_the_field(change, words) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError, match=words):
+        SweepSpec.model_validate({**DEMO_SPEC, **change})
