@@ -161,9 +161,10 @@ def main() -> None:
     python = ensure_venv()
     print(f"SCALE-Sim: {VENV} ({len(todo)} GEMMs; progress on stderr)", flush=True)
     start = time.perf_counter()
-    run = subprocess.run([str(python), "-c", RUNNER], input=json.dumps(todo), capture_output=True, text=True)
+    # SCALE-Sim's per-GEMM results stream to our stderr as progress; the last stdout line is the JSON list.
+    run = subprocess.run([str(python), "-c", RUNNER], input=json.dumps(todo), stdout=subprocess.PIPE, text=True)
     if run.returncode:
-        sys.exit(f"SCALE-Sim failed:\n{run.stderr[-3000:]}")
+        sys.exit(f"SCALE-Sim failed (exit {run.returncode}); see its messages above")
     reference = json.loads(run.stdout.strip().splitlines()[-1])
     scalesim_seconds = time.perf_counter() - start
 
