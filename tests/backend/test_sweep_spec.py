@@ -48,3 +48,15 @@ def test_specs_above_the_cap_are_refused_with_their_size() -> None:
 def test_malformed_specs_name_the_field(change, words) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError, match=words):
         SweepSpec.model_validate({**DEMO_SPEC, **change})
+
+
+def test_the_readme_first_example_is_the_demo_sweep() -> None:
+    import json
+    from pathlib import Path
+
+    from backend.demo import DEMO_SPEC as SERVED_DEMO
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = json.loads(readme.split("```json\n", 1)[1].split("```", 1)[0])
+    assert example == DEMO_SPEC == SERVED_DEMO
+    assert SweepSpec.model_validate(example).size() == 36

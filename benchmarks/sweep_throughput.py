@@ -1,0 +1,123 @@
+"""End to end: a 100,000-point grid sweep on PostgreSQL + Redis with 2 `dse worker` processes.
+
+Prints the wall time from creation to `done`, points/s stored, chunking, and the peak memory of the
+workers. Target: under 3 minutes on a 2-core machine.
+
+    .venv/bin/python benchmarks/sweep_throughput.py [--workers 2] [--keep]
+
+`--keep` leaves the database for benchmarks/results_query.py (its URL and the sweep id are printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from backend.db import make_engine, make_session_factory, transaction  # noqa: E402
+from backend.models import Sweep  # noqa: E402
+from backend.services.dispatch import enqueue_chunks  # noqa: E402
+from backend.services.sweeps import create_sweep  # noqa: E402
+from backend.settings import Settings  # noqa: E402
+from backend.sweep_spec import SweepSpec  # noqa: E402
+from benchmarks._bench_db import drop_database, scratch_database  # noqa: E402
+from workers.celery_app import create_celery, ping_workers  # noqa: E402
+
+# 2 scenarios x 25 rows x 25 cols x 10 scratchpads x 8 DRAM bandwidths = 100,000 points.
+SPEC = {
+    "name": "benchmark-100k", "models": ["bert-base"], "scenarios": [{"seq_len": 128}, {"seq_len": 512}],
+    "accelerator": "gemmini-default",
+    "axes": {"rows": {"start": 4, "stop": 100, "step": 4}, "cols": {"start": 4, "stop": 100, "step": 4},
+             "scratchpad_kib": [32, 64, 96, 128, 192, 256, 384, 512, 768, 1024],
+             "dram_bytes_per_cycle": [4, 8, 12, 16, 24, 32, 48, 64]},
+    "strategy": "grid", "objectives": ["latency_s", "energy_j"],
+}
+
+
+def _tree_rss(process: psutil.Process) -> tuple[int, int]:
+    """(RSS of the worker and its pool processes together, largest single process RSS)."""
+    try:
+        members = [process, *process.children(recursive=True)]
+        sizes = [member.memory_info().rss for member in members]
+    except psutil.Error:
+        return 0, 0
+    return sum(sizes), max(sizes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--keep", action="store_true", help="keep the database for results_query.py")
+    args = parser.parse_args()
+
+    database_url = scratch_database()
+    queue = f"dse-bench-{os.getpid()}"
+    settings = Settings(database_url=database_url, broker_url=args.broker, queue=queue, demo_sweep=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSE_")}
+    env.update({"DSE_DATABASE_URL": database_url, "DSE_BROKER_URL": args.broker, "DSE_QUEUE": queue})
+    dse = str(Path(sys.executable).parent / "dse")
+    logs = Path("var") / "benchmarks"
+    logs.mkdir(parents=True, exist_ok=True)
+    workers = [subprocess.Popen([dse, "worker", "--concurrency", "1"], env=env,
+                                stdout=(logs / f"worker-{i}.log").open("wb"), stderr=subprocess.STDOUT)
+               for i in range(args.workers)]
+    celery = create_celery(settings)
+    try:
+        deadline = time.monotonic() + 60
+        while len(ping_workers(celery, 0.5)) < args.workers:
+            if time.monotonic() > deadline:
+                raise SystemExit("workers did not start; see var/benchmarks/worker-*.log")
+        factory = make_session_factory(make_engine(database_url))
+        spec = SweepSpec.model_validate(SPEC)
+        started = time.perf_counter()
+        with transaction(factory) as session:
+            sweep = create_sweep(session, spec, settings)
+        enqueue_chunks(celery, queue, sweep.id, list(range(sweep.chunk_count)))
+        queued_s = time.perf_counter() - started
+        peak_total = peak_single = 0
+        handles = [psutil.Process(w.pid) for w in workers]
+        while True:
+            for handle in handles:
+                total, single = _tree_rss(handle)
+                peak_total, peak_single = max(peak_total, total), max(peak_single, single)
+            with factory() as session:
+                state = session.get(Sweep, sweep.id)
+            if state.status in ("done", "failed", "cancelled"):
+                break
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - started
+        stored = state.done_points
+        print(f"sweep:            {state.total_points:,} points, grid, bert-base, PostgreSQL + Redis")
+        print(f"workers:          {args.workers} `dse worker` processes (concurrency 1 each)")
+        print(f"chunks:           {state.chunk_count} of {state.chunk_size} points (queued in {queued_s:.2f} s)")
+        print(f"status:           {state.status} ({state.done_points:,} stored, {state.failed_points:,} failed)")
+        print(f"wall time:        {elapsed:.1f} s (target < 180 s)")
+        print(f"points/s stored:  {stored / elapsed:,.0f}")
+        print(f"evaluation:       {state.compute_s:.1f} CPU-s in chunks ({stored / state.compute_s:,.0f} points/s "
+              "per process while evaluating)")
+        print(f"peak worker RSS:  {peak_single / 2**20:.0f} MiB per process, {peak_total / 2**20:.0f} MiB per worker "
+              "(main + pool process)")
+        if args.keep:
+            print(f"kept database:    {database_url}  sweep id {sweep.id}")
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        if not args.keep:
+            drop_database(database_url)
+
+
+if __name__ == "__main__":
+    main()
