@@ -167,17 +167,42 @@ def _fetch_objectives(session: Session, sweep_id: int, objectives: list[Objectiv
         *_where(sweep_id, query))
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-        raw = connection.connection.driver_connection
-        with raw.cursor(binary=True) as cursor:
-            cursor.execute(str(compiled))
-            rows = cursor.fetchall()
-    else:
-        rows = connection.execute(statement).all()
+        return _copy_binary(connection, statement, len(objectives))
+    rows = connection.execute(statement).all()
     if not rows:
         return np.empty(0, dtype=np.int64), np.empty((0, len(objectives)))
     data = np.array(rows, dtype=np.float64)
     return data[:, 0].astype(np.int64), data[:, 1:]
+
+
+_COPY_HEADER = 11 + 4 + 4  # PGCOPY signature, flags, header extension length (0)
+
+
+def _copy_binary(connection: Any, statement: Select[Any], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """COPY ... TO STDOUT (FORMAT binary) parsed as one NumPy record array: 10^6 rows in a fraction of a second.
+
+    NULL metrics are sent as NaN so every row has the same layout: a field count, then (length, value) pairs.
+    """
+    from sqlalchemy import Float, cast, func, literal
+
+    select_nan = statement.with_only_columns(
+        statement.selected_columns[0],
+        *(func.coalesce(column, cast(literal("NaN"), Float)) for column in statement.selected_columns[1:]))
+    sql = str(select_nan.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    raw = connection.connection.driver_connection
+    buffer = bytearray()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
+        for block in copy:
+            buffer += block
+    fields = [("count", ">i2"), ("id_length", ">i4"), ("id", ">i8")]
+    for j in range(k):
+        fields += [(f"length_{j}", ">i4"), (f"value_{j}", ">f8")]
+    layout = np.dtype(fields)
+    body = memoryview(buffer)[_COPY_HEADER:len(buffer) - 2]  # drop the header and the -1 trailer
+    records = np.frombuffer(body, dtype=layout)
+    values = np.column_stack([records[f"value_{j}"].astype(np.float64) for j in range(k)]) if len(records) else \
+        np.empty((0, k))
+    return records["id"].astype(np.int64), values
 
 
 def pareto(session: Session, sweep_id: int, objectives: list[Objective], columns: list[str],
