@@ -8,9 +8,9 @@ dataflows; the table compares
   operand fits on chip in both, so each is fetched from DRAM once; SCALE-Sim's separate ifmap/filter/ofmap
   SRAMs and prefetch policy differ from our scratchpad/accumulator tiling otherwise).
 
-SCALE-Sim is slow, so the run is bounded: attention GEMMs on 16x16 and 32x32 arrays at l = 128 and 512,
-projections on 32x32 (l = 128 and 512), FFN GEMMs on 64x64 at l = 128 only. Usage:
-    .venv/bin/python benchmarks/validate_scalesim.py [--quick]
+SCALE-Sim is slow, so the default run is bounded (see `cases`): attention GEMMs on 16x16 and 32x32 arrays at
+l = 128 and 512, projections on 32x32 and FFN GEMMs on 64x64 at l = 128. Usage:
+    .venv/bin/python benchmarks/validate_scalesim.py [--scope quick|default|full]
 """
 
 from __future__ import annotations
@@ -112,22 +112,27 @@ def ensure_venv() -> Path:
     return python
 
 
-def cases(quick: bool) -> list[dict]:
-    """(name, m, k, n) of one BERT-Base layer's GEMMs; K/V/out projections have Q's shape."""
+def cases(scope: str) -> list[dict]:
+    """(name, m, k, n) of one BERT-Base layer's GEMMs; K/V/out projections have Q's shape.
+
+    SCALE-Sim's run time grows with cycles x array width, so the default scope is bounded to a few minutes:
+    l = 128 all GEMMs (FFN on 64x64, one dataflow each), l = 512 attention GEMMs. `full` adds the rest (~10 min).
+    """
+    full, quick = scope == "full", scope == "quick"
     out = []
-    lengths = (128,) if quick else (128, 512)
-    for seq in lengths:
+    for seq in (128,) if quick else (128, 512):
         attention = [("qk_matmul", seq, HEAD_DIM, seq), ("av_matmul", seq, seq, HEAD_DIM)]
-        arrays = ((16, 16), (32, 32))
         for name, m, k, n in attention:
-            for rows, cols in arrays:
+            for rows, cols in ((16, 16), (32, 32)):
                 out += [dict(name=name, seq=seq, m=m, k=k, n=n, rows=rows, cols=cols, dataflow=df)
                         for df in ("ws", "os")]
-        out += [dict(name="qkv/out_proj", seq=seq, m=seq, k=D_MODEL, n=D_MODEL, rows=32, cols=32, dataflow=df)
-                for df in ("ws", "os")]
+        if seq == 128 or full:
+            out += [dict(name="qkv/out_proj", seq=seq, m=seq, k=D_MODEL, n=D_MODEL, rows=32, cols=32, dataflow=df)
+                    for df in ("ws", "os")]
         if seq == 128 and not quick:
-            for name, k, n in (("ffn_up", D_MODEL, D_FF), ("ffn_down", D_FF, D_MODEL)):
-                out += [dict(name=name, seq=seq, m=seq, k=k, n=n, rows=64, cols=64, dataflow=df) for df in ("ws", "os")]
+            for name, k, n, dataflows in (("ffn_up", D_MODEL, D_FF, ("ws", "os") if full else ("ws",)),
+                                          ("ffn_down", D_FF, D_MODEL, ("ws", "os") if full else ("os",))):
+                out += [dict(name=name, seq=seq, m=seq, k=k, n=n, rows=64, cols=64, dataflow=df) for df in dataflows]
     for case in out:  # SRAMs hold every operand twice (double buffering): each is fetched from DRAM once
         case["ifmap_kb"] = 2 * -(-case["m"] * case["k"] // 1024) + 1
         case["filter_kb"] = 2 * -(-case["k"] * case["n"] // 1024) + 1
@@ -155,9 +160,10 @@ def pct(ours_value: float, ref: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="l = 128 attention and projections only")
+    parser.add_argument("--scope", choices=("quick", "default", "full"), default="default",
+                        help="quick: l=128 attention + projections (~1 min); default: a few minutes; full: ~10 min")
     args = parser.parse_args()
-    todo = cases(args.quick)
+    todo = cases(args.scope)
     python = ensure_venv()
     print(f"SCALE-Sim: {VENV} ({len(todo)} GEMMs; progress on stderr)", flush=True)
     start = time.perf_counter()
