@@ -21,9 +21,11 @@ def _install(page, created: list[dict]) -> None:  # type: ignore[no-untyped-def]
         rows = spec["axes"].get("rows", [1])
         if isinstance(rows, list) and any(isinstance(v, (int, float)) and v > 256 for v in rows):
             return route.fulfill(status=422, json={"detail": [
-                {"loc": ["body", "axes", "rows"], "msg": "Value error, rows must be between 1 and 256", "type": "value_error"}]})
+                {"loc": ["body", "axes", "rows"], "msg": "Value error, rows must be between 1 and 256",
+                 "type": "value_error"}]})
         size = len(spec["models"]) * len(spec["scenarios"]) * math.prod(
-            len(v) if isinstance(v, list) else int((v["stop"] - v["start"]) / v["step"]) + 1 for v in spec["axes"].values())
+            len(v) if isinstance(v, list) else int((v["stop"] - v["start"]) / v["step"]) + 1
+            for v in spec["axes"].values())
         return route.fulfill(json={"points": size})
 
     def create(route) -> None:  # type: ignore[no-untyped-def]
@@ -52,7 +54,8 @@ def test_point_count_follows_typing_and_errors_sit_next_to_the_field(dashboard, 
     page.locator(".axis-values").first.fill("8, 16, 512")
     row_error = page.locator(".axis-row").first.locator(".error")
     row_error.wait_for(state="visible")
-    page.wait_for_function("() => document.querySelector('.axis-row .error')?.textContent.includes('between 1 and 256')")
+    page.wait_for_function(
+        "() => document.querySelector('.axis-row .error')?.textContent.includes('between 1 and 256')")
     assert count.inner_text() == "–"
     screenshot("02-new-sweep-validation")
     page.locator(".axis-values").first.fill("8, 16, 32")
@@ -72,4 +75,5 @@ def test_a_client_side_mistake_is_named_before_anything_is_sent(dashboard, page)
     page.goto(f"{dashboard.base_url}/#/new")
     page.wait_for_function("() => document.querySelector('#point-count .value')?.textContent === '36'")
     page.locator(".axis-values").nth(1).fill("64..8 step 8")
-    page.wait_for_function("() => document.querySelectorAll('.axis-row .error')[1]?.textContent.includes('below start')")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.axis-row .error')[1]?.textContent.includes('below start')")

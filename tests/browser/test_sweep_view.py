@@ -20,6 +20,9 @@ def _open(page, base_url: str, fake: FakeSweepApi, hash_: str = "#/sweeps/1") ->
     page.goto(f"{base_url}/{hash_}")
     page.locator("#pareto-plot .main-svg").first.wait_for()
     page.locator("#front-table tbody tr").first.wait_for()
+    page.locator("#parcoords-plot").scroll_into_view_if_needed()
+    page.locator("#parcoords-plot[data-ready]").wait_for(state="attached")
+    page.evaluate("() => window.scrollTo(0, 0)")
 
 
 def test_pareto_view_shows_every_point_and_the_front(dashboard, page, screenshot) -> None:
@@ -99,6 +102,8 @@ def test_view_state_lives_in_a_short_shareable_url(dashboard, page, screenshot) 
     other.goto(shared)
     try:
         other.locator("#front-table tbody tr").first.wait_for(timeout=60_000)
+        other.locator("#parcoords-plot").scroll_into_view_if_needed()
+        other.locator("#parcoords-plot[data-ready]").wait_for(state="attached")
     finally:
         assert not errors, errors
     assert other.input_value("#obj-y") == "area_mm2"

@@ -48,7 +48,13 @@ export async function api(path, { method = 'GET', body, signal, raw = false } = 
     throw new ApiError(0, 'The service is not reachable. Is `dse serve` (make run) still running?');
   }
   if (raw && response.ok) return response;
-  const text = await response.text();
+  let text;
+  try {
+    text = await response.text();
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    throw new ApiError(0, `The answer to ${method} ${path.split('?')[0]} was cut off (${error.message}); reload to try again.`);
+  }
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
   if (!response.ok) {

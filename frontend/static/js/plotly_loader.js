@@ -4,7 +4,7 @@ let loading = null;
 
 export function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  loading ??= new Promise((resolve, reject) => {
+  loading ??= window.dsePlotlyEarly ?? new Promise((resolve, reject) => {
     const script = document.createElement('script');
     script.src = '/vendor/plotly.js';
     script.onload = () => resolve(window.Plotly);
@@ -27,3 +27,9 @@ export const BASE_LAYOUT = {
   margin: { l: 70, r: 20, t: 20, b: 56 },
   hoverlabel: { font: { size: 12 }, align: 'left' },
 };
+
+/** Compile Plotly.js while the browser is idle (e.g. on the sweeps list), so opening a sweep is quick. */
+export function prefetchPlotly() {
+  const start = () => loadPlotly().catch(() => {});
+  if ('requestIdleCallback' in window) requestIdleCallback(start, { timeout: 3000 }); else setTimeout(start, 1500);
+}

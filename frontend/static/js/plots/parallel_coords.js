@@ -6,7 +6,7 @@ import { fmtValue } from '../format.js';
 
 const LOG_DIMENSIONS = new Set();
 
-export const MAX_LINES = 15000;
+export const MAX_LINES = 2000;  // parcoords redraws every line on each brush; the front is always drawn in full
 
 /** Numeric dimensions only; log-spread metrics are drawn on log10 so one outlier does not squash the axis. */
 export function parcoordsTrace({ columns, shown, frontSet, dimensions, filters }) {

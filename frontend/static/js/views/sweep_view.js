@@ -22,8 +22,10 @@ export const DISPLAY_LIMIT = 40000;
 
 export async function render(container, { id }, query) {
   const sweepId = Number(id);
-  const [Plotly, rawSweep] = await Promise.all([loadPlotly(), api(`/api/sweeps/${sweepId}`)]);
-  let sweep = normalizeSweep(rawSweep);
+  const timings = { view_start_ms: performance.now() };  // where the time goes, read by benchmarks/dashboard_load.py
+  window.dseTimings = timings;
+  const plotlyLoading = loadPlotly();
+  let sweep = normalizeSweep(await api(`/api/sweeps/${sweepId}`));
   const objectives = sweep.objectives.length >= 2 ? sweep.objectives : DEFAULT_OBJECTIVES;
   const defaults = { x: objectives[0], y: objectives[1], z: objectives[2] ?? '', v: 'c', c: '', log: 'xy' };
   let state = readState(query, defaults);
@@ -34,13 +36,24 @@ export async function render(container, { id }, query) {
   const scatterDiv = h('div', { class: 'plot tall', id: 'pareto-plot', role: 'img', 'aria-label': 'Pareto scatter plot' });
   const tooltip = h('div', { class: 'point-tooltip', id: 'point-tooltip', role: 'tooltip', hidden: true });
   const caption = h('div', { class: 'plot-caption', id: 'scatter-caption' });
-  const parcoordsDiv = h('div', { class: 'plot', id: 'parcoords-plot', role: 'img', 'aria-label': 'Parallel coordinates' });
+  const parcoordsDiv = h('div', { class: 'plot', id: 'parcoords-plot', style: { minHeight: '440px' }, role: 'img', 'aria-label': 'Parallel coordinates' });
   const tableBox = h('div', {});
   container.append(head, notice, h('div', { class: 'grid-side' }, side,
     h('section', { class: 'card', style: { position: 'relative' }, 'aria-label': 'Pareto scatter' }, scatterDiv, tooltip, caption)),
+  tableBox,
   h('section', { class: 'card', 'aria-labelledby': 'pc-title' }, h('h2', { id: 'pc-title' }, 'Parallel coordinates'),
     h('div', { class: 'small muted' }, 'Drag along an axis to keep only that range; the scatter, the front and the filtered CSV follow. Front designs in orange.'),
-    parcoordsDiv), tableBox);
+    parcoordsDiv));
+  // Parallel coordinates cost seconds of WebGL set-up without a GPU: draw them when they scroll into view.
+  let parcoordsVisible = false;
+  let pendingParcoords = null;
+  const observer = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    parcoordsVisible = true;
+    observer.disconnect();
+    if (pendingParcoords) pendingParcoords();
+  });
+  let observing = false;
 
   let data = null;       // {columns, ids, count}
   let view = null;       // what is drawn: filtered, front, shown
@@ -48,6 +61,8 @@ export async function render(container, { id }, query) {
   let pollTimer = null;
   let lastLoad = 0;
   let parcoordsKey = '';
+  let parcoordsTimer = null;
+  let parcoordsDraws = 0;
 
   function renderHead() {
     clear(head, h('div', { class: 'page-head' },
@@ -77,10 +92,12 @@ export async function render(container, { id }, query) {
     return ['id', ...new Set([...params, ...metrics, 'bottleneck'])];
   }
 
-  async function reload() {
+  async function reload(loading = null) {
     lastLoad = Date.now();
     try {
-      data = await loadResults(sweepId, wantedColumns());
+      const t0 = performance.now();
+      data = await (loading ?? loadResults(sweepId, wantedColumns()));
+      timings.load_ms = performance.now() - t0;
       clear(notice);
     } catch (error) {
       clear(notice, errorNotice(error, 'Could not load the results'));
@@ -113,6 +130,7 @@ export async function render(container, { id }, query) {
       clear(tableBox);
       return;
     }
+    const t0 = performance.now();
     const all = Array.from({ length: data.count }, (_, i) => i);
     const valid = all.filter((i) => Number.isFinite(columns[state.x]?.[i]) && Number.isFinite(columns[state.y]?.[i]));
     const filtered = applyFilters(columns, valid, state.filters);
@@ -130,21 +148,36 @@ export async function render(container, { id }, query) {
       keep: new Set(front), logX: state.logX, logY: state.logY, limit: DISPLAY_LIMIT,
       colourCodes: codes ? columns[colourBy].map((v) => codes[v] ?? 0) : null });
     view = { filtered, front, shown, knee };
+    const t1 = performance.now();
     const three = state.z && state.v === '3d';
     const traces = three
       ? scatter3dTraces({ columns, shown, front, x: state.x, y: state.y, z: state.z, hoverText: (i) => hoverHtml(i, parameters, '<br>') })
       : scatterTraces({ columns, shown, front, knee, x: state.x, y: state.y, colourBy, categories });
     const layout = three ? scatter3dLayout(state) : scatterLayout(state);
     Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
+    const t2 = performance.now();
     clear(caption, `${filtered.length.toLocaleString('en-US')} of ${data.count.toLocaleString('en-US')} points pass the filters · `,
       `${front.length} on the Pareto front (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`,
       thinned ? ` · drawing ${shown.length.toLocaleString('en-US')}: dense regions thinned, front and isolated points always kept` : '',
       knee !== null ? ' · ★ knee point' : '', ' · hover a point for its design, click to open it');
-    drawParcoords(parameters, metrics, shown, new Set(front), objs);
+    const t3 = performance.now();
+    // Parallel coordinates after the scatter has painted: the Pareto view is usable while they draw.
+    clearTimeout(parcoordsTimer);
+    pendingParcoords = () => {
+      parcoordsTimer = setTimeout(() => {
+        const start = performance.now();
+        drawParcoords(parameters, metrics, shown, new Set(front), objs);
+        timings.parcoords_ms = performance.now() - start;
+        parcoordsDiv.dataset.ready = String(++parcoordsDraws);
+      }, 0);
+    };
+    if (parcoordsVisible) pendingParcoords();
+    else if (!observing) { observing = true; requestAnimationFrame(() => observer.observe(parcoordsDiv)); }
     clear(tableBox, frontTable({ columns, ids, front, knee, parameters,
       metrics: [...new Set([...objs, ...['latency_s', 'energy_j', 'area_mm2', 'utilization'].filter((m) => metrics.includes(m))])],
       onCompare: (selected) => { location.hash = `#/compare?ids=${selected.join(',')}`; } }));
     bindEvents(parameters);
+    Object.assign(timings, { front_and_thinning_ms: t1 - t0, scatter_ms: t2 - t1, table_ms: performance.now() - t3 });
   }
 
   function drawParcoords(parameters, metrics, shown, frontSet, objs) {
@@ -241,12 +274,19 @@ export async function render(container, { id }, query) {
     }
   }
 
+  // The results download while Plotly.js compiles; both are needed before the first draw.
+  const firstResults = loadResults(sweepId, wantedColumns());
+  firstResults.catch(() => {});
+  const Plotly = await plotlyLoading;
+  timings.plotly_ready_ms = performance.now();
   renderHead();
-  await reload();
+  await reload(firstResults);
   if (isActive(sweep)) pollTimer = setTimeout(poll, POLL_MS);
   return () => {
     stopped = true;
+    observer.disconnect();
     clearTimeout(pollTimer);
+    clearTimeout(parcoordsTimer);
     Plotly.purge(scatterDiv);
     Plotly.purge(parcoordsDiv);
   };

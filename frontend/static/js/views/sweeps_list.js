@@ -5,6 +5,7 @@ import { clear, errorNotice, h } from '../dom.js';
 import { fmtCompact, fmtDate } from '../format.js';
 import { isActive, modelNames, normalizeSweep } from '../sweep_model.js';
 import { progressBar, statusBadge } from './progress_bar.js';
+import { prefetchPlotly } from '../plotly_loader.js';
 
 const POLL_MS = 2000;
 
@@ -32,6 +33,7 @@ export async function render(container) {
     }
   }
   await refresh();
+  prefetchPlotly();
   return () => { stopped = true; clearTimeout(timer); };
 }
 
