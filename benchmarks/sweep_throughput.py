@@ -101,7 +101,7 @@ def main() -> None:
         print(f"status:           {state.status} ({state.done_points:,} stored, {state.failed_points:,} failed)")
         print(f"wall time:        {elapsed:.1f} s (target < 180 s)")
         print(f"points/s stored:  {stored / elapsed:,.0f}")
-        print(f"evaluation:       {state.compute_s:.1f} CPU-s in chunks ({stored / state.compute_s:,.0f} points/s "
+        print(f"evaluation:       {state.compute_s:.1f} s summed over chunks ({stored / state.compute_s:,.0f} points/s "
               "per process while evaluating)")
         print(f"peak worker RSS:  {peak_single / 2**20:.0f} MiB per process, {peak_total / 2**20:.0f} MiB per worker "
               "(main + pool process)")
