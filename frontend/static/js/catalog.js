@@ -44,6 +44,7 @@ export function loadCatalog() {
           if (!entry?.name) continue;
           catalog[entry.name] = { ...(catalog[entry.name] || {}), ...entry };
         }
+        catalog.utilization.unit = '%';  // a 0..1 fraction, shown as a percentage
         return catalog;
       } catch { /* not served: keep the built-in table */ }
     }

@@ -30,7 +30,7 @@ export function scatterTraces({ columns, shown, front, knee, x, y, colourBy, cat
   for (let start = 0, part = 0; start < dominated.length || part === 0; start += TRACE_POINTS, part += 1) {
     const idx = dominated.slice(start, start + TRACE_POINTS);
     const colour = colourSpec(columns, colourBy, idx, categories);
-    const marker = { size: 5, opacity: 0.55, color: POINT_COLOUR };
+    const marker = { size: shown.length > 5000 ? 5 : 8, opacity: shown.length > 5000 ? 0.55 : 0.8, color: POINT_COLOUR };
     if (colour) {
       Object.assign(marker, { color: colour.color, opacity: 0.7 });
       if (!colour.categorical) {

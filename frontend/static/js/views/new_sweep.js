@@ -25,7 +25,7 @@ export async function render(container) {
   const owner = h('input', { type: 'text', id: 'sweep-owner', value: localStorage.getItem('dse.owner') || '', placeholder: 'so the team knows whose it is' });
   const modelBox = h('div', { class: 'checks', id: 'model-choices' }, models.items.length ? models.items.map((m, k) => {
     const id = typeof m === 'string' ? m : m.name;
-    const detail = typeof m === 'string' ? '' : [m.family ?? m.architecture, m.parameters ? `${m.parameters}` : null].filter(Boolean).join(', ');
+    const detail = typeof m === 'string' ? '' : [m.family ?? m.architecture, m.num_layers ? `${m.num_layers} layers` : null, m.d_model ? `d=${m.d_model}` : null].filter(Boolean).join(', ');
     return h('label', { title: m.description ?? m.source ?? '' }, h('input', { type: 'checkbox', name: 'model', value: id, checked: k === 0 }), id,
       detail ? h('span', { class: 'muted small' }, ` (${detail})`) : null);
   }) : null);

@@ -5,9 +5,10 @@ import { fmtCompact, fmtDuration } from '../format.js';
 import { isActive } from '../sweep_model.js';
 
 export function progressBar(sweep) {
-  const fraction = sweep.total ? Math.min(1, sweep.done / sweep.total) : 0;
+  const fraction = sweep.progress ?? (sweep.total ? Math.min(1, (sweep.done + sweep.failedPoints) / sweep.total) : 0);
   const percent = Math.round(fraction * 100);
   const parts = [`${fmtCompact(sweep.done)} / ${fmtCompact(sweep.total)} points`];
+  if (sweep.failedPoints) parts.push(`${fmtCompact(sweep.failedPoints)} failed`);
   if (isActive(sweep) && sweep.pointsPerS) parts.push(`${fmtCompact(sweep.pointsPerS)} pts/s`);
   if (isActive(sweep) && sweep.etaS !== null && sweep.etaS !== undefined) parts.push(`ETA ${fmtDuration(sweep.etaS)}`);
   return h('div', { class: 'progress-cell' },

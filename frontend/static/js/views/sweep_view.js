@@ -64,6 +64,19 @@ export async function render(container, { id }, query) {
   let parcoordsTimer = null;
   let parcoordsDraws = 0;
 
+  // Server-side exports of exactly the points that pass the view's filters (every column).
+  const exportCsv = h('a', { class: 'button', id: 'export-csv', download: '', title: 'Every column of the points that pass the filters' }, 'CSV');
+  const exportParquet = h('a', { class: 'button', id: 'export-parquet', download: '', title: 'Every column of the points that pass the filters' }, 'Parquet');
+  function updateExportLinks() {
+    const filters = Object.entries(state.filters).map(([name, [lo, hi]]) => `&filter=${encodeURIComponent(
+      `${name}:${Number.isFinite(lo) ? lo : ''}:${Number.isFinite(hi) ? hi : ''}`)}`).join('');
+    exportCsv.href = `/api/sweeps/${sweepId}/results?format=csv${filters}`;
+    exportParquet.href = `/api/sweeps/${sweepId}/results?format=parquet${filters}`;
+    const label = Object.keys(state.filters).length ? ' (filtered)' : '';
+    exportCsv.textContent = `CSV${label}`;
+    exportParquet.textContent = `Parquet${label}`;
+  }
+
   function renderHead() {
     clear(head, h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, sweep.name, ' ', statusBadge(sweep.status)),
@@ -71,9 +84,7 @@ export async function render(container, { id }, query) {
           sweep.createdBy ? `by ${sweep.createdBy}` : null, fmtDate(sweep.createdAt)].filter(Boolean).join(' · '))),
       h('div', { class: 'toolbar' },
         isActive(sweep) ? h('button', { type: 'button', onclick: cancel }, 'Cancel sweep') : null,
-        h('button', { type: 'button', id: 'export-filtered-csv', onclick: exportFilteredCsv, title: 'The points that pass the filters, as CSV' }, 'CSV (filtered)'),
-        h('a', { class: 'button', href: `/api/sweeps/${sweepId}/results?format=csv`, download: '' }, 'CSV (all)'),
-        h('a', { class: 'button', href: `/api/sweeps/${sweepId}/results?format=parquet`, download: '' }, 'Parquet'),
+        exportCsv, exportParquet,
         h('button', { type: 'button', id: 'export-png', onclick: () => Plotly.downloadImage(scatterDiv, {
           format: 'png', filename: `${sweep.name}-pareto`, width: 1400, height: 900 }) }, 'PNG'))),
     isActive(sweep) || sweep.status === 'failed' ? h('div', { class: 'card' }, progressBar(sweep),
@@ -123,6 +134,7 @@ export async function render(container, { id }, query) {
     if (!metrics.includes(state.y)) state.y = metrics.find((m) => m !== state.x);
     if (state.z && !metrics.includes(state.z)) state.z = '';
     writeState(`/sweeps/${sweepId}`, state, defaults);
+    updateExportLinks();
     clear(side, controls({ state, metrics, parameters, onChange: (next) => { state = next; draw(); }, onCopyLink: copyLink }));
     if (!data.count) {
       Plotly.purge(scatterDiv); Plotly.purge(parcoordsDiv);
@@ -238,17 +250,6 @@ export async function render(container, { id }, query) {
     if (typeof value !== 'number') return value ?? '–';
     const { unit } = info(name);
     return ['PEs', 'KiB', 'tokens', 'B/cycle', 'bit'].includes(unit) ? `${fmtValue(value)} ${unit}` : fmtValue(value, unit);
-  }
-
-  function exportFilteredCsv() {
-    if (!data || !view) return;
-    const names = Object.keys(data.columns);
-    const escape = (v) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v));
-    const lines = [names.join(','), ...view.filtered.map((i) => names.map((n) => escape(data.columns[n][i])).join(','))];
-    const url = URL.createObjectURL(new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' }));
-    const link = h('a', { href: url, download: `${sweep.name}-filtered.csv` });
-    document.body.append(link); link.click(); link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 5000);
   }
 
   async function copyLink(event) {
