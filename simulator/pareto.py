@@ -109,19 +109,28 @@ def _prune(points: np.ndarray, sums: np.ndarray, rounds: int) -> np.ndarray:
 
 
 def _front_kd(points: np.ndarray) -> np.ndarray:
+    sums = points.sum(axis=1)
+    kept = _prune(points, sums, _PRUNE_ROUNDS)
+    # Copies of a point share its fate: decide once per distinct point (the work grows with the front's size).
+    distinct, inverse = np.unique(points[kept], axis=0, return_inverse=True)
+    distinct_mask = _front_kd_distinct(distinct)
+    mask = np.zeros(len(points), dtype=bool)
+    mask[kept] = distinct_mask[inverse.reshape(-1)]
+    return mask
+
+
+def _front_kd_distinct(points: np.ndarray) -> np.ndarray:
     # A dominating point has a strictly smaller sum, so in order of the sum (ties broken lexicographically)
     # only earlier points can dominate later ones; small sums first also grows the front fastest.
     sums = points.sum(axis=1)
-    kept = _prune(points, sums, _PRUNE_ROUNDS)
-    order = kept[np.lexsort((*points[kept].T[::-1], sums[kept]))]
+    order = np.lexsort((*points.T[::-1], sums))
     ordered = points[order]
     n, k = ordered.shape
     on_front = np.zeros(n, dtype=bool)
     front = np.empty((0, k))
     start = 0
     while start < n:
-        size = _BLOCK
-        block = ordered[start:start + size]
+        block = ordered[start:start + _BLOCK]
         dominated = np.zeros(len(block), dtype=bool)
         for slab in range(0, len(front), _FRONT_SLAB):
             dominated |= _dominates(front[slab:slab + _FRONT_SLAB], block).any(axis=0)
@@ -134,6 +143,6 @@ def _front_kd(points: np.ndarray) -> np.ndarray:
         on_front[start:start + len(block)] = survivors
         front = np.concatenate([front, block[survivors]])
         start += len(block)
-    mask = np.zeros(len(points), dtype=bool)
+    mask = np.empty(len(points), dtype=bool)
     mask[order] = on_front
     return mask
