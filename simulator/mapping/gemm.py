@@ -131,6 +131,16 @@ def cache_info():  # noqa: ANN201 - functools' named tuple
     return _search.cache_info()
 
 
+def _refetch_dims(order: str, dims: str) -> tuple[str, ...]:
+    """Loops that re-fetch an operand: those not indexing it, outside the innermost loop that does."""
+    innermost = max(order.index(d) for d in dims)
+    return tuple(d for d in order[:innermost] if d not in dims)
+
+
+_REFETCH = {order: {operand: _refetch_dims(order, dims) for operand, dims in (("a", "mk"), ("b", "kn"), ("c", "mn"))}
+            for order in LOOP_ORDERS}
+
+
 @lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
 def _search(key: tuple) -> GemmCost:
     m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_from_dram, c_to_dram, ideal_memory = key
@@ -167,17 +177,14 @@ def _search(key: tuple) -> GemmCost:
     sp_reads = np.broadcast_to(sp_reads, tm.shape).astype(np.float64)
     acc_traffic = np.broadcast_to(acc_traffic, tm.shape).astype(np.float64)
 
-    relevant = {"a": "mk", "b": "kn", "c": "mn"}
     rows_out = []
     for order in LOOP_ORDERS:
         mult = {}
-        for operand, dims in relevant.items():
-            innermost = max(order.index(d) for d in dims)
-            factor = np.ones_like(tm)
-            for d in order[:innermost]:
-                if d not in dims:
-                    factor = factor * trips[d]
-            mult[operand] = factor
+        for operand, refetch_dims in _REFETCH[order].items():
+            factor: np.ndarray | int = 1
+            for d in refetch_dims:
+                factor = factor * trips[d]
+            mult[operand] = np.broadcast_to(factor, tm.shape)
         a_traffic = m * k * a_b * mult["a"] if a_from_dram else np.zeros(tm.shape)
         b_traffic = k * n * b_b * mult["b"]
         spills = (mult["c"] - 1) * m * n * acc_b
