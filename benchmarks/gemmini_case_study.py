@@ -28,14 +28,16 @@ CLASSES = ("matmul", "softmax", "normalization", "residual", "quantization", "ac
 
 WHY = """Where and why ours differ from the paper (see docs/simulator.md):
 - Host-side costs are our assumptions (cycles/element of an in-order core, gemmini-default.yaml), not fitted to
-  the paper: its baseline spends ~25x longer per non-linear element than we assume (e.g. its residual add takes
-  11% of time, implying hundreds of host cycles per element including cache misses on data Gemmini wrote).
-  So our baseline is faster, its matmul share larger (5% vs 1%), and the speedup smaller (18.5x vs 39.6x).
+  the paper. The paper's matmuls take ~1% of its baseline time at a similar matmul cycle count to ours, so its
+  baseline is several times slower end to end than ours: its host spends far more cycles per non-linear element
+  (its residual adds alone take 11% of the time). So our matmul share is larger (5% vs 1%) and the speedup
+  smaller (18.5x vs 39.6x).
 - Matmul utilization: ours counts only array fill/drain and weight preload (91%); the paper's measured 74%
-  includes instruction issue, DMA setup and bank conflicts we do not model.
+  includes overheads we do not model (instruction issue, DMA set-up, and similar).
 - Memory re-balancing: our GEMMs are compute-bound with double-buffered overlap at 16 B/cycle, so moving SRAM
-  from scratchpad to accumulator changes DRAM traffic and energy but not matmul latency; the paper's -36% comes
-  from Gemmini's real schedule (l x l Q.K^T outputs spilling from a 64 kB accumulator without full overlap).
+  from scratchpad to accumulator changes DRAM traffic and energy but not matmul latency; the paper attributes its
+  -36% to the l x l Q.K^T output being far larger than its inputs, so accumulator capacity buys reuse on the
+  real Gemmini schedule, which does not overlap transfers as fully as our model assumes.
 - Power: the baseline's average power is low because most of its time is the host core working alone; the
   paper's +9.3% compares the accelerators' power at the same activity.
 - Sec 3.3 curve: the paper tiles square tiles and moves every operator's data through 16 B/cycle with no fusion
