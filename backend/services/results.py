@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from backend.columns import ALL_COLUMNS, METRICS, NUMERIC_METRICS, PARAMETERS
-from backend.models import DesignPoint
+from backend.models import DesignPoint, Sweep
 from simulator.pareto import pareto_mask
 
 MAX_PAGE_ROWS = 1_000_000
@@ -159,12 +159,39 @@ def parse_objectives(text: str) -> list[Objective]:
     return objectives
 
 
+def _order(objective: Objective, column: Any) -> Any:
+    return (column.desc() if objective.direction == "max" else column.asc()).nulls_last()
+
+
+def _no_worse(objective: Objective, column: Any, bound: float) -> ColumnElement[bool]:
+    return column >= bound if objective.direction == "max" else column <= bound
+
+
+def _front_box(session: Session, conditions: list[ColumnElement[bool]],
+               objectives: list[Objective]) -> list[ColumnElement[bool]]:
+    """For two objectives, the box the front lies in, from two index lookups.
+
+    A = the best point in the first objective (ties: best in the second); no front point is worse than A in
+    the second objective, or A would dominate it. Likewise B, best in the second, bounds the first.
+    Only the box's points are fetched, however large the sweep.
+    """
+    first, second = (getattr(DesignPoint, o.name) for o in objectives)
+    best_first = session.execute(select(first, second).where(*conditions).order_by(
+        _order(objectives[0], first), _order(objectives[1], second)).limit(1)).first()
+    best_second = session.execute(select(first, second).where(*conditions).order_by(
+        _order(objectives[1], second), _order(objectives[0], first)).limit(1)).first()
+    if best_first is None or best_second is None or None in (best_first[1], best_second[0]):
+        return []
+    return [_no_worse(objectives[1], second, best_first[1]), _no_worse(objectives[0], first, best_second[0])]
+
+
 def _fetch_objectives(session: Session, sweep_id: int, objectives: list[Objective],
                       filters: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Point ids and their objective values as arrays, fetched without building ORM objects."""
-    query = ResultQuery(columns=["id"], filters=filters, sort=[])
-    statement = select(DesignPoint.id, *(getattr(DesignPoint, o.name) for o in objectives)).where(
-        *_where(sweep_id, query))
+    """Point ids and objective values (of the candidates for the front) as arrays, without ORM objects."""
+    conditions = _where(sweep_id, ResultQuery(columns=["id"], filters=filters, sort=[]))
+    if len(objectives) == 2:
+        conditions += _front_box(session, conditions, objectives)
+    statement = select(DesignPoint.id, *(getattr(DesignPoint, o.name) for o in objectives)).where(*conditions)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         return _copy_binary(connection, statement, len(objectives))
@@ -220,4 +247,7 @@ def pareto(session: Session, sweep_id: int, objectives: list[Objective], columns
         for row in session.execute(select(*(_column(n) for n in wanted)).where(DesignPoint.id.in_(batch))):
             by_id[row[0]] = tuple(row)
     rows = [by_id[i] for i in front_ids if i in by_id]
-    return {name: [row[i] for row in rows] for i, name in enumerate(wanted)}, len(ids)
+    # Without filters every stored point took part: the sweep's counter says how many, no count(*) needed.
+    compared = count(session, sweep_id, ResultQuery(columns=["id"], filters=filters, sort=[])) if filters else \
+        session.get(Sweep, sweep_id).done_points
+    return {name: [row[i] for row in rows] for i, name in enumerate(wanted)}, compared

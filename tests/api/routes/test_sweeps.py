@@ -65,8 +65,17 @@ def test_a_sweep_runs_and_its_results_are_queryable(client, start_worker) -> Non
     expected_ids = {everything["columns"]["id"][i] for i in np.flatnonzero(pareto_mask(values))}
     assert set(front["columns"]["id"]) == expected_ids and front["compared"] == 36
     assert front["columns"]["latency_s"] == sorted(front["columns"]["latency_s"])
-    maximised = client.get(f"/api/sweeps/{sweep_id}/pareto", params={"objectives": "throughput_per_s,area_mm2"})
-    assert maximised.json()["objectives"][0] == {"name": "throughput_per_s", "direction": "max"}
+    maximised = client.get(f"/api/sweeps/{sweep_id}/pareto", params={
+        "objectives": "throughput_per_s,area_mm2", "filter": "rows:16:"}).json()
+    assert maximised["objectives"][0] == {"name": "throughput_per_s", "direction": "max"}
+    cols = everything["columns"]
+    kept = [i for i, rows in enumerate(cols["rows"]) if rows >= 16]
+    values = np.c_[[cols["throughput_per_s"][i] for i in kept], [cols["area_mm2"][i] for i in kept]]
+    expected_ids = {cols["id"][kept[i]] for i in np.flatnonzero(pareto_mask(values, [True, False]))}
+    assert set(maximised["columns"]["id"]) == expected_ids and maximised["compared"] == len(kept)
+    three = client.get(f"/api/sweeps/{sweep_id}/pareto", params={"objectives": "latency_s,energy_j,area_mm2"}).json()
+    values = np.c_[cols["latency_s"], cols["energy_j"], cols["area_mm2"]]
+    assert set(three["columns"]["id"]) == {cols["id"][i] for i in np.flatnonzero(pareto_mask(values))}
 
     csv_text = client.get(f"/api/sweeps/{sweep_id}/results", params={"format": "csv", "columns": "id,model"}).text
     assert csv_text.splitlines()[0] == "id,model" and len(csv_text.splitlines()) == 37
