@@ -35,7 +35,7 @@ BANDWIDTH_WORDS_PER_CYCLE = 32  # int8 words, so also bytes/cycle
 D_MODEL, D_FF, HEAD_DIM = 768, 3072, 64  # BERT-Base (Devlin et al. 2019; model card)
 
 RUNNER = r'''
-import contextlib, io, json, os, sys, tempfile, time
+import contextlib, io, json, os, shutil, sys, tempfile, time
 from scalesim.scale_sim import scalesim
 
 CONFIG = """[general]
@@ -93,6 +93,7 @@ for case in json.loads(sys.stdin.read()):
             if name.endswith("REPORT.csv"):
                 with open(os.path.join(root, name)) as f:
                     reports[name] = [float(x) for x in f.read().splitlines()[1].split(",")[:-1]]
+    shutil.rmtree(folder, ignore_errors=True)
     compute = reports["COMPUTE_REPORT.csv"]  # id, total incl. prefetch, total, stall, ...
     access = reports["DETAILED_ACCESS_REPORT.csv"]
     results.append({"total_cycles": compute[1], "compute_cycles": compute[2] - compute[3],
