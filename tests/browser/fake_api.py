@@ -101,13 +101,15 @@ class FakeSweepApi:
     columns: dict[str, list[Any]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     results_body: bytes = b""
+    visible: int | None = None  # rows the results endpoint returns (a running sweep grows this)
 
     def __post_init__(self) -> None:
         self.columns = synthetic_results(self.count, self.seed)
         self.results_body = json.dumps({"columns": self.columns, "total": self.count}, separators=(",", ":")).encode()
 
     def sweep(self) -> dict[str, Any]:
-        return {"id": 1, "name": self.name, "status": self.status, "total": self.count, "done": self.count,
+        done = self.count if self.visible is None else self.visible
+        return {"id": 1, "name": self.name, "status": self.status, "total": self.count, "done": done,
                 "points_per_s": None, "eta_s": None, "created_by": "alice", "created_at": "2026-11-21T22:10:00Z",
                 "spec": {"name": self.name, "models": MODELS,
                          "scenarios": [{"seq_len": s} for s in (128, 256, 512, 1024, 2048)],
@@ -129,6 +131,9 @@ class FakeSweepApi:
         if path == "/api/sweeps/1/results":
             if parse_qs(url.query).get("format"):
                 return route.fulfill(status=200, body="id\n", content_type="text/csv")
+            if self.visible is not None:
+                part = {name: values[:self.visible] for name, values in self.columns.items()}
+                return route.fulfill(json={"columns": part, "total": self.visible})
             return route.fulfill(status=200, body=self.results_body, content_type="application/json")
         match = re.fullmatch(r"/api/points/(\d+)", path)
         if match and 1 <= int(match.group(1)) <= self.count:

@@ -36,3 +36,40 @@ def test_shell_shows_health_and_navigation(dashboard, page, screenshot) -> None:
 def test_unknown_route_says_so(dashboard, page) -> None:
     page.goto(f"{dashboard.base_url}/#/nowhere")
     page.get_by_text("Page not found").wait_for()
+
+
+def test_empty_state_tells_a_new_user_what_to_do(dashboard, page, screenshot) -> None:
+    page.route("**/api/sweeps", lambda route: route.fulfill(json={"items": [], "total": 0, "limit": 100, "offset": 0}))
+    page.goto(dashboard.base_url)
+    empty = page.locator("[data-testid=empty-state]")
+    empty.wait_for()
+    assert "No sweeps yet" in empty.inner_text()
+    assert empty.get_by_role("link", name="Create your first sweep").get_attribute("href") == "#/new"
+    screenshot("00-empty-state")
+
+
+def test_running_sweep_shows_live_progress_rate_and_eta(dashboard, page, screenshot) -> None:
+    done = [600]
+
+    def sweeps(route) -> None:  # type: ignore[no-untyped-def]
+        done[0] = min(2000, done[0] + 200)
+        route.fulfill(json={"items": [
+            {"id": 7, "name": "llama-decode-sweep", "owner": "alice", "status": "running",
+             "spec": {"models": ["llama-7b"]},
+             "total_points": 2000, "done_points": done[0], "failed_points": 0, "progress": done[0] / 2000,
+             "points_per_s": 412.5, "eta_s": (2000 - done[0]) / 412.5, "created_at": "2026-11-21T23:10:00Z"},
+            {"id": 6, "name": "demo", "owner": "dse", "status": "done", "spec": {"models": ["bert-base"]},
+             "total_points": 36, "done_points": 36, "failed_points": 0, "progress": 1.0, "points_per_s": 50.0,
+             "eta_s": 0, "created_at": "2026-11-21T22:00:00Z"}], "total": 2, "limit": 100, "offset": 0})
+
+    page.route("**/api/sweeps", sweeps)
+    page.goto(dashboard.base_url)
+    row = page.locator("tr[data-sweep-id='7']")
+    row.wait_for()
+    first = row.locator("[role=progressbar]").get_attribute("aria-valuenow")
+    page.wait_for_function("(v) => document.querySelector(\"tr[data-sweep-id='7'] [role=progressbar]\")"
+                           ".getAttribute('aria-valuenow') !== v", arg=first, timeout=15_000)
+    text = row.inner_text()
+    assert "pts/s" in text and "ETA" in text and "Cancel" in text
+    assert page.locator("tr[data-sweep-id='6']").get_by_role("button", name="Cancel").count() == 0
+    screenshot("01b-sweeps-running")

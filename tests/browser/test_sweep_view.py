@@ -142,3 +142,25 @@ def test_compare_two_points(dashboard, page, screenshot) -> None:
     assert bars and set(bars) == {3}
     page.wait_for_timeout(300)
     screenshot("07-compare")
+
+
+def test_third_objective_as_a_3d_view(dashboard, page) -> None:
+    fake = FakeSweepApi(count=2000)
+    _open(page, dashboard.base_url, fake, "#/sweeps/1?z=area_mm2&v=3d")
+    traces = page.evaluate(TRACE_COUNTS)
+    assert {t["type"] for t in traces} == {"scatter3d"}
+    assert sum(t["n"] for t in traces) == 2000
+    assert page.locator("input[name=zmode][value='3d']").is_checked()
+
+
+def test_a_running_sweep_updates_live(dashboard, page) -> None:
+    fake = FakeSweepApi(count=2000, status="running", visible=500)
+    _open(page, dashboard.base_url, fake)
+    assert "500 of 500 points" in page.locator("#scatter-caption").inner_text()
+    fake.visible = 1500
+    page.wait_for_function("() => document.getElementById('scatter-caption').textContent.includes('1,500 of 1,500')",
+                           timeout=30_000)
+    fake.visible, fake.status = 2000, "done"
+    page.wait_for_function("() => document.getElementById('scatter-caption').textContent.includes('2,000 of 2,000')",
+                           timeout=30_000)
+    page.locator("h1 .badge.done").wait_for()

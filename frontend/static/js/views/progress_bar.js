@@ -7,8 +7,9 @@ import { isActive } from '../sweep_model.js';
 export function progressBar(sweep) {
   const fraction = sweep.progress ?? (sweep.total ? Math.min(1, (sweep.done + sweep.failedPoints) / sweep.total) : 0);
   const percent = Math.round(fraction * 100);
-  const parts = [`${fmtCompact(sweep.done)} / ${fmtCompact(sweep.total)} points`];
-  if (sweep.failedPoints) parts.push(`${fmtCompact(sweep.failedPoints)} failed`);
+  const count = (n) => (n < 1e6 ? Number(n).toLocaleString('en-US') : fmtCompact(n));
+  const parts = [`${count(sweep.done)} / ${count(sweep.total)} points`];
+  if (sweep.failedPoints) parts.push(`${count(sweep.failedPoints)} failed`);
   if (isActive(sweep) && sweep.pointsPerS) parts.push(`${fmtCompact(sweep.pointsPerS)} pts/s`);
   if (isActive(sweep) && sweep.etaS !== null && sweep.etaS !== undefined) parts.push(`ETA ${fmtDuration(sweep.etaS)}`);
   return h('div', { class: 'progress-cell' },
