@@ -22,9 +22,9 @@ export function breakdownTraces(points, quantity) {
       marker: { color: cls.colour }, meta: cls.key,
       text: values.map((v, k) => {
         const whole = quantity === 'latency' ? points[k].latencyS : points[k].energyJ;
-        return v / whole > 0.08 ? `${Math.round((v / whole) * 100)}%` : '';
+        return v / whole > 0.1 ? `${Math.round((v / whole) * 100)}%` : '';
       }),
-      textposition: 'inside', insidetextanchor: 'middle', textfont: { color: '#fff', size: 11 },
+      textposition: 'inside', insidetextanchor: 'middle', textangle: 0, textfont: { color: '#fff', size: 11 },
       hovertext: values.map((v, k) => {
         const whole = quantity === 'latency' ? points[k].latencyS : points[k].energyJ;
         return `${cls.label}: ${fmtValue(v, unit)} (${((v / whole) * 100).toFixed(1)}%)`;
@@ -39,10 +39,10 @@ export function breakdownLayout(title, unit, rows) {
     ...BASE_LAYOUT,
     barmode: 'stack',
     height: Math.max(200, 110 + rows * 46),
-    margin: { l: 110, r: 20, t: 34, b: 44 },
+    margin: { l: 110, r: 20, t: 34, b: 30 },
     title: { text: title, font: { size: 14 }, x: 0, xanchor: 'left' },
-    xaxis: { title: { text: unit }, exponentformat: 'SI', gridcolor: '#eef0f3', ticksuffix: '' },
-    yaxis: { automargin: true, autorange: 'reversed' },
+    xaxis: { exponentformat: 'SI', gridcolor: '#eef0f3', ticksuffix: ` ${unit}` },
+    yaxis: { automargin: true, autorange: 'reversed', type: 'category' },
     legend: { orientation: 'h', y: -0.35, font: { size: 11 } },
     showlegend: true,
   };

@@ -31,7 +31,7 @@ export function parcoordsTrace({ columns, shown, frontSet, dimensions, filters }
       if (positive.length === raw.length && hi / lo > 100) {  // spans decades: draw on log10 with decade ticks
         dim.values = raw.map(Math.log10);
         const decades = [];
-        for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e += 1) decades.push(e);
+        for (let e = Math.ceil(Math.log10(lo)); e <= Math.floor(Math.log10(hi)); e += 1) decades.push(e);
         dim.tickvals = decades;
         dim.ticktext = decades.map((e) => fmtValue(10 ** e, unit));
         dim.range = [Math.log10(lo), Math.log10(hi)];

@@ -34,7 +34,8 @@ export async function render(container, _params, query) {
   const metricRows = ROWS.filter((name) => points.some((p) => p.metrics[name] !== undefined)).map((name) => {
     const values = points.map((p) => p.metrics[name]);
     const numeric = values.filter((v) => typeof v === 'number');
-    const best = numeric.length > 1 ? (direction(name) === 'max' ? Math.max(...numeric) : Math.min(...numeric)) : null;
+    const differ = new Set(numeric).size > 1;
+    const best = differ ? (direction(name) === 'max' ? Math.max(...numeric) : Math.min(...numeric)) : null;
     return h('tr', {}, h('th', { scope: 'row' }, info(name).label), values.map((v) => h('td', {
       class: 'num', style: v === best ? { fontWeight: '700', color: 'var(--ok)' } : undefined,
       title: v === best ? 'best of these points' : undefined }, show(v, name))));
