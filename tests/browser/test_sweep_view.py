@@ -164,3 +164,32 @@ def test_a_running_sweep_updates_live(dashboard, page) -> None:
     page.wait_for_function("() => document.getElementById('scatter-caption').textContent.includes('2,000 of 2,000')",
                            timeout=30_000)
     page.locator("h1 .badge.done").wait_for()
+
+
+def _python_front(xs: list[float], ys: list[float]) -> set[int]:
+    order = sorted(range(len(xs)), key=lambda i: (xs[i], ys[i]))
+    front, best = set(), float("inf")
+    for i in order:
+        if ys[i] < best:
+            front.add(i)
+            best = ys[i]
+    return front
+
+
+def test_thinning_keeps_the_front_and_the_outliers_and_splits_traces(dashboard, page) -> None:
+    fake = FakeSweepApi(count=60_000, seed=3)
+    _open(page, dashboard.base_url, fake)
+    drawn = page.evaluate("""() => document.getElementById('pareto-plot').data
+      .filter(t => t.meta === 'points' || t.meta === 'front')
+      .map(t => ({meta: t.meta, type: t.type, idx: Array.from(t.customdata)}))""")
+    xs, ys = fake.columns["latency_s"], fake.columns["energy_j"]
+    front = next(t for t in drawn if t["meta"] == "front")
+    assert set(front["idx"]) == _python_front(xs, ys)
+    point_traces = [t for t in drawn if t["meta"] == "points"]
+    assert all(t["type"] == "scattergl" and len(t["idx"]) <= 20_000 for t in point_traces)
+    shown = set().union(*(t["idx"] for t in drawn))
+    assert len(shown) < 60_000, "above the display limit dense regions are thinned"
+    extremes = {xs.index(max(xs)), xs.index(min(xs)), ys.index(max(ys)), ys.index(min(ys))}
+    assert extremes <= shown, "outliers at the edges of the cloud are never thinned away"
+    assert "60,000 of 60,000 points" in page.locator("#scatter-caption").inner_text()
+    assert "thinned" in page.locator("#scatter-caption").inner_text()
