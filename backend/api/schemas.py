@@ -72,6 +72,7 @@ class Columnar(BaseModel):
 
     columns: dict[str, list[Any]]
     total: int = Field(description="Rows matching the filters (over all pages).")
+    total_exact: bool = Field(default=True, description="False when `total` is the planner's estimate.")
     count: int = Field(description="Rows in this answer.")
     limit: int
     offset: int

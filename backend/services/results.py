@@ -116,12 +116,34 @@ def count(session: Session, sweep_id: int, query: ResultQuery) -> int:
                                .where(*_where(sweep_id, query))).scalar_one())
 
 
-def page(session: Session, sweep_id: int, query: ResultQuery) -> tuple[dict[str, list[Any]], int]:
-    """One page as columns ({name: [values]}) and the number of rows matching the filters."""
+def estimate_count(session: Session, sweep_id: int, query: ResultQuery) -> int:
+    """The planner's estimate of the matching rows (PostgreSQL; exact elsewhere): no scan of 10^6 rows."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return count(session, sweep_id, query)
+    statement = select(DesignPoint.id).where(*_where(sweep_id, query))
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar_one()
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def page(session: Session, sweep_id: int, query: ResultQuery,
+         total_mode: str = "exact") -> tuple[dict[str, list[Any]], int, bool]:
+    """One page as columns ({name: [values]}), the rows matching the filters, and whether that is exact.
+
+    Without filters the sweep's counters give the total for free; with filters an exact total is a scan of
+    the sweep's matching rows, so `total_mode="estimate"` takes the planner's estimate instead.
+    """
     statement = _select(sweep_id, query).limit(query.limit).offset(query.offset)
     rows = session.execute(statement).all()
     columns = {name: [row[i] for row in rows] for i, name in enumerate(query.columns)}
-    return columns, count(session, sweep_id, query)
+    if not query.filters:
+        sweep = session.get(Sweep, sweep_id)
+        return columns, sweep.done_points + (sweep.failed_points if query.include_failed else 0), True
+    if total_mode == "estimate":
+        exact = session.connection().dialect.name != "postgresql"  # elsewhere the "estimate" is a count
+        return columns, estimate_count(session, sweep_id, query), exact
+    return columns, count(session, sweep_id, query), True
 
 
 def stream(session: Session, sweep_id: int, query: ResultQuery) -> Iterator[list[tuple[Any, ...]]]:

@@ -86,6 +86,8 @@ def read_results(
     offset: Annotated[int, Query(ge=0)] = 0,
     include_failed: Annotated[bool, Query(description="Also return points whose evaluation failed.")] = False,
     format: Annotated[Literal["json", "csv", "parquet"], Query()] = "json",
+    total: Annotated[Literal["exact", "estimate"], Query(
+        description="With filters on a large sweep, `estimate` skips counting every matching row.")] = "exact",
 ) -> Columnar | StreamingResponse:
     sweeps_service.get_sweep(session, sweep_id)
     query = results_service.ResultQuery(
@@ -95,9 +97,9 @@ def read_results(
     for text in query.filters:
         results_service.parse_filter(text)  # bad filters are a 422 before streaming starts
     if format == "json":
-        data, total = results_service.page(session, sweep_id, query)
-        return Columnar(columns=data, total=total, count=len(data[query.columns[0]]) if query.columns else 0,
-                        limit=query.limit, offset=offset)
+        data, matching, exact = results_service.page(session, sweep_id, query, total)
+        return Columnar(columns=data, total=matching, total_exact=exact,
+                        count=len(data[query.columns[0]]) if query.columns else 0, limit=query.limit, offset=offset)
     name = f"sweep-{sweep_id}.{format}"
     factory = request.app.state.session_factory
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}

@@ -57,6 +57,10 @@ def test_a_sweep_runs_and_its_results_are_queryable(client, start_worker) -> Non
     assert all(r >= 16 for r in page["columns"]["rows"])
     only_64 = client.get(f"/api/sweeps/{sweep_id}/results", params={"filter": "scratchpad_kib=64"}).json()
     assert only_64["total"] == 18
+    estimated = client.get(f"/api/sweeps/{sweep_id}/results", params={"filter": "scratchpad_kib=64",
+                                                                      "total": "estimate"}).json()
+    assert estimated["count"] == 18 and estimated["total"] >= 1  # the planner's guess on PostgreSQL
+    assert estimated["total_exact"] is (client.app.state.engine.dialect.name != "postgresql")
 
     # The Pareto front is the one pareto_mask over all points.
     front = client.get(f"/api/sweeps/{sweep_id}/pareto", params={"objectives": "latency_s,energy_j",
