@@ -67,12 +67,13 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--sweep", type=int, required=True, help="the evaluated source sweep")
     parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--built", type=int, help="the id of a 10^6-row sweep built by an earlier run")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     args = parser.parse_args()
 
     engine = make_engine(args.database_url)
     started = time.perf_counter()
-    sweep_id = build_million(engine, args.sweep, args.copies)
+    sweep_id = args.built or build_million(engine, args.sweep, args.copies)
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT count(*) FROM design_points WHERE sweep_id = :s"),
                                   {"s": sweep_id}).scalar_one()

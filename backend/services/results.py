@@ -7,6 +7,7 @@ Filters are strings so they travel in URLs:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +52,9 @@ def parse_filter(text: str) -> ColumnElement[bool]:
         column = _column(name.strip())
         kind = _kind(name.strip())
         items: list[Any] = [v.strip() for v in values.split(",")]
-        if kind in ("int", "float"):
+        if kind == "int":
+            items = [int(_number(v, name)) if _number(v, name).is_integer() else _number(v, name) for v in items]
+        elif kind == "float":
             items = [_number(v, name) for v in items]
         elif kind == "bool":
             items = [v.lower() in ("1", "true", "yes") for v in items]
@@ -64,10 +67,11 @@ def parse_filter(text: str) -> ColumnElement[bool]:
     if _kind(name) not in ("int", "float"):
         raise BadQuery(f"'{name}' is not numeric; filter it with '{name}=value'")
     conditions = []
+    integral = _kind(name) == "int"  # compare integers as integers: a float literal casts the column (no index)
     if low:
-        conditions.append(column >= _number(low, name))
+        conditions.append(column >= (math.ceil(_number(low, name)) if integral else _number(low, name)))
     if high:
-        conditions.append(column <= _number(high, name))
+        conditions.append(column <= (math.floor(_number(high, name)) if integral else _number(high, name)))
     if not conditions:
         raise BadQuery(f"filter '{text}' gives neither a minimum nor a maximum")
     return conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
