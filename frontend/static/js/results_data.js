@@ -1,10 +1,40 @@
 // Loads a sweep's results as columns ({name: array}) through GET /api/sweeps/{id}/results, page by page.
 
-import { api, query } from './api.js';
+import { api, ApiError, query } from './api.js';
 
 const PAGE_ROWS = 200000;
 
-export async function loadResults(sweepId, columns, { signal } = {}) {
+/** In a Web Worker when possible (parsing stays off the main thread); the same request on the main thread otherwise. */
+export async function loadResults(sweepId, columns, options = {}) {
+  if (typeof Worker === 'undefined') return loadResultsHere(sweepId, columns, options);
+  try {
+    return await loadInWorker(sweepId, columns);
+  } catch (error) {
+    if (columns && error.status >= 400 && error.status < 500 && error.status !== 404) return loadInWorker(sweepId, null);
+    throw error;
+  }
+}
+
+function loadInWorker(sweepId, columns) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker('/js/results_worker.js');
+    const url = `${location.origin}/api/sweeps/${sweepId}/results${query({ columns }) || '?'}`;
+    worker.onmessage = ({ data }) => {
+      worker.terminate();
+      if (data.error) {
+        reject(new ApiError(data.error.status, typeof data.error.detail === 'string' ? data.error.detail
+          : JSON.stringify(data.error.detail)));
+        return;
+      }
+      const ids = data.columns.id ?? data.columns.point_id ?? [];
+      resolve({ columns: data.columns, ids, count: ids.length, total: data.total });
+    };
+    worker.onerror = (event) => { worker.terminate(); reject(new ApiError(0, event.message || 'the results worker failed')); };
+    worker.postMessage({ url, pageRows: PAGE_ROWS });
+  });
+}
+
+async function loadResultsHere(sweepId, columns, { signal } = {}) {
   let wanted = columns;
   const merged = {};
   let total = null;
