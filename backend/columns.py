@@ -56,9 +56,15 @@ PARAMETER_COLUMNS: tuple[Column, ...] = (
     Column("host_cycles_per_element_activation", "float", "Host activation cost", "cycles/element"),
     Column("host_cycles_per_element_residual", "float", "Host residual cost", "cycles/element"),
     Column("host_cycles_per_element_quantization", "float", "Host de/quantization cost", "cycles/element"),
+    Column("array_format", "str", "Array number format"),
+    Column("sparse_support", "bool", "Structured-sparsity support"),
     Column("mapping_objective", "str", "Mapping objective"),
     Column("fuse_nonlinear", "bool", "Fuse non-linear ops"),
     Column("keep_scores_on_chip", "bool", "Attention scores on chip"),
+    Column("weight_precision", "str", "Weight precision"),
+    Column("activation_precision", "str", "Activation precision"),
+    Column("sparsity", "str", "Weight sparsity"),
+    Column("kv_cache", "bool", "KV cache"),
 )
 
 # Scalar metrics of a simulator Report (simulator.report.METRICS is the source of units and directions).
