@@ -15,7 +15,8 @@ from simulator.cost.nonlinear import FUSABLE, nonlinear_cost
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
 from simulator.mapping.gemm import gemm_cost
-from simulator.options import Options
+from simulator.options import PRECISIONS, Options
+from simulator.quality import published_quality
 from simulator.report import OpReport, Report
 from simulator.workload import Operator, Workload, build_graph
 
@@ -23,8 +24,47 @@ _PJ = 1e-12
 
 
 @lru_cache(maxsize=512)
-def _ops(workload: Workload) -> tuple[Operator, ...]:
-    return build_graph(workload).ops
+def _ops(workload: Workload, kv_cache: bool = True) -> tuple[Operator, ...]:
+    return build_graph(workload, kv_cache=kv_cache).ops
+
+
+def _format(precision: str | None, model_bits: int) -> tuple[int, str, str]:
+    """(bits, "int" | "float", name) of one operand type; None keeps the model's integer width."""
+    if precision is None:
+        return model_bits, "int", f"int{model_bits}"
+    bits, kind = PRECISIONS[precision]
+    return bits, kind, precision
+
+
+def check_support(hw: AcceleratorSpec, options: Options, weight_bits: int = 8, activation_bits: int = 8) -> None:
+    """The hardware-support rule for number formats: refuse, never silently emulate.
+
+    An operand runs on the array when its kind matches `array_format` and its width fits the array's
+    (`weight_bits` for weights, `input_bits` for activations); a narrower one runs sign-extended (fewer bytes
+    moved, same MAC hardware). Anything else (fp16 on an int8 array, int8 on a 4-bit array) is a ValueError
+    naming the missing support: no conversion unit is modelled, so there is no honest cost to charge.
+    """
+    for role, precision, model_bits, hw_bits, field in (
+            ("weights", options.weight_precision, weight_bits, hw.weight_bits, "weight_bits"),
+            ("activations", options.activation_precision, activation_bits, hw.input_bits, "input_bits")):
+        bits, kind, name = _format(precision, model_bits)
+        if kind != hw.array_format:
+            raise ValueError(f"{name} {role} need a {kind} PE array; accelerator '{hw.name}' has array_format="
+                             f"'{hw.array_format}' (choose a {hw.array_format} precision or a {kind} array)")
+        if bits > hw_bits:
+            raise ValueError(f"{name} {role} need {field} >= {bits}; accelerator '{hw.name}' has {field}={hw_bits}")
+
+
+def _apply_precision(workload: Workload, options: Options) -> Workload:
+    if options.weight_precision is None and options.activation_precision is None:
+        return workload
+    model = workload.model
+    update = {}
+    if options.weight_precision is not None:
+        update["weight_bits"] = PRECISIONS[options.weight_precision][0]
+    if options.activation_precision is not None:
+        update["activation_bits"] = PRECISIONS[options.activation_precision][0]
+    return workload.model_copy(update={"model": model.model_copy(update=update)})
 
 
 def _scores_fit(op: Operator, hw: AcceleratorSpec, options: Options) -> bool:
@@ -37,22 +77,35 @@ def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options 
     """Evaluate one design point."""
     options = options or Options()
     hw = accelerator
+    check_support(hw, options, workload.model.weight_bits, workload.model.activation_bits)
+    quality = published_quality(workload.model.name, options)
+    workload = _apply_precision(workload, options)
     tech = Technology.at(hw.technology_nm)
     model = workload.model
     act_bits, act_bytes = model.activation_bits, model.activation_bits / 8
+    float_activations = _format(options.activation_precision, act_bits)[1] == "float"
+    # N:M weight sparsity runs compressed only on a sparse array: K shrinks to K·N/M, each kept weight carries a
+    # log2(M)-bit index, and the activations are still read in full (bits scaled by M/N over the shorter K).
+    nm = options.sparsity_nm if hw.sparse_support else None
     rows: list[OpReport] = []
     totals = {"cycles": 0.0, "mac": 0.0, "sram": 0.0, "dram": 0.0, "nl": 0.0, "dram_bytes": 0.0, "macs": 0.0}
     by_bound = {"compute": 0.0, "memory": 0.0, "non-linear": 0.0}
     by_class: dict[str, float] = {}
     scores_on_chip = False
-    for op in _ops(workload):
+    for op in _ops(workload, options.kv_cache):
         count = op.layer_count
         if op.kind == "gemm":
             is_qk, is_av = op.name.endswith("qk_matmul"), op.name.endswith("av_matmul")
             if is_qk:
                 scores_on_chip = _scores_fit(op, hw, options)
-            cost = gemm_cost(op.m, op.k, op.n, hw, objective=options.mapping_objective, a_bits=act_bits,
-                             b_bits=model.weight_bits if op.b_is_weight else act_bits, out_bits=act_bits,
+            k, a_bits, b_bits = op.k, act_bits, model.weight_bits if op.b_is_weight else act_bits
+            if nm and op.b_is_weight:
+                kept, group = nm
+                k = -(-op.k * kept // group)
+                a_bits = act_bits * op.k / k
+                b_bits = model.weight_bits + max(1, (group - 1).bit_length())
+            cost = gemm_cost(op.m, k, op.n, hw, objective=options.mapping_objective, a_bits=a_bits,
+                             b_bits=b_bits, out_bits=act_bits,
                              a_from_dram=not (is_av and scores_on_chip), c_to_dram=not (is_qk and scores_on_chip))
             times = count * op.instances
             cycles = cost.cycles * times
@@ -78,7 +131,7 @@ def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options 
         parts = ([cnn_fused_cost(op.op_class, op.fusion, op.elements, act_bytes, hw, tech)]  # CNN: see cnn_fusion
                  if op.fusion and options.fuse_nonlinear else
                  nonlinear_cost(op.op_class, op.elements, op.bytes_read, op.bytes_written, operands, act_bytes,
-                                hw, tech, fused=fused, scores_on_chip=on_chip))
+                                hw, tech, fused=fused, scores_on_chip=on_chip, float_activations=float_activations))
         for part in parts:
             cycles, dram = part.cycles * count, part.dram_bytes * count
             energy = (part.energy_nonlinear_pj + part.energy_sram_pj + part.energy_dram_pj) * count
@@ -112,7 +165,7 @@ def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options 
         area_breakdown_mm2={"pe_array": area_parts.pe_array_mm2, "scratchpad": area_parts.scratchpad_mm2,
                             "accumulator": area_parts.accumulator_mm2, "nonlinear": area_parts.nonlinear_mm2,
                             "fixed": area_parts.fixed_mm2},
-        ops=rows)
+        ops=rows, quality_delta=quality[0] if quality else None, quality_source=quality[1] if quality else None)
 
 
 def _add(totals: dict[str, float], by_bound: dict[str, float], by_class: dict[str, float], op_class: str,

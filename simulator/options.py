@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+Precision = Literal["int8", "int4", "fp16", "bf16", "fp32"]
+# Bits and number kind of each precision name.
+PRECISIONS: dict[str, tuple[int, str]] = {"int8": (8, "int"), "int4": (4, "int"), "fp16": (16, "float"),
+                                          "bf16": (16, "float"), "fp32": (32, "float")}
+_NM = re.compile(r"^(\d+):(\d+)$")
 
 
 class Options(BaseModel):
-    """How the workload is mapped and fused onto the accelerator.
+    """How the workload is transformed, mapped and fused onto the accelerator (see docs/simulator.md, "Knobs").
 
     - `mapping_objective`: what the per-GEMM mapping search minimises (latency, energy, or their product).
     - `fuse_nonlinear`: a non-linear op that runs on the accelerator is applied on the accumulator read path of
       the GEMM before it (survey Sec 3.4): no DRAM round trip, and its first pass is free.
     - `keep_scores_on_chip`: Q.K^T scores stay in the accumulator for softmax and A.V when `rows` full score
-      rows fit there and softmax runs on the accelerator (survey Sec 5.5 attention fusion).
+      rows fit there and softmax runs on the accelerator (survey Sec 5.5 attention fusion). A separate knob from
+      `fuse_nonlinear`: one is the GEMM -> non-linear read-path fusion, the other the attention-block fusion.
+    - `weight_precision` / `activation_precision`: quantize the model (None = the model's own `weight_bits` /
+      `activation_bits`, integer). Changes bytes moved and stored; MAC energy follows the array's format and
+      width; the accelerator must support the format (`array_format`, `input_bits`, `weight_bits`) or the point is
+      refused with a message naming the missing support.
+    - `sparsity`: "dense" or N:M structured weight sparsity ("2:4": at most N non-zeros in every M weights along
+      K). Only accelerators with `sparse_support` gain from it (fewer MACs, compressed weights); on a dense array
+      it changes nothing (the array needs dense weights; no decompressor is modelled).
+    - `kv_cache`: decoders keep K/V of earlier tokens (default). Off: nothing is kept, so every decode step
+      recomputes the whole prefix (all layers over prompt + j tokens, like `use_cache=False`).
+    Non-linear implementation (I-BERT integer units vs host float) is a hardware choice and has one knob: the
+    accelerator's `*_on` placement fields with `nonlinear_elements_per_cycle`.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -22,3 +41,26 @@ class Options(BaseModel):
     mapping_objective: Literal["latency", "energy", "edp"] = "latency"
     fuse_nonlinear: bool = True
     keep_scores_on_chip: bool = True
+    weight_precision: Precision | None = None
+    activation_precision: Precision | None = None
+    sparsity: str = "dense"
+    kv_cache: bool = True
+
+    @field_validator("sparsity")
+    @classmethod
+    def _nm(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value == "dense":
+            return value
+        match = _NM.match(value)
+        if not match or not 0 < int(match[1]) < int(match[2]) <= 64:
+            raise ValueError(f"sparsity must be 'dense' or 'N:M' with 0 < N < M <= 64 (e.g. '2:4'), got '{value}'")
+        return value
+
+    @property
+    def sparsity_nm(self) -> tuple[int, int] | None:
+        """(N, M) of structured sparsity, None when dense."""
+        if self.sparsity == "dense":
+            return None
+        n, m = self.sparsity.split(":")
+        return int(n), int(m)

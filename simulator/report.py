@@ -86,6 +86,8 @@ class Report(BaseModel):
     cycles_by_class: dict[str, float]
     area_breakdown_mm2: dict[str, float]
     ops: list[OpReport]
+    quality_delta: float | None = None  # published accuracy/perplexity change of this setting; None = no row
+    quality_source: str | None = None  # the published row it comes from (paper, model, task, metric)
 
     def metrics(self) -> dict[str, float | str]:
         """The scalar metrics as one flat row."""

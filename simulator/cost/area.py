@@ -25,10 +25,18 @@ def area(hw: AcceleratorSpec, tech: Technology | None = None) -> AreaBreakdown:
     """Why this split: each term is one sweep axis (array size, memory sizes, non-linear lanes).
 
     A PE is half multiplier (area ~ product of operand widths) and half adder/registers (~ accumulator width).
+    A float PE is the int8 PE scaled by its MAC energy over the int8 MAC's (technology table, an assumption);
+    N:M sparse support adds the table's select-logic fraction to every PE.
     Non-linear lanes count only when some non-linear op is placed on the accelerator.
     """
     tech = tech or Technology.at(hw.technology_nm)
-    pe_scale = 0.5 * (hw.input_bits * hw.weight_bits) / 64.0 + 0.5 * hw.accumulator_bits / 32.0
+    if hw.array_format == "float":
+        pe_scale = tech.float_pe_scale * (tech.mac_pj(hw.input_bits, hw.weight_bits, hw.accumulator_bits, "float")
+                                          / tech.mac_pj(8, 8, 32))
+    else:
+        pe_scale = 0.5 * (hw.input_bits * hw.weight_bits) / 64.0 + 0.5 * hw.accumulator_bits / 32.0
+    if hw.sparse_support:
+        pe_scale *= 1.0 + tech.sparse_select_fraction
     lanes = hw.nonlinear_elements_per_cycle if any(hw.placement(c) == "accelerator" for c in NONLINEAR_CLASSES) else 0
     return AreaBreakdown(
         pe_array_mm2=hw.rows * hw.cols * tech.pe_mm2 * pe_scale,

@@ -33,8 +33,11 @@ class NonlinearCost:
 
 def nonlinear_cost(op_class: str, elements: int, bytes_read: int, bytes_written: int, operands: int,
                    act_bytes: float, hw: AcceleratorSpec, tech: Technology, *, fused: bool,
-                   scores_on_chip: bool = False) -> list[NonlinearCost]:
-    """One or two cost rows (the op, and its host de/quantization when that runs on the host)."""
+                   scores_on_chip: bool = False, float_activations: bool = False) -> list[NonlinearCost]:
+    """One or two cost rows (the op, and its host de/quantization when that runs on the host).
+
+    With float activations (fp16/bf16/fp32) the host computes on them directly: no de/quantization row.
+    """
     bw = hw.dram_bytes_per_cycle
     if op_class not in FUSABLE:  # embedding gathers and other pure data movement: DRAM-bound copy
         dram = float(bytes_read + bytes_written)
@@ -64,7 +67,7 @@ def nonlinear_cost(op_class: str, elements: int, bytes_read: int, bytes_written:
     memory = dram / bw + hw.dram_latency_cycles
     rows = [NonlinearCost(op_class, where, max(compute, memory), compute, dram, compute * tech.host_pj_per_cycle, 0.0,
                           dram * tech.dram_pj_per_byte, "non-linear" if compute >= memory else "memory")]
-    if hw.quantization_on == "host_cpu":
+    if hw.quantization_on == "host_cpu" and not float_activations:
         conversions = elements * (operands + 1)  # dequantize every input element, quantize every output one
         quant = conversions * hw.host_cycles_per_element_quantization
         rows.append(NonlinearCost("quantization", "host_cpu", quant, quant, 0.0, quant * tech.host_pj_per_cycle,

@@ -30,6 +30,10 @@ class AcceleratorSpec(BaseModel):
     input_bits: int = Field(8, ge=1, le=64)
     weight_bits: int = Field(8, ge=1, le=64)
     accumulator_bits: int = Field(32, ge=1, le=64)
+    array_format: Literal["int", "float"] = Field(
+        "int", description="number format of the PE array's multipliers (int: Gemmini; float: e.g. fp16 PEs)")
+    sparse_support: bool = Field(
+        False, description="PEs skip pruned weights of N:M structured sparsity (operand-select muxes, metadata)")
     scratchpad_kib: float = Field(256.0, gt=0, description="input/weight scratchpad, KiB (double-buffered)")
     accumulator_kib: float = Field(64.0, gt=0, description="accumulator SRAM, KiB")
     dram_bytes_per_cycle: float = Field(16.0, gt=0)
@@ -80,4 +84,4 @@ class AcceleratorSpec(BaseModel):
         """The fields a GEMM mapping depends on (the mapping-cache key; name and non-linear fields excluded)."""
         return (self.rows, self.cols, self.dataflow, self.input_bits, self.weight_bits, self.accumulator_bits,
                 self.scratchpad_bytes, self.accumulator_bytes, self.dram_bytes_per_cycle, self.dram_latency_cycles,
-                self.technology_nm)
+                self.technology_nm, self.array_format)

@@ -29,6 +29,12 @@ class Technology(BaseModel):
     area_scale: float
     int8_multiply_pj: float
     int32_add_pj: float
+    fp16_multiply_pj: float
+    fp16_add_pj: float
+    fp32_multiply_pj: float
+    fp32_add_pj: float
+    float_pe_scale: float
+    sparse_select_fraction: float
     dram_pj_per_byte: float
     nonlinear_pj_per_element_pass: float
     host_pj_per_cycle: float
@@ -41,9 +47,19 @@ class Technology(BaseModel):
     static_w_per_mm2: float
     nonlinear_passes: dict[str, int]
 
-    def mac_pj(self, input_bits: int, weight_bits: int, accumulator_bits: int) -> float:
-        """One multiply-accumulate: multiplier energy ~ product of operand widths (Horowitz: 8b 0.2 pJ, 32b 3.1 pJ),
-        adder ~ linear in accumulator width."""
+    def mac_pj(self, input_bits: int, weight_bits: int, accumulator_bits: int, array_format: str = "int") -> float:
+        """One multiply-accumulate of the array's hardware (its widths, not the operands': a narrower operand runs
+        sign-extended on the same multiplier).
+
+        Integer: multiplier energy ~ product of operand widths (Horowitz: 8b 0.2 pJ, 32b 3.1 pJ), adder ~ linear
+        in accumulator width. Float: Horowitz's fp16/fp32 multiply and add, multiplier ~ square of the wider
+        operand width between those points, adder by accumulator width (<= 16 bits: fp16 add, else fp32 add).
+        """
+        if array_format == "float":
+            width = max(input_bits, weight_bits)
+            multiply = (self.fp16_multiply_pj if width <= 16 else self.fp32_multiply_pj) * (
+                (width / 16.0) ** 2 if width <= 16 else (width / 32.0) ** 2)
+            return multiply + (self.fp16_add_pj if accumulator_bits <= 16 else self.fp32_add_pj)
         return (self.int8_multiply_pj * (input_bits * weight_bits) / 64.0
                 + self.int32_add_pj * accumulator_bits / 32.0)
 
@@ -73,6 +89,12 @@ class Technology(BaseModel):
             node_nm=node_nm, energy_scale=energy_scale, area_scale=area_scale,
             int8_multiply_pj=e["int8_multiply"] * energy_scale,
             int32_add_pj=e["int32_add"] * energy_scale,
+            fp16_multiply_pj=e["fp16_multiply"] * energy_scale,
+            fp16_add_pj=e["fp16_add"] * energy_scale,
+            fp32_multiply_pj=e["fp32_multiply"] * energy_scale,
+            fp32_add_pj=e["fp32_add"] * energy_scale,
+            float_pe_scale=a["float_pe_scale"],
+            sparse_select_fraction=a["sparse_select_fraction"],
             dram_pj_per_byte=e["dram_read_64bit"] / 8.0,  # DRAM interface energy does not shrink with logic node
             nonlinear_pj_per_element_pass=e["integer_nonlinear_per_element_pass"] * energy_scale,
             host_pj_per_cycle=e["host_cycle"] * energy_scale,

@@ -144,7 +144,7 @@ _REFETCH = {order: {operand: _refetch_dims(order, dims) for operand, dims in (("
 @lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
 def _search(key: tuple) -> GemmCost:
     m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_from_dram, c_to_dram, ideal_memory = key
-    (rows, cols, dataflow, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, bw, latency, node) = hwkey
+    (rows, cols, dataflow, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, bw, latency, node, fmt) = hwkey
     a_b, b_b, o_b, acc_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0, acc_bits / 8.0
     if dataflow == "ws":
         tms, tks, tns = _free_candidates(m), _tile_candidates(k, rows), _tile_candidates(n, cols)
@@ -203,7 +203,7 @@ def _search(key: tuple) -> GemmCost:
         cycles = latency + first_tiles + overlapped + last_tile
 
     tech = Technology.at(node)
-    mac_pj = tech.mac_pj(_in_bits, _w_bits, acc_bits) * m * k * n
+    mac_pj = tech.mac_pj(_in_bits, _w_bits, acc_bits, fmt) * m * k * n
     sram_pj = ((sp_reads + reads) * tech.sram_pj_per_byte(sp_bytes / 1024)
                + (acc_traffic + writes) * tech.sram_pj_per_byte(acc_bytes_cap / 1024))
     dram_pj = (reads + writes) * tech.dram_pj_per_byte

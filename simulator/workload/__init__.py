@@ -4,17 +4,20 @@ from simulator.workload.cnn import CnnSpec
 from simulator.workload.graph import Operator, OperatorGraph, build_graph, decode_groups_of
 from simulator.workload.hf_config import ConfigImportError, model_from_hf_config
 from simulator.workload.model import (
+    MODEL_DIMENSIONS,
     AnyModelSpec,
     ModelSpec,
     UnknownPresetError,
     list_model_presets,
     load_model_preset,
     model_from_file,
+    with_dimensions,
 )
 from simulator.workload.profile import Profile, Totals, fused_view, profile
 from simulator.workload.scenario import Scenario, Workload
 
 __all__ = [
+    "MODEL_DIMENSIONS",
     "AnyModelSpec",
     "CnnSpec",
     "ConfigImportError",
@@ -34,4 +37,5 @@ __all__ = [
     "model_from_file",
     "model_from_hf_config",
     "profile",
+    "with_dimensions",
 ]

@@ -284,8 +284,14 @@ def decode_groups_of(first: int, steps: int, max_groups: int) -> list[tuple[int,
     return out
 
 
-def build_graph(workload: Workload, decode_groups: int = 64) -> OperatorGraph:
-    """All operators of the workload; identical layers are one op with a multiplicity, never a loop."""
+def build_graph(workload: Workload, decode_groups: int = 64, kv_cache: bool = True) -> OperatorGraph:
+    """All operators of the workload; identical layers are one op with a multiplicity, never a loop.
+
+    `kv_cache=False` (decoders): no state is kept between decode steps, so step j re-runs every layer over the
+    whole prefix of prompt_len + j tokens (causal, like `use_cache=False`). Grouped steps are represented by
+    their middle length; the prefix-squared attention terms are then approximate (exact when
+    generate_len <= decode_groups), the linear ones exact.
+    """
     if decode_groups < 2:
         raise ValueError("decode_groups must be at least 2")
     if workload.model.family == "cnn":
@@ -325,7 +331,11 @@ def build_graph(workload: Workload, decode_groups: int = 64) -> OperatorGraph:
         if scenario.include_embeddings:
             builder.embedding("decode", generate, batch, 1, generate)
         groups = decode_groups_of(prompt + 1, generate, decode_groups)
-        _layer(builder, "decode", layers, generate, batch, 1, groups, cross)
+        if kv_cache:
+            _layer(builder, "decode", layers, generate, batch, 1, groups, cross)
+        else:
+            for prefix, steps in groups:
+                _layer(builder, "decode", layers, steps, batch, prefix, [(prefix, steps)], cross)
         if scenario.include_lm_head:
             builder.lm_head("decode", generate, batch, generate)
     return OperatorGraph(workload, tuple(builder.ops))

@@ -132,3 +132,42 @@ def model_from_file(path: str | Path) -> AnyModelSpec:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of model fields")
     return model_from_data(data)
+
+
+# Model dimensions an architecture search may vary (ModelSpec field names, so each is one sweep axis).
+MODEL_DIMENSIONS: tuple[str, ...] = ("num_layers", "d_model", "num_heads", "num_kv_heads", "d_ff", "ffn_kind")
+
+
+def with_dimensions(model: AnyModelSpec, **overrides: object) -> ModelSpec:
+    """`model` (a Transformer preset) with some dimensions replaced, for architecture search (survey Sec 6.4).
+
+    Raises ValueError naming the violated constraint: a Transformer only; known dimensions only; positive integer
+    sizes; ffn_kind plain or gated; num_heads divides d_model; num_kv_heads divides num_heads. The result's name
+    records the overrides, so a published quality row of the preset never applies to the changed shape.
+    """
+    if not isinstance(model, ModelSpec):
+        raise ValueError(f"model dimensions apply to Transformer models; '{model.name}' is a {model.family}")
+    unknown = [name for name in overrides if name not in MODEL_DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown model dimension(s) {', '.join(unknown)}; valid: {', '.join(MODEL_DIMENSIONS)}")
+    if not overrides:
+        return model
+    for name, value in overrides.items():
+        if name == "ffn_kind":
+            if value not in ("plain", "gated"):
+                raise ValueError(f"ffn_kind must be 'plain' or 'gated', got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            if not (isinstance(value, float) and value.is_integer() and value > 0):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            overrides[name] = int(value)
+    merged = {**model.model_dump(), **overrides}
+    heads, d_model = merged["num_heads"], merged["d_model"]
+    kv_heads = merged["num_kv_heads"] or heads
+    if d_model % heads:
+        raise ValueError(f"num_heads must divide d_model: d_model={d_model} is not a multiple of num_heads={heads}")
+    if heads % kv_heads:
+        raise ValueError(f"num_kv_heads must divide num_heads: num_heads={heads} is not a multiple of "
+                         f"num_kv_heads={kv_heads}")
+    label = ",".join(f"{name}={overrides[name]}" for name in MODEL_DIMENSIONS if name in overrides)
+    merged["name"] = f"{model.name}[{label}]"
+    return ModelSpec.model_validate(merged)
