@@ -26,6 +26,7 @@ export function parcoordsTrace({ columns, shown, frontSet, dimensions, filters }
       const { label, unit } = info(name);
       const raw = rows.map((i) => columns[name][i]);
       const dim = { label: unit ? `${label} (${unit})` : label, values: raw, name };
+      if (unit === '%') dim.tickformat = '.0%';  // stored as a 0..1 fraction
       const positive = raw.filter((v) => v > 0);
       const lo = Math.min(...positive); const hi = Math.max(...positive);
       if (positive.length === raw.length && hi / lo > 100) {  // spans decades: draw on log10 with decade ticks
