@@ -25,6 +25,12 @@ class Column:
 # Inputs of a design point. Workload first, then the accelerator's and the options' sweepable fields.
 PARAMETER_COLUMNS: tuple[Column, ...] = (
     Column("model", "str", "Model"),
+    Column("num_layers", "int", "Layers"),
+    Column("d_model", "int", "Hidden size"),
+    Column("num_heads", "int", "Attention heads"),
+    Column("num_kv_heads", "int", "KV heads"),
+    Column("d_ff", "int", "FFN size"),
+    Column("ffn_kind", "str", "FFN kind"),
     Column("batch", "int", "Batch size"),
     Column("seq_len", "int", "Sequence length", "tokens"),
     Column("prompt_len", "int", "Prompt length", "tokens"),

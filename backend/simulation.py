@@ -26,7 +26,14 @@ from simulator import (
     load_accelerator_preset,
 )
 from simulator.report import METRICS as SIMULATOR_METRICS
-from simulator.workload import Scenario, Workload, list_model_presets, load_model_preset
+from simulator.workload import (
+    MODEL_DIMENSIONS,
+    Scenario,
+    Workload,
+    list_model_presets,
+    load_model_preset,
+    with_dimensions,
+)
 
 # AcceleratorSpec fields that describe rather than configure.
 _DESCRIPTIVE_FIELDS = {"name", "description"}
@@ -114,7 +121,13 @@ def check_spec(spec: SweepSpec) -> None:
     unknown_options = [name for name in (*spec.options, *spec.option_axes) if name not in valid_options]
     if unknown_options:
         raise ValueError(f"unknown option(s) {', '.join(unknown_options)}; valid: {', '.join(valid_options)}")
+    unknown_dims = [name for name in spec.model_axes if name not in MODEL_DIMENSIONS]
+    if unknown_dims:
+        raise ValueError(f"unknown model axis {', '.join(unknown_dims)}; valid: {', '.join(MODEL_DIMENSIONS)}")
     valid_scenario = scenario_fields()
+    unknown_scenario = [name for name in spec.scenario_axes if name not in valid_scenario]
+    if unknown_scenario:
+        raise ValueError(f"unknown scenario axis {', '.join(unknown_scenario)}; valid: {', '.join(valid_scenario)}")
     for position, scenario in enumerate(spec.scenarios):
         unknown = [name for name in scenario if name not in valid_scenario]
         if unknown:
@@ -190,8 +203,15 @@ def _build(point: dict[str, Any], outcome: Outcome) -> tuple[Workload, Accelerat
     columns.update({k: v for k, v in point["scenario"].items() if k in PARAMETERS})
     columns.update({k: v for k, v in point["overrides"].items() if k in PARAMETERS})
     columns.update({k: v for k, v in point["options"].items() if k in PARAMETERS})
+    dims = point.get("model_dims") or {}
+    columns.update({k: v for k, v in dims.items() if k in PARAMETERS})
     scenario = Scenario(**point["scenario"])
-    workload = Workload(model=_model(point["model"]), scenario=scenario)
+    model = with_dimensions(_model(point["model"]), **dims) if dims else _model(point["model"])
+    workload = Workload(model=model, scenario=scenario)
+    if model.family != "cnn":
+        columns.update({name: getattr(model, name) for name in MODEL_DIMENSIONS if name in PARAMETERS})
+        if "num_kv_heads" in PARAMETERS:
+            columns["num_kv_heads"] = model.kv_heads
     columns.update({k: v for k, v in scenario.model_dump().items() if k in PARAMETERS})
     accelerator = _accelerator(point["accelerator"], tuple(sorted(point["overrides"].items())))
     columns.update({k: v for k, v in accelerator.model_dump().items() if k in PARAMETERS})

@@ -71,6 +71,13 @@ class SweepSpec(BaseModel):
     accelerator: str = Field(default="gemmini-default", description="Accelerator preset the axes vary.")
     axes: dict[str, Axis] = Field(
         default_factory=dict, description="Accelerator fields to vary: a list of values or {start, stop, step}.")
+    model_axes: dict[str, Axis] = Field(
+        default_factory=dict,
+        description="Model dimensions to vary (architecture search): num_layers, d_model, num_heads, num_kv_heads, "
+                    "d_ff, ffn_kind. Illegal combinations (num_heads not dividing d_model, …) are counted in the size "
+                    "and stored as error points naming the violated constraint.")
+    scenario_axes: dict[str, Axis] = Field(
+        default_factory=dict, description="Scenario fields to vary across every scenario (e.g. batch).")
     options: dict[str, Any] = Field(default_factory=dict, description="Fixed simulator options.")
     option_axes: dict[str, Axis] = Field(default_factory=dict, description="Simulator options to vary.")
     strategy: Literal["grid", "random"] = "grid"
@@ -78,7 +85,7 @@ class SweepSpec(BaseModel):
     seed: int = Field(default=0, ge=0, description="Seed of the `random` strategy.")
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
 
-    @field_validator("axes", "option_axes")
+    @field_validator("axes", "option_axes", "model_axes", "scenario_axes")
     @classmethod
     def _axes_not_empty(cls, axes: dict[str, Axis]) -> dict[str, Axis]:
         for name, axis in axes.items():
@@ -112,7 +119,8 @@ class SweepSpec(BaseModel):
         """The expansion's dimensions, outermost first: model, scenario (by position), axes, option axes."""
         dims: list[tuple[str, list[Any]]] = [("model", list(self.models)),
                                              ("scenario", list(range(len(self.scenarios))))]
-        for prefix, axes in (("axes", self.axes), ("option_axes", self.option_axes)):
+        for prefix, axes in (("axes", self.axes), ("option_axes", self.option_axes), ("model_axes", self.model_axes),
+                             ("scenario_axes", self.scenario_axes)):
             for name, axis in axes.items():
                 dims.append((f"{prefix}.{name}", axis.values() if isinstance(axis, RangeAxis) else list(axis)))
         return dims
@@ -166,7 +174,8 @@ def points(spec: SweepSpec, start: int, stop: int) -> list[dict[str, Any]]:
     result = []
     for row in range(stop - start):
         point: dict[str, Any] = {"index": start + row, "model": None, "scenario": None,
-                                 "accelerator": spec.accelerator, "overrides": {}, "options": dict(spec.options)}
+                                 "accelerator": spec.accelerator, "overrides": {}, "options": dict(spec.options),
+                                 "model_dims": {}}
         for (name, values), pick in zip(dims, picks, strict=True):
             value = values[int(pick[row])]
             if name == "model":
@@ -175,6 +184,10 @@ def points(spec: SweepSpec, start: int, stop: int) -> list[dict[str, Any]]:
                 point["scenario"] = dict(spec.scenarios[value])
             elif name.startswith("axes."):
                 point["overrides"][name.removeprefix("axes.")] = value
+            elif name.startswith("model_axes."):
+                point["model_dims"][name.removeprefix("model_axes.")] = value
+            elif name.startswith("scenario_axes."):
+                point["scenario"][name.removeprefix("scenario_axes.")] = value
             else:
                 point["options"][name.removeprefix("option_axes.")] = value
         result.append(point)
