@@ -119,7 +119,7 @@ def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options 
             rows.append(OpReport(
                 name=op.name, kind=op.kind, op_class=op.op_class, phase=op.phase, count=count,
                 shape=f"{op.m}x{op.k}x{op.n}" + (f" x{op.instances}" if op.instances > 1 else ""),
-                flops=float(op.flops * count), dram_bytes=dram, cycles=cycles,
+                flops=float(op.flops * count) * k / op.k, dram_bytes=dram, cycles=cycles,  # sparse: kept K only
                 compute_cycles=cost.compute_cycles * times,
                 energy_j=energy * _PJ, utilization=cost.utilization, where="accelerator",
                 mapping=cost.mapping.describe(), bound=bound))
