@@ -7,13 +7,16 @@ keep it in its own database and resume it from another process with the same `st
 
 Constraints come in two kinds:
 - `legal(params) -> bool`: a point that may not be proposed at all (e.g. num_heads not dividing d_model).
-  Such samples are told to Optuna as failed and never returned by `ask`, so every proposal is legal.
+  Such samples are never returned by `ask`, so every proposal is legal. They are told to Optuna as complete but
+  infeasible (constraint "legal" = 1, objectives +inf), not as failed: samplers ignore failed trials, so TPE
+  would propose the same illegal point again and again; an infeasible one teaches it to avoid the region.
 - outcome constraints (e.g. latency <= 5 ms): `tell(..., constraints=[g1, …])` with g <= 0 feasible; they are
   stored on the trial (Optuna's `Trial.set_constraint`), and NSGA-II and TPE rank feasible points first.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,6 +26,7 @@ import optuna
 
 from simulator.pareto import pareto_mask
 
+_ILLEGAL = "illegal"  # user attribute of a sample that `legal` refused (never proposed, never a result)
 Direction = Literal["min", "max"]
 SamplerName = Literal["nsga2", "tpe", "random"]
 
@@ -151,10 +155,13 @@ class Search:
             trial = self.study.ask()
             params = {name: _suggest(trial, name, axis) for name, axis in self.space.items()}
             if self.legal is not None and not self.legal(params):
-                self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                trial.set_user_attr(_ILLEGAL, True)
+                trial.set_constraint("legal", 1.0)
+                self.study.tell(trial, [math.inf if d == optuna.study.StudyDirection.MINIMIZE else -math.inf
+                                        for d in self.study.directions])
                 illegal += 1
                 if illegal > self.max_illegal_draws:
-                    raise ValueError(f"{illegal} illegal samples in a row batch; is any point of the space legal?")
+                    raise ValueError(f"{illegal} illegal samples for one batch; is any point of the space legal?")
                 continue
             self._pending[trial.number] = trial
             proposals.append(Proposal(trial.number, params))
@@ -177,8 +184,9 @@ class Search:
 
     def values(self, feasible_only: bool = True) -> np.ndarray:
         """Objective values of all completed points (n x k), in the study's directions as given."""
-        rows = [t.values for t in self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-                if not feasible_only or all(c <= 0 for c in t.constraints.values())]
+        trials = self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        rows = [t.values for t in trials if not t.user_attrs.get(_ILLEGAL)
+                and (not feasible_only or all(c <= 0 for c in t.constraints.values()))]
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(self.study.directions))
 
 
