@@ -7,9 +7,10 @@ keep it in its own database and resume it from another process with the same `st
 
 Constraints come in two kinds:
 - `legal(params) -> bool`: a point that may not be proposed at all (e.g. num_heads not dividing d_model).
-  Such samples are never returned by `ask`, so every proposal is legal. They are told to Optuna as complete but
-  infeasible (constraint "legal" = 1, objectives +inf), not as failed: samplers ignore failed trials, so TPE
-  would propose the same illegal point again and again; an infeasible one teaches it to avoid the region.
+  Such samples are never returned by `ask`, so every proposal is legal. NSGA-II is told they failed (they then
+  take no place in a generation). TPE ignores failed trials and would propose the same illegal point again and
+  again, so it is told they are complete but infeasible (constraint "legal" = 1, worst objectives), which
+  teaches it to avoid the region. Either way they are never part of `values()`.
 - outcome constraints (e.g. latency <= 5 ms): `tell(..., constraints=[g1, …])` with g <= 0 feasible; they are
   stored on the trial (Optuna's `Trial.set_constraint`), and NSGA-II and TPE rank feasible points first.
 """
@@ -146,25 +147,29 @@ class Search:
             directions=["minimize" if d == "min" else "maximize" for d in directions],
             sampler=make_sampler(sampler, seed, population_size))
         self._pending: dict[int, optuna.Trial] = {}
+        self._illegal_as_infeasible = sampler == "tpe"
 
     def ask(self, n: int) -> list[Proposal]:
-        """`n` legal proposals (illegal samples are told as failed and drawn again)."""
+        """`n` legal proposals (illegal samples are told to the sampler and drawn again)."""
         proposals: list[Proposal] = []
         illegal = 0
         while len(proposals) < n:
             trial = self.study.ask()
             params = {name: _suggest(trial, name, axis) for name, axis in self.space.items()}
-            if self.legal is not None and not self.legal(params):
+            if self.legal is None or self.legal(params):
+                self._pending[trial.number] = trial
+                proposals.append(Proposal(trial.number, params))
+                continue
+            if self._illegal_as_infeasible:
                 trial.set_user_attr(_ILLEGAL, True)
                 trial.set_constraint("legal", 1.0)
                 self.study.tell(trial, [math.inf if d == optuna.study.StudyDirection.MINIMIZE else -math.inf
                                         for d in self.study.directions])
-                illegal += 1
-                if illegal > self.max_illegal_draws:
-                    raise ValueError(f"{illegal} illegal samples for one batch; is any point of the space legal?")
-                continue
-            self._pending[trial.number] = trial
-            proposals.append(Proposal(trial.number, params))
+            else:
+                self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            illegal += 1
+            if illegal > self.max_illegal_draws:
+                raise ValueError(f"{illegal} illegal samples for one batch; is any point of the space legal?")
         return proposals
 
     def tell(self, number: int, values: Sequence[float] | None, constraints: Sequence[float] | None = None) -> None:
