@@ -28,6 +28,7 @@ import optuna
 from simulator.pareto import pareto_mask
 
 _ILLEGAL = "illegal"  # user attribute of a sample that `legal` refused (never proposed, never a result)
+_REPEAT = "repeat"  # user attribute of a sample equal to an evaluated point (told its values, not re-evaluated)
 Direction = Literal["min", "max"]
 SamplerName = Literal["nsga2", "tpe", "random"]
 
@@ -132,7 +133,7 @@ class Search:
     def __init__(self, space: Mapping[str, SearchAxis], directions: Sequence[Direction], *,
                  sampler: SamplerName = "nsga2", seed: int = 0, population_size: int = 50,
                  legal: Callable[[dict[str, Any]], bool] | None = None,
-                 storage: str | None = None, study_name: str | None = None, max_illegal_draws: int = 1000) -> None:
+                 storage: str | None = None, study_name: str | None = None, max_redraws: int = 1000) -> None:
         if not space:
             raise ValueError("the search space has no axes")
         bad = [d for d in directions if d not in ("min", "max")]
@@ -140,7 +141,7 @@ class Search:
             raise ValueError(f"directions must be 'min' or 'max', got {bad}")
         self.space = dict(space)
         self.legal = legal
-        self.max_illegal_draws = max_illegal_draws
+        self.max_redraws = max_redraws
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.study = optuna.create_study(
             storage=storage, study_name=study_name, load_if_exists=storage is not None,
@@ -148,28 +149,46 @@ class Search:
             sampler=make_sampler(sampler, seed, population_size))
         self._pending: dict[int, optuna.Trial] = {}
         self._illegal_as_infeasible = sampler == "tpe"
+        self._keys: dict[int, tuple] = {}
+        self._known: dict[tuple, tuple[list[float] | None, list[float]]] = {}  # evaluated points of this process
 
     def ask(self, n: int) -> list[Proposal]:
-        """`n` legal proposals (illegal samples are told to the sampler and drawn again)."""
+        """Up to `n` legal proposals never evaluated before.
+
+        A sample equal to an evaluated point is told its known values at once (no new evaluation), one equal to a
+        point of this batch is dropped, an illegal one is told to the sampler; all are drawn again. After
+        `max_redraws` such draws the batch is returned short: an empty batch means the sampler has converged.
+        """
         proposals: list[Proposal] = []
-        illegal = 0
-        while len(proposals) < n:
+        in_batch: set[tuple] = set()
+        redraws = 0
+        while len(proposals) < n and redraws <= self.max_redraws:
             trial = self.study.ask()
             params = {name: _suggest(trial, name, axis) for name, axis in self.space.items()}
-            if self.legal is None or self.legal(params):
+            key = tuple(params.values())
+            if self.legal is not None and not self.legal(params):
+                if self._illegal_as_infeasible:
+                    trial.set_user_attr(_ILLEGAL, True)
+                    trial.set_constraint("legal", 1.0)
+                    self.study.tell(trial, [math.inf if d == optuna.study.StudyDirection.MINIMIZE else -math.inf
+                                            for d in self.study.directions])
+                else:
+                    self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            elif key in self._known:
+                trial.set_user_attr(_REPEAT, True)
+                values, constraints = self._known[key]
+                for index, value in enumerate(constraints):
+                    trial.set_constraint(f"c{index}", value)
+                self.study.tell(trial, values, state=None if values else optuna.trial.TrialState.FAIL)
+            elif key in in_batch:
+                self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                in_batch.add(key)
                 self._pending[trial.number] = trial
+                self._keys[trial.number] = key
                 proposals.append(Proposal(trial.number, params))
                 continue
-            if self._illegal_as_infeasible:
-                trial.set_user_attr(_ILLEGAL, True)
-                trial.set_constraint("legal", 1.0)
-                self.study.tell(trial, [math.inf if d == optuna.study.StudyDirection.MINIMIZE else -math.inf
-                                        for d in self.study.directions])
-            else:
-                self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            illegal += 1
-            if illegal > self.max_illegal_draws:
-                raise ValueError(f"{illegal} illegal samples for one batch; is any point of the space legal?")
+            redraws += 1
         return proposals
 
     def tell(self, number: int, values: Sequence[float] | None, constraints: Sequence[float] | None = None) -> None:
@@ -182,7 +201,12 @@ class Search:
         elif constraints is not None:
             for index, value in enumerate(constraints):
                 trial.set_constraint(f"c{index}", float(value))
-        if values is None or any(not np.isfinite(v) for v in values):
+        failed = values is None or any(not np.isfinite(v) for v in values)
+        key = self._keys.pop(number, None)
+        if key is not None:
+            self._known[key] = (None if failed else [float(v) for v in values],
+                                [float(c) for c in constraints or ()])
+        if failed:
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
         else:
             self.study.tell(trial, [float(v) for v in values])
@@ -190,7 +214,7 @@ class Search:
     def values(self, feasible_only: bool = True) -> np.ndarray:
         """Objective values of all completed points (n x k), in the study's directions as given."""
         trials = self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-        rows = [t.values for t in trials if not t.user_attrs.get(_ILLEGAL)
+        rows = [t.values for t in trials if not t.user_attrs.get(_ILLEGAL) and not t.user_attrs.get(_REPEAT)
                 and (not feasible_only or all(c <= 0 for c in t.constraints.values()))]
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(self.study.directions))
 
@@ -202,6 +226,8 @@ def run(search: Search, evaluate: Callable[[list[dict[str, Any]]], list[Sequence
     done = 0
     while done < budget:
         proposals = search.ask(min(batch, budget - done))
+        if not proposals:  # converged: every draw repeats an evaluated point
+            break
         for proposal, values in zip(proposals, evaluate([p.params for p in proposals]), strict=True):
             search.tell(proposal.number, values)
         done += len(proposals)

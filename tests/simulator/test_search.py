@@ -86,3 +86,19 @@ def test_study_in_rdb_storage_resumes(tmp_path) -> None:
     proposal = again.ask(1)[0]
     again.tell(proposal.number, objectives(proposal.params))
     assert len(again.values()) == 6
+
+
+def test_repeated_points_are_not_evaluated_twice() -> None:
+    tiny = {"x": IntAxis(0, 3), "shape": ["a", "b"]}  # 8 points
+    seen: list[tuple] = []
+
+    def evaluate(batch: list[dict]) -> list[tuple[float, float]]:
+        seen.extend((p["x"], p["shape"]) for p in batch)
+        return [(p["x"] + (p["shape"] == "b"), 3.0 - p["x"]) for p in batch]
+
+    search = Search(tiny, ["min", "min"], seed=0, population_size=4, max_redraws=200)
+    run(search, evaluate, budget=50, batch=4)
+    assert len(seen) == len(set(seen)) <= 8
+    assert len(search.values()) == len(seen)
+    with pytest.raises(ValueError, match="directions"):
+        Search(tiny, ["down"])
