@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     chunk_size: int | None = Field(default=None, ge=1, description="Points per chunk; from measured speed if unset.")
     chunk_target_s: float = Field(default=5.0, gt=0, description="Aim for chunk tasks of about this many seconds.")
     db_max_retries: int = Field(default=5, ge=0, description="Retries of a chunk on database errors.")
+    visibility_timeout_s: int = Field(default=600, ge=1, description=(
+        "Redis redelivers a chunk task unacknowledged this long (a worker killed mid-chunk); above the longest chunk."))
 
     @field_validator("database_url", "broker_url", mode="before")
     @classmethod

@@ -1,0 +1,154 @@
+"""Nothing is lost when a process dies: a SIGKILLed worker, a restarted Redis, dropped PostgreSQL connections,
+a restarted API. Each test runs a real sweep through real processes and checks that the database ends with
+exactly one row per point of the sweep and counters that agree with the rows.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from backend.db import transaction
+from backend.services.dispatch import enqueue_chunks
+from backend.services.sweeps import create_sweep
+from backend.settings import Settings
+from backend.sweep_spec import SweepSpec
+from tests.reliability.support import (
+    FAULT_SPEC,
+    FAULT_SPEC_POINTS,
+    PrivateRedis,
+    Processes,
+    kill_tree,
+    record_counts,
+    stored_counts,
+    wait_until,
+)
+from tests.support import free_port
+from workers.celery_app import create_celery
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres, pytest.mark.timeout(300)]
+
+
+def _submit(factory, settings: Settings, spec: dict[str, Any] = FAULT_SPEC) -> int:  # type: ignore[no-untyped-def]
+    """Create the sweep, commit, then queue its chunks (as the API does)."""
+    with transaction(factory) as session:
+        sweep = create_sweep(session, SweepSpec.model_validate(spec), settings)
+        sweep_id, chunk_count = sweep.id, sweep.chunk_count
+    enqueue_chunks(create_celery(settings), settings.queue, sweep_id, list(range(chunk_count)))
+    return sweep_id
+
+
+def _finished(factory, sweep_id: int) -> bool:  # type: ignore[no-untyped-def]
+    return stored_counts(factory, sweep_id)["status"] in ("done", "failed", "cancelled")
+
+
+def _assert_complete(counts: dict[str, int], total: int = FAULT_SPEC_POINTS) -> None:
+    assert counts["status"] == "done", counts
+    assert counts["total_points"] == total
+    assert counts["stored_rows"] == counts["distinct_point_indices"] == total, counts  # none lost, none twice
+    assert counts["done_points"] + counts["failed_points"] == total, counts  # each chunk counted once
+    assert counts["chunks_done"] == counts["chunks"], counts
+
+
+def test_a_sigkilled_worker_loses_nothing_once_another_starts(pg_settings, db, processes: Processes) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 of the whole worker (main process and pool): its unacknowledged chunks come back to the next one."""
+    first = processes.worker(pg_settings, concurrency=2)
+    sweep_id = _submit(db, pg_settings)
+    wait_until(lambda: stored_counts(db, sweep_id)["done_points"] >= 60, 120, "the sweep to be under way")
+    at_kill = stored_counts(db, sweep_id)
+    killed = kill_tree(first.pid)
+    assert at_kill["status"] == "running" and at_kill["done_points"] < FAULT_SPEC_POINTS
+    processes.worker(pg_settings, concurrency=2)
+    wait_until(lambda: _finished(db, sweep_id), 240, "the sweep to finish on the second worker")
+    counts = stored_counts(db, sweep_id)
+    record_counts("sigkill_worker", {"expected": FAULT_SPEC_POINTS, "done_at_kill": at_kill["done_points"],
+                                     "processes_killed": killed, **counts})
+    _assert_complete(counts)
+
+
+def test_workers_reconnect_after_a_redis_restart(pg_settings, db, processes: Processes,
+                                                 private_redis: PrivateRedis) -> None:  # type: ignore[no-untyped-def]
+    """Redis stops mid-sweep and comes back (with its append-only file): the queued chunks are still there and the
+    worker reconnects by itself."""
+    settings = pg_settings.model_copy(update={"broker_url": private_redis.url})
+    processes.worker(settings, concurrency=2)
+    sweep_id = _submit(db, settings)
+    wait_until(lambda: stored_counts(db, sweep_id)["done_points"] >= 60, 120, "the sweep to be under way")
+    private_redis.stop()
+    at_stop = stored_counts(db, sweep_id)
+    time.sleep(3)
+    private_redis.start()
+    wait_until(lambda: _finished(db, sweep_id), 240, "the sweep to finish after the restart")
+    counts = stored_counts(db, sweep_id)
+    record_counts("redis_restart", {"expected": FAULT_SPEC_POINTS, "done_at_restart": at_stop["done_points"],
+                                    **counts})
+    _assert_complete(counts)
+
+
+def test_dropped_postgres_connections_are_retried_without_loss(pg_settings, db, processes: Processes,
+                                                               postgres_server_url: str) -> None:  # type: ignore[no-untyped-def]
+    """pg_terminate_backend on every connection to the sweep's database, several times mid-sweep: the chunks that
+    were writing fail, retry with backoff and store their points once."""
+    processes.worker(pg_settings, concurrency=2)
+    sweep_id = _submit(db, pg_settings)
+    database = db.kw["bind"].url.database
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    terminated = 0
+    try:
+        wait_until(lambda: stored_counts(db, sweep_id)["done_points"] >= 40, 120, "the sweep to be under way")
+        for _ in range(4):
+            with admin.connect() as connection:
+                terminated += len(connection.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db "
+                    "AND pid <> pg_backend_pid()"), {"db": database}).all())
+            time.sleep(1.0)
+    finally:
+        admin.dispose()
+    wait_until(lambda: _finished(db, sweep_id), 240, "the sweep to finish after the dropped connections")
+    counts = stored_counts(db, sweep_id)
+    record_counts("postgres_connections_dropped", {"expected": FAULT_SPEC_POINTS, "connections_terminated": terminated,
+                                                   **counts})
+    assert terminated > 0
+    _assert_complete(counts)
+
+
+def test_an_api_restart_keeps_progress_and_results(pg_settings, db, processes: Processes) -> None:  # type: ignore[no-untyped-def]
+    """The API holds no state: kill -9 it mid-sweep, start another, and progress and results read the same."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes.worker(pg_settings, concurrency=1)
+    api = processes.api(pg_settings, port)
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{base}/api/sweeps", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(up, 60, "the API to start")
+    created = httpx.post(f"{base}/api/sweeps", json=FAULT_SPEC, timeout=30)
+    assert created.status_code == 201, created.text
+    sweep_id = created.json()["id"]
+    wait_until(lambda: httpx.get(f"{base}/api/sweeps/{sweep_id}", timeout=5).json()["done_points"] >= 40, 120,
+               "the sweep to be under way")
+    before = httpx.get(f"{base}/api/sweeps/{sweep_id}", timeout=5).json()
+    kill_tree(api.pid)
+    processes.api(pg_settings, port)
+    wait_until(up, 60, "the API to come back")
+    after = httpx.get(f"{base}/api/sweeps/{sweep_id}", timeout=5).json()
+    assert after["done_points"] >= before["done_points"] and after["total_points"] == FAULT_SPEC_POINTS
+    wait_until(lambda: httpx.get(f"{base}/api/sweeps/{sweep_id}", timeout=5).json()["status"] != "running"
+               and httpx.get(f"{base}/api/sweeps/{sweep_id}", timeout=5).json()["status"] != "queued", 240,
+               "the sweep to finish behind the restarted API")
+    results = httpx.get(f"{base}/api/sweeps/{sweep_id}/results",
+                        params={"columns": "point_index", "limit": 10_000}, timeout=30).json()
+    counts = stored_counts(db, sweep_id)
+    record_counts("api_restart", {"expected": FAULT_SPEC_POINTS, "done_before_restart": before["done_points"],
+                                  "done_after_restart": after["done_points"], "results_total": results["total"],
+                                  **counts})
+    assert sorted(results["columns"]["point_index"]) == list(range(FAULT_SPEC_POINTS))
+    _assert_complete(counts)
