@@ -133,7 +133,7 @@ class Search:
     def __init__(self, space: Mapping[str, SearchAxis], directions: Sequence[Direction], *,
                  sampler: SamplerName = "nsga2", seed: int = 0, population_size: int = 50,
                  legal: Callable[[dict[str, Any]], bool] | None = None,
-                 storage: str | None = None, study_name: str | None = None, max_redraws: int = 1000) -> None:
+                 storage: str | None = None, study_name: str | None = None, max_redraws: int | None = None) -> None:
         if not space:
             raise ValueError("the search space has no axes")
         bad = [d for d in directions if d not in ("min", "max")]
@@ -157,12 +157,14 @@ class Search:
 
         A sample equal to an evaluated point is told its known values at once (no new evaluation), one equal to a
         point of this batch is dropped, an illegal one is told to the sampler; all are drawn again. After
-        `max_redraws` such draws the batch is returned short: an empty batch means the sampler has converged.
+        `max_redraws` such draws (default 2·n + 100) the batch is returned short: an empty batch means the sampler
+        has converged (each draw costs a sampler call, so a converged search should stop rather than redraw).
         """
         proposals: list[Proposal] = []
         in_batch: set[tuple] = set()
         redraws = 0
-        while len(proposals) < n and redraws <= self.max_redraws:
+        max_redraws = self.max_redraws if self.max_redraws is not None else 2 * n + 100
+        while len(proposals) < n and redraws <= max_redraws:
             trial = self.study.ask()
             params = {name: _suggest(trial, name, axis) for name, axis in self.space.items()}
             key = tuple(params.values())
