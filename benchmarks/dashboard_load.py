@@ -1,71 +1,54 @@
-"""Time to interactive of the sweep view with 100,000 design points in headless Chromium, and bytes moved.
+"""Time to interactive of the sweep view with 100,000 real design points in headless Chromium, and bytes moved.
 
-Serves the dashboard as `dse serve` does (its frontend routes, static files and gzip) and answers the sweep
-endpoints with synthetic results in the API's columnar shape (tests/browser/fake_api.py), so the figure
-measures the dashboard, not the simulator. "Interactive" = the Pareto scatter (with hover) and the front table are
-drawn; the parallel coordinates below them draw when scrolled into view and are timed from that scroll.
-Hover latency is then measured on real mouse moves.
+Everything is the product: a scratch PostgreSQL database (`alembic upgrade head`), a real Redis, and `dse serve`
+(API, worker, static dashboard with its gzip) as a subprocess. The sweep is real: created with the service's
+`create_sweep` and evaluated chunk by chunk by the worker's own code (`workers.chunks.run_chunk`: the simulator's
+batch evaluation and bulk insert) in two processes against that database, instead of waiting for one queue
+worker. "Interactive" = the Pareto scatter (with hover) and the front table are drawn; the parallel coordinates
+below them draw when scrolled into view and are timed from that scroll. Hover latency is then measured on real
+mouse moves.
 
-    .venv/bin/python benchmarks/dashboard_load.py [--points 100000] [--runs 3]
+    .venv/bin/python benchmarks/dashboard_load.py [--points 100000] [--runs 3] [--keep | --database-url URL]
+
+Seeding 100,000 points takes a few minutes on 2 cores; `--keep` leaves the database for a later
+`--database-url` run, which measures its newest sweep.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import os
 import statistics
 import sys
-import threading
+import tempfile
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import uvicorn  # noqa: E402
-from fastapi import FastAPI, Response  # noqa: E402
-from fastapi.middleware.gzip import GZipMiddleware  # noqa: E402
-from fastapi.staticfiles import StaticFiles  # noqa: E402
+import httpx  # noqa: E402
 
-from backend.api.routes import frontend as frontend_routes  # noqa: E402
-from frontend import STATIC_DIR  # noqa: E402
-from tests.browser.conftest import launch_chromium  # noqa: E402
-from tests.browser.fake_api import FakeSweepApi, synthetic_point  # noqa: E402
-from tests.support import free_port  # noqa: E402
+from benchmarks._bench_db import drop_database, scratch_database  # noqa: E402
+from tests.browser import real_sweeps  # noqa: E402
+from tests.browser.conftest import launch_chromium, start_serve, stop_serve, wait_for_api  # noqa: E402
+
+REDIS_URL = os.environ.get("DSE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def serve_dashboard(fake: FakeSweepApi) -> tuple[str, uvicorn.Server]:
-    """The dashboard exactly as `dse serve` ships it (the frontend routes, static files and GZipMiddleware of
-    backend.app) with the sweep endpoints answered by the fake over real HTTP. No page.route: Playwright's
-    routing turns the browser's HTTP cache off, and warm loads must show Plotly.js coming from the cache."""
-    app = FastAPI()
-    app.include_router(frontend_routes.router)
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
-
-    @app.get("/api/health")
-    def health() -> dict[str, object]:
-        part = {"ok": True, "detail": "benchmark"}
-        return {"status": "ok", "database": part, "broker": part, "workers": part}
-
-    @app.get("/api/sweeps/1")
-    def sweep() -> dict[str, object]:
-        return fake.sweep()
-
-    @app.get("/api/sweeps/1/results")
-    def sweep_results() -> Response:
-        return Response(fake.results_body, media_type="application/json")
-
-    @app.get("/api/points/{point_id}")
-    def point(point_id: int) -> dict[str, object]:
-        return synthetic_point(point_id, fake.columns)
-
-    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="frontend")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server
+def bench_spec(points: int) -> dict[str, Any]:
+    """`points` random draws (seeded) from 2 models x 4 sequence lengths x 5 x 5 arrays x 151 clocks x 6 process
+    nodes x 4 DRAM bandwidths (724,800 designs), as a user's strategy-random sweep would."""
+    return {
+        "name": f"bench-{points}", "owner": "benchmark", "models": ["bert-base", "gpt2"],
+        "scenarios": [{"seq_len": 64}, {"seq_len": 128}, {"seq_len": 256}, {"seq_len": 512}],
+        "accelerator": "gemmini-default",
+        "axes": {"rows": [4, 8, 16, 32, 64], "cols": [4, 8, 16, 32, 64],
+                 "clock_ghz": {"start": 0.5, "stop": 2.0, "step": 0.01}, "technology_nm": [7, 16, 22, 28, 45, 65],
+                 "dram_bytes_per_cycle": [8, 16, 32, 64]},
+        "strategy": "random", "n_points": points, "seed": 7, "objectives": ["latency_s", "energy_j"],
+    }
 
 
 READY = """() => {
@@ -88,62 +71,71 @@ FRONT_XY = """(k) => {
 }"""
 
 
-def measure(points: int, runs: int) -> None:
+def measure(base_url: str, sweep_id: int, runs: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    fake = FakeSweepApi(count=points, name=f"bench-{points}")
-    results_raw = len(fake.results_body)
-    results_gzip = len(gzip.compress(fake.results_body, compresslevel=5))
-    base_url, server = serve_dashboard(fake)
-    try:
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
-            timings: list[float] = []
-            parcoords: list[float] = []
-            transfers: list[dict[str, int]] = []
-            for run in range(runs):
-                page = context.new_page()
-                sizes: dict[str, int] = {}
-                page.on("requestfinished", lambda request, sizes=sizes: sizes.__setitem__(
-                    request.url.split("?")[0], request.sizes()["responseBodySize"]
-                    + request.sizes()["responseHeadersSize"]))
-                page.goto(f"{base_url}/#/sweeps/1", wait_until="commit")
-                ready_ms = page.wait_for_function(READY, polling="raf", timeout=120_000).json_value()
-                timings.append(ready_ms / 1000)
-                scrolled = page.evaluate("() => { document.getElementById('parcoords-plot').scrollIntoView();"
-                                         " return performance.now(); }")
-                page.locator("#parcoords-plot[data-ready]").wait_for(state="attached", timeout=120_000)
-                parcoords_ms = page.evaluate("() => performance.now()") - scrolled
-                page.evaluate("() => window.scrollTo(0, 0)")
-                parcoords.append(parcoords_ms / 1000)
-                stages = page.evaluate("() => window.dseTimings")
-                print("   stages (ms): " + ", ".join(f"{k.removesuffix('_ms')} {v:.0f}" for k, v in stages.items()))
-                transfers.append(sizes)
-                print(f"run {run + 1}: scatter + front table interactive {ready_ms / 1000:.2f} s; parallel "
-                      f"coordinates {parcoords_ms / 1000:.2f} s after scrolling to them; "
-                      f"{sum(sizes.values()) / 1e6:.2f} MB over HTTP")
-                for url, size in sorted(sizes.items(), key=lambda item: -item[1])[:3]:
-                    print(f"   {size / 1e6:8.3f} MB  {url.split('/', 3)[3]}")
-                if run < runs - 1:
-                    page.close()
-            traces = page.evaluate(TRACES)
-            drawn = sum(t["n"] for t in traces)
-            front = next(t["n"] for t in traces if t["meta"] == "front")
-            hover_ms = []
-            for k in range(15):
-                xy = page.evaluate(FRONT_XY, k * 7)
-                page.mouse.move(xy["x"] + 40, xy["y"] - 40)
-                page.wait_for_timeout(50)
-                start = time.perf_counter()
-                page.mouse.move(xy["x"], xy["y"])
-                page.locator("#point-tooltip").wait_for(state="visible", timeout=10_000)
-                hover_ms.append((time.perf_counter() - start) * 1000)
-                page.mouse.move(5, 5)
-                page.locator("#point-tooltip").wait_for(state="hidden", timeout=10_000)
-            browser.close()
-    finally:
-        server.should_exit = True
+    sweep = httpx.get(f"{base_url}/api/sweeps/{sweep_id}", timeout=30).json()
+    points = sweep["done_points"]
+    seen: dict[str, str] = {}
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        timings: list[float] = []
+        parcoords: list[float] = []
+        transfers: list[dict[str, int]] = []
+        for run in range(runs):
+            page = context.new_page()
+            sizes: dict[str, int] = {}
+
+            def finished(request, sizes=sizes) -> None:  # type: ignore[no-untyped-def]
+                # The context sees the page's requests and its Web Worker's (the results load there).
+                measured = request.sizes()
+                sizes[request.url.split("?")[0]] = measured["responseBodySize"] + measured["responseHeadersSize"]
+                if request.url.split("?")[0].endswith("/results"):
+                    seen["results_url"] = request.url
+
+            context.on("requestfinished", finished)
+            page.goto(f"{base_url}/#/sweeps/{sweep_id}", wait_until="commit")
+            ready_ms = page.wait_for_function(READY, polling="raf", timeout=120_000).json_value()
+            timings.append(ready_ms / 1000)
+            scrolled = page.evaluate("() => { document.getElementById('parcoords-plot').scrollIntoView();"
+                                     " return performance.now(); }")
+            page.locator("#parcoords-plot[data-ready]").wait_for(state="attached", timeout=120_000)
+            parcoords_ms = page.evaluate("() => performance.now()") - scrolled
+            page.evaluate("() => window.scrollTo(0, 0)")
+            parcoords.append(parcoords_ms / 1000)
+            stages = page.evaluate("() => window.dseTimings")
+            print("   stages (ms): " + ", ".join(f"{k.removesuffix('_ms')} {v:.0f}" for k, v in stages.items()))
+            context.remove_listener("requestfinished", finished)
+            transfers.append(sizes)
+            print(f"run {run + 1}: scatter + front table interactive {ready_ms / 1000:.2f} s; parallel "
+                  f"coordinates {parcoords_ms / 1000:.2f} s after scrolling to them; "
+                  f"{sum(sizes.values()) / 1e6:.2f} MB over HTTP")
+            for url, size in sorted(sizes.items(), key=lambda item: -item[1])[:3]:
+                print(f"   {size / 1e6:8.3f} MB  {url.split('/', 3)[3]}")
+            if run < runs - 1:
+                page.close()
+        traces = page.evaluate(TRACES)
+        drawn = sum(t["n"] for t in traces)
+        front = next(t["n"] for t in traces if t["meta"] == "front")
+        hover_ms = []
+        for k in range(15):
+            xy = page.evaluate(FRONT_XY, k * 7)
+            page.mouse.move(xy["x"] + 40, xy["y"] - 40)
+            page.wait_for_timeout(50)
+            start = time.perf_counter()
+            page.mouse.move(xy["x"], xy["y"])
+            page.locator("#point-tooltip").wait_for(state="visible", timeout=10_000)
+            hover_ms.append((time.perf_counter() - start) * 1000)
+            page.mouse.move(5, 5)
+            page.locator("#point-tooltip").wait_for(state="hidden", timeout=10_000)
+        browser.close()
+    results_url = seen.get("results_url", f"{base_url}/api/sweeps/{sweep_id}/results")
+    raw = httpx.get(results_url, headers={"Accept-Encoding": "identity"}, timeout=300)
+    with httpx.stream("GET", results_url, headers={"Accept-Encoding": "gzip"}, timeout=300) as response:
+        response.read()
+        gzipped = response.num_bytes_downloaded
+        encoding = response.headers.get("content-encoding", "none")
     print()
     print(f"points in sweep              {points:,}")
     print(f"drawn (scattergl traces)     {drawn:,} in {len([t for t in traces if t['meta'] == 'points'])} point traces"
@@ -152,8 +144,8 @@ def measure(points: int, runs: int) -> None:
           f"{len(timings)} loads (target < 3 s; scatter with hover, front and table usable)")
     print(f"parallel coordinates         {statistics.median(parcoords):.2f} s median from scrolling to them to drawn "
           "(drawn on first view: software WebGL costs ~2 s of set-up here)")
-    print(f"results JSON                 {results_raw / 1e6:.1f} MB raw, {results_gzip / 1e6:.1f} MB gzipped "
-          "(what GZipMiddleware sends)")
+    print(f"results JSON                 {len(raw.content) / 1e6:.1f} MB raw, {gzipped / 1e6:.1f} MB sent "
+          f"(content-encoding {encoding}): {results_url.split('/', 3)[3]}")
     print(f"all HTTP bytes per load      cold {sum(transfers[0].values()) / 1e6:.2f} MB; warm "
           f"{sum(transfers[-1].values()) / 1e6:.2f} MB (Plotly.js from the browser cache)")
     print(f"hover → tooltip              median {statistics.median(hover_ms):.0f} ms, max {max(hover_ms):.0f} ms "
@@ -164,8 +156,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=2, help="processes evaluating the sweep's chunks")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database (printed) afterwards")
+    parser.add_argument("--database-url", help="a database seeded before (with --keep): measure its newest sweep")
     args = parser.parse_args()
-    measure(args.points, args.runs)
+    database_url = args.database_url or scratch_database()
+    try:
+        if not args.database_url:
+            started = time.perf_counter()
+            sweep_id = real_sweeps.seed(database_url, bench_spec(args.points), processes=args.processes,
+                                        chunk_size=2000)
+            print(f"seeded sweep {sweep_id}: {args.points:,} points simulated and stored in "
+                  f"{time.perf_counter() - started:.0f} s ({args.processes} processes)")
+        workdir = Path(tempfile.mkdtemp(prefix="dse-dashboard-bench-"))
+        stack = start_serve(workdir, {"DSE_DATABASE_URL": database_url, "DSE_BROKER_URL": REDIS_URL,
+                                      "DSE_QUEUE": f"dse-bench-{uuid.uuid4().hex[:8]}", "DSE_DEMO_SWEEP": "false"})
+        try:
+            wait_for_api(stack)
+            newest = httpx.get(f"{stack.base_url}/api/sweeps", params={"limit": 1}, timeout=30).json()["items"][0]
+            assert newest["status"] == "done", newest
+            measure(stack.base_url, int(newest["id"]), args.runs)
+        finally:
+            stop_serve(stack)
+    finally:
+        if args.keep or args.database_url:
+            print(f"database kept: {database_url}")
+        else:
+            drop_database(database_url)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 Never `playwright install`: the browser is /usr/bin/chromium, launched headless without network side channels.
 Screenshots land in test-artifacts/browser/ (git-ignored) so a person can look at every view.
+Every view is tested on the real stack with real simulator results (tests/browser/real_sweeps.py): no stand-in
+for our own API.
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ def stop_serve(stack: RunningStack) -> None:
 
 
 def wait_for_api(stack: RunningStack, timeout_s: float = 120.0) -> None:
-    """The API and its database answer. Views served against FakeSweepApi need no worker; the end-to-end test
-    waits for the whole stack itself (a worker can take a while to start on a busy machine)."""
+    """The API and its database answer. Tests that need the worker (sweeps run through the queue) wait for the
+    whole stack themselves with `wait_for_health` (a worker can take a while to start on a busy machine)."""
     deadline = time.monotonic() + timeout_s
     last: object = None
     while time.monotonic() < deadline:
