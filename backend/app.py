@@ -7,7 +7,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from backend import observability
-from backend.api import errors
+from backend.api import errors, openapi
 from backend.api.routes import frontend as frontend_routes
 from backend.api.routes import health, points, presets, sweeps
 from backend.db import make_engine, make_session_factory
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(points.router)
     app.include_router(presets.router)
     errors.install(app)
+    openapi.install(app)
     app.include_router(frontend_routes.router)
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)

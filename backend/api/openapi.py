@@ -1,0 +1,65 @@
+"""The OpenAPI document says what the API really answers: errors are `{"detail": ...}` with a message (422 from
+our own checks carries a string, 422 from FastAPI's validation a list), 404 for an id that does not exist,
+409 for a state that forbids the action, 503 from a degraded health check, and the limits' 413 and 429.
+
+Schemathesis checks every response against this document, so the document must be complete.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+ERROR_SCHEMA = {
+    "title": "Error", "type": "object", "required": ["detail"],
+    "properties": {"detail": {"title": "Detail", "anyOf": [
+        {"type": "string"}, {"type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}}]}},
+}
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+# (method, path) -> extra status codes beyond 404 for path ids; "*" applies to every operation of a method.
+EXTRA_ERRORS: dict[tuple[str, str], dict[str, str]] = {
+    ("post", "/api/sweeps/{sweep_id}/cancel"): {"409": "The sweep is already finished."},
+    ("delete", "/api/sweeps/{sweep_id}"): {"409": "The sweep is still queued or running; cancel it first."},
+    ("post", "*"): {"413": "The request body is larger than the server accepts."},
+    ("post", "/api/sweeps"): {"429": "Too many sweeps created recently; retry after the given seconds."},
+}
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Adds the error answers every operation can give (pure: a schema in, the same schema completed out)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    if "HTTPValidationError" in components:
+        components["HTTPValidationError"] = {**ERROR_SCHEMA, "title": "HTTPValidationError"}
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            extra: dict[str, str] = {}
+            if "{" in path:
+                extra["404"] = "No such object."
+            extra.update(EXTRA_ERRORS.get((method, "*"), {}))
+            extra.update(EXTRA_ERRORS.get((method, path), {}))
+            if operation.get("parameters") or operation.get("requestBody"):
+                extra.setdefault("422", "The input is invalid; `detail` says how.")
+            for code, description in extra.items():
+                responses.setdefault(code, {"description": description, **_ERROR})
+    health = schema.get("paths", {}).get("/api/health", {}).get("get")
+    if health:
+        ok = health["responses"]["200"]
+        health["responses"]["503"] = {"description": "A part is down (the body says which).",
+                                      "content": ok.get("content", {})}
+    return schema
+
+
+def install(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(get_openapi(
+                title=app.title, version=app.version, summary=app.summary, description=app.description,
+                routes=app.routes))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
