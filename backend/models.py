@@ -129,3 +129,25 @@ class DesignPoint(Base):
         UniqueConstraint("sweep_id", "point_index", name="uq_design_points_sweep_id_point_index"),
         *(Index(f"ix_design_points_sweep_id_{name}", "sweep_id", name) for name in INDEXED_METRICS),
     )
+
+
+class SearchBatch(Base):
+    """One batch of a `search` sweep: the Optuna trials it asked (their numbers are the points' `point_index`),
+    its chunks (`sweep_chunks` rows whose start/stop are positions in the sweep's sequence of asked points) and,
+    once told, the hypervolume of everything stored so far (one fixed reference point per sweep)."""
+
+    __tablename__ = "search_batches"
+    __table_args__ = (UniqueConstraint("sweep_id", "batch_index"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
+    batch_index: Mapped[int] = mapped_column(Integer)
+    first_position: Mapped[int] = mapped_column(BigInteger)  # position of its first point in the sweep's sequence
+    trials: Mapped[list[Any]] = mapped_column(Json)  # [[trial number, {param: value}], …] in position order
+    chunks_left: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | told
+    hypervolume: Mapped[float | None] = mapped_column(Float, default=None)
+    front_size: Mapped[int | None] = mapped_column(Integer, default=None)
+    reference: Mapped[list[float] | None] = mapped_column(Json, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -12,7 +12,7 @@ import math
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from backend.columns import NUMERIC_METRICS
 
@@ -20,12 +20,12 @@ Scalar = int | float | str | bool
 
 
 class RangeAxis(BaseModel):
-    """`start` to `stop` inclusive in steps of `step` (e.g. rows 8..64 step 8)."""
+    """`start` to `stop` inclusive in steps of `step` (e.g. rows 8..64 step 8); `min`/`max` are accepted too."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    start: float
-    stop: float
+    start: float = Field(validation_alias=AliasChoices("start", "min"))
+    stop: float = Field(validation_alias=AliasChoices("stop", "max"))
     step: float = Field(gt=0)
 
     @model_validator(mode="after")
@@ -47,6 +47,7 @@ class RangeAxis(BaseModel):
 Axis = list[Scalar] | RangeAxis
 
 MAX_AXIS_VALUES = 100_000  # per axis; the product is capped by settings.max_sweep_points
+DEFAULT_SEARCH_BATCH = 30
 
 
 class SweepSpec(BaseModel):
@@ -80,9 +81,16 @@ class SweepSpec(BaseModel):
         default_factory=dict, description="Scenario fields to vary across every scenario (e.g. batch).")
     options: dict[str, Any] = Field(default_factory=dict, description="Fixed simulator options.")
     option_axes: dict[str, Axis] = Field(default_factory=dict, description="Simulator options to vary.")
-    strategy: Literal["grid", "random"] = "grid"
+    strategy: Literal["grid", "random", "search"] = "grid"
     n_points: int | None = Field(default=None, ge=1, description="Points to draw (strategy `random` only).")
-    seed: int = Field(default=0, ge=0, description="Seed of the `random` strategy.")
+    seed: int = Field(default=0, ge=0, description="Seed of the `random` and `search` strategies.")
+    budget: int | None = Field(default=None, ge=1, description="Points to evaluate (strategy `search` only).")
+    budget_s: float | None = Field(default=None, gt=0, description="Optional wall-time budget of a `search` "
+                                   "(seconds from its start; the running batch finishes).")
+    sampler: Literal["nsga2", "tpe", "random"] = Field(
+        default="nsga2", description="Optuna sampler of a `search`: NSGA-II, TPE, or random (the baseline).")
+    batch_size: int | None = Field(default=None, ge=1, le=10_000, description="Points asked per `search` batch "
+                                   "(evaluated in parallel by the workers; NSGA-II's population). Default 30.")
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
 
     @field_validator("axes", "option_axes", "model_axes", "scenario_axes")
@@ -108,8 +116,14 @@ class SweepSpec(BaseModel):
     def _strategy_fields(self) -> SweepSpec:
         if self.strategy == "random" and self.n_points is None:
             raise ValueError("strategy 'random' needs n_points (how many points to draw)")
-        if self.strategy == "grid" and self.n_points is not None:
-            raise ValueError("n_points applies to strategy 'random' only; a grid's size is its axes' product")
+        if self.strategy != "random" and self.n_points is not None:
+            raise ValueError("n_points applies to strategy 'random' only; a grid's size is its axes' product "
+                             "and a search's is its budget")
+        if self.strategy == "search" and self.budget is None:
+            raise ValueError("strategy 'search' needs budget (how many points to evaluate)")
+        if self.strategy != "search" and (self.budget is not None or self.budget_s is not None
+                                          or self.batch_size is not None):
+            raise ValueError("budget, budget_s and batch_size apply to strategy 'search' only")
         overlap = set(self.axes) & set(self.option_axes)
         if overlap:
             raise ValueError(f"{', '.join(sorted(overlap))} named in both axes and option_axes")
@@ -129,8 +143,15 @@ class SweepSpec(BaseModel):
         return math.prod(len(values) for _, values in self.dimensions())
 
     def size(self) -> int:
-        """Points this sweep evaluates, known before it runs."""
-        return self.n_points if self.strategy == "random" and self.n_points is not None else self.grid_size()
+        """Points this sweep evaluates, known before it runs (a search: its budget, at most the whole space)."""
+        if self.strategy == "random" and self.n_points is not None:
+            return self.n_points
+        if self.strategy == "search" and self.budget is not None:
+            return min(self.budget, self.grid_size())
+        return self.grid_size()
+
+    def search_batch_size(self) -> int:
+        return self.batch_size or DEFAULT_SEARCH_BATCH
 
 
 class SweepTooLarge(ValueError):

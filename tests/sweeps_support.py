@@ -25,6 +25,13 @@ DEMO_SPEC: dict[str, Any] = {
     "accelerator": "gemmini-default", "axes": {"rows": [8, 16, 32], "cols": [8, 16, 32], "scratchpad_kib": [64, 256]},
     "strategy": "grid", "objectives": ["latency_s", "energy_j"],
 }
+SEARCH_DEMO_SPEC: dict[str, Any] = {  # issue 7's example, as written
+    "name": "search-demo", "models": ["bert-base"], "scenarios": [{"seq_len": 128}, {"seq_len": 512}],
+    "accelerator": "gemmini-default",
+    "axes": {"rows": {"min": 4, "max": 128, "step": 4}, "cols": {"min": 4, "max": 128, "step": 4},
+             "scratchpad_kib": [64, 128, 256, 512]},
+    "strategy": "search", "budget": 300, "objectives": ["latency_s", "energy_j"],
+}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

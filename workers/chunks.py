@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.db import transaction
 from backend.models import DesignPoint, Sweep, SweepChunk, utcnow
 from backend.sweep_spec import SweepSpec, points
+from workers import search
 
 log = logging.getLogger("dse.chunks")
 
@@ -31,6 +32,7 @@ class ChunkResult:
     points_failed: int = 0
     elapsed_s: float = 0.0
     reason: str = ""
+    batch_complete: bool = False  # a `search` sweep: this chunk completed its batch, the next step is due
 
 
 def _start(session: Session, sweep_id: int, chunk_index: int) -> tuple[dict[str, Any], SweepChunk] | str:
@@ -75,8 +77,9 @@ def _count(session: Session, sweep_id: int, rows: list[dict[str, Any]]) -> int:
 
 
 def _finish(session: Session, sweep_id: int, chunk_id: int, status: str, points_ok: int, points_failed: int,
-            elapsed_s: float, error: str | None) -> bool:
-    """Moves the chunk to its final status once and adds it to the sweep's counters; finishes the sweep."""
+            elapsed_s: float, error: str | None, search: bool = False) -> bool:
+    """Moves the chunk to its final status once and adds it to the sweep's counters; finishes the sweep
+    (a `search` sweep is finished by its driver, `workers.search.search_step`, instead)."""
     now = utcnow()
     moved = session.execute(update(SweepChunk).where(SweepChunk.id == chunk_id, SweepChunk.status == "queued")
                             .values(status=status, points_ok=points_ok, points_failed=points_failed,
@@ -95,6 +98,8 @@ def _finish(session: Session, sweep_id: int, chunk_id: int, status: str, points_
     if error:
         values["error"] = case((Sweep.error.is_(None), error), else_=Sweep.error)
     session.execute(update(Sweep).where(Sweep.id == sweep_id).values(**values))
+    if search:
+        return True
     session.execute(
         update(Sweep)
         .where(Sweep.id == sweep_id, Sweep.status.in_(("queued", "running")),
@@ -110,13 +115,16 @@ def run_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int) -
     with transaction(factory) as session:
         claimed = _start(session, sweep_id, chunk_index)
         if isinstance(claimed, str):
-            return ChunkResult("skipped", reason=claimed)
+            due = claimed == "chunk already done" and search.batch_complete(session, sweep_id)
+            return ChunkResult("skipped", reason=claimed, batch_complete=due)
         spec_data, chunk = claimed
         chunk_id, start, stop = chunk.id, chunk.start_index, chunk.stop_index
+        spec = SweepSpec.model_validate(spec_data)
+        is_search = spec.strategy == "search"
+        chunk_points = search.chunk_points(session, spec, sweep_id, start, stop) if is_search else None
 
     started = time.perf_counter()
-    spec = SweepSpec.model_validate(spec_data)
-    outcomes = evaluate_points(points(spec, start, stop))
+    outcomes = evaluate_points(chunk_points if chunk_points is not None else points(spec, start, stop))
     elapsed = time.perf_counter() - started
 
     rows = [{"sweep_id": sweep_id, "point_index": outcome.index, "error": outcome.error, **outcome.columns,
@@ -129,18 +137,25 @@ def run_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int) -
         if session.get(Sweep, sweep_id) is None:
             return ChunkResult("skipped", reason="sweep deleted")
         inserted = insert_points(session, sweep_id, rows)
-        _finish(session, sweep_id, chunk_id, status, points_ok, points_failed, elapsed, first_error)
+        moved = _finish(session, sweep_id, chunk_id, status, points_ok, points_failed, elapsed, first_error,
+                        search=is_search)
+        complete = is_search and moved and search.chunk_finished(session, sweep_id, start)
     log.info("sweep %d chunk %d: %d ok, %d failed, %d inserted in %.2f s", sweep_id, chunk_index, points_ok,
              points_failed, inserted, elapsed)
-    return ChunkResult(status, inserted, points_ok, points_failed, elapsed)
+    return ChunkResult(status, inserted, points_ok, points_failed, elapsed, batch_complete=complete)
 
 
-def fail_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int, error: str) -> None:
-    """Records a chunk that could not run (e.g. database retries exhausted); the sweep goes on."""
+def fail_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int, error: str) -> bool:
+    """Records a chunk that could not run (e.g. database retries exhausted); the sweep goes on.
+    Returns True when this completed a `search` batch (the next step is due)."""
     with transaction(factory) as session:
         chunk = session.execute(select(SweepChunk).where(SweepChunk.sweep_id == sweep_id,
                                                          SweepChunk.chunk_index == chunk_index)).scalar_one_or_none()
-        if chunk is None:
-            return
+        sweep = session.get(Sweep, sweep_id)
+        if chunk is None or sweep is None:
+            return False
+        is_search = sweep.spec.get("strategy") == "search"
         points_failed = chunk.stop_index - chunk.start_index
-        _finish(session, sweep_id, chunk.id, "failed", 0, points_failed, 0.0, f"chunk {chunk_index}: {error}")
+        moved = _finish(session, sweep_id, chunk.id, "failed", 0, points_failed, 0.0, f"chunk {chunk_index}: {error}",
+                        search=is_search)
+        return is_search and moved and search.chunk_finished(session, sweep_id, chunk.start_index)

@@ -13,6 +13,27 @@ from backend.services.sweeps import progress
 SweepStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
+class SearchBatchOut(BaseModel):
+    batch: int
+    points: int = Field(description="Points asked in this batch.")
+    cumulative_points: int
+    hypervolume: float | None = Field(description="Hypervolume of all points stored after this batch (null until "
+                                                  "the batch is told); one fixed reference point per sweep.")
+    front_size: int | None
+    status: Literal["running", "told"]
+
+
+class SearchOut(BaseModel):
+    """A `search` sweep's driver: Optuna sampler, budget, and hypervolume per batch (the front improving)."""
+
+    sampler: str
+    budget: int
+    budget_s: float | None
+    batch_size: int
+    study_name: str = Field(description="The Optuna study in the service database (RDB storage).")
+    batches: list[SearchBatchOut]
+
+
 class SweepOut(BaseModel):
     """A sweep with its progress; counters are kept by the workers, so reading this is cheap at any size."""
 
@@ -37,9 +58,10 @@ class SweepOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    search: SearchOut | None = Field(default=None, description="Strategy `search` only (GET /api/sweeps/{id}).")
 
     @classmethod
-    def of(cls, sweep: Sweep) -> SweepOut:
+    def of(cls, sweep: Sweep, search: SearchOut | None = None) -> SweepOut:
         state = progress(sweep)
         return cls(
             id=sweep.id, name=sweep.name, owner=sweep.owner, status=sweep.status, spec=sweep.spec,
@@ -48,7 +70,7 @@ class SweepOut(BaseModel):
             points_per_s=state.points_per_s, eta_s=state.eta_s, elapsed_s=state.elapsed_s,
             chunk_size=sweep.chunk_size, chunk_count=sweep.chunk_count, chunks_done=sweep.chunks_done,
             chunks_failed=sweep.chunks_failed, error=sweep.error, created_at=sweep.created_at,
-            started_at=sweep.started_at, finished_at=sweep.finished_at,
+            started_at=sweep.started_at, finished_at=sweep.finished_at, search=search,
         )
 
 
@@ -65,6 +87,9 @@ class Estimate(BaseModel):
     chunk_size: int
     chunks: int
     dimensions: dict[str, int] = Field(description="Values per dimension (model, scenario, each axis).")
+    strategy: str = "grid"
+    space_points: int = Field(default=0, description="Size of the whole space (the grid of all dimensions).")
+    note: str = Field(default="", description="How `points` was derived (e.g. a search's budget).")
 
 
 class Columnar(BaseModel):

@@ -110,14 +110,14 @@ class Local:
 
     def submit(self, spec: dict[str, Any]) -> dict[str, Any]:
         from backend.db import transaction
-        from backend.services.dispatch import enqueue_chunks
+        from backend.services.dispatch import start_sweep
         from backend.services.sweeps import create_sweep
         from workers.celery_app import create_celery
 
         parsed = self._spec(spec)
         with transaction(self.factory) as session:
             sweep = create_sweep(session, parsed, self.settings)
-        enqueue_chunks(create_celery(self.settings), self.settings.queue, sweep.id, list(range(sweep.chunk_count)))
+        start_sweep(create_celery(self.settings), self.settings.queue, sweep.id, parsed.strategy, sweep.chunk_count)
         return self._out(sweep)
 
     def list(self, limit: int) -> list[dict[str, Any]]:

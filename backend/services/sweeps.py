@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -57,18 +58,35 @@ def create_sweep(session: Session, spec: SweepSpec, settings: Settings) -> Sweep
     total = estimate(spec, settings)
     size = chunk_size_for(session, settings)
     count = max(1, math.ceil(total / size))
+    if spec.strategy == "search":  # chunks are created batch by batch by the search's driver
+        size, count = spec.search_batch_size(), 0
     sweep = Sweep(name=spec.name, owner=spec.owner or "anonymous", spec=spec.model_dump(mode="json"),
                   status="queued", total_points=total, done_points=0, failed_points=0, chunk_size=size,
                   chunk_count=count, chunks_done=0, chunks_failed=0, compute_s=0.0, created_at=utcnow())
     session.add(sweep)
     session.flush()
-    session.execute(SweepChunk.__table__.insert(), [
-        {"sweep_id": sweep.id, "chunk_index": index, "start_index": index * size,
-         "stop_index": min(total, (index + 1) * size), "status": "queued", "attempts": 0,
-         "points_ok": 0, "points_failed": 0}
-        for index in range(count)
-    ])
+    if count:
+        session.execute(SweepChunk.__table__.insert(), [
+            {"sweep_id": sweep.id, "chunk_index": index, "start_index": index * size,
+             "stop_index": min(total, (index + 1) * size), "status": "queued", "attempts": 0,
+             "points_ok": 0, "points_failed": 0}
+            for index in range(count)
+        ])
     return sweep
+
+
+def search_state(session: Session, sweep: Sweep) -> Any:
+    """A `search` sweep's sampler, budget and hypervolume per batch (None for grid and random sweeps)."""
+    from backend.api.schemas import SearchBatchOut, SearchOut
+    from workers.search import hypervolume_history, study_name
+
+    spec = sweep.spec
+    if spec.get("strategy") != "search":
+        return None
+    parsed = SweepSpec.model_validate(spec)
+    return SearchOut(sampler=parsed.sampler, budget=parsed.budget or 0, budget_s=parsed.budget_s,
+                     batch_size=parsed.search_batch_size(), study_name=study_name(sweep.id),
+                     batches=[SearchBatchOut(**row) for row in hypervolume_history(session, sweep.id)])
 
 
 def get_sweep(session: Session, sweep_id: int) -> Sweep:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from optuna.storages._rdb import models as optuna_models
 from sqlalchemy import create_engine, inspect
 
 from backend.migrate import downgrade, upgrade
@@ -21,8 +22,8 @@ def _tables(url: str) -> set[str]:
 
 def _round_trip(url: str) -> None:
     upgrade(url)
-    expected = set(Base.metadata.tables) | {"alembic_version"}
-    assert _tables(url) == expected, "the migrations must create exactly the ORM's tables"
+    expected = set(Base.metadata.tables) | {"alembic_version"} | set(optuna_models.BaseModel.metadata.tables)
+    assert _tables(url) == expected, "the migrations must create exactly the ORM's and Optuna's tables"
     downgrade(url, "base")
     assert _tables(url) <= {"alembic_version"}, "downgrade to base must drop every table"
     upgrade(url)

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from backend.sweep_spec import RangeAxis, SweepSpec, SweepTooLarge, check_size, points
-from tests.sweeps_support import DEMO_SPEC
+from tests.sweeps_support import DEMO_SPEC, SEARCH_DEMO_SPEC
 
 
 def test_the_readme_example_has_36_points_in_grid_order() -> None:
@@ -23,6 +23,26 @@ def test_ranges_include_their_stop() -> None:
     assert RangeAxis(start=0.5, stop=1.0, step=0.25).values() == [0.5, 0.75, 1.0]
     with pytest.raises(ValidationError, match="below start"):
         RangeAxis(start=2, stop=1, step=1)
+
+
+def test_ranges_accept_min_max_as_well_as_start_stop() -> None:
+    assert RangeAxis.model_validate({"min": 4, "max": 16, "step": 4}).values() == [4, 8, 12, 16]
+    assert RangeAxis.model_validate({"start": 4, "stop": 16, "step": 4}) == RangeAxis.model_validate(
+        {"min": 4, "max": 16, "step": 4})
+    with pytest.raises(ValidationError, match="below start"):
+        RangeAxis.model_validate({"min": 16, "max": 4, "step": 4})
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        RangeAxis.model_validate({"min": 4, "max": 16, "step": 4, "end": 3})
+
+
+def test_search_spec_runs_as_written_and_its_size_is_the_budget() -> None:
+    spec = SweepSpec.model_validate(SEARCH_DEMO_SPEC)
+    assert spec.grid_size() == 2 * 32 * 32 * 4 and spec.size() == 300
+    assert SweepSpec.model_validate({**SEARCH_DEMO_SPEC, "budget": 10**9}).size() == spec.grid_size()
+    with pytest.raises(ValidationError, match="needs budget"):
+        SweepSpec.model_validate({k: v for k, v in SEARCH_DEMO_SPEC.items() if k != "budget"})
+    with pytest.raises(ValidationError, match="apply to strategy 'search' only"):
+        SweepSpec.model_validate({**DEMO_SPEC, "budget": 10})
 
 
 def test_random_is_seeded_and_chunk_independent() -> None:

@@ -13,7 +13,7 @@ from backend.columns import ALL_COLUMNS
 from backend.services import export
 from backend.services import results as results_service
 from backend.services import sweeps as sweeps_service
-from backend.services.dispatch import enqueue_chunks
+from backend.services.dispatch import start_sweep
 from backend.sweep_spec import SweepSpec
 
 router = APIRouter(prefix="/api/sweeps", tags=["sweeps"])
@@ -27,16 +27,23 @@ FilterQuery = Annotated[list[str] | None, Query(
 def estimate_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep) -> Estimate:
     points = sweeps_service.estimate(spec, settings)
     chunk_size = sweeps_service.chunk_size_for(session, settings)
+    space = spec.grid_size()
+    note = {"grid": "the grid of all dimensions", "random": f"{spec.n_points} random draws from the space",
+            "search": f"the search's budget ({spec.budget} points, at most the whole space), evaluated in batches "
+                      f"of {spec.search_batch_size()} asked by Optuna's {spec.sampler}"}[spec.strategy]
+    if spec.strategy == "search":
+        chunk_size = max(1, min(chunk_size, -(-spec.search_batch_size() // 4)))
     return Estimate(points=points, max_points=settings.max_sweep_points, chunk_size=chunk_size,
                     chunks=max(1, -(-points // chunk_size)),
-                    dimensions={name: len(values) for name, values in spec.dimensions()})
+                    dimensions={name: len(values) for name, values in spec.dimensions()},
+                    strategy=spec.strategy, space_points=space, note=f"{points:,} points: {note}")
 
 
 @router.post("", response_model=SweepOut, status_code=status.HTTP_201_CREATED, summary="Create and queue a sweep")
 def create_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep, celery: CeleryDep) -> SweepOut:
     sweep = sweeps_service.create_sweep(session, spec, settings)
     session.commit()  # the rows exist before any worker can look for them
-    enqueue_chunks(celery, settings.queue, sweep.id, list(range(sweep.chunk_count)))
+    start_sweep(celery, settings.queue, sweep.id, spec.strategy, sweep.chunk_count)
     return SweepOut.of(sweep)
 
 
@@ -50,7 +57,8 @@ def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)]
 
 @router.get("/{sweep_id}", response_model=SweepOut, summary="A sweep's status and progress")
 def read_sweep(sweep_id: int, session: SessionDep) -> SweepOut:
-    return SweepOut.of(sweeps_service.get_sweep(session, sweep_id))
+    sweep = sweeps_service.get_sweep(session, sweep_id)
+    return SweepOut.of(sweep, search=sweeps_service.search_state(session, sweep))
 
 
 @router.post("/{sweep_id}/cancel", response_model=SweepOut, summary="Stop a sweep's remaining chunks")
