@@ -107,12 +107,13 @@ def run_search(space: dict[str, Any], budget: int, batch: int, seed: int,
     search = Search(space, ["min", "min", "min"], sampler=sampler, seed=seed, population_size=batch, legal=legal)
     done = 0
     while done < budget:
-        proposals = search.ask(min(batch, budget - done))
-        if not proposals:  # converged: every draw repeats an evaluated point
-            break
+        wanted = min(batch, budget - done)
+        proposals = search.ask(wanted)
         for proposal, values in zip(proposals, evaluate_all([p.params for p in proposals]), strict=True):
             search.tell(proposal.number, values)
         done += len(proposals)
+        if len(proposals) < wanted / 2:  # converged: most draws repeat evaluated points
+            break
     return search.values(), time.perf_counter() - start
 
 

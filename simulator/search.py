@@ -157,13 +157,13 @@ class Search:
 
         A sample equal to an evaluated point is told its known values at once (no new evaluation), one equal to a
         point of this batch is dropped, an illegal one is told to the sampler; all are drawn again. After
-        `max_redraws` such draws (default 2·n + 100) the batch is returned short: an empty batch means the sampler
-        has converged (each draw costs a sampler call, so a converged search should stop rather than redraw).
+        `max_redraws` such draws (default 2n) the batch is returned short; a batch under half full means the sampler
+        has mostly converged (each draw costs a sampler call, so a converged search should stop, not redraw).
         """
         proposals: list[Proposal] = []
         in_batch: set[tuple] = set()
         redraws = 0
-        max_redraws = self.max_redraws if self.max_redraws is not None else 2 * n + 100
+        max_redraws = self.max_redraws if self.max_redraws is not None else 2 * n
         while len(proposals) < n and redraws <= max_redraws:
             trial = self.study.ask()
             params = {name: _suggest(trial, name, axis) for name, axis in self.space.items()}
@@ -227,11 +227,12 @@ def run(search: Search, evaluate: Callable[[list[dict[str, Any]]], list[Sequence
     history = []
     done = 0
     while done < budget:
-        proposals = search.ask(min(batch, budget - done))
-        if not proposals:  # converged: every draw repeats an evaluated point
-            break
+        wanted = min(batch, budget - done)
+        proposals = search.ask(wanted)
         for proposal, values in zip(proposals, evaluate([p.params for p in proposals]), strict=True):
             search.tell(proposal.number, values)
         done += len(proposals)
         history.append(search.values())
+        if len(proposals) < wanted / 2:  # converged: most draws repeat evaluated points
+            break
     return history
