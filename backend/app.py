@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from backend import observability
+from backend import limits, observability
 from backend.api import errors, openapi
 from backend.api.routes import frontend as frontend_routes
 from backend.api.routes import health, points, presets, sweeps
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(frontend_routes.router)
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    limits.install(app, settings.max_body_bytes, settings.sweeps_per_minute)
     observability.install(app)  # request ids, logs and /api/metrics around everything (gzip included)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="frontend")
     return app

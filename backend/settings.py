@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     db_max_retries: int = Field(default=5, ge=0, description="Retries of a chunk on database errors.")
     visibility_timeout_s: int = Field(default=600, ge=1, description=(
         "Redis redelivers a chunk task unacknowledged this long (a worker killed mid-chunk); above the longest chunk."))
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger request bodies are refused (413).")
+    sweeps_per_minute: int = Field(default=30, ge=1, description="Sweep creations per user (or address) per minute.")
 
     @field_validator("database_url", "broker_url", mode="before")
     @classmethod

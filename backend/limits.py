@@ -1,0 +1,113 @@
+"""Limits that keep one client from hurting the others: request body size and sweep creations per minute.
+
+Both answer with a clear 4xx (`{"detail": ...}`): 413 names the limit, 429 says when to retry (also in
+`Retry-After`). Page sizes are capped where the pages are declared (`limit` query parameters).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections import deque
+
+from fastapi import HTTPException, Request, status
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies above `max_bytes` from the Content-Length header, or while a chunked body streams in."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"detail": f"request body larger than {self.max_bytes:,} bytes "
+                                     "(DSE_MAX_BODY_BYTES)"}).encode()
+        await send({"type": "http.response.start", "status": status.HTTP_413_CONTENT_TOO_LARGE,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        # Read the body before the app does (it is at most max_bytes): a chunked body over the cap is refused
+        # before any route sees a byte, and the app gets the same body back.
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay(message, receive), send)
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay({"type": "http.request", "body": bytes(body), "more_body": False}, receive),
+                       send)
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    pending = [first]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+class RateLimiter:
+    """At most `per_minute` events per key in any 60 s window (in memory: per API process)."""
+
+    WINDOW_S = 60.0
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str, now: float | None = None) -> float:
+        """Records one event for `key`; returns 0 when allowed, else the seconds until one is."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            events = self._events.setdefault(key, deque())
+            while events and events[0] <= now - self.WINDOW_S:
+                events.popleft()
+            if len(events) >= self.per_minute:
+                return events[0] + self.WINDOW_S - now
+            events.append(now)
+            return 0.0
+
+
+def client_key(request: Request) -> str:
+    """Who is creating: the signed-in user when there is one, else the client's address."""
+    user = getattr(request.state, "user", None)
+    if user is not None:
+        return f"user:{user.name}"
+    return f"addr:{request.client.host if request.client else 'unknown'}"
+
+
+def limit_sweep_creation(request: Request) -> None:
+    """Dependency of `POST /api/sweeps`: 429 with Retry-After past DSE_SWEEPS_PER_MINUTE."""
+    limiter: RateLimiter = request.app.state.sweep_rate_limiter
+    wait_s = limiter.check(client_key(request))
+    if wait_s > 0:
+        retry = max(1, math.ceil(wait_s))
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(retry)},
+                            detail=f"at most {limiter.per_minute} sweeps per minute (DSE_SWEEPS_PER_MINUTE); "
+                                   f"retry in {retry} s")
+
+
+def install(app, max_body_bytes: int, sweeps_per_minute: int) -> None:  # type: ignore[no-untyped-def]
+    app.state.sweep_rate_limiter = RateLimiter(sweeps_per_minute)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)

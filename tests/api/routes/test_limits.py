@@ -1,0 +1,51 @@
+"""Limits answer with clear 4xx messages: body size (413), sweep creations per minute (429), page sizes (422)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.app import create_app
+from backend.limits import RateLimiter
+from tests.sweeps_support import DEMO_SPEC
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def limited_client(settings) -> TestClient:  # type: ignore[no-untyped-def]
+    app = create_app(settings.model_copy(update={"max_body_bytes": 4096, "sweeps_per_minute": 2}))
+    with TestClient(app) as client:
+        yield client
+    app.state.engine.dispose()
+
+
+def test_a_body_above_the_cap_is_413_whether_declared_or_streamed(limited_client: TestClient) -> None:
+    spec = {**DEMO_SPEC, "name": "x" * 5000}
+    declared = limited_client.post("/api/sweeps", json=spec)
+    assert declared.status_code == 413 and "4,096 bytes" in declared.json()["detail"]
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(10):
+            yield b" " * 1000  # no Content-Length: counted as it arrives
+
+    streamed = limited_client.post("/api/sweeps/estimate", content=chunks(),
+                                   headers={"content-type": "application/json"})
+    assert streamed.status_code == 413 and "DSE_MAX_BODY_BYTES" in streamed.json()["detail"]
+    assert limited_client.post("/api/sweeps/estimate", json=DEMO_SPEC).status_code == 200  # small bodies pass
+
+
+def test_page_sizes_are_capped_with_a_message(limited_client: TestClient) -> None:
+    too_many = limited_client.get("/api/sweeps", params={"limit": 100_000})
+    assert too_many.status_code == 422 and "less than or equal to 1000" in str(too_many.json()["detail"])
+    sweep_id = limited_client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
+    page = limited_client.get(f"/api/sweeps/{sweep_id}/results", params={"limit": 10**9})
+    assert page.status_code == 422 and "less than or equal to" in str(page.json()["detail"])
+
+
+def test_the_rate_limiter_counts_a_sliding_minute_per_key() -> None:
+    limiter = RateLimiter(per_minute=2)
+    assert limiter.check("user:ada", now=0.0) == 0 and limiter.check("user:ada", now=10.0) == 0
+    assert limiter.check("user:ada", now=20.0) == pytest.approx(40.0)  # the first one leaves the window at 60 s
+    assert limiter.check("user:bob", now=20.0) == 0  # per key
+    assert limiter.check("user:ada", now=60.5) == 0
