@@ -1,0 +1,54 @@
+"""Strategy `search` end to end: a real `dse worker` runs the Optuna driver and the chunks on Redis and SQL."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+
+from tests.sweeps_support import SEARCH_DEMO_SPEC, wait_for_sweep
+from workers.search import storage, study_name
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis]
+
+
+def test_a_search_sweep_stores_exactly_its_budget_and_a_growing_hypervolume(client, settings, start_worker) -> None:  # type: ignore[no-untyped-def]
+    start_worker(concurrency=2)
+    spec = {**SEARCH_DEMO_SPEC, "name": "search-small", "budget": 40, "batch_size": 10}
+    estimate = client.post("/api/sweeps/estimate", json=spec).json()
+    assert estimate["points"] == 40 and estimate["space_points"] == 2 * 32 * 32 * 4 and "budget" in estimate["note"]
+    created = client.post("/api/sweeps", json=spec)
+    assert created.status_code == 201, created.text
+    sweep_id = created.json()["id"]
+    sweep = wait_for_sweep(client, sweep_id, timeout_s=240)
+    assert sweep["status"] == "done", sweep
+    assert sweep["done_points"] + sweep["failed_points"] == 40 == sweep["total_points"]
+
+    results = client.get(f"/api/sweeps/{sweep_id}/results",
+                         params={"columns": "point_index,rows,cols,scratchpad_kib,seq_len", "limit": 1000,
+                                 "include_failed": "true"}).json()
+    indices = results["columns"]["point_index"]
+    assert len(indices) == 40 == len(set(indices)), "each trial is stored exactly once"
+    designs = list(zip(*(results["columns"][n] for n in ("rows", "cols", "scratchpad_kib", "seq_len")), strict=True))
+    assert len(set(designs)) == 40, "no design is evaluated twice"
+
+    search = sweep["search"]
+    assert search["sampler"] == "nsga2" and search["budget"] == 40 and search["study_name"] == f"sweep-{sweep_id}"
+    batches = search["batches"]
+    assert [b["batch"] for b in batches] == [0, 1, 2, 3] and sum(b["points"] for b in batches) == 40
+    assert all(b["status"] == "told" and b["hypervolume"] is not None for b in batches)
+    volumes = [b["hypervolume"] for b in batches]
+    assert volumes[0] > 0 and volumes[-1] >= volumes[0]
+    assert all(later >= earlier - 1e-12 for earlier, later in zip(volumes, volumes[1:], strict=False))
+
+    study = optuna.load_study(study_name=study_name(sweep_id), storage=storage(settings.sqlalchemy_url))
+    complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert {t.number for t in complete if not t.user_attrs} <= set(indices)
+    assert len(study.directions) == 2
+
+
+def test_tpe_search_runs_too(client, start_worker) -> None:  # type: ignore[no-untyped-def]
+    start_worker(concurrency=2)
+    spec = {**SEARCH_DEMO_SPEC, "name": "search-tpe", "budget": 20, "batch_size": 10, "sampler": "tpe"}
+    sweep = wait_for_sweep(client, client.post("/api/sweeps", json=spec).json()["id"], timeout_s=240)
+    assert sweep["status"] == "done" and sweep["done_points"] + sweep["failed_points"] == 20, sweep
+    assert sweep["search"]["sampler"] == "tpe" and len(sweep["search"]["batches"]) == 2
