@@ -24,6 +24,7 @@ export function normalizeSweep(raw) {
     axes: raw.axes ?? spec.axes ?? {},
     scenarios: raw.scenarios ?? spec.scenarios ?? [],
     accelerator: raw.accelerator ?? spec.accelerator ?? null,
+    search: raw.search ?? null,  // strategy `search`: sampler, budget, hypervolume per batch
     spec,
   };
 }

@@ -38,9 +38,14 @@ export async function render(container, { id }, query) {
   const caption = h('div', { class: 'plot-caption', id: 'scatter-caption' });
   const parcoordsDiv = h('div', { class: 'plot', id: 'parcoords-plot', style: { minHeight: '440px' }, role: 'img', 'aria-label': 'Parallel coordinates' });
   const tableBox = h('div', {});
+  // A `search` sweep: the hypervolume after each batch, i.e. the front improving over time.
+  const hvDiv = h('div', { class: 'plot', id: 'hypervolume-plot', style: { minHeight: '240px' }, role: 'img', 'aria-label': 'Hypervolume per batch' });
+  const hvCaption = h('div', { class: 'small muted', id: 'hypervolume-caption' });
+  const searchCard = h('section', { class: 'card', id: 'search-card', hidden: true, 'aria-labelledby': 'hv-title' },
+    h('h2', { id: 'hv-title' }, 'Front improving over time'), hvCaption, hvDiv);
   container.append(head, notice, h('div', { class: 'grid-side' }, side,
     h('section', { class: 'card', style: { position: 'relative' }, 'aria-label': 'Pareto scatter' }, scatterDiv, tooltip, caption)),
-  tableBox,
+  searchCard, tableBox,
   h('section', { class: 'card', 'aria-labelledby': 'pc-title' }, h('h2', { id: 'pc-title' }, 'Parallel coordinates'),
     h('div', { class: 'small muted' }, 'Drag along an axis to keep only that range; the scatter, the front and the filtered CSV follow. Front designs in orange.'),
     parcoordsDiv));
@@ -89,6 +94,25 @@ export async function render(container, { id }, query) {
           format: 'png', filename: `${sweep.name}-pareto`, width: 1400, height: 900 }) }, 'PNG'))),
     isActive(sweep) || sweep.status === 'failed' ? h('div', { class: 'card' }, progressBar(sweep),
       sweep.error ? h('div', { class: 'notice error', style: { marginTop: '8px' } }, sweep.error) : null) : null);
+  }
+
+  function drawSearch() {
+    const search = sweep.search;
+    if (!search) return;
+    searchCard.hidden = false;
+    const told = (search.batches || []).filter((b) => b.hypervolume !== null && b.hypervolume !== undefined);
+    hvCaption.textContent = `Optuna ${search.sampler} · budget ${search.budget} points in batches of ${search.batch_size} · `
+      + `${told.length} of ${(search.batches || []).length} batches evaluated · hypervolume of all points stored after each batch `
+      + '(fixed reference point: 10 % beyond the first batch\'s worst values).';
+    Plotly.react(hvDiv, [{
+      type: 'scatter', mode: 'lines+markers', x: told.map((b) => b.cumulative_points), y: told.map((b) => b.hypervolume),
+      text: told.map((b) => `batch ${b.batch} · front ${b.front_size ?? '?'} designs`),
+      hovertemplate: '%{text}<br>%{x} points · hypervolume %{y:.6g}<extra></extra>', line: { shape: 'hv' },
+    }], {
+      margin: { l: 70, r: 20, t: 10, b: 45 }, height: 260,
+      xaxis: { title: { text: 'Points evaluated' }, rangemode: 'tozero' },
+      yaxis: { title: { text: 'Hypervolume' } },
+    }, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-hypervolume` } });
   }
 
   async function cancel() {
@@ -266,6 +290,7 @@ export async function render(container, { id }, query) {
       const before = sweep.done;
       sweep = normalizeSweep(await api(`/api/sweeps/${sweepId}`));
       renderHead();
+      drawSearch();
       const finished = !isActive(sweep);
       if ((sweep.done !== before && Date.now() - lastLoad > RELOAD_MS) || finished) await reload();
       if (!finished && !stopped) pollTimer = setTimeout(poll, POLL_MS);
@@ -281,6 +306,7 @@ export async function render(container, { id }, query) {
   const Plotly = await plotlyLoading;
   timings.plotly_ready_ms = performance.now();
   renderHead();
+  drawSearch();
   await reload(firstResults);
   if (isActive(sweep)) pollTimer = setTimeout(poll, POLL_MS);
   return () => {
@@ -290,6 +316,7 @@ export async function render(container, { id }, query) {
     clearTimeout(parcoordsTimer);
     Plotly.purge(scatterDiv);
     Plotly.purge(parcoordsDiv);
+    Plotly.purge(hvDiv);
   };
 }
 
