@@ -128,6 +128,15 @@ def check_spec(spec: SweepSpec) -> None:
     unknown_scenario = [name for name in spec.scenario_axes if name not in valid_scenario]
     if unknown_scenario:
         raise ValueError(f"unknown scenario axis {', '.join(unknown_scenario)}; valid: {', '.join(valid_scenario)}")
+    for variant in spec.variants:
+        if variant.accelerator is not None and variant.accelerator not in presets:
+            raise ValueError(f"variant '{variant.label}': unknown accelerator preset '{variant.accelerator}'; "
+                             f"available: {', '.join(sorted(presets))}")
+        unknown = [name for name in variant.overrides if name not in valid_axes] + [
+            name for name in variant.options if name not in valid_options]
+        if unknown:
+            raise ValueError(f"variant '{variant.label}': unknown field(s) {', '.join(unknown)}; valid: "
+                             f"{', '.join(valid_axes)} (accelerator) and {', '.join(valid_options)} (options)")
     for position, scenario in enumerate(spec.scenarios):
         unknown = [name for name in scenario if name not in valid_scenario]
         if unknown:

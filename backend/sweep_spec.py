@@ -46,6 +46,20 @@ class RangeAxis(BaseModel):
 
 Axis = list[Scalar] | RangeAxis
 
+
+class Variant(BaseModel):
+    """One named design in an explicit list (`variants`): an accelerator preset with field overrides and options.
+
+    A dimension like any axis: the sweep crosses models × scenarios × variants × axes, so a step-by-step case study
+    (baseline → memory re-balanced → integer non-linear units → fusion) is one sweep of a few named points."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(min_length=1, max_length=200)
+    accelerator: str | None = Field(default=None, description="Preset of this variant (default: the spec's).")
+    overrides: dict[str, Scalar] = Field(default_factory=dict, description="Accelerator fields to set.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Simulator options to set.")
+
 MAX_AXIS_VALUES = 100_000  # per axis; the product is capped by settings.max_sweep_points
 DEFAULT_SEARCH_BATCH = 30
 
@@ -80,6 +94,9 @@ class SweepSpec(BaseModel):
     scenario_axes: dict[str, Axis] = Field(
         default_factory=dict, description="Scenario fields to vary across every scenario (e.g. batch).")
     options: dict[str, Any] = Field(default_factory=dict, description="Fixed simulator options.")
+    variants: list[Variant] = Field(
+        default_factory=list, description="Explicit designs (label, accelerator preset, overrides, options), crossed "
+                                          "with models, scenarios and axes; axes override a variant's fields.")
     option_axes: dict[str, Axis] = Field(default_factory=dict, description="Simulator options to vary.")
     strategy: Literal["grid", "random", "search"] = "grid"
     n_points: int | None = Field(default=None, ge=1, description="Points to draw (strategy `random` only).")
@@ -133,6 +150,8 @@ class SweepSpec(BaseModel):
         """The expansion's dimensions, outermost first: model, scenario (by position), axes, option axes."""
         dims: list[tuple[str, list[Any]]] = [("model", list(self.models)),
                                              ("scenario", list(range(len(self.scenarios))))]
+        if self.variants:
+            dims.append(("variant", list(range(len(self.variants)))))
         for prefix, axes in (("axes", self.axes), ("option_axes", self.option_axes), ("model_axes", self.model_axes),
                              ("scenario_axes", self.scenario_axes)):
             for name, axis in axes.items():
@@ -203,6 +222,8 @@ def points(spec: SweepSpec, start: int, stop: int) -> list[dict[str, Any]]:
                 point["model"] = value
             elif name == "scenario":
                 point["scenario"] = dict(spec.scenarios[value])
+            elif name == "variant":
+                apply_variant(point, spec.variants[value])
             elif name.startswith("axes."):
                 point["overrides"][name.removeprefix("axes.")] = value
             elif name.startswith("model_axes."):
@@ -213,3 +234,12 @@ def points(spec: SweepSpec, start: int, stop: int) -> list[dict[str, Any]]:
                 point["options"][name.removeprefix("option_axes.")] = value
         result.append(point)
     return result
+
+
+def apply_variant(point: dict[str, Any], variant: Variant) -> None:
+    """A variant's preset, overrides and options (applied before the axes, which come later in the dimensions)."""
+    point["variant"] = variant.label
+    if variant.accelerator:
+        point["accelerator"] = variant.accelerator
+    point["overrides"].update(variant.overrides)
+    point["options"].update(variant.options)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.columns import METRICS
 from backend.db import transaction
 from backend.models import DesignPoint, SearchBatch, Sweep, SweepChunk, utcnow
-from backend.sweep_spec import RangeAxis, SweepSpec
+from backend.sweep_spec import RangeAxis, SweepSpec, apply_variant
 
 log = logging.getLogger("dse.search")
 
@@ -46,13 +46,15 @@ def study_name(sweep_id: int) -> str:
 
 
 @cache
-def storage(url: str) -> optuna.storages.RDBStorage:
-    """Optuna's storage on the service database (its tables come from our migration 0005)."""
+def storage(url: str) -> optuna.storages.BaseStorage:
+    """Optuna's storage on the service database (its tables come from our migration 0005), with Optuna's own
+    cache of finished trials in front (as `optuna.storages.get_storage` does for a URL)."""
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 60}
-    return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, skip_compatibility_check=True,
-                                      skip_table_creation=True)
+    rdb = optuna.storages.RDBStorage(url, engine_kwargs=kwargs, skip_compatibility_check=True,
+                                     skip_table_creation=True)
+    return optuna.storages._CachedStorage(rdb)
 
 
 def search_space(spec: SweepSpec) -> dict[str, Any]:
@@ -84,6 +86,8 @@ def point_of(spec: SweepSpec, number: int, params: dict[str, Any]) -> dict[str, 
             point["model"] = value
         elif name == "scenario":
             point["scenario"] = dict(spec.scenarios[int(value)])
+        elif name == "variant":
+            apply_variant(point, spec.variants[int(value)])
     for name, value in params.items():
         if name.startswith("axes."):
             point["overrides"][name.removeprefix("axes.")] = value

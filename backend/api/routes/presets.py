@@ -37,3 +37,11 @@ def catalog() -> Catalog:
     parameters = [CatalogEntry(name=c.name, label=c.label, unit=c.unit, kind="parameter", type=c.type,
                                categorical=c.type in ("str", "bool")) for c in PARAMETER_COLUMNS]
     return Catalog(metrics=metrics, parameters=parameters)
+
+
+@router.get("/api/templates", response_model=list[dict[str, Any]], tags=["sweeps"],
+            summary="Built-in sweep templates (id, name, description, spec ready for POST /api/sweeps)")
+def list_templates() -> list[dict[str, Any]]:
+    from backend.templates import TEMPLATES
+
+    return TEMPLATES

@@ -15,8 +15,9 @@ export async function render(container) {
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, 'Sweeps'),
         h('div', { class: 'sub' }, 'Every sweep in the shared result database. Open one to explore its Pareto front.')),
-      h('a', { class: 'button primary', href: '#/new' }, '+ New sweep')),
+      h('div', { class: 'toolbar', id: 'templates' }, h('a', { class: 'button primary', href: '#/new' }, '+ New sweep'))),
     body);
+  templateButtons(container.querySelector('#templates'));
 
   let timer = null;
   let stopped = false;
@@ -83,4 +84,25 @@ function actions(sweep, refresh) {
     },
   }, 'Delete');
   return h('div', { class: 'toolbar', style: { justifyContent: 'flex-end' } }, cancel, remove);
+}
+
+// Built-in templates (GET /api/templates): one click creates the sweep and opens it.
+async function templateButtons(toolbar) {
+  let templates = [];
+  try { templates = await api('/api/templates'); } catch { return; }
+  for (const template of templates) {
+    const button = h('button', { type: 'button', class: 'template-button', 'data-template': template.id,
+      title: template.description }, `Run: ${template.name}`);
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const created = await api('/api/sweeps', { method: 'POST', body: template.spec });
+        location.hash = `#/sweeps/${created.id}`;
+      } catch (error) {
+        button.disabled = false;
+        alert(`Could not create the sweep: ${error.message}`);
+      }
+    });
+    toolbar.prepend(button);
+  }
 }
