@@ -122,7 +122,9 @@ export async function render(container, { id }, query) {
 
   function wantedColumns() {
     const scenarioKeys = [...new Set(sweep.scenarios.flatMap((s) => Object.keys(s || {})))];
-    const params = ['model', ...scenarioKeys, ...Object.keys(sweep.axes || {}), ...Object.keys(sweep.spec.option_axes || {})];
+    const variants = sweep.spec.variants || [];  // explicit designs (e.g. a template's steps): what they vary
+    const variantKeys = variants.length ? ['accelerator', ...variants.flatMap((v) => [...Object.keys(v.overrides || {}), ...Object.keys(v.options || {})])] : [];
+    const params = [...new Set(['model', ...scenarioKeys, ...Object.keys(sweep.axes || {}), ...Object.keys(sweep.spec.option_axes || {}), ...variantKeys])];
     const metrics = [...new Set([...objectives, ...CORE_METRICS, state.x, state.y, state.z, state.c].filter(Boolean))];
     return ['id', ...new Set([...params, ...metrics, 'bottleneck'])];
   }
