@@ -66,12 +66,20 @@ export async function render(container) {
   DEFAULT_AXES.forEach(([p, v]) => addAxis(p, v));
 
   const strategy = h('select', { id: 'strategy' }, h('option', { value: 'grid' }, 'grid: every combination'),
-    h('option', { value: 'random' }, 'random: n seeded draws'));
+    h('option', { value: 'random' }, 'random: n seeded draws'),
+    h('option', { value: 'search' }, 'search: Optuna multi-objective search for a budget of points'));
   const nPoints = h('input', { type: 'number', id: 'n-points', min: '1', value: '1000' });
   const seed = h('input', { type: 'number', id: 'seed', min: '0', value: '0' });
-  const randomBox = h('div', { class: 'inline', hidden: true }, h('div', {}, h('label', { for: 'n-points' }, 'Points'), nPoints, fieldError('n_points')),
-    h('div', {}, h('label', { for: 'seed' }, 'Seed'), seed));
-  strategy.addEventListener('change', () => { randomBox.hidden = strategy.value !== 'random'; estimate(); });
+  const sampler = h('select', { id: 'sampler' }, h('option', { value: 'nsga2' }, 'NSGA-II'), h('option', { value: 'tpe' }, 'TPE'),
+    h('option', { value: 'random' }, 'random'));
+  const samplerBox = h('div', { hidden: true }, h('label', { for: 'sampler' }, 'Sampler'), sampler);
+  const randomBox = h('div', { class: 'inline', hidden: true }, h('div', {}, h('label', { for: 'n-points' }, 'Points'), nPoints,
+    fieldError('n_points'), fieldError('budget')), h('div', {}, h('label', { for: 'seed' }, 'Seed'), seed), samplerBox);
+  strategy.addEventListener('change', () => {
+    randomBox.hidden = strategy.value === 'grid';
+    samplerBox.hidden = strategy.value !== 'search';
+    estimate();
+  });
   const objectives = h('div', { class: 'checks', id: 'objectives' }, OBJECTIVES.map((o) => h('label', {},
     h('input', { type: 'checkbox', name: 'objective', value: o, checked: o === 'latency_s' || o === 'energy_j' }), titleOf(o))));
   const options = h('textarea', { id: 'options', rows: '3', placeholder: '{"quantization": "int8"}  (optional JSON: fixed simulator options)' });
@@ -144,6 +152,7 @@ export async function render(container) {
       strategy: strategy.value, objectives: [...objectives.querySelectorAll('input:checked')].map((i) => i.value) };
     if (owner.value.trim()) body.owner = owner.value.trim();
     if (strategy.value === 'random') { body.n_points = Number(nPoints.value); body.seed = Number(seed.value); }
+    if (strategy.value === 'search') { body.budget = Number(nPoints.value); body.seed = Number(seed.value); body.sampler = sampler.value; }
     if (options.value.trim()) {
       try { body.options = JSON.parse(options.value); } catch { local.options = 'options must be a JSON object, e.g. {"quantization": "int8"}'; }
     }
