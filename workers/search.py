@@ -210,7 +210,7 @@ def search_step(factory: sessionmaker[Session], database_url: str, sweep_id: int
 
     search = Search(search_space(spec), _directions(spec), sampler=spec.sampler,
                     seed=(spec.seed * 1_000_003 + len(batches)) % 2**32,
-                    population_size=spec.search_batch_size(), storage=storage(database_url),
+                    population_size=max(2, spec.search_batch_size()), storage=storage(database_url),
                     study_name=study_name(sweep_id))
     study = search.study
     trials = study.get_trials(deepcopy=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,7 +127,20 @@ def delete_sweep(session: Session, sweep_id: int) -> None:
     sweep = get_sweep(session, sweep_id)
     if sweep.status not in FINAL_STATUSES:
         raise Conflict(f"sweep {sweep_id} is {sweep.status}; cancel it first (POST /api/sweeps/{sweep_id}/cancel)")
+    if (sweep.spec or {}).get("strategy") == "search":
+        _delete_study(session, sweep_id)  # first: this session has written nothing yet (SQLite's lock is free)
     session.execute(delete(Sweep).where(Sweep.id == sweep_id))  # points and chunks go by ON DELETE CASCADE
+
+
+def _delete_study(session: Session, sweep_id: int) -> None:
+    """A search's Optuna study goes with its sweep (same database, Optuna's own tables)."""
+    import optuna
+
+    from workers.search import storage, study_name
+
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    with contextlib.suppress(KeyError):  # never started, or already deleted
+        optuna.delete_study(study_name=study_name(sweep_id), storage=storage(url))
 
 
 def queued_chunks(session: Session, sweep_id: int) -> list[int]:

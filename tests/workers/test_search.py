@@ -45,6 +45,10 @@ def test_a_search_sweep_stores_exactly_its_budget_and_a_growing_hypervolume(clie
     assert {t.number for t in complete if not t.user_attrs} <= set(indices)
     assert len(study.directions) == 2
 
+    assert client.delete(f"/api/sweeps/{sweep_id}").status_code == 204
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage(settings.sqlalchemy_url))]
+    assert study_name(sweep_id) not in names, "the study goes with its sweep"
+
 
 def test_tpe_search_runs_too(client, start_worker) -> None:  # type: ignore[no-untyped-def]
     start_worker(concurrency=2)
@@ -52,3 +56,32 @@ def test_tpe_search_runs_too(client, start_worker) -> None:  # type: ignore[no-u
     sweep = wait_for_sweep(client, client.post("/api/sweeps", json=spec).json()["id"], timeout_s=240)
     assert sweep["status"] == "done" and sweep["done_points"] + sweep["failed_points"] == 20, sweep
     assert sweep["search"]["sampler"] == "tpe" and len(sweep["search"]["batches"]) == 2
+
+
+def test_a_killed_worker_process_loses_nothing_of_a_search(client, start_worker) -> None:  # type: ignore[no-untyped-def]
+    """The driver is a task like the chunks: a pool process killed mid-step or mid-chunk is redelivered."""
+    import time
+
+    import psutil
+
+    worker = start_worker(concurrency=1)
+    spec = {**SEARCH_DEMO_SPEC, "name": "search-kill", "budget": 50, "batch_size": 10}
+    sweep_id = client.post("/api/sweeps", json=spec).json()["id"]
+    deadline = time.monotonic() + 120
+    kills = 0
+    while kills < 2:
+        assert time.monotonic() < deadline, "the search did not progress"
+        done = client.get(f"/api/sweeps/{sweep_id}").json()["done_points"]
+        if done >= 10 * (kills + 1):
+            for child in psutil.Process(worker.pid).children(recursive=True):
+                child.kill()
+            kills += 1
+        time.sleep(0.2)
+    sweep = wait_for_sweep(client, sweep_id, timeout_s=300)
+    assert sweep["status"] == "done", sweep
+    assert sweep["done_points"] + sweep["failed_points"] == 50 == sweep["total_points"]
+    indices = client.get(f"/api/sweeps/{sweep_id}/results", params={
+        "columns": "point_index", "limit": 1000, "include_failed": "true"}).json()["columns"]["point_index"]
+    assert len(indices) == 50 == len(set(indices))
+    volumes = [b["hypervolume"] for b in sweep["search"]["batches"]]
+    assert len(volumes) == 5 and all(v is not None for v in volumes) and volumes[-1] >= volumes[0]
