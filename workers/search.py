@@ -245,7 +245,8 @@ def search_step(factory: sessionmaker[Session], database_url: str, sweep_id: int
         begun = started or sweep.started_at
         if begun is not None and begun.tzinfo is None:
             begun = begun.replace(tzinfo=UTC)
-        if spec.budget_s is not None and begun is not None and (utcnow() - begun).total_seconds() >= spec.budget_s:
+        if (spec.budget_s is not None and batches and begun is not None
+                and (utcnow() - begun).total_seconds() >= spec.budget_s):  # at least one batch, however short
             _finish_sweep(session, sweep_id, "time budget")
             return StepResult("finished", reason="time budget")
 

@@ -1,0 +1,63 @@
+"""The search driver's steps as plain functions (no broker): idempotent steps and retried chunks, time budget."""
+
+from __future__ import annotations
+
+import optuna
+from sqlalchemy import func, select
+
+from backend.db import transaction
+from backend.models import DesignPoint, SearchBatch, Sweep
+from backend.services.sweeps import create_sweep
+from backend.sweep_spec import SweepSpec
+from tests.sweeps_support import SEARCH_DEMO_SPEC
+from workers.chunks import run_chunk
+from workers.search import search_step, storage, study_name
+
+
+def _create(session_factory, settings, **fields) -> int:  # type: ignore[no-untyped-def]
+    with transaction(session_factory) as session:
+        spec = SweepSpec.model_validate({**SEARCH_DEMO_SPEC, **fields})
+        return create_sweep(session, spec, settings).id
+
+
+def test_steps_and_chunks_are_idempotent(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+    sweep_id = _create(session_factory, settings, budget=12, batch_size=6)
+    url = settings.sqlalchemy_url
+    first = search_step(session_factory, url, sweep_id, max_chunk=10)
+    assert first.status == "asked" and first.batch_index == 0 and len(first.chunk_indices) == 3  # 2 points each
+    again = search_step(session_factory, url, sweep_id, max_chunk=10)  # a redelivered step: asks nothing new
+    assert again.status == "waiting" and again.chunk_indices == first.chunk_indices  # never started: queued again
+    completes = [run_chunk(session_factory, sweep_id, index).batch_complete for index in first.chunk_indices]
+    assert completes == [False, False, True], "exactly one chunk completes the batch"
+    retried = run_chunk(session_factory, sweep_id, first.chunk_indices[0])  # a redelivered chunk writes nothing
+    assert retried.status == "skipped" and retried.inserted == 0
+    second = search_step(session_factory, url, sweep_id, max_chunk=10)
+    assert second.status == "asked" and second.batch_index == 1
+    for index in second.chunk_indices:
+        run_chunk(session_factory, sweep_id, index)
+    assert search_step(session_factory, url, sweep_id, max_chunk=10).status == "finished"
+    assert search_step(session_factory, url, sweep_id, max_chunk=10).status == "skipped"  # already done
+    with session_factory() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None and (sweep.status, sweep.done_points + sweep.failed_points) == ("done", 12)
+        stored = session.execute(select(func.count()).select_from(DesignPoint).where(
+            DesignPoint.sweep_id == sweep_id)).scalar_one()
+        batches = session.execute(select(SearchBatch).where(SearchBatch.sweep_id == sweep_id)).scalars().all()
+    assert stored == 12 and [b.status for b in batches] == ["told", "told"]
+    assert batches[0].reference == batches[1].reference and batches[1].hypervolume >= batches[0].hypervolume
+    study = optuna.load_study(study_name=study_name(sweep_id), storage=storage(url))
+    numbers = {int(n) for b in batches for n, _ in b.trials}
+    told = {t.number for t in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)) if not t.user_attrs}
+    assert numbers == told
+
+
+def test_a_time_budget_stops_after_the_running_batch(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+    sweep_id = _create(session_factory, settings, budget=100, batch_size=5, budget_s=0.001)
+    url = settings.sqlalchemy_url
+    first = search_step(session_factory, url, sweep_id, max_chunk=10)
+    for index in first.chunk_indices:
+        run_chunk(session_factory, sweep_id, index)
+    assert search_step(session_factory, url, sweep_id, max_chunk=10).reason == "time budget"
+    with session_factory() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None and sweep.status == "done" and sweep.total_points == sweep.done_points == 5
