@@ -67,6 +67,19 @@ def _apply_precision(workload: Workload, options: Options) -> Workload:
     return workload.model_copy(update={"model": model.model_copy(update=update)})
 
 
+def _im2col_fraction(op: Operator, weight_bits: int) -> float:
+    """Share of the im2col matrix (M x K) that is distinct input-map data.
+
+    Gemmini lowers a convolution on chip (its im2col path expands the input feature map as it feeds the
+    array), so the DMA moves the input map, not the k^2-times larger im2col matrix. Charging the A operand
+    at this fraction of its width makes both its DRAM traffic and its scratchpad footprint those of the real
+    input map; strided 1x1 convolutions touch only part of the map, so the fraction never exceeds 1.
+    """
+    input_bytes = op.bytes_read - -(-op.k * op.n * weight_bits // 8)
+    im2col_bytes = op.m * op.k * (op.bytes_written / max(op.m * op.n, 1))
+    return min(1.0, max(input_bytes, 1) / max(im2col_bytes, 1))
+
+
 def _scores_fit(op: Operator, hw: AcceleratorSpec, options: Options) -> bool:
     """Q.K^T scores stay on chip when `rows` full rows of them fit the accumulator and softmax is on-chip."""
     return (options.keep_scores_on_chip and hw.softmax_on == "accelerator"
@@ -99,6 +112,8 @@ def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options 
             if is_qk:
                 scores_on_chip = _scores_fit(op, hw, options)
             k, a_bits, b_bits = op.k, act_bits, model.weight_bits if op.b_is_weight else act_bits
+            if op.op_class == "convolution":
+                a_bits = act_bits * _im2col_fraction(op, model.weight_bits)
             if nm and op.b_is_weight:
                 kept, group = nm
                 k = -(-op.k * kept // group)

@@ -197,3 +197,22 @@ def test_cnn_totals_properties(side: int, batch: int, kind: str, repeat: int, st
     assert many.total.bytes - many.fused.bytes == fused_away
     folded = sum(op.total_flops for op in many.graph.ops if op.fusion == "folded")
     assert many.total.flops - many.fused.flops == folded
+
+
+def test_conv_dram_traffic_is_the_input_map_not_the_im2col_matrix() -> None:
+    """A 3x3 'same' conv on a 32x56x56 map with 64 filters, on a 16x16 array with ample scratchpad.
+
+    im2col matrix: M = 56·56 = 3136, K = 9·32 = 288 → 903,168 int8 bytes, 9x the 100,352-byte input map.
+    With the expansion done on chip the DMA moves the map (once: everything fits, and the energy objective picks
+    the mapping with least traffic), the 18,432 weight bytes and the 200,704 output bytes: 319,488 bytes, far
+    below the ≥ 1,122,304 a dense im2col stream needs.
+    """
+    spec = tiny({"type": "conv", "name": "c", "out_channels": 64, "kernel": 3, "batchnorm": False, "relu": False},
+                image_size=56, channels=32)
+    hw = load_accelerator_preset("gemmini-default").model_copy(update={"scratchpad_kib": 4096.0,
+                                                                       "accumulator_kib": 4096.0})
+    report = evaluate(Workload(model=spec, scenario=Scenario()), hw, Options(mapping_objective="energy"))
+    conv = next(op for op in report.ops if op.name == "c")
+    compulsory = 32 * 56 * 56 + 9 * 32 * 64 + 64 * 56 * 56
+    assert conv.dram_bytes == pytest.approx(compulsory, rel=0.01)
+    assert conv.dram_bytes < 3136 * 288 + 9 * 32 * 64 + 64 * 56 * 56
