@@ -65,7 +65,8 @@ DEFAULT_SEARCH_BATCH = 30
 
 
 class SweepSpec(BaseModel):
-    """Models × scenarios × accelerator axes × option axes, expanded by `grid` or `random` (seeded)."""
+    """Models × scenarios × variants × accelerator axes × option axes, expanded by `grid` or `random` (seeded), or
+    explored by `search` (Optuna NSGA-II/TPE in batches, see workers/search.py)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -74,6 +75,12 @@ class SweepSpec(BaseModel):
             "accelerator": "gemmini-default",
             "axes": {"rows": [8, 16, 32], "cols": [8, 16, 32], "scratchpad_kib": [64, 256]},
             "strategy": "grid", "objectives": ["latency_s", "energy_j"],
+        }, {
+            "name": "search-demo", "models": ["bert-base"], "scenarios": [{"seq_len": 128}, {"seq_len": 512}],
+            "accelerator": "gemmini-default",
+            "axes": {"rows": {"min": 4, "max": 128, "step": 4}, "cols": {"min": 4, "max": 128, "step": 4},
+                     "scratchpad_kib": [64, 128, 256, 512]},
+            "strategy": "search", "budget": 300, "objectives": ["latency_s", "energy_j"],
         }]},
     )
 
