@@ -8,8 +8,8 @@ from fastapi.staticfiles import StaticFiles
 
 from backend import limits, observability
 from backend.api import errors, openapi
+from backend.api.routes import accounts, health, points, presets, sweeps
 from backend.api.routes import frontend as frontend_routes
-from backend.api.routes import health, points, presets, sweeps
 from backend.db import make_engine, make_session_factory
 from backend.settings import Settings, get_settings
 from frontend import STATIC_DIR
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sweeps.router)
     app.include_router(points.router)
     app.include_router(presets.router)
+    app.include_router(accounts.router)
     errors.install(app)
     openapi.install(app)
     app.include_router(frontend_routes.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     visibility_timeout_s: int = Field(default=600, ge=1, description=(
         "Redis redelivers a chunk task unacknowledged this long (a worker killed mid-chunk); above the longest chunk."))
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger request bodies are refused (413).")
+    auth: Literal["auto", "required", "off"] = Field(default="auto", description=(
+        "Sign-in with API tokens: `auto` = required on PostgreSQL (team mode), single-user on SQLite; "
+        "`off` = single-user mode on any database (a trusted network only)."))
     sweeps_per_minute: int = Field(default=30, ge=1, description="Sweep creations per user (or address) per minute.")
 
     @field_validator("database_url", "broker_url", mode="before")
@@ -39,6 +43,11 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_state_dir(self) -> Path:
         return self.state_dir.expanduser().resolve()
+
+    @property
+    def auth_required(self) -> bool:
+        """Team mode: every API request but health and metrics needs a token."""
+        return self.auth == "required" or (self.auth == "auto" and self.sqlalchemy_url.startswith("postgresql"))
 
     @property
     def embedded_broker(self) -> bool:

@@ -46,7 +46,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str, redis_url: str, queue_name: str, tmp_path: Path) -> Settings:
     return Settings(state_dir=tmp_path / "var", database_url=database_url, broker_url=redis_url, queue=queue_name,
-                    demo_sweep=False, chunk_size=10)
+                    auth="off", demo_sweep=False, chunk_size=10)
 
 
 @pytest.fixture

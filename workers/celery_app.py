@@ -6,9 +6,6 @@ from celery import Celery
 
 from backend.settings import Settings, get_settings
 
-# Redis redelivers an unacknowledged task after this many seconds; it must exceed the longest chunk.
-VISIBILITY_TIMEOUT_S = 3600
-
 
 def create_celery(settings: Settings) -> Celery:
     app = Celery("dse", broker=settings.celery_broker_url, include=["workers.tasks"])
@@ -19,7 +16,11 @@ def create_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         result_backend=None,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
+        # Redis redelivers a task left unacknowledged this long (its worker was SIGKILLed mid-chunk): above the
+        # longest chunk, and short enough that a sweep does not stall for long. The restore sweep runs often.
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s,
+                                  "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 4)),
+                                  "unacked_restore_throttle": 1},
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         task_serializer="json",

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from celery import Celery
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
+from backend import auth
 from backend.settings import Settings
 
 
@@ -29,3 +30,29 @@ def get_celery(request: Request) -> Celery:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_db)]
 CeleryDep = Annotated[Celery, Depends(get_celery)]
+
+
+def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> auth.Principal:
+    """Who the request acts as: the token's user; the local admin in single-user mode; else 401."""
+    try:
+        principal = auth.authenticate(session, request.headers.get("authorization"))
+    except auth.AuthError as error:
+        if settings.auth_required:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error),
+                                headers={"WWW-Authenticate": "Bearer"}) from error
+        principal = None  # single-user mode: a stale token of the dashboard changes nothing
+    if principal is None:
+        if settings.auth_required:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in: send 'Authorization: Bearer <token>' (team "
+                                "mode, DSE_AUTH; an admin creates tokens with `dse token create USER`)",
+                                headers={"WWW-Authenticate": "Bearer"})
+        principal = auth.LOCAL_ADMIN
+    request.state.user = principal
+    return principal
+
+
+CurrentUser = Annotated[auth.Principal, Depends(get_principal)]
+# Ids are 64-bit keys: a larger number is refused as input (422) before it reaches the database.
+MAX_ID = 2**63 - 1
+SweepId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PointId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -1,6 +1,7 @@
 """The OpenAPI document says what the API really answers: errors are `{"detail": ...}` with a message (422 from
-our own checks carries a string, 422 from FastAPI's validation a list), 404 for an id that does not exist,
-409 for a state that forbids the action, 503 from a degraded health check, and the limits' 413 and 429.
+our own checks carries a string, 422 from FastAPI's validation a list), 401/403 in team mode, 404 for an id
+that does not exist, 409 for a state that forbids the action, 503 from a degraded health check, and the limits'
+413 and 429.
 
 Schemathesis checks every response against this document, so the document must be complete.
 """
@@ -19,12 +20,14 @@ ERROR_SCHEMA = {
 }
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
+PUBLIC = {"/api/health", "/api/metrics"}  # answered without sign-in, for probes and scrapers
 # (method, path) -> extra status codes beyond 404 for path ids; "*" applies to every operation of a method.
 EXTRA_ERRORS: dict[tuple[str, str], dict[str, str]] = {
     ("post", "/api/sweeps/{sweep_id}/cancel"): {"409": "The sweep is already finished."},
     ("delete", "/api/sweeps/{sweep_id}"): {"409": "The sweep is still queued or running; cancel it first."},
     ("post", "*"): {"413": "The request body is larger than the server accepts."},
     ("post", "/api/sweeps"): {"429": "Too many sweeps created recently; retry after the given seconds."},
+    ("post", "/api/users"): {"409": "A user of that name exists."},
 }
 
 
@@ -38,6 +41,10 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             extra: dict[str, str] = {}
+            if path not in PUBLIC:
+                extra["401"] = "Team mode: no valid `Authorization: Bearer <token>`."
+                if method != "get" or path.startswith("/api/users"):
+                    extra["403"] = "The signed-in user's role does not allow this."
             if "{" in path:
                 extra["404"] = "No such object."
             extra.update(EXTRA_ERRORS.get((method, "*"), {}))

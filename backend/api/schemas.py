@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from backend.models import Sweep
 from backend.services.sweeps import progress
@@ -59,6 +59,14 @@ class SweepOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     search: SearchOut | None = Field(default=None, description="Strategy `search` only (GET /api/sweeps/{id}).")
+
+    @field_validator("created_at", "started_at", "finished_at")
+    @classmethod
+    def _utc(cls, moment: datetime | None) -> datetime | None:
+        """SQLite hands back naive UTC; the API always says the zone (RFC 3339 date-times)."""
+        from datetime import UTC
+
+        return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
     @classmethod
     def of(cls, sweep: Sweep, search: SearchOut | None = None) -> SweepOut:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from backend.cli.accounts import token_app, user_app
 from backend.cli.profile import profile
 from backend.cli.simulate import simulate, simulate_gemm
 from backend.cli.sweep import app as sweep_app
@@ -25,6 +26,8 @@ app.command()(simulate)
 app.command("simulate-gemm")(simulate_gemm)
 app.command()(profile)
 app.add_typer(sweep_app, name="sweep")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 app.command()(export)
 
 

@@ -7,6 +7,7 @@ chunk tasks queued on the configured broker for `dse worker` processes to run.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from enum import StrEnum
@@ -36,7 +37,9 @@ class Remote:
     """The REST API, through httpx."""
 
     def __init__(self, server: str) -> None:
-        self.client = httpx.Client(base_url=server.rstrip("/"), timeout=60)
+        token = os.environ.get("DSE_TOKEN")  # team mode: `dse token create USER` gives one
+        self.client = httpx.Client(base_url=server.rstrip("/"), timeout=60,
+                                   headers={"Authorization": f"Bearer {token}"} if token else None)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:

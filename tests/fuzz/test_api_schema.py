@@ -14,7 +14,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
+from backend import auth
 from backend.app import create_app
+from backend.db import make_engine, make_session_factory, transaction
 from backend.migrate import upgrade
 from backend.settings import Settings
 
@@ -22,22 +24,33 @@ pytestmark = [pytest.mark.redis, pytest.mark.timeout(900)]
 EXAMPLES_PER_OPERATION = 25
 
 
-@pytest.fixture(scope="module")
-def fuzzed_app(tmp_path_factory: pytest.TempPathFactory, redis_url: str):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=["single-user", "team-admin", "team-anonymous"])
+def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis_url: str):  # type: ignore[no-untyped-def]
+    """The app in single-user mode, and in team mode called with an admin's token and with none."""
     directory: Path = tmp_path_factory.mktemp("schemathesis")
     url = f"sqlite:///{directory / 'dse.sqlite3'}"
     upgrade(url)
+    headers: dict[str, str] = {}
+    if request.param.startswith("team"):
+        factory = make_session_factory(make_engine(url))
+        with transaction(factory) as session:
+            auth.add_user(session, "root", "admin")
+            token = auth.create_token(session, "root")[1]
+        factory.kw["bind"].dispose()
+        if request.param == "team-admin":
+            headers = {"Authorization": f"Bearer {token}"}
     # Small caps keep generated sweeps cheap to create; the queue is private and deleted afterwards.
     app = create_app(Settings(state_dir=directory / "var", database_url=url, broker_url=redis_url,
                               queue=f"dse-fuzz-{uuid.uuid4().hex[:8]}", demo_sweep=False, max_sweep_points=2000,
-                              chunk_size=500))
-    yield app
+                              chunk_size=500, sweeps_per_minute=100_000,
+                              auth="required" if request.param.startswith("team") else "off"))
+    yield app, headers
     with app.state.celery.connection_for_write() as connection:
         connection.default_channel.client.delete(app.state.settings.queue)
     app.state.engine.dispose()
 
 
-def _fuzz(operation, mode: GenerationMode) -> str | None:  # type: ignore[no-untyped-def]
+def _fuzz(operation, mode: GenerationMode, headers: dict[str, str]) -> str | None:  # type: ignore[no-untyped-def]
     """Runs one operation; returns the first failure as text (None when every example passed)."""
     # /api/health answers 503 (documented) when a part is down: here no worker runs, and that is its job.
     checks = [response_schema_conformance] if operation.path == "/api/health" else [
@@ -49,7 +62,7 @@ def _fuzz(operation, mode: GenerationMode) -> str | None:  # type: ignore[no-unt
     @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case) -> None:  # type: ignore[no-untyped-def]
-        case.call_and_validate(checks=checks)
+        case.call_and_validate(checks=checks, headers=headers)
 
     try:
         run()
@@ -62,8 +75,9 @@ def _fuzz(operation, mode: GenerationMode) -> str | None:  # type: ignore[no-unt
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
 def test_every_operation_answers_within_its_schema_and_never_5xx(fuzzed_app, mode: GenerationMode) -> None:  # type: ignore[no-untyped-def]
-    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app)
+    app, headers = fuzzed_app
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12
-    failures = [failure for operation in operations if (failure := _fuzz(operation, mode))]
+    failures = [failure for operation in operations if (failure := _fuzz(operation, mode, headers))]
     assert not failures, "\n\n".join(failures)

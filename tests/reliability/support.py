@@ -121,7 +121,7 @@ def process_env(settings: Settings) -> dict[str, str]:
     env.update({"DSE_DATABASE_URL": settings.sqlalchemy_url, "DSE_BROKER_URL": settings.celery_broker_url,
                 "DSE_QUEUE": settings.queue, "DSE_STATE_DIR": str(settings.resolved_state_dir),
                 "DSE_CHUNK_SIZE": str(settings.chunk_size), "DSE_DEMO_SWEEP": "false",
-                "DSE_VISIBILITY_TIMEOUT_S": str(settings.visibility_timeout_s)})
+                "DSE_VISIBILITY_TIMEOUT_S": str(settings.visibility_timeout_s), "DSE_AUTH": "off"})
     return env
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
-from backend.api.deps import SessionDep
+from backend.api.deps import PointId, SessionDep, get_principal
 from backend.api.schemas import PointOut, SimulateRequest
 from backend.columns import METRICS, PARAMETERS
 from backend.models import DesignPoint
 from backend.services.sweeps import NotFound
 
-router = APIRouter(tags=["points"])
+router = APIRouter(tags=["points"], dependencies=[Depends(get_principal)])
 
 
 def _accelerator(columns: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def _accelerator(columns: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/points/{point_id}", response_model=PointOut, summary="One design point with its per-operator report")
-def read_point(point_id: int, session: SessionDep) -> PointOut:
+def read_point(point_id: PointId, session: SessionDep) -> PointOut:
     point = session.get(DesignPoint, point_id)
     if point is None:
         raise NotFound(f"design point {point_id} does not exist")

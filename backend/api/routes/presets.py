@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from backend.api.deps import get_principal
 from backend.api.schemas import Catalog, CatalogEntry
 from backend.columns import PARAMETER_COLUMNS
 
-router = APIRouter(tags=["presets"])
+router = APIRouter(tags=["presets"], dependencies=[Depends(get_principal)])
 
 
 @router.get("/api/presets/models", response_model=list[dict[str, Any]], summary="Model presets (ModelSpec fields)")

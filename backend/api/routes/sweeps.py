@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from backend.api.deps import CeleryDep, SessionDep, SettingsDep
+from backend.api.deps import MAX_ID, CeleryDep, CurrentUser, SessionDep, SettingsDep, SweepId, get_principal
 from backend.api.schemas import Columnar, Estimate, ObjectiveOut, ParetoOut, SweepList, SweepOut
 from backend.columns import ALL_COLUMNS
+from backend.limits import limit_sweep_creation
 from backend.services import export
 from backend.services import results as results_service
 from backend.services import sweeps as sweeps_service
 from backend.services.dispatch import start_sweep
 from backend.sweep_spec import SweepSpec
 
-router = APIRouter(prefix="/api/sweeps", tags=["sweeps"])
+router = APIRouter(prefix="/api/sweeps", tags=["sweeps"], dependencies=[Depends(get_principal)])
 
 ColumnsQuery = Annotated[str | None, Query(description="Comma-separated columns (default: all).")]
 FilterQuery = Annotated[list[str] | None, Query(
@@ -40,7 +41,13 @@ def estimate_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep) 
 
 
 @router.post("", response_model=SweepOut, status_code=status.HTTP_201_CREATED, summary="Create and queue a sweep")
-def create_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep, celery: CeleryDep) -> SweepOut:
+def create_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep, celery: CeleryDep,
+                 user: CurrentUser, request: Request) -> SweepOut:
+    if not user.can_create():
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot create sweeps")
+    limit_sweep_creation(request)
+    if user.signed_in:  # a sweep belongs to who created it
+        spec = spec.model_copy(update={"owner": user.name})
     sweep = sweeps_service.create_sweep(session, spec, settings)
     session.commit()  # the rows exist before any worker can look for them
     start_sweep(celery, settings.queue, sweep.id, spec.strategy, sweep.chunk_count)
@@ -49,30 +56,38 @@ def create_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep, ce
 
 @router.get("", response_model=SweepList, summary="Sweeps, newest first")
 def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                offset: Annotated[int, Query(ge=0)] = 0, status: str | None = None,
+                offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0, status: str | None = None,
                 owner: str | None = None) -> SweepList:
     sweeps, total = sweeps_service.list_sweeps(session, limit, offset, status, owner)
     return SweepList(items=[SweepOut.of(s) for s in sweeps], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{sweep_id}", response_model=SweepOut, summary="A sweep's status and progress")
-def read_sweep(sweep_id: int, session: SessionDep) -> SweepOut:
+def read_sweep(sweep_id: SweepId, session: SessionDep) -> SweepOut:
     sweep = sweeps_service.get_sweep(session, sweep_id)
     return SweepOut.of(sweep, search=sweeps_service.search_state(session, sweep))
 
 
 @router.post("/{sweep_id}/cancel", response_model=SweepOut, summary="Stop a sweep's remaining chunks")
-def cancel_sweep(sweep_id: int, session: SessionDep) -> SweepOut:
+def cancel_sweep(sweep_id: SweepId, session: SessionDep, user: CurrentUser) -> SweepOut:
+    _may_change(user, sweeps_service.get_sweep(session, sweep_id).owner, "cancel")
     sweep = sweeps_service.cancel_sweep(session, sweep_id)
     session.commit()
     return SweepOut.of(sweep)
 
 
 @router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a finished sweep and its results")
-def delete_sweep(sweep_id: int, session: SessionDep) -> Response:
+def delete_sweep(sweep_id: SweepId, session: SessionDep, user: CurrentUser) -> Response:
+    _may_change(user, sweeps_service.get_sweep(session, sweep_id).owner, "delete")
     sweeps_service.delete_sweep(session, sweep_id)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _may_change(user: CurrentUser, owner: str, action: str) -> None:
+    if not user.can_change(owner):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"'{user.name}' ({user.role}) cannot {action} a sweep of "
+                            f"'{owner}': members change their own sweeps, admins any")
 
 
 def _columns(text: str | None) -> list[str]:
@@ -86,12 +101,12 @@ def _sort(text: str | None) -> list[str]:
 @router.get("/{sweep_id}/results", response_model=Columnar, summary="Results: filter, select, sort, page, export",
             responses={200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}}})
 def read_results(
-    sweep_id: int, session: SessionDep, request: Request,
+    sweep_id: SweepId, session: SessionDep, request: Request,
     columns: ColumnsQuery = None, filters: FilterQuery = None,
     sort: Annotated[str | None, Query(description="Comma-separated columns; `-name` sorts descending.")] = None,
     limit: Annotated[int | None, Query(ge=1, le=results_service.MAX_PAGE_ROWS,
                                        description="Rows per page (JSON default 1000; CSV/Parquet: all).")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     include_failed: Annotated[bool, Query(description="Also return points whose evaluation failed.")] = False,
     format: Annotated[Literal["json", "csv", "parquet"], Query()] = "json",
     total: Annotated[Literal["exact", "estimate"], Query(
@@ -119,7 +134,7 @@ def read_results(
 
 @router.get("/{sweep_id}/pareto", response_model=ParetoOut, summary="The Pareto front over chosen objectives")
 def read_pareto(
-    sweep_id: int, session: SessionDep,
+    sweep_id: SweepId, session: SessionDep,
     objectives: Annotated[str, Query(description="Comma-separated metrics; each metric's own direction unless "
                                                  "prefixed `min:` or `max:`.")] = "latency_s,energy_j",
     columns: ColumnsQuery = None, filters: FilterQuery = None,

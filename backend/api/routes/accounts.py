@@ -1,0 +1,107 @@
+"""Who am I, and (admins) users and their tokens. The CLI (`dse user`, `dse token`) does the same in-process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+
+from backend import auth
+from backend.api.deps import CurrentUser, SessionDep, SettingsDep
+from backend.models import User
+
+router = APIRouter(tags=["accounts"])
+
+
+class MeOut(BaseModel):
+    name: str
+    role: auth.Role
+    signed_in: bool = Field(description="False in single-user mode: no sign-in, every request acts as `local`.")
+    auth_required: bool = Field(description="Team mode: every request needs a token.")
+
+
+class UserIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._@-]+$")
+    role: auth.Role = "member"
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    role: auth.Role
+    created_at: datetime
+
+    @field_validator("created_at")
+    @classmethod
+    def _utc(cls, moment: datetime) -> datetime:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite hands back naive UTC
+
+
+class TokenIn(BaseModel):
+    label: str = Field(default="", max_length=200)
+
+
+class TokenOut(BaseModel):
+    id: int
+    user: str
+    label: str
+    token: str | None = Field(default=None, description="Shown once, at creation.")
+    revoked: bool = False
+
+
+def _admin(user: auth.Principal) -> None:
+    if user.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"only admins manage users; '{user.name}' is a {user.role}")
+
+
+@router.get("/api/me", response_model=MeOut, summary="The signed-in user (or the local admin in single-user mode)")
+def read_me(user: CurrentUser, settings: SettingsDep) -> MeOut:
+    return MeOut(name=user.name, role=user.role, signed_in=user.signed_in, auth_required=settings.auth_required)
+
+
+@router.get("/api/users", response_model=list[UserOut], summary="Users (admins only)")
+def list_users(user: CurrentUser, session: SessionDep) -> list[UserOut]:
+    _admin(user)
+    rows = session.execute(select(User).order_by(User.name)).scalars()
+    return [UserOut(id=u.id, name=u.name, role=u.role, created_at=u.created_at) for u in rows]  # type: ignore[arg-type]
+
+
+@router.post("/api/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Add a user (admins)")
+def add_user(body: UserIn, user: CurrentUser, session: SessionDep) -> UserOut:
+    _admin(user)
+    try:
+        created = auth.add_user(session, body.name, body.role)
+    except ValueError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    session.commit()
+    return UserOut(id=created.id, name=created.name, role=created.role, created_at=created.created_at)  # type: ignore[arg-type]
+
+
+@router.post("/api/users/{name}/tokens", response_model=TokenOut, status_code=status.HTTP_201_CREATED,
+             summary="Create a token (admins for anyone, others for themselves)")
+def create_token(name: str, body: TokenIn, user: CurrentUser, session: SessionDep) -> TokenOut:
+    if name != user.name or not user.signed_in:
+        _admin(user)
+    try:
+        row, token = auth.create_token(session, name, body.label)
+    except ValueError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    session.commit()
+    return TokenOut(id=row.id, user=name, label=row.label, token=token)
+
+
+@router.delete("/api/tokens/{token_id}", response_model=TokenOut, summary="Revoke a token (admins, or its owner)")
+def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> TokenOut:
+    from backend.models import ApiToken
+
+    row = session.get(ApiToken, token_id)
+    owner = session.get(User, row.user_id) if row is not None else None
+    if row is None or owner is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"token {token_id} does not exist")
+    if owner.name != user.name or not user.signed_in:
+        _admin(user)
+    auth.revoke_token(session, token_id)
+    session.commit()
+    return TokenOut(id=row.id, user=owner.name, label=row.label, revoked=True)

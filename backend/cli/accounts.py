@@ -1,0 +1,66 @@
+"""`dse user add|list` and `dse token create|revoke`, in-process on the configured database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from backend import auth
+from backend.db import make_engine, make_session_factory, transaction
+from backend.settings import Settings
+
+user_app = typer.Typer(help="Accounts of a team-shared database (admin, member, viewer).", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens: created once, shown once, stored hashed.", no_args_is_help=True)
+
+
+def _factory():  # type: ignore[no-untyped-def]
+    return make_session_factory(make_engine(Settings().sqlalchemy_url))
+
+
+@user_app.command("add")
+def add(name: str, role: Annotated[str, typer.Option(help="admin, member or viewer.")] = "member") -> None:
+    """Add a user."""
+    try:
+        with transaction(_factory()) as session:
+            auth.add_user(session, name, role)  # type: ignore[arg-type]
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"user {name} ({role}) added; create a token with `dse token create {name}`")
+
+
+@user_app.command("list")
+def list_() -> None:
+    """Users and their roles."""
+    from backend.models import User
+
+    with _factory()() as session:
+        for user in session.execute(select(User).order_by(User.name)).scalars():
+            typer.echo(f"{user.name}\t{user.role}")
+
+
+@token_app.command("create")
+def create(user: str, label: Annotated[str, typer.Option(help="What the token is for.")] = "") -> None:
+    """Create a token for USER and print it (the only time it is shown)."""
+    try:
+        with transaction(_factory()) as session:
+            row, token = auth.create_token(session, user, label)
+            token_id = row.id
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"token {token_id} for {user}: {token}")
+
+
+@token_app.command("revoke")
+def revoke(token_id: int) -> None:
+    """Revoke a token by its id."""
+    try:
+        with transaction(_factory()) as session:
+            auth.revoke_token(session, token_id)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"token {token_id} revoked")

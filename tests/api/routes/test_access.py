@@ -1,0 +1,132 @@
+"""Who may do what, in team mode: every endpoint x every role (anonymous, viewer, member on its own and on
+another's sweep, admin), as one table. Also: tokens are checked, revoked tokens refused, none is logged, and
+single-user mode acts as the local admin without sign-in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from backend import auth
+from backend.app import create_app
+from backend.db import transaction
+from backend.models import User
+from tests.sweeps_support import DEMO_SPEC
+
+pytestmark = pytest.mark.redis
+
+ONE_POINT = {"model": "bert-base", "scenario": {"seq_len": 128}}
+UP = 0  # 200 or 503: health answers everyone (whether a worker answers depends on the shared broker)
+ROLES = ("anonymous", "viewer", "member", "other_member", "admin")
+
+
+@pytest.fixture
+def team(settings, session_factory) -> tuple[TestClient, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """An app in team mode with users ada (member, owns the sweeps), bob (member), vic (viewer), root (admin)."""
+    tokens: dict[str, str] = {}
+    with transaction(session_factory) as session:
+        for role, name, kind in (("member", "ada", "member"), ("other_member", "bob", "member"),
+                                 ("viewer", "vic", "viewer"), ("admin", "root", "admin"), ("nobody", "zed", "viewer")):
+            if session.execute(select(User).where(User.name == name)).scalar_one_or_none() is None:
+                auth.add_user(session, name, kind)  # type: ignore[arg-type]
+            tokens[role] = auth.create_token(session, name)[1]
+    app = create_app(settings.model_copy(update={"auth": "required", "sweeps_per_minute": 1000}))
+    with TestClient(app) as client:
+        yield client, tokens
+    app.state.engine.dispose()
+
+
+def _headers(tokens: dict[str, str], role: str) -> dict[str, str]:
+    return {} if role == "anonymous" else {"Authorization": f"Bearer {tokens[role]}"}
+
+
+def _sweep_of_ada(client: TestClient, tokens: dict[str, str], finished: bool = False) -> int:
+    sweep_id = client.post("/api/sweeps", json=DEMO_SPEC, headers=_headers(tokens, "member")).json()["id"]
+    if finished:
+        client.post(f"/api/sweeps/{sweep_id}/cancel", headers=_headers(tokens, "member"))
+    return sweep_id
+
+
+Request = Callable[[TestClient, dict[str, str], dict[str, str]], Any]
+
+# endpoint -> (request, expected status per role in ROLES order)
+TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
+    "GET /api/sweeps": (lambda c, t, h: c.get("/api/sweeps", headers=h), (401, 200, 200, 200, 200)),
+    "GET /api/sweeps/{id}": (lambda c, t, h: c.get(f"/api/sweeps/{_sweep_of_ada(c, t)}", headers=h),
+                             (401, 200, 200, 200, 200)),
+    "GET /api/sweeps/{id}/results": (lambda c, t, h: c.get(f"/api/sweeps/{_sweep_of_ada(c, t)}/results", headers=h),
+                                     (401, 200, 200, 200, 200)),
+    "GET /api/sweeps/{id}/pareto": (lambda c, t, h: c.get(f"/api/sweeps/{_sweep_of_ada(c, t)}/pareto", headers=h),
+                                    (401, 200, 200, 200, 200)),
+    "GET /api/points/{id}": (lambda c, t, h: c.get("/api/points/987654", headers=h), (401, 404, 404, 404, 404)),
+    "GET /api/presets/models": (lambda c, t, h: c.get("/api/presets/models", headers=h), (401, 200, 200, 200, 200)),
+    "GET /api/catalog": (lambda c, t, h: c.get("/api/catalog", headers=h), (401, 200, 200, 200, 200)),
+    "GET /api/me": (lambda c, t, h: c.get("/api/me", headers=h), (401, 200, 200, 200, 200)),
+    "POST /api/sweeps/estimate": (lambda c, t, h: c.post("/api/sweeps/estimate", json=DEMO_SPEC, headers=h),
+                                  (401, 200, 200, 200, 200)),
+    "POST /api/simulate": (lambda c, t, h: c.post("/api/simulate", json=ONE_POINT, headers=h),
+                           (401, 200, 200, 200, 200)),
+    "POST /api/sweeps": (lambda c, t, h: c.post("/api/sweeps", json=DEMO_SPEC, headers=h), (401, 403, 201, 201, 201)),
+    "POST /api/sweeps/{id}/cancel": (lambda c, t, h: c.post(f"/api/sweeps/{_sweep_of_ada(c, t)}/cancel", headers=h),
+                                     (401, 403, 200, 403, 200)),
+    "DELETE /api/sweeps/{id}": (lambda c, t, h: c.delete(f"/api/sweeps/{_sweep_of_ada(c, t, finished=True)}",
+                                                         headers=h), (401, 403, 204, 403, 204)),
+    "GET /api/users": (lambda c, t, h: c.get("/api/users", headers=h), (401, 403, 403, 403, 200)),
+    "POST /api/users": (lambda c, t, h: c.post("/api/users", json={"name": f"u{len(t)}-{id(h)}", "role": "viewer"},
+                                               headers=h), (401, 403, 403, 403, 201)),
+    "POST /api/users/{name}/tokens (someone else)": (
+        lambda c, t, h: c.post("/api/users/zed/tokens", json={}, headers=h), (401, 403, 403, 403, 201)),
+    "POST /api/users/{name}/tokens (own)": (
+        lambda c, t, h: c.post("/api/users/ada/tokens", json={}, headers=h), (401, 403, 201, 403, 201)),
+    "DELETE /api/tokens/{id} (ada's)": (
+        lambda c, t, h: c.delete(f"/api/tokens/{_new_token_of_ada(c, t)}", headers=h), (401, 403, 200, 403, 200)),
+    "GET /api/health (public)": (lambda c, t, h: c.get("/api/health", headers=h), (UP, UP, UP, UP, UP)),
+    "GET /api/metrics (public)": (lambda c, t, h: c.get("/api/metrics", headers=h), (200, 200, 200, 200, 200)),
+}
+
+
+def _new_token_of_ada(client: TestClient, tokens: dict[str, str]) -> int:
+    return client.post("/api/users/ada/tokens", json={"label": "t"}, headers=_headers(tokens, "admin")).json()["id"]
+
+
+@pytest.mark.parametrize("endpoint", list(TABLE))
+def test_every_endpoint_for_every_role(team, endpoint: str) -> None:  # type: ignore[no-untyped-def]
+    client, tokens = team
+    request, expected = TABLE[endpoint]
+    got = tuple(request(client, tokens, _headers(tokens, role)).status_code for role in ROLES)
+    got = tuple(UP if code in (200, 503) and want == UP else code for code, want in zip(got, expected, strict=True))
+    assert got == expected, f"{endpoint}: {dict(zip(ROLES, got, strict=True))}"
+
+
+def test_sweeps_belong_to_the_signed_in_user_and_bad_tokens_are_401_without_echo(team, caplog) -> None:  # type: ignore[no-untyped-def]
+    client, tokens = team
+    caplog.set_level(logging.DEBUG)
+    created = client.post("/api/sweeps", json={**DEMO_SPEC, "owner": "someone-else"},
+                          headers=_headers(tokens, "member")).json()
+    assert created["owner"] == "ada"
+    bad = client.get("/api/sweeps", headers={"Authorization": "Bearer dse_not-a-token"})
+    assert bad.status_code == 401 and "dse_not-a-token" not in bad.text
+    assert bad.headers["www-authenticate"] == "Bearer"
+    token_id = client.post("/api/users/bob/tokens", json={}, headers=_headers(tokens, "admin")).json()
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {token_id['token']}"}).json()["name"] == "bob"
+    client.delete(f"/api/tokens/{token_id['id']}", headers=_headers(tokens, "admin"))
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {token_id['token']}"}).status_code == 401
+    assert not any(secret in caplog.text for secret in [*tokens.values(), token_id["token"]])
+
+
+def test_single_user_mode_needs_no_sign_in_and_says_so(settings) -> None:  # type: ignore[no-untyped-def]
+    """`auto` is single-user on SQLite and team mode on PostgreSQL."""
+    app = create_app(settings.model_copy(update={"auth": "auto"}))
+    with TestClient(app) as client:
+        me = client.get("/api/me")
+        if app.state.engine.dialect.name == "postgresql":
+            assert me.status_code == 401 and "DSE_AUTH" in me.json()["detail"]
+        else:
+            assert me.json() == {"name": "local", "role": "admin", "signed_in": False, "auth_required": False}
+            assert client.post("/api/sweeps", json=DEMO_SPEC).json()["owner"] == "anonymous"
+    app.state.engine.dispose()
