@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from backend import auth  # noqa: E402
 from backend.columns import METRICS, PARAMETERS  # noqa: E402
 from backend.db import make_engine, make_session_factory, transaction  # noqa: E402
 from backend.services.sweeps import create_sweep  # noqa: E402
@@ -43,7 +44,7 @@ RUNNING_SPEC = {**SEED_SPEC, "name": "load-running", "n_points": 3000, "seed": 2
 JITTERED = ("latency_s", "latency_cycles", "energy_j", "edp_j_s", "area_mm2", "power_w", "throughput_per_s")
 
 
-def build(url: str, rows: int, seed_points: int) -> int:
+def build(url: str, rows: int, seed_points: int) -> tuple[int, dict[str, str]]:
     """An evaluated seed sweep, then one sweep of `rows` rows: seed points copied with metrics jittered by ±20%."""
     from workers.chunks import run_chunk
 
@@ -71,8 +72,12 @@ def build(url: str, rows: int, seed_points: int) -> int:
             {"new": big_id, "n": seed_points, "last": copies - 1, "s": seed_id, "rows": rows})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE design_points"))
+    with transaction(factory) as session:  # team mode on PostgreSQL: the readers sign in with a viewer's token
+        auth.add_user(session, "reader", "viewer")
+        auth.add_user(session, "runner", "member")
+        tokens = {"reader": auth.create_token(session, "reader")[1], "runner": auth.create_token(session, "runner")[1]}
     engine.dispose()
-    return big_id
+    return big_id, tokens
 
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -110,11 +115,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-async def load(base_url: str, sweep_id: int, users: int, duration_s: float) -> tuple[dict, dict, float]:
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def load(base_url: str, sweep_id: int, users: int, duration_s: float,
+               headers: dict[str, str]) -> tuple[dict, dict, float]:
     samples: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits, headers=headers) as client:
         await client.get(f"/api/sweeps/{sweep_id}/pareto", params={"objectives": "latency_s,energy_j"})  # warm up
         stop_at = time.monotonic() + duration_s
         started = time.perf_counter()
@@ -146,7 +156,7 @@ def main() -> None:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         started = time.perf_counter()
-        sweep_id = build(url, args.rows, args.seed_points)
+        sweep_id, tokens = build(url, args.rows, args.seed_points)
         print(f"sweep {sweep_id}: {args.rows:,} rows built in {time.perf_counter() - started:.0f} s")
         processes.append(spawn([str(BIN / "uvicorn"), "backend.asgi:app", "--host", "127.0.0.1", "--port",
                                 str(args.port), "--workers", str(args.api_workers), "--log-level", "warning"],
@@ -156,16 +166,19 @@ def main() -> None:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base_url}/api/sweeps", timeout=2).status_code == 200:
+                if httpx.get(f"{base_url}/api/sweeps", timeout=2, headers=_bearer(tokens["reader"])).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
                 raise SystemExit(f"API did not start; see {log_dir / 'api.log'}")
             time.sleep(0.3)
-        running = httpx.post(f"{base_url}/api/sweeps", json=RUNNING_SPEC, timeout=30).json()
-        samples, errors, elapsed = asyncio.run(load(base_url, sweep_id, args.users, args.duration_s))
-        during = httpx.get(f"{base_url}/api/sweeps/{running['id']}", timeout=30).json()
+        running = httpx.post(f"{base_url}/api/sweeps", json=RUNNING_SPEC, timeout=30,
+                             headers=_bearer(tokens["runner"])).json()
+        samples, errors, elapsed = asyncio.run(load(base_url, sweep_id, args.users, args.duration_s,
+                                                    _bearer(tokens["reader"])))
+        during = httpx.get(f"{base_url}/api/sweeps/{running['id']}", timeout=30,
+                           headers=_bearer(tokens["reader"])).json()
         everything = [value for values in samples.values() for value in values]
         print(f"{args.users} users for {elapsed:.0f} s on {args.rows:,} rows, {args.api_workers} API process(es); "
               f"meanwhile sweep {running['id']} ran: {during['done_points']}/{during['total_points']} points "
