@@ -24,14 +24,16 @@ class RangeAxis(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    start: float = Field(validation_alias=AliasChoices("start", "min"))
-    stop: float = Field(validation_alias=AliasChoices("stop", "max"))
-    step: float = Field(gt=0)
+    start: float = Field(validation_alias=AliasChoices("start", "min"), allow_inf_nan=False)
+    stop: float = Field(validation_alias=AliasChoices("stop", "max"), allow_inf_nan=False)
+    step: float = Field(gt=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> RangeAxis:
         if self.stop < self.start:
             raise ValueError(f"range stop {self.stop} is below start {self.start}")
+        if not math.isfinite((self.stop - self.start) / self.step):
+            raise ValueError(f"range {self.start} to {self.stop} in steps of {self.step} has too many values")
         return self
 
     def values(self) -> list[int | float]:
