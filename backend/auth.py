@@ -25,6 +25,10 @@ from backend.models import ApiToken, User, utcnow
 Role = Literal["admin", "member", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "member", "viewer")
 TOKEN_PREFIX = "dse_"
+# The dashboard signs in by posting a token to /api/session: it comes back as this HTTP-only, SameSite=Strict
+# cookie (Secure over HTTPS), so page scripts never hold it and plain links (CSV/Parquet exports) carry it.
+SESSION_COOKIE = "dse_session"
+SESSION_MAX_AGE_S = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)

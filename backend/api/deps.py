@@ -35,7 +35,10 @@ CeleryDep = Annotated[Celery, Depends(get_celery)]
 def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> auth.Principal:
     """Who the request acts as: the token's user; the local admin in single-user mode; else 401."""
     try:
-        principal = auth.authenticate(session, request.headers.get("authorization"))
+        authorization = request.headers.get("authorization")
+        if not authorization and request.cookies.get(auth.SESSION_COOKIE):  # the dashboard's sign-in
+            authorization = f"Bearer {request.cookies[auth.SESSION_COOKIE]}"
+        principal = auth.authenticate(session, authorization)
     except auth.AuthError as error:
         if settings.auth_required:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error),

@@ -20,7 +20,7 @@ ERROR_SCHEMA = {
 }
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
-PUBLIC = {"/api/health", "/api/metrics"}  # answered without sign-in, for probes and scrapers
+PUBLIC = {"/api/health", "/api/metrics", "/api/session"}  # answered without sign-in, for probes and scrapers
 # (method, path) -> extra status codes beyond 404 for path ids; "*" applies to every operation of a method.
 EXTRA_ERRORS: dict[tuple[str, str], dict[str, str]] = {
     ("post", "/api/sweeps/{sweep_id}/cancel"): {"409": "The sweep is already finished."},
@@ -28,6 +28,7 @@ EXTRA_ERRORS: dict[tuple[str, str], dict[str, str]] = {
     ("post", "*"): {"413": "The request body is larger than the server accepts."},
     ("post", "/api/sweeps"): {"429": "Too many sweeps created recently; retry after the given seconds."},
     ("post", "/api/users"): {"409": "A user of that name exists."},
+    ("post", "/api/session"): {"401": "Invalid or revoked token."},
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
@@ -105,3 +105,29 @@ def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Token
     auth.revoke_token(session, token_id)
     session.commit()
     return TokenOut(id=row.id, user=owner.name, label=row.label, revoked=True)
+
+
+class SessionIn(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/api/session", response_model=MeOut, summary="Sign the dashboard in (the token becomes a cookie)")
+def sign_in(body: SessionIn, request: Request, response: Response, session: SessionDep,
+            settings: SettingsDep) -> MeOut:
+    try:
+        principal = auth.authenticate(session, f"Bearer {body.token}")
+    except auth.AuthError as error:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
+    assert principal is not None
+    response.set_cookie(auth.SESSION_COOKIE, body.token.strip(), max_age=auth.SESSION_MAX_AGE_S, httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https", path="/")
+    return MeOut(name=principal.name, role=principal.role, signed_in=True, auth_required=settings.auth_required)
+
+
+@router.delete("/api/session", status_code=status.HTTP_204_NO_CONTENT, summary="Sign the dashboard out")
+def sign_out() -> Response:
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+

@@ -130,3 +130,17 @@ def test_single_user_mode_needs_no_sign_in_and_says_so(settings) -> None:  # typ
             assert me.json() == {"name": "local", "role": "admin", "signed_in": False, "auth_required": False}
             assert client.post("/api/sweeps", json=DEMO_SPEC).json()["owner"] == "anonymous"
     app.state.engine.dispose()
+
+
+def test_the_dashboard_signs_in_with_an_http_only_cookie(team) -> None:  # type: ignore[no-untyped-def]
+    client, tokens = team
+    assert client.post("/api/session", json={"token": "dse_wrong"}).status_code == 401
+    signed_in = client.post("/api/session", json={"token": tokens["viewer"]})
+    assert signed_in.json()["name"] == "vic"
+    cookie = signed_in.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "dse_session=" in cookie
+    assert client.get("/api/me").json()["name"] == "vic"  # the cookie alone signs every request in
+    assert client.post("/api/sweeps", json=DEMO_SPEC).status_code == 403  # still a viewer
+    assert client.delete("/api/session").status_code == 204
+    client.cookies.clear()
+    assert client.get("/api/me").status_code == 401
