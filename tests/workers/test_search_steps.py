@@ -42,7 +42,8 @@ def test_steps_and_chunks_are_idempotent(session_factory, settings) -> None:  # 
         assert sweep is not None and (sweep.status, sweep.done_points + sweep.failed_points) == ("done", 12)
         stored = session.execute(select(func.count()).select_from(DesignPoint).where(
             DesignPoint.sweep_id == sweep_id)).scalar_one()
-        batches = session.execute(select(SearchBatch).where(SearchBatch.sweep_id == sweep_id)).scalars().all()
+        batches = session.execute(select(SearchBatch).where(SearchBatch.sweep_id == sweep_id)
+                                  .order_by(SearchBatch.batch_index)).scalars().all()
     assert stored == 12 and [b.status for b in batches] == ["told", "told"]
     assert batches[0].reference == batches[1].reference and batches[1].hypervolume >= batches[0].hypervolume
     study = optuna.load_study(study_name=study_name(sweep_id), storage=storage(url))
