@@ -32,7 +32,10 @@ app.command()(export)
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """JSON lines with request ids (DSE_LOG_FORMAT=text for the plain format)."""
+    from backend.observability import configure_logging
+
+    configure_logging(logging.INFO, structured=os.environ.get("DSE_LOG_FORMAT", "json") != "text")
 
 
 @app.command()
