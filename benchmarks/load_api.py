@@ -85,7 +85,7 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
 
 
 async def user(client: httpx.AsyncClient, sweep_id: int, stop_at: float, samples: dict[str, list[float]],
-               errors: dict[str, int], rng: random.Random) -> None:
+               errors: dict[str, int], rng: random.Random, think_s: float) -> None:
     base = f"/api/sweeps/{sweep_id}"
     kinds = [
         ("pareto latency x energy", f"{base}/pareto", {"objectives": "latency_s,energy_j", "columns": "rows,cols"}),
@@ -108,6 +108,8 @@ async def user(client: httpx.AsyncClient, sweep_id: int, stop_at: float, samples
         samples.setdefault(name, []).append(time.perf_counter() - started)
         if not ok:
             errors[name] = errors.get(name, 0) + 1
+        if think_s:  # a person looks at the answer before the next click (0: back to back, a stress test)
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -120,7 +122,7 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 async def load(base_url: str, sweep_id: int, users: int, duration_s: float,
-               headers: dict[str, str]) -> tuple[dict, dict, float]:
+               headers: dict[str, str], think_s: float = 0.0) -> tuple[dict, dict, float]:
     samples: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
@@ -128,7 +130,7 @@ async def load(base_url: str, sweep_id: int, users: int, duration_s: float,
         await client.get(f"/api/sweeps/{sweep_id}/pareto", params={"objectives": "latency_s,energy_j"})  # warm up
         stop_at = time.monotonic() + duration_s
         started = time.perf_counter()
-        await asyncio.gather(*(user(client, sweep_id, stop_at, samples, errors, random.Random(i))
+        await asyncio.gather(*(user(client, sweep_id, stop_at, samples, errors, random.Random(i), think_s)
                                for i in range(users)))
         return samples, errors, time.perf_counter() - started
 
@@ -141,6 +143,7 @@ def main() -> None:
     parser.add_argument("--seed-points", type=int, default=500)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration-s", type=float, default=30.0)
+    parser.add_argument("--think-s", type=float, default=0.0, help="mean pause of each user between requests")
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
@@ -176,11 +179,12 @@ def main() -> None:
         running = httpx.post(f"{base_url}/api/sweeps", json=RUNNING_SPEC, timeout=30,
                              headers=_bearer(tokens["runner"])).json()
         samples, errors, elapsed = asyncio.run(load(base_url, sweep_id, args.users, args.duration_s,
-                                                    _bearer(tokens["reader"])))
+                                                    _bearer(tokens["reader"]), args.think_s))
         during = httpx.get(f"{base_url}/api/sweeps/{running['id']}", timeout=30,
                            headers=_bearer(tokens["reader"])).json()
         everything = [value for values in samples.values() for value in values]
-        print(f"{args.users} users for {elapsed:.0f} s on {args.rows:,} rows, {args.api_workers} API process(es); "
+        print(f"{args.users} users (think {args.think_s} s) for {elapsed:.0f} s on {args.rows:,} rows, "
+              f"{args.api_workers} API process(es); "
               f"meanwhile sweep {running['id']} ran: {during['done_points']}/{during['total_points']} points "
               f"({during['status']})")
         print(f"{'request':28s} {'count':>7s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'max ms':>8s} errors")
