@@ -49,3 +49,11 @@ def test_the_rate_limiter_counts_a_sliding_minute_per_key() -> None:
     assert limiter.check("user:ada", now=20.0) == pytest.approx(40.0)  # the first one leaves the window at 60 s
     assert limiter.check("user:bob", now=20.0) == 0  # per key
     assert limiter.check("user:ada", now=60.5) == 0
+
+
+def test_creating_sweeps_too_fast_is_429_with_retry_after(limited_client: TestClient) -> None:
+    assert [limited_client.post("/api/sweeps", json=DEMO_SPEC).status_code for _ in range(2)] == [201, 201]
+    third = limited_client.post("/api/sweeps", json=DEMO_SPEC)
+    assert third.status_code == 429 and "at most 2 sweeps per minute" in third.json()["detail"]
+    assert 1 <= int(third.headers["retry-after"]) <= 60
+    assert limited_client.post("/api/sweeps/estimate", json=DEMO_SPEC).status_code == 200  # only creation counts
