@@ -48,12 +48,16 @@ def model_from_hf_config(path: str | Path, name: str | None = None) -> ModelSpec
         raise ConfigImportError(f"{where}: cannot read ({error.strerror or error})") from error
     except json.JSONDecodeError as error:
         raise ConfigImportError(f"{where}: not valid JSON ({error.msg} at line {error.lineno})") from error
+    except UnicodeDecodeError as error:
+        raise ConfigImportError(f"{where}: not UTF-8 text ({error.reason} at byte {error.start})") from error
     if not isinstance(config, dict):
         raise ConfigImportError(f"{where}: expected a JSON object")
     mapping = _mapping()
     model_type = config.get("model_type")
     if model_type is None:
         raise ConfigImportError(f"{where}: missing required field 'model_type'")
+    if not isinstance(model_type, str):
+        raise ConfigImportError(f"{where}: model_type must be a string, not {type(model_type).__name__}")
     arch = mapping["architectures"].get(model_type)
     if arch is None:
         known = ", ".join(sorted(mapping["architectures"]))
@@ -68,6 +72,14 @@ def model_from_hf_config(path: str | Path, name: str | None = None) -> ModelSpec
     if unknown:
         raise ConfigImportError(f"{where}: unknown field(s) for {model_type}: {', '.join(unknown)}")
 
+    try:
+        return _model_spec(config, arch, mapping, model_type, fields, optional, path, name, where)
+    except (TypeError, ArithmeticError) as error:  # a field of the wrong type or value (a list, zero, 1e400…)
+        raise ConfigImportError(f"{where}: invalid field value for {model_type} ({error})") from error
+
+
+def _model_spec(config: dict[str, Any], arch: dict[str, Any], mapping: dict[str, Any], model_type: str,
+                fields: dict[str, str], optional: set[str], path: Path, name: str | None, where: str) -> ModelSpec:
     values: dict[str, Any] = dict(arch.get("defaults", {}))
     for target, key in fields.items():
         value = config.get(key)
