@@ -58,6 +58,9 @@ export async function api(path, { method = 'GET', body, signal, raw = false } = 
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
   if (!response.ok) {
+    if (response.status === 401) {
+      throw new ApiError(401, 'Sign in with an API token (top right); an admin creates one with `dse token create NAME`.');
+    }
     if (response.status === 404 && (!data || data.detail === 'Not Found')) {
       throw new ApiError(404, `${method} ${path.split('?')[0]} is not available on this server (404).`);
     }

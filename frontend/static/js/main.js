@@ -3,6 +3,7 @@
 
 import { clear, errorNotice, h } from './dom.js';
 import { startHealthIndicator } from './health.js';
+import { startAccount } from './account.js';
 import { loadCatalog } from './catalog.js';
 
 const ROUTES = [
@@ -53,4 +54,5 @@ async function route() {
 
 window.addEventListener('hashchange', route);
 startHealthIndicator(document.getElementById('health'));
+startAccount(document.getElementById('account'));
 route();
