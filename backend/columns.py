@@ -91,6 +91,7 @@ METRIC_COLUMNS: tuple[Column, ...] = (
     Column("dram_bytes", "float", "DRAM traffic", "B", "min"),
     Column("macs", "float", "MACs", "", "min"),
     Column("bottleneck", "str", "Bottleneck"),
+    Column("quality_loss", "float", "Quality loss (published estimate)", "", "min"),
 )
 
 # Metrics the results table indexes per sweep (the usual objectives and filters).

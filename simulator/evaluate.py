@@ -91,7 +91,9 @@ def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options 
     options = options or Options()
     hw = accelerator
     check_support(hw, options, workload.model.weight_bits, workload.model.activation_bits)
-    quality = published_quality(workload.model.name, options)
+    quality = published_quality(workload.model.name, (
+        _format(options.weight_precision, workload.model.weight_bits)[2],
+        _format(options.activation_precision, workload.model.activation_bits)[2], options.sparsity))
     workload = _apply_precision(workload, options)
     tech = Technology.at(hw.technology_nm)
     model = workload.model
@@ -180,7 +182,7 @@ def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options 
         area_breakdown_mm2={"pe_array": area_parts.pe_array_mm2, "scratchpad": area_parts.scratchpad_mm2,
                             "accumulator": area_parts.accumulator_mm2, "nonlinear": area_parts.nonlinear_mm2,
                             "fixed": area_parts.fixed_mm2},
-        ops=rows, quality_delta=quality[0] if quality else None, quality_source=quality[1] if quality else None)
+        ops=rows, quality_loss=quality.loss if quality else None, quality_source=quality.source if quality else None)
 
 
 def _add(totals: dict[str, float], by_bound: dict[str, float], by_class: dict[str, float], op_class: str,

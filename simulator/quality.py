@@ -1,18 +1,32 @@
-"""Published quality (accuracy/perplexity change) of a quantization/sparsity setting, looked up, never estimated.
+"""Published quality loss (accuracy or perplexity) of a quantization/sparsity setting, looked up, never estimated.
 
-`simulator/data/quality.yaml` holds rows read from published tables, each with its source. A design point gets
-a value only when a row names its model preset and exactly its setting; otherwise None (an empty column).
+`simulator/data/quality.yaml` holds rows read from published tables, each with its paper, table and where it was
+read. A design point gets a value only when a row names its model preset and exactly its effective setting
+(the weight and activation formats it runs at, and its sparsity); otherwise None, an empty column.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from simulator.options import Options
+# A setting as the evaluator runs it: (weight format, activation format, sparsity), e.g. ("int4", "fp16", "dense").
+Setting = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class PublishedQuality:
+    """One published row's verdict on a setting: how much quality it loses against the paper's own baseline.
+
+    `loss` is in the paper's metric and positive when worse: accuracy points lost, or perplexity gained.
+    """
+
+    loss: float
+    source: str
 
 
 @cache
@@ -21,25 +35,23 @@ def quality_rows() -> tuple[dict[str, Any], ...]:
     return tuple(yaml.safe_load(text).get("rows") or ())
 
 
-def _setting(options: Options) -> tuple[str | None, str | None, str]:
-    return options.weight_precision, options.activation_precision, options.sparsity
+def _loss(row: dict[str, Any]) -> float:
+    change = float(row["value"]) - float(row["baseline"])
+    return -change if row["higher_is_better"] else change
 
 
-def published_quality(model: str, options: Options,
-                      rows: tuple[dict[str, Any], ...] | None = None) -> tuple[float, str] | None:
-    """(delta, source) of the published row for this model preset and setting, or None.
+def published_quality(model: str, setting: Setting,
+                      rows: tuple[dict[str, Any], ...] | None = None) -> PublishedQuality | None:
+    """The first published row for this model preset and setting, or None.
 
-    The default setting (model's own formats, dense) is the baseline and has no delta. A row matches when its
-    `model` equals the preset name and its weight/activation precision and sparsity equal the options'
-    (a row's missing field means None / "dense").
+    A row matches when its `model` equals the preset name and its weight/activation precision and sparsity equal
+    the setting's (a row without `sparsity` is dense). A model with changed dimensions has another name
+    (`bert-base[num_layers=6]`), so the preset's rows never apply to it.
     """
-    setting = _setting(options)
-    if setting == (None, None, "dense"):
-        return None
     for row in quality_rows() if rows is None else rows:
-        row_setting = (row.get("weight_precision"), row.get("activation_precision"), row.get("sparsity", "dense"))
-        if row.get("model") == model and row_setting == setting:
-            source = (f"{row['paper']}: {row['model']}, {row['task']}, {row['metric']}"
-                      + (f" ({row['note']})" if row.get("note") else ""))
-            return float(row["delta"]), source
+        row_setting = (row["weight_precision"], row["activation_precision"], row.get("sparsity", "dense"))
+        if row["model"] == model and row_setting == setting:
+            source = (f"{row['paper']}, {row['table']}: {row['task']}, {row['metric']} "
+                      f"{row['baseline']} -> {row['value']} ({row['method']})")
+            return PublishedQuality(round(_loss(row), 6), source)
     return None

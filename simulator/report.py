@@ -35,6 +35,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("dram_bytes", "B", "min", "DRAM traffic"),
     Metric("macs", "", "min", "MACs"),
     Metric("bottleneck", "", "", "Bottleneck"),
+    # Looked up in simulator/data/quality.yaml (published tables), never estimated: None where no row covers it.
+    # Its source (paper, table, values) is the report's `quality_source`, shown with the point.
+    Metric("quality_loss", "", "min", "Quality loss (published estimate)"),
 )
 
 
@@ -86,9 +89,11 @@ class Report(BaseModel):
     cycles_by_class: dict[str, float]
     area_breakdown_mm2: dict[str, float]
     ops: list[OpReport]
-    quality_delta: float | None = None  # published accuracy/perplexity change of this setting; None = no row
-    quality_source: str | None = None  # the published row it comes from (paper, model, task, metric)
+    # Published quality loss of this setting vs. the paper's full-precision baseline, in the paper's metric
+    # (accuracy points lost or perplexity gained); None = no published row covers the point.
+    quality_loss: float | None = None
+    quality_source: str | None = None  # the published row it comes from (paper, table, task, metric, values)
 
-    def metrics(self) -> dict[str, float | str]:
+    def metrics(self) -> dict[str, float | str | None]:
         """The scalar metrics as one flat row."""
         return {metric.name: getattr(self, metric.name) for metric in METRICS}

@@ -20,10 +20,21 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
+def _columns(url: str) -> dict[str, set[str]]:
+    engine = create_engine(url)
+    try:
+        inspector = inspect(engine)
+        return {table: {column["name"] for column in inspector.get_columns(table)} for table in Base.metadata.tables}
+    finally:
+        engine.dispose()
+
+
 def _round_trip(url: str) -> None:
     upgrade(url)
     expected = set(Base.metadata.tables) | {"alembic_version"} | set(optuna_models.BaseModel.metadata.tables)
     assert _tables(url) == expected, "the migrations must create exactly the ORM's and Optuna's tables"
+    assert _columns(url) == {name: set(table.columns.keys()) for name, table in Base.metadata.tables.items()}, \
+        "the migrations must create exactly the ORM's columns (a new result column needs a migration)"
     downgrade(url, "base")
     assert _tables(url) <= {"alembic_version"}, "downgrade to base must drop every table"
     upgrade(url)

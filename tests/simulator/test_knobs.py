@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator import AcceleratorSpec, Options, Scenario, Workload, build_graph, evaluate
-from simulator.quality import published_quality
 from simulator.workload import ModelSpec, load_model_preset, with_dimensions
 
 # 1.001: the mapping search takes any tiling within 0.1% of the best latency (then the least energy).
@@ -77,8 +76,8 @@ def test_sparsity_with_support_never_slower_and_fewer_macs(model, hw, seq, patte
 def test_sparsity_without_support_changes_nothing(model, hw, pattern) -> None:
     workload = encoder(model, 32)
     dense, sparse = evaluate(workload, hw, Options()), evaluate(workload, hw, Options(sparsity=pattern))
-    assert sparse.model_dump(exclude={"quality_delta", "quality_source"}) == dense.model_dump(
-        exclude={"quality_delta", "quality_source"})
+    assert sparse.model_dump(exclude={"quality_loss", "quality_source"}) == dense.model_dump(
+        exclude={"quality_loss", "quality_source"})
 
 
 def test_sparse_support_costs_area() -> None:
@@ -131,18 +130,6 @@ def test_float_formats_need_a_float_array() -> None:
 def test_invalid_sparsity_is_refused() -> None:
     with pytest.raises(ValueError, match="N:M"):
         Options(sparsity="4:2")
-
-
-def test_quality_is_only_published_rows() -> None:
-    row = {"paper": "P", "model": "bert-base", "task": "T", "metric": "accuracy", "delta": -0.5,
-           "weight_precision": "int4", "activation_precision": "int8"}
-    options = Options(weight_precision="int4", activation_precision="int8")
-    assert published_quality("bert-base", options, rows=(row,)) == (-0.5, "P: bert-base, T, accuracy")
-    assert published_quality("bert-large", options, rows=(row,)) is None
-    assert published_quality("bert-base", Options(weight_precision="int4"), rows=(row,)) is None
-    assert published_quality("bert-base", Options(), rows=(row,)) is None
-    report = evaluate(encoder(load_model_preset("bert-base"), 64), AcceleratorSpec(), options)
-    assert report.quality_delta is None and report.quality_source is None  # the shipped table has no such row
 
 
 def test_model_dimension_overrides_and_constraints() -> None:

@@ -15,7 +15,7 @@ const BUILTIN = {
   dram_bytes: { label: 'DRAM traffic', unit: 'B', direction: 'min', kind: 'metric' },
   macs: { label: 'MACs', unit: 'MACs', direction: 'min', kind: 'metric' },
   bottleneck: { label: 'Bottleneck', unit: '', kind: 'metric', categorical: true },
-  quality: { label: 'Quality', unit: '', direction: 'max', kind: 'metric' },
+  quality_loss: { label: 'Quality loss (published estimate)', unit: '', direction: 'min', kind: 'metric' },
   rows: { label: 'Array rows', unit: 'PEs', kind: 'parameter' },
   cols: { label: 'Array columns', unit: 'PEs', kind: 'parameter' },
   scratchpad_kib: { label: 'Scratchpad', unit: 'KiB', kind: 'parameter' },

@@ -34,7 +34,8 @@ export async function render(container, { id }) {
     point.error ? h('div', { class: 'notice error' }, `The simulator could not evaluate this point: ${point.error}`) : '',
     h('section', { class: 'card', 'aria-label': 'Metrics' }, h('div', { class: 'metrics', id: 'point-metrics' },
       HEADLINE.filter((name) => m[name] !== undefined).map((name) => h('div', { class: 'metric' },
-        h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit)))))),
+        h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit))))),
+      qualityNote(m)),
   );
   const breakdown = h('div', { id: 'breakdown-plot' });
   const energyBreakdown = h('div', { id: 'energy-breakdown-plot' });
@@ -62,6 +63,16 @@ export async function render(container, { id }) {
     breakdown.append(h('p', { class: 'muted' }, 'This report has no per-operator table.'));
   }
   return () => [breakdown, energyBreakdown, roofline].forEach((el) => Plotly.purge(el));
+}
+
+// The quality column is a published figure looked up for this model and setting, never the simulator's estimate.
+function qualityNote(m) {
+  if (m.quality_loss === null || m.quality_loss === undefined) {
+    return h('p', { class: 'muted', id: 'point-quality' },
+      'Quality (published estimate): no published result covers this model at this precision and sparsity.');
+  }
+  return h('p', { id: 'point-quality' }, h('strong', {}, 'Quality loss (published estimate): '),
+    `${fmtValue(m.quality_loss, '')} — ${m.quality_source}`);
 }
 
 function parametersCard(point) {
