@@ -8,6 +8,8 @@ Filters are strings so they travel in URLs:
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -258,9 +260,52 @@ def _copy_binary(connection: Any, statement: Select[Any], k: int) -> tuple[np.nd
     return records["id"].astype(np.int64), values
 
 
-def pareto(session: Session, sweep_id: int, objectives: list[Objective], columns: list[str],
+class _FrontCache:
+    """The fronts served last, keyed by the sweep's identity and its counters.
+
+    A chunk inserts its points and moves the counters in one transaction, so a key names one set of stored points
+    and a hit is never stale; a team reading a finished 10^6-point sweep shares one computation per API process.
+    """
+
+    def __init__(self, entries: int = 32, max_rows: int = 100_000) -> None:
+        self._fronts: OrderedDict[tuple[Any, ...], tuple[dict[str, list[Any]], int]] = OrderedDict()
+        self._entries, self._max_rows = entries, max_rows
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[dict[str, list[Any]], int] | None:
+        with self._lock:
+            found = self._fronts.get(key)
+            if found is not None:
+                self._fronts.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], front: tuple[dict[str, list[Any]], int]) -> None:
+        if len(front[0]["id"]) > self._max_rows:
+            return
+        with self._lock:
+            self._fronts[key] = front
+            while len(self._fronts) > self._entries:
+                self._fronts.popitem(last=False)
+
+
+_fronts = _FrontCache()
+
+
+def pareto(session: Session, sweep: Sweep, objectives: list[Objective], columns: list[str],
            filters: list[str]) -> tuple[dict[str, list[Any]], int]:
     """The non-dominated points (ordered by the first objective) as columns, and how many points were compared."""
+    key = (str(session.get_bind().url), sweep.id, sweep.created_at, sweep.done_points, sweep.failed_points,
+           tuple(objectives), tuple(columns), tuple(filters))
+    front = _fronts.get(key)
+    if front is None:
+        front = _pareto(session, sweep, objectives, columns, filters)
+        _fronts.put(key, front)
+    return front
+
+
+def _pareto(session: Session, sweep: Sweep, objectives: list[Objective], columns: list[str],
+            filters: list[str]) -> tuple[dict[str, list[Any]], int]:
+    sweep_id = sweep.id
     ids, values = _fetch_objectives(session, sweep_id, objectives, filters)
     mask = pareto_mask(values, [o.direction == "max" for o in objectives])
     front = ids[mask]
@@ -275,5 +320,5 @@ def pareto(session: Session, sweep_id: int, objectives: list[Objective], columns
     rows = [by_id[i] for i in front_ids if i in by_id]
     # Without filters every stored point took part: the sweep's counter says how many, no count(*) needed.
     compared = count(session, sweep_id, ResultQuery(columns=["id"], filters=filters, sort=[])) if filters else \
-        session.get(Sweep, sweep_id).done_points
+        sweep.done_points
     return {name: [row[i] for row in rows] for i, name in enumerate(wanted)}, compared

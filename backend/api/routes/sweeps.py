@@ -139,8 +139,8 @@ def read_pareto(
                                                  "prefixed `min:` or `max:`.")] = "latency_s,energy_j",
     columns: ColumnsQuery = None, filters: FilterQuery = None,
 ) -> ParetoOut:
-    sweeps_service.get_sweep(session, sweep_id)
+    sweep = sweeps_service.get_sweep(session, sweep_id)
     parsed = results_service.parse_objectives(objectives)
-    data, compared = results_service.pareto(session, sweep_id, parsed, _columns(columns), filters or [])
+    data, compared = results_service.pareto(session, sweep, parsed, _columns(columns), filters or [])
     return ParetoOut(columns=data, objectives=[ObjectiveOut(name=o.name, direction=o.direction) for o in parsed],
                      front_size=len(data["id"]), compared=compared)

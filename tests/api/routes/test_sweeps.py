@@ -140,3 +140,24 @@ def test_cancel_stops_the_remaining_chunks_and_delete_needs_a_finished_sweep(
     assert client.delete(f"/api/sweeps/{sweep_id}").status_code == 204
     assert client.get(f"/api/sweeps/{sweep_id}").status_code == 404
     assert client.get(f"/api/sweeps/{sweep_id}/results").status_code == 404
+
+
+def test_the_front_follows_every_stored_chunk(client, session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+    """Fronts are cached per API process by the sweep's counters: a chunk stored in between is always seen."""
+    from backend.db import transaction
+    from backend.services.sweeps import create_sweep
+    from backend.sweep_spec import SweepSpec
+    from workers.chunks import run_chunk
+
+    with transaction(session_factory) as session:
+        sweep_id = create_sweep(session, SweepSpec.model_validate(DEMO_SPEC), settings).id
+    params = {"objectives": "latency_s,energy_j", "columns": "rows"}
+    assert client.get(f"/api/sweeps/{sweep_id}/pareto", params=params).json()["compared"] == 0
+    for chunk, stored in ((0, 10), (1, 20)):
+        run_chunk(session_factory, sweep_id, chunk)
+        front = client.get(f"/api/sweeps/{sweep_id}/pareto", params=params).json()
+        everything = client.get(f"/api/sweeps/{sweep_id}/results", params={"limit": 100}).json()["columns"]
+        values = np.c_[everything["latency_s"], everything["energy_j"]]
+        assert front["compared"] == stored == len(everything["id"])
+        assert set(front["columns"]["id"]) == {everything["id"][i] for i in np.flatnonzero(pareto_mask(values))}
+        assert client.get(f"/api/sweeps/{sweep_id}/pareto", params=params).json() == front  # served again
