@@ -169,8 +169,11 @@ def main() -> None:
             print(f"seeded sweep {sweep_id}: {args.points:,} points simulated and stored in "
                   f"{time.perf_counter() - started:.0f} s ({args.processes} processes)")
         workdir = Path(tempfile.mkdtemp(prefix="dse-dashboard-bench-"))
+        # Single-user mode on loopback: what is measured is the dashboard, not the sign-in (team mode would
+        # otherwise be on, as on any PostgreSQL URL).
         stack = start_serve(workdir, {"DSE_DATABASE_URL": database_url, "DSE_BROKER_URL": REDIS_URL,
-                                      "DSE_QUEUE": f"dse-bench-{uuid.uuid4().hex[:8]}", "DSE_DEMO_SWEEP": "false"})
+                                      "DSE_QUEUE": f"dse-bench-{uuid.uuid4().hex[:8]}", "DSE_DEMO_SWEEP": "false",
+                                      "DSE_AUTH": "off"})
         try:
             wait_for_api(stack)
             newest = httpx.get(f"{stack.base_url}/api/sweeps", params={"limit": 1}, timeout=30).json()["items"][0]

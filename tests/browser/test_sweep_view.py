@@ -116,6 +116,9 @@ def test_hover_shows_the_design_and_click_opens_the_point(served, page, screensh
     page.locator("#ops-table tbody tr").first.wait_for()
     assert page.locator("#ops-table tbody tr").count() == len(ops) > 10
     assert page.locator("#point-metrics .metric").count() >= 8
+    # bert-base at its own int8/int8: the quality row comes from the published table, labelled as such
+    quality = page.locator("#point-quality").inner_text()
+    assert "published estimate" in quality and point["report"]["quality_source"] in quality, quality
     classes = page.evaluate("() => document.getElementById('breakdown-plot').data.map(t => t.name)")
     assert set(classes) >= TRANSFORMER_CLASSES, classes
     roofline = page.evaluate("() => document.getElementById('roofline-plot').data.filter(t => t.meta === 'ops')"

@@ -6,7 +6,8 @@ import { clear, debounce, h } from '../dom.js';
 import { titleOf } from '../catalog.js';
 import { axisCount, parseAxis } from '../axis_syntax.js';
 
-const OBJECTIVES = ['latency_s', 'energy_j', 'area_mm2', 'edp_j_s', 'throughput_per_s', 'power_w', 'utilization', 'dram_bytes'];
+const OBJECTIVES = ['latency_s', 'energy_j', 'area_mm2', 'edp_j_s', 'throughput_per_s', 'power_w', 'utilization', 'dram_bytes',
+  'quality_loss'];
 const AXIS_SUGGESTIONS = ['rows', 'cols', 'dataflow', 'scratchpad_kib', 'accumulator_kib', 'dram_bytes_per_cycle',
   'dram_latency_cycles', 'clock_ghz', 'input_bits', 'weight_bits', 'accumulator_bits', 'softmax_on', 'normalization_on',
   'activation_on', 'nonlinear_elements_per_cycle'];
@@ -82,7 +83,7 @@ export async function render(container) {
   });
   const objectives = h('div', { class: 'checks', id: 'objectives' }, OBJECTIVES.map((o) => h('label', {},
     h('input', { type: 'checkbox', name: 'objective', value: o, checked: o === 'latency_s' || o === 'energy_j' }), titleOf(o))));
-  const options = h('textarea', { id: 'options', rows: '3', placeholder: '{"quantization": "int8"}  (optional JSON: fixed simulator options)' });
+  const options = h('textarea', { id: 'options', rows: '3', placeholder: '{"weight_precision": "int4", "sparsity": "2:4"}  (optional JSON: fixed simulator options)' });
 
   const count = h('div', { class: 'metric', id: 'point-count', 'aria-live': 'polite' }, h('div', { class: 'label' }, 'Design points'), h('div', { class: 'value' }, '…'));
   const formError = h('div', { role: 'alert' });
