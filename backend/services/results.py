@@ -272,6 +272,10 @@ class _FrontCache:
         self._entries, self._max_rows = entries, max_rows
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._fronts.clear()
+
     def get(self, key: tuple[Any, ...]) -> tuple[dict[str, list[Any]], int] | None:
         with self._lock:
             found = self._fronts.get(key)
@@ -289,6 +293,11 @@ class _FrontCache:
 
 
 _fronts = _FrontCache()
+
+
+def forget_fronts() -> None:
+    """Empty this process's front cache (benchmarks time the computation itself)."""
+    _fronts.clear()
 
 
 def pareto(session: Session, sweep: Sweep, objectives: list[Objective], columns: list[str],

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -123,8 +123,9 @@ def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objecti
 
 
 def cache_clear() -> None:
-    """Forget all cached mappings (the speed benchmark measures cold evaluation with it)."""
+    """Forget all cached mappings and tilings (the speed benchmark measures cold evaluation with it)."""
     _search.cache_clear()
+    _tilings.cache_clear()
 
 
 def cache_info():  # noqa: ANN201 - functools' named tuple
@@ -137,14 +138,31 @@ def _refetch_dims(order: str, dims: str) -> tuple[str, ...]:
     return tuple(d for d in order[:innermost] if d not in dims)
 
 
-_REFETCH = {order: {operand: _refetch_dims(order, dims) for operand, dims in (("a", "mk"), ("b", "kn"), ("c", "mn"))}
-            for order in LOOP_ORDERS}
+# _REFETCH[order, operand, loop]: whether that loop re-fetches the operand (a, b, c) under that order (m, k, n).
+_REFETCH = np.array([[[loop in _refetch_dims(order, dims) for loop in "mkn"] for dims in ("mk", "kn", "mn")]
+                     for order in LOOP_ORDERS])
 
 
-@lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
-def _search(key: tuple) -> GemmCost:
-    m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_from_dram, c_to_dram, ideal_memory = key
-    (rows, cols, dataflow, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, bw, latency, node, fmt) = hwkey
+class _Tilings(NamedTuple):
+    """The legal tilings of one GEMM on one array and memory size, with the work and traffic of each (all arrays
+    over candidates; `reads`/`writes` are (loop orders, candidates)). Bandwidth, DRAM latency and technology do not
+    enter here, so a sweep over them re-prices these instead of enumerating them again."""
+
+    em: np.ndarray
+    ek: np.ndarray
+    en: np.ndarray
+    sp_need: np.ndarray
+    acc_need: np.ndarray
+    compute: np.ndarray
+    sp_reads: np.ndarray
+    acc_traffic: np.ndarray
+    reads: np.ndarray
+    writes: np.ndarray
+
+
+@lru_cache(maxsize=512)  # up to ~100 KB per entry (a few hundred tilings x 6 orders): bounded at ~50 MB
+def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, a_bits: int, b_bits: int, out_bits: int,
+             acc_bits: int, sp_bytes: int, acc_bytes_cap: int, a_from_dram: bool, c_to_dram: bool) -> _Tilings:
     a_b, b_b, o_b, acc_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0, acc_bits / 8.0
     if dataflow == "ws":
         tms, tks, tns = _free_candidates(m), _tile_candidates(k, rows), _tile_candidates(n, cols)
@@ -177,21 +195,28 @@ def _search(key: tuple) -> GemmCost:
     sp_reads = np.broadcast_to(sp_reads, tm.shape).astype(np.float64)
     acc_traffic = np.broadcast_to(acc_traffic, tm.shape).astype(np.float64)
 
-    rows_out = []
-    for order in LOOP_ORDERS:
-        mult = {}
-        for operand, refetch_dims in _REFETCH[order].items():
-            factor: np.ndarray | int = 1
-            for d in refetch_dims:
-                factor = factor * trips[d]
-            mult[operand] = np.broadcast_to(factor, tm.shape)
-        a_traffic = m * k * a_b * mult["a"] if a_from_dram else np.zeros(tm.shape)
-        b_traffic = k * n * b_b * mult["b"]
-        spills = (mult["c"] - 1) * m * n * acc_b
-        c_write = (m * n * o_b if c_to_dram else 0.0) + spills
-        rows_out.append((a_traffic + b_traffic + spills, c_write))
-    reads = np.stack([r for r, _ in rows_out])  # (orders, candidates)
-    writes = np.stack([w for _, w in rows_out])
+    # Fetch multiplicity of each operand under each order: the product of the trip counts of its re-fetch loops,
+    # for all orders and candidates at once: (orders, operands, candidates).
+    loops = np.stack([trips["m"], trips["k"], trips["n"]]).astype(np.float64)  # (3, candidates)
+    mult = np.where(_REFETCH[:, :, :, None], loops[None, None], 1.0).prod(axis=2)
+    a_traffic = m * k * a_b * mult[:, 0] if a_from_dram else 0.0
+    spills = (mult[:, 2] - 1.0) * m * n * acc_b
+    reads = a_traffic + k * n * b_b * mult[:, 1] + spills  # (orders, candidates)
+    writes = (m * n * o_b if c_to_dram else 0.0) + spills
+    tilings = _Tilings(em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, reads, writes)
+    for array in tilings:
+        array.setflags(write=False)  # shared by every later search that hits this cache entry
+    return tilings
+
+
+@lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
+def _search(key: tuple) -> GemmCost:
+    m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_from_dram, c_to_dram, ideal_memory = key
+    (rows, cols, dataflow, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, bw, latency, node, fmt) = hwkey
+    a_b, b_b, o_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0
+    em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, reads, writes = _tilings(
+        m, k, n, rows, cols, dataflow, a_bits, b_bits, out_bits, acc_bits, sp_bytes, acc_bytes_cap, a_from_dram,
+        c_to_dram)
     if ideal_memory:
         cycles = np.broadcast_to(compute, reads.shape).astype(np.float64)
     else:
@@ -218,7 +243,7 @@ def _search(key: tuple) -> GemmCost:
         primary, secondary = energy * cycles, cycles
     score = np.where(primary <= primary.min() * 1.001, secondary, np.inf)
     flat = int(np.argmin(score))
-    o, i = divmod(flat, tm.shape[0])
+    o, i = divmod(flat, em.shape[0])
     macs = m * k * n
     mapping = Mapping(dataflow=dataflow, tile_m=int(em[i]), tile_k=int(ek[i]), tile_n=int(en[i]),
                       loop_order=LOOP_ORDERS[o], scratchpad_bytes_used=int(sp_need[i]),
