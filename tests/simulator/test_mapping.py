@@ -37,3 +37,24 @@ def test_cache_distinguishes_hardware() -> None:
     a = gemm_cost(256, 256, 256, AcceleratorSpec(rows=8, cols=8))
     b = gemm_cost(256, 256, 256, AcceleratorSpec(rows=16, cols=16))
     assert a is not b and a.compute_cycles > b.compute_cycles
+
+
+def test_tilings_cached_for_one_bandwidth_price_another_as_a_cold_search_would() -> None:
+    """The tilings are cached apart from bandwidth, DRAM latency and node: reusing them for another value must
+    choose exactly what a search with empty caches chooses."""
+    from simulator.mapping import cache_clear
+
+    shapes = [(512, 768, 768), (512, 64, 512), (128, 3072, 768)]
+    variants = [dict(dram_bytes_per_cycle=bw, dram_latency_cycles=lat, technology_nm=node)
+                for bw, lat, node in ((4.0, 100, 45), (16.0, 100, 45), (64.0, 400, 7), (1.0, 10, 22))]
+    cold = {}
+    for variant in variants:
+        for shape in shapes:
+            cache_clear()
+            cold[(tuple(variant.values()), shape)] = gemm_cost(*shape, AcceleratorSpec(scratchpad_kib=64, **variant))
+    cache_clear()
+    for variant in variants:  # now every variant after the first reuses the first one's tilings
+        for shape in shapes:
+            warm = gemm_cost(*shape, AcceleratorSpec(scratchpad_kib=64, **variant))
+            assert warm == cold[(tuple(variant.values()), shape)]
+    assert len({cold[(tuple(v.values()), shapes[0])].cycles for v in variants}) > 1  # the variants do differ
