@@ -144,7 +144,7 @@ def measure(base_url: str, sweep_id: int, runs: int) -> None:
           f"{len(timings)} loads (target < 3 s; scatter with hover, front and table usable)")
     print(f"parallel coordinates         {statistics.median(parcoords):.2f} s median from scrolling to them to drawn "
           "(drawn on first view: software WebGL costs ~2 s of set-up here)")
-    print(f"results JSON                 {len(raw.content) / 1e6:.1f} MB raw, {gzipped / 1e6:.1f} MB sent "
+    print(f"results as the page loads them {len(raw.content) / 1e6:.1f} MB, {gzipped / 1e6:.1f} MB sent "
           f"(content-encoding {encoding}): {results_url.split('/', 3)[3]}")
     print(f"all HTTP bytes per load      cold {sum(transfers[0].values()) / 1e6:.2f} MB; warm "
           f"{sum(transfers[-1].values()) / 1e6:.2f} MB (Plotly.js from the browser cache)")

@@ -36,7 +36,8 @@ def _column(name: str) -> Any:
     return getattr(DesignPoint, name)
 
 
-def _kind(name: str) -> str:
+def column_kind(name: str) -> str:
+    """The column's type ("float", "int", "str" or "bool"): how it is stored, filtered and encoded."""
     column = PARAMETERS.get(name) or METRICS.get(name)
     return column.type if column else ("str" if name == "error" else "int")
 
@@ -52,7 +53,7 @@ def parse_filter(text: str) -> ColumnElement[bool]:
     if "=" in text and (":" not in text or text.index("=") < text.index(":")):
         name, _, values = text.partition("=")
         column = _column(name.strip())
-        kind = _kind(name.strip())
+        kind = column_kind(name.strip())
         items: list[Any] = [v.strip() for v in values.split(",")]
         if kind == "int":
             items = [int(_number(v, name)) if _number(v, name).is_integer() else _number(v, name) for v in items]
@@ -66,10 +67,10 @@ def parse_filter(text: str) -> ColumnElement[bool]:
         raise BadQuery(f"filter '{text}' is neither 'name:min:max' nor 'name=value'")
     name, low, high = (part.strip() for part in parts)
     column = _column(name)
-    if _kind(name) not in ("int", "float"):
+    if column_kind(name) not in ("int", "float"):
         raise BadQuery(f"'{name}' is not numeric; filter it with '{name}=value'")
     conditions = []
-    integral = _kind(name) == "int"  # compare integers as integers: a float literal casts the column (no index)
+    integral = column_kind(name) == "int"  # compare integers as integers: a float literal casts the column (no index)
     if low:
         conditions.append(column >= (math.ceil(_number(low, name)) if integral else _number(low, name)))
     if high:
@@ -133,16 +134,21 @@ def estimate_count(session: Session, sweep_id: int, query: ResultQuery) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def page(session: Session, sweep_id: int, query: ResultQuery,
-         total_mode: str = "exact") -> tuple[dict[str, list[Any]], int, bool]:
+def page(session: Session, sweep_id: int, query: ResultQuery, total_mode: str = "exact",
+         arrays: bool = False) -> tuple[dict[str, Any], int, bool]:
     """One page as columns ({name: [values]}), the rows matching the filters, and whether that is exact.
 
     Without filters the sweep's counters give the total for free; with filters an exact total is a scan of
-    the sweep's matching rows, so `total_mode="estimate"` takes the planner's estimate instead.
+    the sweep's matching rows, so `total_mode="estimate"` takes the planner's estimate instead. With `arrays`,
+    numeric columns may come back as float64 arrays (NaN = null): on PostgreSQL the page is read with COPY and
+    parsed by Arrow, without a Python object per value (10^5 rows x 18 columns in a fraction of a second).
     """
     statement = _select(sweep_id, query).limit(query.limit).offset(query.offset)
-    rows = session.execute(statement).all()
-    columns = {name: [row[i] for row in rows] for i, name in enumerate(query.columns)}
+    if arrays and session.connection().dialect.name == "postgresql":
+        columns = _copy_columns(session.connection(), statement, query.columns)
+    else:
+        rows = session.execute(statement).all()
+        columns = {name: [row[i] for row in rows] for i, name in enumerate(query.columns)}
     if not query.filters:
         sweep = session.get(Sweep, sweep_id)
         return columns, sweep.done_points + (sweep.failed_points if query.include_failed else 0), True
@@ -228,6 +234,31 @@ def _fetch_objectives(session: Session, sweep_id: int, objectives: list[Objectiv
         return np.empty(0, dtype=np.int64), np.empty((0, len(objectives)))
     data = np.array(rows, dtype=np.float64)
     return data[:, 0].astype(np.int64), data[:, 1:]
+
+
+def _copy_columns(connection: Any, statement: Select[Any], names: list[str]) -> dict[str, Any]:
+    """A page through COPY ... (FORMAT csv), parsed by Arrow: numeric columns as float64 arrays, others as lists."""
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    buffer = bytearray()
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+        for block in copy:
+            buffer += block
+    numeric = {name for name in names if column_kind(name) in ("int", "float")}
+    if not buffer:
+        return {name: np.empty(0) if name in numeric else [] for name in names}
+    types = {name: pa.float64() if name in numeric else {"str": pa.string(), "bool": pa.bool_()}[column_kind(name)]
+             for name in names}
+    # PostgreSQL's CSV: NULL is an empty unquoted field, an empty string is "", booleans are t/f.
+    table = pa_csv.read_csv(pa.py_buffer(buffer), read_options=pa_csv.ReadOptions(column_names=names),
+                            convert_options=pa_csv.ConvertOptions(
+                                column_types=types, null_values=[""], strings_can_be_null=True,
+                                quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]))
+    return {name: table[name].to_numpy(zero_copy_only=False) if name in numeric else table[name].to_pylist()
+            for name in names}
 
 
 _COPY_HEADER = 11 + 4 + 4  # PGCOPY signature, flags, header extension length (0)

@@ -99,7 +99,8 @@ def _sort(text: str | None) -> list[str]:
 
 
 @router.get("/{sweep_id}/results", response_model=Columnar, summary="Results: filter, select, sort, page, export",
-            responses={200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}}})
+            responses={200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {},
+                                         "application/octet-stream": {}}}})
 def read_results(
     sweep_id: SweepId, session: SessionDep, request: Request,
     columns: ColumnsQuery = None, filters: FilterQuery = None,
@@ -108,21 +109,28 @@ def read_results(
                                        description="Rows per page (JSON default 1000; CSV/Parquet: all).")] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     include_failed: Annotated[bool, Query(description="Also return points whose evaluation failed.")] = False,
-    format: Annotated[Literal["json", "csv", "parquet"], Query()] = "json",
+    format: Annotated[Literal["json", "csv", "parquet", "arrays"], Query(
+        description="`arrays`: the page as binary columns (little-endian uint32 header length, JSON header, "
+                    "padding to 8 bytes, numeric columns as float64; see backend/services/export.py).")] = "json",
     total: Annotated[Literal["exact", "estimate"], Query(
         description="With filters on a large sweep, `estimate` skips counting every matching row.")] = "exact",
-) -> Columnar | StreamingResponse:
+) -> Columnar | Response:
     sweeps_service.get_sweep(session, sweep_id)
     query = results_service.ResultQuery(
         columns=_columns(columns), filters=filters or [], sort=_sort(sort),
-        limit=limit if limit is not None else (1000 if format == "json" else 0), offset=offset,
+        limit=limit if limit is not None else (1000 if format in ("json", "arrays") else 0), offset=offset,
         include_failed=include_failed)
     for text in query.filters:
         results_service.parse_filter(text)  # bad filters are a 422 before streaming starts
-    if format == "json":
-        data, matching, exact = results_service.page(session, sweep_id, query, total)
-        return Columnar(columns=data, total=matching, total_exact=exact,
-                        count=len(data[query.columns[0]]) if query.columns else 0, limit=query.limit, offset=offset)
+    if format in ("json", "arrays"):
+        data, matching, exact = results_service.page(session, sweep_id, query, total, arrays=format == "arrays")
+        meta = {"total": matching, "total_exact": exact, "count": len(data[query.columns[0]]) if query.columns else 0,
+                "limit": query.limit, "offset": offset}
+        if format == "json":
+            return Columnar(columns=data, **meta)
+        body = export.column_arrays(data, meta)
+        # Float64 arrays barely compress: sent as they are ("identity" keeps the gzip middleware off them).
+        return Response(body, media_type="application/octet-stream", headers={"Content-Encoding": "identity"})
     name = f"sweep-{sweep_id}.{format}"
     factory = request.app.state.session_factory
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}

@@ -1,37 +1,58 @@
-// Downloads and parses a sweep's results off the main thread (13 MB of JSON for 10^5 points), then hands the
-// numeric columns back as transferable Float64Arrays so the page stays responsive while Plotly.js compiles.
+// Downloads a sweep's results off the main thread as binary columns (GET …/results?format=arrays: a uint32 header
+// length, a JSON header, padding to 8 bytes, then float64 arrays; backend/services/export.py), so 10^5 points
+// become typed arrays without parsing megabytes of JSON while Plotly.js compiles. Numeric columns are handed back
+// as transferable Float64Arrays (NaN = null), the others as plain lists.
+
+function parsePage(buffer) {
+  const headerLength = new DataView(buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headerLength)));
+  let position = 4 + headerLength + ((8 - ((4 + headerLength) % 8)) % 8);
+  const columns = { ...header.columns };
+  for (const name of header.numeric) {
+    columns[name] = new Float64Array(buffer, position, header.count);
+    position += 8 * header.count;
+  }
+  return { header, columns };
+}
+
+function concat(parts) {
+  if (parts[0] instanceof Float64Array) {
+    const out = new Float64Array(parts.reduce((n, part) => n + part.length, 0));
+    let at = 0;
+    for (const part of parts) { out.set(part, at); at += part.length; }
+    return out;
+  }
+  return parts.flat();
+}
 
 self.onmessage = async (event) => {
   const { url, pageRows } = event.data;
   try {
-    const merged = {};
+    const pages = {};
     let total = null;
     let offset = 0;
     for (;;) {
-      const response = await fetch(`${url}&limit=${pageRows}&offset=${offset}`, { headers: { Accept: 'application/json' } });
+      const response = await fetch(`${url}&format=arrays&limit=${pageRows}&offset=${offset}`);
       if (!response.ok) {
         let detail = response.statusText;
         try { detail = (await response.json()).detail ?? detail; } catch { /* keep the status text */ }
         self.postMessage({ error: { status: response.status, detail } });
         return;
       }
-      const data = await response.json();
-      const names = Object.keys(data.columns ?? {});
-      const rows = names.length ? data.columns[names[0]].length : 0;
-      for (const name of names) merged[name] = merged[name] ? merged[name].concat(data.columns[name]) : data.columns[name];
-      total = data.total ?? rows;
-      offset += rows;
-      if (!rows || offset >= total) break;
+      const { header, columns } = parsePage(await response.arrayBuffer());
+      for (const [name, values] of Object.entries(columns)) (pages[name] ??= []).push(values);
+      total = header.total ?? header.count;
+      offset += header.count;
+      if (!header.count || offset >= total) break;
     }
     const columns = {};
     const transfer = [];
-    for (const [name, values] of Object.entries(merged)) {
-      if (values.length && values.every((v) => typeof v === 'number' || v === null)) {
-        const array = Float64Array.from(values, (v) => (v === null ? NaN : v));
-        columns[name] = array;
-        transfer.push(array.buffer);
-      } else {
-        columns[name] = values;
+    for (const [name, parts] of Object.entries(pages)) {
+      columns[name] = concat(parts);
+      if (columns[name] instanceof Float64Array) {
+        // one page's arrays share its buffer: copy each so that every column owns the buffer it transfers
+        if (parts.length === 1) columns[name] = columns[name].slice();
+        transfer.push(columns[name].buffer);
       }
     }
     self.postMessage({ columns, total: total ?? offset }, transfer);

@@ -161,3 +161,50 @@ def test_the_front_follows_every_stored_chunk(client, session_factory, settings)
         assert front["compared"] == stored == len(everything["id"])
         assert set(front["columns"]["id"]) == {everything["id"][i] for i in np.flatnonzero(pareto_mask(values))}
         assert client.get(f"/api/sweeps/{sweep_id}/pareto", params=params).json() == front  # served again
+
+
+def _decode_arrays(body: bytes) -> tuple[dict, dict]:
+    """The binary columns format read the way the dashboard's worker reads it."""
+    import json
+    import struct
+
+    (length,) = struct.unpack_from("<I", body)
+    header = json.loads(body[4:4 + length])
+    position = 4 + length + (-(4 + length) % 8)
+    columns = dict(header["columns"])
+    for name in header["numeric"]:
+        columns[name] = np.frombuffer(body, dtype="<f8", count=header["count"], offset=position)
+        position += 8 * header["count"]
+    assert position == len(body)
+    return header, columns
+
+
+def test_binary_columns_hold_what_the_json_page_holds(client, session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+    from backend.db import transaction
+    from backend.services.sweeps import create_sweep
+    from backend.sweep_spec import SweepSpec
+    from workers.chunks import run_chunk
+
+    with transaction(session_factory) as session:
+        sweep_id = create_sweep(session, SweepSpec.model_validate(DEMO_SPEC), settings).id
+    run_chunk(session_factory, sweep_id, 0)
+    params = {"columns": "id,model,rows,prompt_len,kv_cache,latency_s,quality_loss,bottleneck", "limit": 7,
+              "offset": 2, "sort": "-energy_j"}
+    page = client.get(f"/api/sweeps/{sweep_id}/results", params=params).json()
+    binary = client.get(f"/api/sweeps/{sweep_id}/results", params={**params, "format": "arrays"})
+    assert binary.status_code == 200 and binary.headers["content-type"] == "application/octet-stream"
+    header, columns = _decode_arrays(binary.content)
+    assert {k: header[k] for k in ("total", "count", "limit", "offset")} == {k: page[k] for k in
+                                                                            ("total", "count", "limit", "offset")}
+    assert header["numeric"] == ["id", "rows", "prompt_len", "latency_s", "quality_loss"]
+    for name, values in page["columns"].items():
+        if name in header["numeric"]:  # numbers as float64, null as NaN
+            assert np.array_equal(columns[name], np.array(values, dtype=float), equal_nan=True), name
+        else:
+            assert columns[name] == values, name
+    assert np.isnan(columns["prompt_len"]).all() and not np.isnan(columns["quality_loss"]).any()
+    beyond = client.get(f"/api/sweeps/{sweep_id}/results", params={**params, "offset": 100, "format": "arrays"})
+    header, columns = _decode_arrays(beyond.content)
+    assert header["count"] == 0 and len(columns["latency_s"]) == 0 and columns["model"] == []
+    bad = client.get(f"/api/sweeps/{sweep_id}/results", params={"format": "arrays", "filter": "rows:x:"})
+    assert bad.status_code == 422 and "not a number" in bad.json()["detail"]
