@@ -204,13 +204,16 @@ def test_third_objective_as_a_3d_view(served, page) -> None:
     assert page.locator("input[name=zmode][value='3d']").is_checked()
 
 
-# 2 models x 2 sequence lengths x 6 x 6 arrays x 3 scratchpads x 3 bandwidths = 1,296 points in chunks of 100:
+# 2 models x 2 sequence lengths x 6 x 6 arrays x 3 scratchpads x 3 bandwidths x 2 accumulators x 2 dataflows
+# = 5,184 points in chunks of 100:
 # seconds on the stack's single worker process even on an idle machine, so the page (polling every 2 s) sees it
 # grow: its first count is below the total and it then shows larger ones up to the total.
 LIVE_SPEC = {**real_sweeps.MEDIUM_SPEC, "name": "live-sweep", "models": ["bert-base", "gpt2-medium"],
              "scenarios": [{"seq_len": 128}, {"seq_len": 512}],
              "axes": {"rows": [4, 8, 16, 32, 64, 128], "cols": [4, 8, 16, 32, 64, 128],
-                      "scratchpad_kib": [64, 256, 1024], "dram_bytes_per_cycle": [8, 16, 32]}}
+                      "scratchpad_kib": [64, 256, 1024], "dram_bytes_per_cycle": [8, 16, 32],
+                      "accumulator_kib": [64, 256], "dataflow": ["ws", "os"]}}
+LIVE_POINTS = 5184
 CAPTION_COUNT = """() => {
   const m = (document.getElementById('scatter-caption')?.textContent || '').match(/([\\d,]+) of ([\\d,]+) points/);
   return m ? [Number(m[1].replaceAll(',', '')), Number(m[2].replaceAll(',', ''))] : null;
@@ -229,15 +232,15 @@ def test_a_running_sweep_updates_live(served, page) -> None:
         if not seen or seen[-1] != shown:
             seen.append(shown)
         # The badge follows the sweep's status and the plot its results, fetched after it: wait for both.
-        if shown == 1296 and page.locator("h1 .badge.done").count():
+        if shown == LIVE_POINTS and page.locator("h1 .badge.done").count():
             break
         page.wait_for_timeout(250)
     else:
         raise AssertionError(f"the page never showed the whole sweep done; counts shown: {seen}")
     final = httpx.get(f"{served.base_url}/api/sweeps/{sweep_id}").json()
-    assert final["status"] == "done" and final["done_points"] == 1296
-    assert seen[0] < 1296 and len(seen) >= 2 and seen == sorted(seen), f"counts shown while it ran: {seen}"
-    assert _drawn(page) == 1296
+    assert final["status"] == "done" and final["done_points"] == LIVE_POINTS
+    assert seen[0] < LIVE_POINTS and len(seen) >= 2 and seen == sorted(seen), f"counts shown while it ran: {seen}"
+    assert _drawn(page) == LIVE_POINTS
 
 
 def _python_front(xs: list[float], ys: list[float]) -> set[int]:
