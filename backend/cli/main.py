@@ -60,19 +60,20 @@ def serve(
 def worker(
     concurrency: Annotated[int | None, typer.Option(help="Worker processes (DSE_WORKER_CONCURRENCY).", min=1)] = None,
 ) -> None:
-    """Start one Celery worker on the configured broker and database (run one per machine to scale out)."""
-    from workers.celery_app import create_celery
+    """Start one Celery worker on the configured broker and database (run one per machine to scale out).
+
+    The worker runs as a child that is started again if it dies on its own (workers/supervisor.py)."""
+    from workers.supervisor import supervise
 
     settings = Settings()
-    celery = create_celery(settings)
-    celery.worker_main([
-        "worker",
+    code = supervise([
         "--queues", settings.queue,
         "--concurrency", str(concurrency or settings.worker_concurrency),
         "--hostname", f"dse-{os.getpid()}@{socket.gethostname()}",
         "--loglevel", "INFO",
         "--without-gossip", "--without-mingle",
-    ])
+    ], env=dict(os.environ))
+    raise typer.Exit(code)
 
 
 if __name__ == "__main__":
