@@ -21,8 +21,12 @@ log = logging.getLogger("dse.worker")
 RESTARTS_PER_MINUTE = 10  # more than this and something is wrong that a restart will not cure
 
 
-def supervise(worker_args: list[str], env: dict[str, str]) -> int:
-    """Run `celery worker` with `worker_args` until it exits cleanly or is told to stop; returns its exit code."""
+def celery_worker_command(worker_args: list[str]) -> list[str]:
+    return [sys.executable, "-m", "celery", "--app", "workers.celery_app:app", "worker", *worker_args]
+
+
+def supervise(command: list[str], env: dict[str, str]) -> int:
+    """Run `command` (the Celery worker) until it exits cleanly or is told to stop; returns its exit code."""
     stopping = False
     child = None
 
@@ -32,18 +36,20 @@ def supervise(worker_args: list[str], env: dict[str, str]) -> int:
         if child is not None and child.poll() is None:
             child.send_signal(signum)
 
-    signal.signal(signal.SIGTERM, pass_on)
-    signal.signal(signal.SIGINT, pass_on)
+    previous = {signum: signal.signal(signum, pass_on) for signum in (signal.SIGTERM, signal.SIGINT)}
     starts: list[float] = []
-    while True:
-        starts = [*(t for t in starts if time.monotonic() - t < 60), time.monotonic()]
-        child = spawn([sys.executable, "-m", "celery", "--app", "workers.celery_app:app", "worker", *worker_args],
-                      env=env)
-        code = child.wait()
-        if stopping or code == 0:
-            return code
-        if len(starts) > RESTARTS_PER_MINUTE:
-            log.error("the worker exited with code %d, %d times within a minute: giving up", code, len(starts))
-            return code
-        log.warning("the worker exited with code %d; starting it again", code)
-        time.sleep(1.0)
+    try:
+        while True:
+            starts = [*(t for t in starts if time.monotonic() - t < 60), time.monotonic()]
+            child = spawn(command, env=env)
+            code = child.wait()
+            if stopping or code == 0:
+                return code
+            if len(starts) > RESTARTS_PER_MINUTE:
+                log.error("the worker exited with code %d, %d times within a minute: giving up", code, len(starts))
+                return code
+            log.warning("the worker exited with code %d; starting it again", code)
+            time.sleep(1.0)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -63,16 +63,16 @@ def worker(
     """Start one Celery worker on the configured broker and database (run one per machine to scale out).
 
     The worker runs as a child that is started again if it dies on its own (workers/supervisor.py)."""
-    from workers.supervisor import supervise
+    from workers.supervisor import celery_worker_command, supervise
 
     settings = Settings()
-    code = supervise([
+    code = supervise(celery_worker_command([
         "--queues", settings.queue,
         "--concurrency", str(concurrency or settings.worker_concurrency),
         "--hostname", f"dse-{os.getpid()}@{socket.gethostname()}",
         "--loglevel", "INFO",
         "--without-gossip", "--without-mingle",
-    ], env=dict(os.environ))
+    ]), env=dict(os.environ))
     raise typer.Exit(code)
 
 
