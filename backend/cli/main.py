@@ -62,10 +62,13 @@ def worker(
 ) -> None:
     """Start one Celery worker on the configured broker and database (run one per machine to scale out).
 
-    The worker runs as a child that is started again if it dies on its own (workers/supervisor.py)."""
+    The worker runs as a child that is started again if it dies on its own (workers/supervisor.py), and chunks
+    the broker lost are queued again (workers/lost_chunks.py)."""
+    from workers.lost_chunks import watch
     from workers.supervisor import celery_worker_command, supervise
 
     settings = Settings()
+    watching = watch(settings)
     code = supervise(celery_worker_command([
         "--queues", settings.queue,
         "--concurrency", str(concurrency or settings.worker_concurrency),
@@ -73,6 +76,7 @@ def worker(
         "--loglevel", "INFO",
         "--without-gossip", "--without-mingle",
     ]), env=dict(os.environ))
+    watching.set()
     raise typer.Exit(code)
 
 
