@@ -58,7 +58,9 @@ def test_a_killed_worker_process_loses_no_chunk(client, settings, start_worker) 
     while client.get(f"/api/sweeps/{sweep_id}").json()["done_points"] < 20:
         assert time.monotonic() < deadline, "the sweep did not start"
         time.sleep(0.1)
-    for child in psutil.Process(worker.pid).children(recursive=True):
+    # `dse worker` supervises the Celery main process, whose pool processes run the chunks: kill those.
+    (celery_main,) = psutil.Process(worker.pid).children()
+    for child in celery_main.children(recursive=True):
         child.kill()  # the pool process dies mid-chunk; the main worker process starts a new one
     sweep = wait_for_sweep(client, sweep_id, timeout_s=240)
     assert sweep["status"] == "done", sweep
