@@ -3,7 +3,7 @@
 Why: kombu's Redis transport can end the worker with an "Unrecoverable error" when a chunk finishes while the
 broker connection is down (the acknowledgement finds the connection torn down). Nothing is lost — the chunk is
 unacknowledged, so Redis delivers it again after the visibility timeout — but a dead worker would leave the sweep
-waiting for a person to restart it. SIGTERM and SIGINT are passed on to the worker and end the loop.
+waiting for a person to restart it. SIGTERM or SIGINT ends the loop with a warm shutdown of the worker.
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ def supervise(command: list[str], env: dict[str, str]) -> int:
     stopping = False
     child = None
 
-    def pass_on(signum: int, _frame: FrameType | None) -> None:
+    def pass_on(_signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
         if child is not None and child.poll() is None:
-            child.send_signal(signum)
+            # SIGTERM is Celery's warm shutdown; a terminal's Ctrl-C has reached the child already, and a second
+            # SIGINT would make it a cold one
+            child.send_signal(signal.SIGTERM)
 
     previous = {signum: signal.signal(signum, pass_on) for signum in (signal.SIGTERM, signal.SIGINT)}
     starts: list[float] = []
