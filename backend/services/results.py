@@ -236,17 +236,23 @@ def _fetch_objectives(session: Session, sweep_id: int, objectives: list[Objectiv
     return data[:, 0].astype(np.int64), data[:, 1:]
 
 
+def _copy_out(connection: Any, statement: Select[Any], copy_format: str) -> bytearray:
+    """The statement's rows as PostgreSQL sends them with COPY ... TO STDOUT (no Python object per value)."""
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    buffer = bytearray()
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT {copy_format})") as copy:
+        for block in copy:
+            buffer += block
+    return buffer
+
+
 def _copy_columns(connection: Any, statement: Select[Any], names: list[str]) -> dict[str, Any]:
     """A page through COPY ... (FORMAT csv), parsed by Arrow: numeric columns as float64 arrays, others as lists."""
     import pyarrow as pa
     from pyarrow import csv as pa_csv
 
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    buffer = bytearray()
-    with connection.connection.driver_connection.cursor() as cursor, \
-            cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
-        for block in copy:
-            buffer += block
+    buffer = _copy_out(connection, statement, "csv")
     numeric = {name for name in names if column_kind(name) in ("int", "float")}
     if not buffer:
         return {name: np.empty(0) if name in numeric else [] for name in names}
@@ -274,12 +280,7 @@ def _copy_binary(connection: Any, statement: Select[Any], k: int) -> tuple[np.nd
     select_nan = statement.with_only_columns(
         statement.selected_columns[0],
         *(func.coalesce(column, cast(literal("NaN"), Float)) for column in statement.selected_columns[1:]))
-    sql = str(select_nan.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    raw = connection.connection.driver_connection
-    buffer = bytearray()
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
-        for block in copy:
-            buffer += block
+    buffer = _copy_out(connection, select_nan, "binary")
     fields = [("count", ">i2"), ("id_length", ">i4"), ("id", ">i8")]
     for j in range(k):
         fields += [(f"length_{j}", ">i4"), (f"value_{j}", ">f8")]

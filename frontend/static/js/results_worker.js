@@ -15,6 +15,7 @@ function parsePage(buffer) {
   return { header, columns };
 }
 
+/** One column from its pages; a numeric one always as a fresh Float64Array (a page's arrays share its buffer). */
 function concat(parts) {
   if (parts[0] instanceof Float64Array) {
     const out = new Float64Array(parts.reduce((n, part) => n + part.length, 0));
@@ -48,12 +49,8 @@ self.onmessage = async (event) => {
     const columns = {};
     const transfer = [];
     for (const [name, parts] of Object.entries(pages)) {
-      columns[name] = concat(parts);
-      if (columns[name] instanceof Float64Array) {
-        // one page's arrays share its buffer: copy each so that every column owns the buffer it transfers
-        if (parts.length === 1) columns[name] = columns[name].slice();
-        transfer.push(columns[name].buffer);
-      }
+      columns[name] = concat(parts);  // numeric columns get a buffer of their own, so each can be transferred
+      if (columns[name] instanceof Float64Array) transfer.push(columns[name].buffer);
     }
     self.postMessage({ columns, total: total ?? offset }, transfer);
   } catch (error) {
