@@ -5,9 +5,9 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from backend.db import make_engine
+from backend.core.db import make_engine
+from backend.core.settings import get_settings
 from backend.models import Base
-from backend.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):

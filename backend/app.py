@@ -6,14 +6,17 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from backend import limits, observability
-from backend.api import errors, openapi
-from backend.api.routes import accounts, health, points, presets, sweeps
+from backend.api import openapi
+from backend.api.routes import accounts, health, presets
 from backend.api.routes import frontend as frontend_routes
-from backend.db import make_engine, make_session_factory
-from backend.settings import Settings, get_settings
+from backend.core import errors, limits, observability
+from backend.core.broker import create_celery
+from backend.core.db import make_engine, make_session_factory
+from backend.core.settings import Settings, get_settings
+from backend.sweeps import jobs
+from backend.sweeps import routes as sweeps
+from backend.sweeps.metrics import SweepsCollector
 from frontend import STATIC_DIR
-from workers.celery_app import create_celery
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,11 +29,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.sqlalchemy_url)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
     app.state.celery = create_celery(settings)
+    app.state.session_factory = jobs.install(make_session_factory(engine), app.state.celery, settings.queue)
     app.include_router(health.router)
     app.include_router(sweeps.router)
-    app.include_router(points.router)
+    app.include_router(sweeps.points_router)
+    app.include_router(sweeps.templates_router)
     app.include_router(presets.router)
     app.include_router(accounts.router)
     errors.install(app)
@@ -39,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     limits.install(app, settings.max_body_bytes, settings.sweeps_per_minute)
-    observability.install(app)  # request ids, logs and /api/metrics around everything (gzip included)
+    # request ids, logs and /api/metrics around everything (gzip included)
+    observability.install(app, collectors=(SweepsCollector(app),))
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="frontend")
     return app

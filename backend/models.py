@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -22,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from backend.columns import INDEXED_METRICS, METRIC_COLUMNS, PARAMETER_COLUMNS
+from backend.columns import INDEXED_METRICS, METRICS, PARAMETERS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -44,8 +45,20 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 # JSONB on PostgreSQL (compact, indexable), JSON text elsewhere.
 Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
-SWEEP_STATUSES = ("queued", "running", "done", "failed", "cancelled")
-FINAL_STATUSES = ("done", "failed", "cancelled")
+
+
+class SweepStatus(StrEnum):
+    """A sweep's life: queued -> running -> done | failed | cancelled (its chunks use the same words)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (SweepStatus.QUEUED, SweepStatus.RUNNING)
+FINAL_STATUSES = (SweepStatus.DONE, SweepStatus.FAILED, SweepStatus.CANCELLED)
 
 
 def utcnow() -> datetime:
@@ -129,8 +142,8 @@ _SQL_TYPES = {"float": Float, "int": BigInteger, "str": String(64), "bool": Bool
 
 def _result_columns() -> dict[str, Any]:
     columns: dict[str, Any] = {}
-    for column in (*PARAMETER_COLUMNS, *METRIC_COLUMNS):
-        columns[column.name] = mapped_column(_SQL_TYPES[column.type], nullable=True)
+    for entry in (*PARAMETERS.values(), *METRICS.values()):
+        columns[entry.name] = mapped_column(_SQL_TYPES[entry.type], nullable=True)
     return columns
 
 

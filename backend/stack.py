@@ -1,16 +1,14 @@
 """`dse serve`: the whole stack in one command — broker, worker subprocess, migrations, API.
 
-Children are started with PR_SET_PDEATHSIG so that even a SIGKILLed parent leaves no orphans, and
-stopped (TERM, then KILL) when the API returns.
+Children are started with PR_SET_PDEATHSIG (backend/core/process.py) so that even a SIGKILLed parent leaves no
+orphans, and stopped (TERM, then KILL) when the API returns.
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -24,36 +22,12 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from backend.app import create_app
-from backend.demo import create_demo_sweep
+from backend.core.process import spawn, stop
+from backend.core.settings import Settings
 from backend.migrate import upgrade
-from backend.settings import Settings
+from backend.sweeps.demo import create_demo_sweep
 
 log = logging.getLogger("dse.stack")
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: the kernel sends it SIGTERM when the parent dies."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def spawn(args: list[str], env: dict[str, str], log_file: Path | None = None) -> subprocess.Popen[bytes]:
-    output = open(log_file, "ab") if log_file else None  # noqa: SIM115 - lives as long as the child
-    return subprocess.Popen(args, env=env, stdout=output, stderr=subprocess.STDOUT if output else None,
-                            preexec_fn=_die_with_parent)
-
-
-def stop(process: subprocess.Popen[bytes], grace_s: float = 15.0) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
 
 def _socket_answers(socket_path: Path) -> bool:
     try:
@@ -116,7 +90,7 @@ def serve(settings: Settings) -> None:
         try:
             log.info("worker started (pid %d), log in %s", worker.pid, state_dir / "worker.log")
             app = create_app(resolved)
-            create_demo_sweep(app.state.session_factory, app.state.celery, resolved)
+            create_demo_sweep(app.state.session_factory, resolved)
             uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
         finally:
             stop(worker)

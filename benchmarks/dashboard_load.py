@@ -2,7 +2,7 @@
 
 Everything is the product: a scratch PostgreSQL database (`alembic upgrade head`), a real Redis, and `dse serve`
 (API, worker, static dashboard with its gzip) as a subprocess. The sweep is real: created with the service's
-`create_sweep` and evaluated chunk by chunk by the worker's own code (`workers.chunks.run_chunk`: the simulator's
+`create_sweep` and evaluated chunk by chunk by the worker's own code (`backend.sweeps.chunks.run_chunk`: the simulator's
 batch evaluation and bulk insert) in two processes against that database, instead of waiting for one queue
 worker. "Interactive" = the Pareto scatter (with hover) and the front table are drawn; the parallel coordinates
 below them draw when scrolled into view and are timed from that scroll. Hover latency is then measured on real

@@ -33,10 +33,10 @@ from sqlalchemy import text  # noqa: E402
 
 from backend import auth  # noqa: E402
 from backend.columns import METRICS, PARAMETERS  # noqa: E402
-from backend.db import make_engine, make_session_factory, transaction  # noqa: E402
-from backend.services.sweeps import create_sweep  # noqa: E402
-from backend.settings import Settings  # noqa: E402
-from backend.sweep_spec import SweepSpec  # noqa: E402
+from backend.core.db import make_engine, make_session_factory, transaction  # noqa: E402
+from backend.core.settings import Settings  # noqa: E402
+from backend.sweeps.service import create_sweep  # noqa: E402
+from backend.sweeps.spec import SweepSpec  # noqa: E402
 from benchmarks._bench_db import DEFAULT_SERVER, drop_database, scratch_database  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -50,7 +50,7 @@ JITTERED = ("latency_s", "latency_cycles", "energy_j", "edp_j_s", "area_mm2", "p
 
 def build(url: str, rows: int, seed_points: int) -> tuple[int, dict[str, str]]:
     """An evaluated seed sweep, then one sweep of `rows` rows: seed points copied with metrics jittered by ±20%."""
-    from workers.chunks import run_chunk
+    from backend.sweeps.chunks import run_chunk
 
     engine = make_engine(url)
     factory = make_session_factory(engine)

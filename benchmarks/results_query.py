@@ -23,9 +23,9 @@ from sqlalchemy import text  # noqa: E402
 
 from backend.app import create_app  # noqa: E402
 from backend.columns import METRICS, PARAMETERS  # noqa: E402
-from backend.db import make_engine  # noqa: E402
-from backend.services.results import forget_fronts  # noqa: E402
-from backend.settings import Settings  # noqa: E402
+from backend.core.db import make_engine  # noqa: E402
+from backend.core.settings import Settings  # noqa: E402
+from backend.sweeps.results import forget_fronts  # noqa: E402
 from benchmarks._bench_db import drop_database  # noqa: E402
 
 

@@ -21,14 +21,14 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from backend.db import make_engine, make_session_factory, transaction  # noqa: E402
+from backend.core.broker import create_celery, ping_workers  # noqa: E402
+from backend.core.db import make_engine, make_session_factory, transaction  # noqa: E402
+from backend.core.settings import Settings  # noqa: E402
 from backend.models import Sweep  # noqa: E402
-from backend.services.dispatch import enqueue_chunks  # noqa: E402
-from backend.services.sweeps import create_sweep  # noqa: E402
-from backend.settings import Settings  # noqa: E402
-from backend.sweep_spec import SweepSpec  # noqa: E402
+from backend.sweeps import jobs  # noqa: E402
+from backend.sweeps.service import create_sweep  # noqa: E402
+from backend.sweeps.spec import SweepSpec  # noqa: E402
 from benchmarks._bench_db import drop_database, scratch_database  # noqa: E402
-from workers.celery_app import create_celery, ping_workers  # noqa: E402
 
 # 2 scenarios x 25 rows x 25 cols x 10 scratchpads x 8 DRAM bandwidths = 100,000 points.
 SPEC = {
@@ -75,12 +75,11 @@ def main() -> None:
         while len(ping_workers(celery, 0.5)) < args.workers:
             if time.monotonic() > deadline:
                 raise SystemExit("workers did not start; see var/benchmarks/worker-*.log")
-        factory = make_session_factory(make_engine(database_url))
+        factory = jobs.install(make_session_factory(make_engine(database_url)), celery, queue)
         spec = SweepSpec.model_validate(SPEC)
         started = time.perf_counter()
         with transaction(factory) as session:
-            sweep = create_sweep(session, spec, settings)
-        enqueue_chunks(celery, queue, sweep.id, list(range(sweep.chunk_count)))
+            sweep = create_sweep(session, spec, settings)  # its chunks are queued as this commits
         queued_s = time.perf_counter() - started
         peak_total = peak_single = 0
         handles = [psutil.Process(w.pid) for w in workers]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
+
+from simulator.vocabulary import Knob
 
 Precision = Literal["int8", "int4", "fp16", "bf16", "fp32"]
 # Bits and number kind of each precision name.
@@ -38,13 +40,14 @@ class Options(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    mapping_objective: Literal["latency", "energy", "edp"] = "latency"
-    fuse_nonlinear: bool = True
-    keep_scores_on_chip: bool = True
-    weight_precision: Precision | None = None
-    activation_precision: Precision | None = None
-    sparsity: str = "dense"
-    kv_cache: bool = True
+    mapping_objective: Annotated[Literal["latency", "energy", "edp"], Knob("Mapping objective", group="mapping")] = (
+        "latency")
+    fuse_nonlinear: Annotated[bool, Knob("Fuse non-linear ops", group="fusion")] = True
+    keep_scores_on_chip: Annotated[bool, Knob("Attention scores on chip", group="fusion")] = True
+    weight_precision: Annotated[Precision | None, Knob("Weight precision", group="quantization")] = None
+    activation_precision: Annotated[Precision | None, Knob("Activation precision", group="quantization")] = None
+    sparsity: Annotated[str, Knob("Weight sparsity", group="sparsity")] = "dense"
+    kv_cache: Annotated[bool, Knob("KV cache", group="workload")] = True
 
     @field_validator("sparsity")
     @classmethod

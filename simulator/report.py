@@ -1,44 +1,14 @@
-"""`Report`: the typed result of one evaluation, and `METRICS`, the description of its scalar metrics."""
+"""`Report`: the typed result of one evaluation; its scalar metrics carry their label, unit and direction."""
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from simulator.vocabulary import Measure
+
 Bound = Literal["compute", "memory", "non-linear"]
-
-
-class Metric(NamedTuple):
-    """One scalar metric of a `Report`: how the service and dashboard label, sort and plot it."""
-
-    name: str
-    unit: str
-    direction: Literal["min", "max", ""]
-    label: str
-
-
-METRICS: tuple[Metric, ...] = (
-    Metric("latency_cycles", "cycles", "min", "Latency"),
-    Metric("latency_s", "s", "min", "Latency"),
-    Metric("throughput_per_s", "1/s", "max", "Throughput (inferences/s)"),
-    Metric("energy_j", "J", "min", "Energy"),
-    Metric("energy_mac_j", "J", "min", "MAC energy"),
-    Metric("energy_sram_j", "J", "min", "SRAM energy"),
-    Metric("energy_dram_j", "J", "min", "DRAM energy"),
-    Metric("energy_nonlinear_j", "J", "min", "Non-linear energy"),
-    Metric("energy_static_j", "J", "min", "Static energy"),
-    Metric("edp_j_s", "J·s", "min", "Energy-delay product"),
-    Metric("area_mm2", "mm²", "min", "Area"),
-    Metric("power_w", "W", "min", "Average power"),
-    Metric("utilization", "", "max", "Utilization"),
-    Metric("dram_bytes", "B", "min", "DRAM traffic"),
-    Metric("macs", "", "min", "MACs"),
-    Metric("bottleneck", "", "", "Bottleneck"),
-    # Looked up in simulator/data/quality.yaml (published tables), never estimated: None where no row covers it.
-    # Its source (paper, table, values) is the report's `quality_source`, shown with the point.
-    Metric("quality_loss", "", "min", "Quality loss (published estimate)"),
-)
 
 
 class OpReport(BaseModel):
@@ -70,30 +40,27 @@ class Report(BaseModel):
 
     model: str
     accelerator: str
-    latency_cycles: float
-    latency_s: float
-    throughput_per_s: float
-    energy_j: float
-    energy_mac_j: float
-    energy_sram_j: float
-    energy_dram_j: float
-    energy_nonlinear_j: float
-    energy_static_j: float
-    edp_j_s: float
-    area_mm2: float
-    power_w: float
-    utilization: float
-    dram_bytes: float
-    macs: float
-    bottleneck: Bound
+    latency_cycles: Annotated[float, Measure("Latency", "cycles", headline=True)]
+    latency_s: Annotated[float, Measure("Latency", "s", headline=True)]
+    throughput_per_s: Annotated[float, Measure("Throughput", "inferences/s", "max", headline=True)]
+    energy_j: Annotated[float, Measure("Energy", "J", headline=True)]
+    energy_mac_j: Annotated[float, Measure("MAC energy", "J")]
+    energy_sram_j: Annotated[float, Measure("SRAM energy", "J")]
+    energy_dram_j: Annotated[float, Measure("DRAM energy", "J")]
+    energy_nonlinear_j: Annotated[float, Measure("Non-linear energy", "J")]
+    energy_static_j: Annotated[float, Measure("Static energy", "J")]
+    edp_j_s: Annotated[float, Measure("Energy-delay product", "J·s", headline=True)]
+    area_mm2: Annotated[float, Measure("Area", "mm²", headline=True)]
+    power_w: Annotated[float, Measure("Average power", "W", headline=True)]
+    utilization: Annotated[float, Measure("Utilization", "", "max", headline=True)]
+    dram_bytes: Annotated[float, Measure("DRAM traffic", "B", headline=True)]
+    macs: Annotated[float, Measure("MACs", "")]
+    bottleneck: Annotated[Bound, Measure("Bottleneck", "", None)]
     cycles_by_class: dict[str, float]
     area_breakdown_mm2: dict[str, float]
     ops: list[OpReport]
     # Published quality loss of this setting vs. the paper's full-precision baseline, in the paper's metric
     # (accuracy points lost or perplexity gained); None = no published row covers the point.
-    quality_loss: float | None = None
+    # Looked up in simulator/data/quality.yaml (published tables), never estimated.
+    quality_loss: Annotated[float | None, Measure("Quality loss (published estimate)", "", headline=True)] = None
     quality_source: str | None = None  # the published row it comes from (paper, table, task, metric, values)
-
-    def metrics(self) -> dict[str, float | str | None]:
-        """The scalar metrics as one flat row."""
-        return {metric.name: getattr(self, metric.name) for metric in METRICS}

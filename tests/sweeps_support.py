@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
 import sys
@@ -11,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from celery import Celery
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from backend.app import create_app
-from backend.db import make_engine, make_session_factory
+from backend.core.broker import create_celery, ping_workers
+from backend.core.db import make_engine, make_session_factory
+from backend.core.settings import Settings
 from backend.migrate import upgrade
-from backend.settings import Settings
-from workers.celery_app import create_celery, ping_workers
+from backend.sweeps import jobs
 
 DEMO_SPEC: dict[str, Any] = {
     "name": "demo", "models": ["bert-base"], "scenarios": [{"seq_len": 128}, {"seq_len": 512}],
@@ -58,10 +63,19 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def session_factory(settings: Settings):  # type: ignore[no-untyped-def]
+def session_factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the test's database whose queued jobs go to the test's private queue (no worker reads it)."""
     engine = make_engine(settings.sqlalchemy_url)
-    yield make_session_factory(engine)
+    yield jobs.install(make_session_factory(engine), create_celery(settings), settings.queue)
     engine.dispose()
+
+
+def queued_tasks(settings: Settings) -> list[tuple[str, list[Any]]]:
+    """(task name, args) of every message waiting in the test's queue, oldest first (Redis list, kombu's JSON)."""
+    client = redis.Redis.from_url(settings.celery_broker_url)
+    messages = [json.loads(raw) for raw in reversed(client.lrange(settings.queue, 0, -1))]
+    client.close()
+    return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
 
 
 def worker_env(settings: Settings) -> dict[str, str]:

@@ -1,39 +1,8 @@
-"""The one place that builds the Celery app (broker from settings; no result backend: results live in SQL)."""
+"""The worker's Celery app: the service's broker configuration (backend.core.broker) plus the task modules."""
 
 from __future__ import annotations
 
-from celery import Celery
+from backend.core.broker import create_celery
+from backend.core.settings import get_settings
 
-from backend.settings import Settings, get_settings
-
-
-def create_celery(settings: Settings) -> Celery:
-    app = Celery("dse", broker=settings.celery_broker_url, include=["workers.tasks"])
-    app.conf.update(
-        task_default_queue=settings.queue,
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_ignore_result=True,
-        result_backend=None,
-        # Redis redelivers a task left unacknowledged this long (its worker was SIGKILLed mid-chunk): above the
-        # longest chunk, and short enough that a sweep does not stall for long. The restore sweep runs often.
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s,
-                                  "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 4)),
-                                  "unacked_restore_throttle": 1},
-        broker_connection_retry_on_startup=True,
-        worker_hijack_root_logger=False,
-        task_serializer="json",
-        accept_content=["json"],
-    )
-    app.conf.dse_settings = settings
-    return app
-
-
-def ping_workers(app: Celery, timeout_s: float = 1.0) -> list[str]:
-    """Names of the workers that answered a broadcast ping on this broker."""
-    replies = app.control.ping(timeout=timeout_s) or []
-    return sorted(name for reply in replies for name in reply)
-
-
-app = create_celery(get_settings())
+app = create_celery(get_settings(), include=["workers.tasks"])

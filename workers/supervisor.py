@@ -14,7 +14,7 @@ import sys
 import time
 from types import FrameType
 
-from backend.stack import spawn
+from backend.core.process import spawn
 
 log = logging.getLogger("dse.worker")
 

@@ -1,75 +1,69 @@
-"""Celery tasks. Each is a few lines: the work lives in plain functions tests call without a broker."""
+"""Celery tasks. Each is a few lines: the work lives in plain functions (backend/sweeps) tests call without a broker.
+
+One retry policy for both: a database error retries with exponential backoff up to DSE_DB_MAX_RETRIES, then the
+chunk (or the search) is recorded as failed; any other error is deterministic and recorded at once.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
+from celery import Task
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.db import make_engine, make_session_factory
-from backend.services.dispatch import RUN_CHUNK_TASK, SEARCH_STEP_TASK, enqueue_chunks, enqueue_search_step
-from backend.settings import Settings
+from backend.core.db import make_engine, make_session_factory
+from backend.sweeps import jobs
+from backend.sweeps.chunks import fail_chunk, run_chunk
+from backend.sweeps.search_store import fail_search, search_step
 from workers.celery_app import app
-from workers.chunks import fail_chunk, run_chunk
-from workers.search import fail_search, search_step
 
 log = logging.getLogger("dse.tasks")
 
 
 @cache
 def _session_factory(database_url: str) -> sessionmaker[Session]:
-    """One engine per worker process (created after the fork, on first use)."""
-    return make_session_factory(make_engine(database_url))
+    """One engine per worker process (created after the fork, on first use); its sessions send queued jobs."""
+    settings = app.conf.dse_settings
+    return jobs.install(make_session_factory(make_engine(database_url)), app, settings.queue)
 
 
-def _settings() -> Settings:
-    return app.conf.dse_settings
-
-
-@app.task(bind=True, name=RUN_CHUNK_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_chunk_task(self, sweep_id: int, chunk_index: int) -> str:  # type: ignore[no-untyped-def]
-    """Evaluate and store one chunk; database errors retry with exponential backoff up to a cap."""
-    settings = _settings()
+def _run(task: Task, what: str, work: Callable[[sessionmaker[Session]], str],
+         record_failure: Callable[[sessionmaker[Session], str], None]) -> str:
+    settings = app.conf.dse_settings
     factory = _session_factory(settings.sqlalchemy_url)
     try:
-        result = run_chunk(factory, sweep_id, chunk_index)
-        if result.batch_complete:  # a search sweep: this chunk completed its batch
-            enqueue_search_step(app, settings.queue, sweep_id)
-        return result.status
+        return work(factory)
     except (OperationalError, DBAPIError) as error:
-        if self.request.retries >= settings.db_max_retries:
-            log.error("sweep %d chunk %d: giving up after %d retries: %s", sweep_id, chunk_index,
-                      self.request.retries, error)
-            if fail_chunk(factory, sweep_id, chunk_index, f"database error after {self.request.retries} retries: "
-                          f"{type(error.orig or error).__name__}: {error.orig or error}"):
-                enqueue_search_step(app, settings.queue, sweep_id)
+        retries = task.request.retries
+        if retries >= settings.db_max_retries:
+            log.error("%s: giving up after %d retries: %s", what, retries, error)
+            record_failure(factory, f"database error after {retries} retries: "
+                                    f"{type(error.orig or error).__name__}: {error.orig or error}")
             return "failed"
-        raise self.retry(exc=error, countdown=min(60, 2 ** self.request.retries), max_retries=None) from error
+        raise task.retry(exc=error, countdown=min(60, 2 ** retries), max_retries=settings.db_max_retries) from error
     except Exception as error:  # a bug or bad spec: deterministic, so record it instead of retrying
-        log.exception("sweep %d chunk %d failed", sweep_id, chunk_index)
-        if fail_chunk(factory, sweep_id, chunk_index, f"{type(error).__name__}: {error}"):
-            enqueue_search_step(app, settings.queue, sweep_id)
+        log.exception("%s failed", what)
+        record_failure(factory, f"{type(error).__name__}: {error}")
         return "failed"
 
 
-@app.task(bind=True, name=SEARCH_STEP_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def search_step_task(self, sweep_id: int) -> str:  # type: ignore[no-untyped-def]
+@app.task(bind=True, name=jobs.RUN_CHUNK_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_chunk_task(self: Task, sweep_id: int, chunk_index: int) -> str:
+    """Evaluate and store one chunk."""
+    return _run(self, f"sweep {sweep_id} chunk {chunk_index}",
+                lambda factory: run_chunk(factory, sweep_id, chunk_index).status,
+                lambda factory, error: fail_chunk(factory, sweep_id, chunk_index, error))
+
+
+@app.task(bind=True, name=jobs.SEARCH_STEP_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def search_step_task(self: Task, sweep_id: int) -> str:
     """One step of a `search` sweep's driver: tell the last batch, ask the next and queue its chunks."""
-    settings = _settings()
-    factory = _session_factory(settings.sqlalchemy_url)
-    try:
-        result = search_step(factory, settings.sqlalchemy_url, sweep_id, max_chunk=settings.chunk_size or 5000)
-    except (OperationalError, DBAPIError) as error:
-        if self.request.retries >= settings.db_max_retries:
-            log.error("search sweep %d: step gave up after %d retries: %s", sweep_id, self.request.retries, error)
-            raise
-        raise self.retry(exc=error, countdown=min(60, 2 ** self.request.retries), max_retries=None) from error
-    except Exception as error:  # a bug or bad spec: deterministic, so the sweep fails with the reason
-        log.exception("search sweep %d: step failed", sweep_id)
-        fail_search(factory, sweep_id, f"search step: {type(error).__name__}: {error}")
-        return "failed"
-    if result.chunk_indices:
-        enqueue_chunks(app, settings.queue, sweep_id, result.chunk_indices)
-    return result.status
+    settings: Any = app.conf.dse_settings
+    return _run(self, f"search sweep {sweep_id} step",
+                lambda factory: search_step(factory, settings.sqlalchemy_url, sweep_id,
+                                            max_chunk=settings.chunk_size or 5000).status,
+                lambda factory, error: fail_search(factory, sweep_id, f"search step: {error}"))

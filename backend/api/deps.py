@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
 from backend import auth
-from backend.settings import Settings
+from backend.core.settings import Settings
 
 
 def get_settings_dep(request: Request) -> Settings:

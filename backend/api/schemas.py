@@ -1,153 +1,17 @@
-"""Response and request models of the REST API (the OpenAPI contract the dashboard builds on)."""
+"""Response models of the API outside the sweeps domain: the catalog of parameters and metrics."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from backend.models import Sweep
-from backend.services.sweeps import progress
-
-SweepStatus = Literal["queued", "running", "done", "failed", "cancelled"]
-
-
-class SearchBatchOut(BaseModel):
-    batch: int
-    points: int = Field(description="Points asked in this batch.")
-    cumulative_points: int
-    hypervolume: float | None = Field(description="Hypervolume of all points stored after this batch (null until "
-                                                  "the batch is told); one fixed reference point per sweep.")
-    front_size: int | None
-    status: Literal["running", "told"]
-
-
-class SearchOut(BaseModel):
-    """A `search` sweep's driver: Optuna sampler, budget, and hypervolume per batch (the front improving)."""
-
-    sampler: str
-    budget: int
-    budget_s: float | None
-    batch_size: int
-    study_name: str = Field(description="The Optuna study in the service database (RDB storage).")
-    batches: list[SearchBatchOut]
-
-
-class SweepOut(BaseModel):
-    """A sweep with its progress; counters are kept by the workers, so reading this is cheap at any size."""
-
-    id: int
-    name: str
-    owner: str
-    status: SweepStatus
-    spec: dict[str, Any] = Field(description="The SweepSpec as submitted.")
-    objectives: list[str]
-    total_points: int
-    done_points: int = Field(description="Points evaluated and stored.")
-    failed_points: int = Field(description="Points whose evaluation failed (their error is stored).")
-    progress: float = Field(description="(done + failed) / total, 0 to 1.")
-    points_per_s: float | None = Field(description="Measured since the first chunk started.")
-    eta_s: float | None = Field(description="Seconds to go at the measured speed; 0 once finished.")
-    elapsed_s: float | None
-    chunk_size: int
-    chunk_count: int
-    chunks_done: int
-    chunks_failed: int
-    error: str | None = Field(description="The first error seen (a failed point or chunk).")
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    search: SearchOut | None = Field(default=None, description="Strategy `search` only (GET /api/sweeps/{id}).")
-
-    @field_validator("created_at", "started_at", "finished_at")
-    @classmethod
-    def _utc(cls, moment: datetime | None) -> datetime | None:
-        """SQLite hands back naive UTC; the API always says the zone (RFC 3339 date-times)."""
-        from datetime import UTC
-
-        return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-    @classmethod
-    def of(cls, sweep: Sweep, search: SearchOut | None = None) -> SweepOut:
-        state = progress(sweep)
-        return cls(
-            id=sweep.id, name=sweep.name, owner=sweep.owner, status=sweep.status, spec=sweep.spec,
-            objectives=list(sweep.spec.get("objectives", [])), total_points=sweep.total_points,
-            done_points=sweep.done_points, failed_points=sweep.failed_points, progress=state.fraction,
-            points_per_s=state.points_per_s, eta_s=state.eta_s, elapsed_s=state.elapsed_s,
-            chunk_size=sweep.chunk_size, chunk_count=sweep.chunk_count, chunks_done=sweep.chunks_done,
-            chunks_failed=sweep.chunks_failed, error=sweep.error, created_at=sweep.created_at,
-            started_at=sweep.started_at, finished_at=sweep.finished_at, search=search,
-        )
-
-
-class SweepList(BaseModel):
-    items: list[SweepOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class Estimate(BaseModel):
-    points: int = Field(description="Design points the spec expands to.")
-    max_points: int = Field(description="The server's limit (DSE_MAX_SWEEP_POINTS).")
-    chunk_size: int
-    chunks: int
-    dimensions: dict[str, int] = Field(description="Values per dimension (model, scenario, each axis).")
-    strategy: str = "grid"
-    space_points: int = Field(default=0, description="Size of the whole space (the grid of all dimensions).")
-    note: str = Field(default="", description="How `points` was derived (e.g. a search's budget).")
-
-
-class Columnar(BaseModel):
-    """Rows as columns: `columns[name][i]` is row i's value of `name`."""
-
-    columns: dict[str, list[Any]]
-    total: int = Field(description="Rows matching the filters (over all pages).")
-    total_exact: bool = Field(default=True, description="False when `total` is the planner's estimate.")
-    count: int = Field(description="Rows in this answer.")
-    limit: int
-    offset: int
-
-
-class ObjectiveOut(BaseModel):
-    name: str
-    direction: Literal["min", "max"]
-
-
-class ParetoOut(BaseModel):
-    columns: dict[str, list[Any]] = Field(description="The front's points, ordered by the first objective.")
-    objectives: list[ObjectiveOut]
-    front_size: int
-    compared: int = Field(description="Points (after filters, failed points excluded) the front was taken over.")
-
-
-class PointOut(BaseModel):
-    """One design point: its parameters, metrics, full inputs and the simulator's report (per-operator table)."""
-
-    id: int | None = None
-    sweep_id: int | None = None
-    point_index: int | None = None
-    error: str | None = None
-    parameters: dict[str, Any]
-    metrics: dict[str, Any]
-    accelerator: dict[str, Any] = Field(default_factory=dict, description="Every accelerator field of the point.")
-    inputs: dict[str, Any] = Field(description="model, scenario, accelerator preset and overrides, options.")
-    report: dict[str, Any] | None = Field(description="ops (per-operator rows), cycles_by_class, area breakdown.")
-
-
-class SimulateRequest(BaseModel):
-    """One design point: a model preset, a scenario, an accelerator preset with field overrides, options."""
-
-    model: str = Field(examples=["bert-base"])
-    scenario: dict[str, Any] = Field(default_factory=dict, examples=[{"seq_len": 128}])
-    accelerator: str = Field(default="gemmini-default")
-    overrides: dict[str, Any] = Field(default_factory=dict, examples=[{"rows": 32, "cols": 32}])
-    options: dict[str, Any] = Field(default_factory=dict)
+from simulator.catalog import Entry
 
 
 class CatalogEntry(BaseModel):
+    """One parameter or metric as the simulator declares it (simulator/catalog.py)."""
+
     name: str
     label: str
     unit: str
@@ -155,8 +19,41 @@ class CatalogEntry(BaseModel):
     type: Literal["float", "int", "str", "bool"]
     direction: Literal["min", "max"] | None = None
     categorical: bool = False
+    source: Literal["point", "model", "scenario", "accelerator", "options", "report"] = Field(
+        description="Where the field lives: the point's presets, the model, the scenario, the accelerator, the "
+                    "options or the report.")
+    group: str = Field(description="Display group (array, memory, non-linear, …).")
+    sweepable: bool = Field(description="A sweep may vary it (axes, option_axes, model_axes, scenario_axes).")
+    nullable: bool
+    choices: list[str] | None = Field(description="The allowed values of a categorical field.")
+    minimum: float | None
+    exclusive_minimum: bool
+    maximum: float | None
+    exclusive_maximum: bool
+    default: Any = None
+    description: str
+    headline: bool = Field(default=False, description="A headline metric: shown first by the dashboard.")
+
+    @classmethod
+    def of(cls, entry: Entry) -> CatalogEntry:
+        return cls(name=entry.name, label=entry.label, unit=entry.unit, kind=entry.kind, type=entry.type,
+                   direction=entry.direction, categorical=entry.categorical, source=entry.source, group=entry.group,
+                   sweepable=entry.sweepable, nullable=entry.nullable,
+                   choices=list(entry.choices) if entry.choices else None, minimum=entry.minimum,
+                   exclusive_minimum=entry.exclusive_minimum, maximum=entry.maximum,
+                   exclusive_maximum=entry.exclusive_maximum, default=entry.default, description=entry.description,
+                   headline=entry.headline)
+
+
+class OpClassOut(BaseModel):
+    name: str
+    label: str
 
 
 class Catalog(BaseModel):
     metrics: list[CatalogEntry]
     parameters: list[CatalogEntry]
+    op_classes: list[OpClassOut] = Field(description="Every op class a report's per-operator rows use, in order.")
+    phases: list[str] = Field(description="Every phase an operator runs in.")
+    bounds: list[str] = Field(description="What can bound an operator (and a design's bottleneck).")
+    statuses: list[str] = Field(description="A sweep's statuses.")

@@ -8,8 +8,8 @@ import typer
 from sqlalchemy import select
 
 from backend import auth
-from backend.db import make_engine, make_session_factory, transaction
-from backend.settings import Settings
+from backend.core.db import make_engine, make_session_factory, transaction
+from backend.core.settings import Settings
 
 user_app = typer.Typer(help="Accounts of a team-shared database (admin, member, viewer).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens: created once, shown once, stored hashed.", no_args_is_help=True)

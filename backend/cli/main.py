@@ -14,7 +14,7 @@ from backend.cli.profile import profile
 from backend.cli.simulate import simulate, simulate_gemm
 from backend.cli.sweep import app as sweep_app
 from backend.cli.sweep import export
-from backend.settings import Settings
+from backend.core.settings import Settings
 
 app = typer.Typer(
     name="dse",
@@ -33,7 +33,7 @@ app.command()(export)
 
 def _logging() -> None:
     """JSON lines with request ids (DSE_LOG_FORMAT=text for the plain format)."""
-    from backend.observability import configure_logging
+    from backend.core.observability import configure_logging
 
     configure_logging(logging.INFO, structured=os.environ.get("DSE_LOG_FORMAT", "json") != "text")
 
@@ -64,8 +64,8 @@ def worker(
 
     The worker runs as a child that is started again if it dies on its own (workers/supervisor.py), and chunks
     the broker lost are queued again (workers/lost_chunks.py)."""
-    from workers.lost_chunks import watch
     from workers.supervisor import celery_worker_command, supervise
+    from workers.watcher import watch
 
     settings = Settings()
     watching = watch(settings)

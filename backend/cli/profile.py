@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from backend.cli.catalog_options import Given, catalog_options, flag
 from simulator.workload import (
     AnyModelSpec,
     ConfigImportError,
@@ -39,15 +40,16 @@ class ProfileInputError(ValueError):
 
 
 def _one_line(error: ValidationError) -> str:
+    """The first problem, named by its flag (`--prompt-len: Input should be greater than or equal to 0`)."""
     first = error.errors()[0]
     message = str(first["msg"]).removeprefix("Value error, ")
     location = ".".join(str(part) for part in first["loc"])
-    return f"{location}: {message}" if location else message
+    return f"{flag(location)}: {message}" if location else message
 
 
-def _positive(name: str, value: int | None, allow_zero: bool = False) -> None:
-    if value is not None and (value < 0 or (value == 0 and not allow_zero)):
-        raise ProfileInputError(f"{name} must be {'>= 0' if allow_zero else 'positive'} (got {value})")
+def _positive(name: str, value: int | None) -> None:
+    if value is not None and value <= 0:
+        raise ProfileInputError(f"{name} must be positive (got {value})")
 
 
 def _model(
@@ -188,18 +190,13 @@ def write_plot(workload: Workload, path: Path) -> None:
     figure.write_html(path, include_plotlyjs=True)
 
 
+@catalog_options("scenario")
 def profile(
+    given: Given,
     model: Annotated[str | None, typer.Option("--model", help="Model preset name (see simulator/data/models).")] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="Hugging Face config.json to import, or a model YAML file (e.g. a CNN's layers).")] = None,
-    seq_len: Annotated[int | None, typer.Option("--seq-len", help="Tokens (encoder); prompt for a decoder.")] = None,
-    batch: Annotated[int, typer.Option("--batch", help="Sequences per batch.")] = 1,
-    prompt: Annotated[int | None, typer.Option("--prompt", help="Decoder prompt (prefill) tokens.")] = None,
-    generate: Annotated[int, typer.Option("--generate", help="Decoder tokens generated one at a time.")] = 0,
-    embeddings: Annotated[bool, typer.Option("--embeddings/--no-embeddings", help="Count the embedding.")] = False,
-    lm_head: Annotated[bool, typer.Option("--lm-head/--no-lm-head", help="Count the LM/classifier head.")] = False,
     allow_longer: Annotated[bool, typer.Option("--allow-longer", help="Allow lengths past max positions.")] = False,
-    image_size: Annotated[int | None, typer.Option("--image-size", help="CNN input side in pixels.")] = None,
     weight_bits: Annotated[int | None, typer.Option("--weight-bits", help="Override weight precision.")] = None,
     activation_bits: Annotated[int | None, typer.Option("--activation-bits", help="Override activations.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -207,15 +204,10 @@ def profile(
 ) -> None:
     """Profile a model: FLOPs, memory traffic (8-bit unfused MOPs) and arithmetic intensity per operator."""
     try:
-        for name, value in (("--seq-len", seq_len), ("--batch", batch), ("--weight-bits", weight_bits),
-                            ("--activation-bits", activation_bits), ("--image-size", image_size)):
+        for name, value in (("--weight-bits", weight_bits), ("--activation-bits", activation_bits)):
             _positive(name, value)
-        _positive("--prompt", prompt, allow_zero=True)
-        _positive("--generate", generate, allow_zero=True)
         spec = _model(model, config, weight_bits, activation_bits)
-        scenario = Scenario(batch=batch, seq_len=seq_len, prompt_len=prompt, generate_len=generate,
-                            include_embeddings=embeddings, include_lm_head=lm_head, allow_longer=allow_longer,
-                            image_size=image_size)
+        scenario = Scenario(**given.scenario, allow_longer=allow_longer)
         workload = Workload(model=spec, scenario=scenario)
         result = profile_workload(workload)
         if plot is not None:

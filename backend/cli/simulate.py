@@ -7,6 +7,7 @@ stderr that names the problem; never a traceback.
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +15,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-Dataflow = Annotated[str | None, typer.Option(help="Dataflow: ws or os.")]
+from backend.cli.catalog_options import Given, catalog_options
+
+
+class MappingObjective(StrEnum):
+    latency = "latency"
+    energy = "energy"
+    edp = "edp"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -33,43 +40,17 @@ def _one_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _parse_sets(pairs: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise ValueError(f"--set expects FIELD=VALUE, got '{pair}'")
-        key, value = pair.split("=", 1)
-        out[key.strip().replace("-", "_")] = value.strip()
-    return out
-
-
 def _accelerator(preset: str, overrides: dict[str, Any]):  # noqa: ANN202 - AcceleratorSpec
     from simulator.hardware import load_accelerator_preset
 
-    return load_accelerator_preset(preset, **{k: v for k, v in overrides.items() if v is not None})
+    return load_accelerator_preset(preset, **overrides)
 
 
+@catalog_options("scenario", "accelerator", "options")
 def simulate(
     model: Annotated[str, typer.Option(help="Model preset name (see the model presets).")],
+    given: Given,
     accelerator: Annotated[str, typer.Option(help="Accelerator preset name.")] = "gemmini-default",
-    seq_len: Annotated[int | None, typer.Option(help="Sequence length (encoder) or prompt length (decoder).")] = None,
-    batch: Annotated[int, typer.Option(min=1)] = 1,
-    prompt_len: Annotated[int | None, typer.Option(help="Decoder prompt length.")] = None,
-    generate_len: Annotated[int, typer.Option(help="Decoder tokens generated.")] = 0,
-    image_size: Annotated[int | None, typer.Option(min=1, help="CNN input side in pixels (default: model's).")] = None,
-    rows: Annotated[int | None, typer.Option(help="Array rows override.")] = None,
-    cols: Annotated[int | None, typer.Option(help="Array columns override.")] = None,
-    dataflow: Dataflow = None,
-    scratchpad_kib: Annotated[float | None, typer.Option(help="Scratchpad KiB override.")] = None,
-    accumulator_kib: Annotated[float | None, typer.Option(help="Accumulator KiB override.")] = None,
-    dram_bytes_per_cycle: Annotated[float | None, typer.Option(help="DRAM bandwidth override.")] = None,
-    clock_ghz: Annotated[float | None, typer.Option(help="Clock override.")] = None,
-    set_fields: Annotated[list[str] | None, typer.Option(
-        "--set", help="Any other accelerator field, FIELD=VALUE (repeatable), e.g. --set softmax_on=accelerator."
-    )] = None,
-    objective: Annotated[str, typer.Option(help="Mapping objective: latency, energy or edp.")] = "latency",
-    fuse_nonlinear: Annotated[bool, typer.Option(help="Apply non-linear ops on the accumulator read path.")] = True,
-    keep_scores_on_chip: Annotated[bool, typer.Option(help="Keep attention scores on chip when they fit.")] = True,
     allow_longer: Annotated[bool, typer.Option(help="Allow sequences past the model's max positions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
@@ -79,17 +60,10 @@ def simulate(
     from simulator.workload import Scenario, Workload, load_model_preset
 
     try:
-        overrides: dict[str, Any] = {"rows": rows, "cols": cols, "dataflow": dataflow, "scratchpad_kib": scratchpad_kib,
-                                     "accumulator_kib": accumulator_kib, "dram_bytes_per_cycle": dram_bytes_per_cycle,
-                                     "clock_ghz": clock_ghz, **_parse_sets(set_fields)}
-        hw = _accelerator(accelerator, overrides)
+        hw = _accelerator(accelerator, given.overrides)
         spec = load_model_preset(model)
-        workload = Workload(model=spec, scenario=Scenario(batch=batch, seq_len=seq_len, prompt_len=prompt_len,
-                                                          generate_len=generate_len, allow_longer=allow_longer,
-                                                          image_size=image_size))
-        options = Options(mapping_objective=objective, fuse_nonlinear=fuse_nonlinear,
-                          keep_scores_on_chip=keep_scores_on_chip)
-        report = evaluate(workload, hw, options)
+        workload = Workload(model=spec, scenario=Scenario(**given.scenario, allow_longer=allow_longer))
+        report = evaluate(workload, hw, Options(**given.options))
     except (ValidationError, ValueError, KeyError, MappingError) as error:
         raise _fail(_one_line(error)) from None
     if as_json:
@@ -116,31 +90,24 @@ def simulate(
         f"bottleneck {report.bottleneck}")
 
 
+@catalog_options("accelerator")
 def simulate_gemm(
     m: Annotated[int, typer.Option("--m", min=1, help="Rows of A and C.")],
     k: Annotated[int, typer.Option("--k", min=1, help="Reduction dimension.")],
     n: Annotated[int, typer.Option("--n", min=1, help="Columns of B and C.")],
-    rows: Annotated[int | None, typer.Option(help="Array rows.")] = None,
-    cols: Annotated[int | None, typer.Option(help="Array columns.")] = None,
-    dataflow: Dataflow = None,
-    scratchpad_kib: Annotated[float | None, typer.Option(help="Scratchpad KiB.")] = None,
-    accumulator_kib: Annotated[float | None, typer.Option(help="Accumulator KiB.")] = None,
-    dram_bytes_per_cycle: Annotated[float | None, typer.Option(help="DRAM bandwidth, bytes/cycle.")] = None,
+    given: Given,
     accelerator: Annotated[str, typer.Option(help="Preset the other fields come from.")] = "gemmini-default",
     ideal_memory: Annotated[bool, typer.Option(help="Unlimited bandwidth: cycles = compute cycles.")] = False,
-    objective: Annotated[str, typer.Option(help="Mapping objective: latency, energy or edp.")] = "latency",
+    objective: Annotated[MappingObjective, typer.Option("--mapping-objective", help="What the mapping search "
+                                                         "minimises.")] = MappingObjective.latency,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Cost of one (M x K).(K x N) GEMM on the array under the best mapping."""
     from simulator.mapping import MappingError, gemm_cost
 
-    if objective not in ("latency", "energy", "edp"):
-        raise _fail(f"--objective must be latency, energy or edp, got '{objective}'")
     try:
-        hw = _accelerator(accelerator, {"rows": rows, "cols": cols, "dataflow": dataflow,
-                                        "scratchpad_kib": scratchpad_kib, "accumulator_kib": accumulator_kib,
-                                        "dram_bytes_per_cycle": dram_bytes_per_cycle})
-        cost = gemm_cost(m, k, n, hw, objective=objective, ideal_memory=ideal_memory)  # type: ignore[arg-type]
+        hw = _accelerator(accelerator, given.overrides)
+        cost = gemm_cost(m, k, n, hw, objective=objective.value, ideal_memory=ideal_memory)
     except (ValidationError, ValueError, KeyError, MappingError) as error:
         raise _fail(_one_line(error)) from None
     result = {"cycles": cost.cycles, "compute_cycles": cost.compute_cycles, "stall_cycles": cost.stall_cycles,

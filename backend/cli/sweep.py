@@ -84,69 +84,70 @@ class Local:
     """The same services the API uses, on the configured database and broker."""
 
     def __init__(self) -> None:
-        from backend.db import make_engine, make_session_factory
-        from backend.settings import Settings
+        from backend.core.broker import create_celery
+        from backend.core.db import make_engine, make_session_factory
+        from backend.core.settings import Settings
+        from backend.sweeps import jobs
 
         self.settings = Settings()
-        self.factory = make_session_factory(make_engine(self.settings.sqlalchemy_url))
+        factory = make_session_factory(make_engine(self.settings.sqlalchemy_url))
+        self.factory = jobs.install(factory, create_celery(self.settings), self.settings.queue)
 
-    def _spec(self, spec: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def _spec(self, spec: dict[str, Any]) -> Any:
         from pydantic import ValidationError
 
-        from backend.sweep_spec import SweepSpec
+        from backend.core.errors import readable
+        from backend.sweeps.spec import SweepSpec
 
         try:
             return SweepSpec.model_validate(spec)
         except ValidationError as error:
-            raise CliError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())) from error
+            raise CliError(readable(error.errors())[0]) from error
 
-    def _out(self, sweep) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-        from backend.api.schemas import SweepOut
+    def _out(self, sweep: Any) -> dict[str, Any]:
+        from backend.sweeps.schemas import SweepOut
 
         return SweepOut.of(sweep).model_dump(mode="json")
 
     def estimate(self, spec: dict[str, Any]) -> dict[str, Any]:
-        from backend.services.sweeps import estimate
+        from backend.sweeps.service import estimate
 
         parsed = self._spec(spec)
         return {"points": estimate(parsed, self.settings), "max_points": self.settings.max_sweep_points}
 
     def submit(self, spec: dict[str, Any]) -> dict[str, Any]:
-        from backend.db import transaction
-        from backend.services.dispatch import start_sweep
-        from backend.services.sweeps import create_sweep
-        from workers.celery_app import create_celery
+        from backend.core.db import transaction
+        from backend.sweeps.service import create_sweep
 
         parsed = self._spec(spec)
-        with transaction(self.factory) as session:
+        with transaction(self.factory) as session:  # its jobs are sent when this commits
             sweep = create_sweep(session, parsed, self.settings)
-        start_sweep(create_celery(self.settings), self.settings.queue, sweep.id, parsed.strategy, sweep.chunk_count)
         return self._out(sweep)
 
     def list(self, limit: int) -> list[dict[str, Any]]:
-        from backend.services.sweeps import list_sweeps
+        from backend.sweeps.service import list_sweeps
 
         with self.factory() as session:
             return [self._out(s) for s in list_sweeps(session, limit)[0]]
 
     def show(self, sweep_id: int) -> dict[str, Any]:
-        from backend.services.sweeps import get_sweep
+        from backend.sweeps.service import get_sweep
 
         with self.factory() as session:
             return self._out(get_sweep(session, sweep_id))
 
     def cancel(self, sweep_id: int) -> dict[str, Any]:
-        from backend.db import transaction
-        from backend.services.sweeps import cancel_sweep
+        from backend.core.db import transaction
+        from backend.sweeps.service import cancel_sweep
 
         with transaction(self.factory) as session:
             return self._out(cancel_sweep(session, sweep_id))
 
     def export(self, sweep_id: int, fmt: str, output: Path) -> None:
         from backend.columns import ALL_COLUMNS
-        from backend.services import export
-        from backend.services.results import ResultQuery
-        from backend.services.sweeps import get_sweep
+        from backend.sweeps import export
+        from backend.sweeps.results import ResultQuery
+        from backend.sweeps.service import get_sweep
 
         with self.factory() as session:
             get_sweep(session, sweep_id)
@@ -161,8 +162,8 @@ def _backend(server: str | None) -> Remote | Local:
     return Remote(server) if server else Local()
 
 
-def _run(action):  # type: ignore[no-untyped-def]
-    from backend.services.sweeps import Conflict, NotFound
+def _run(action: Any) -> Any:
+    from backend.core.errors import Conflict, NotFound
 
     try:
         return action()

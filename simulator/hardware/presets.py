@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import difflib
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from simulator.hardware.spec import AcceleratorSpec
-
-_PRESET_DIR = Path(__file__).resolve().parent.parent / "data" / "accelerators"
+from simulator.hardware.spec import PRESET_DIR, AcceleratorSpec
 
 
 class UnknownPresetError(KeyError):
@@ -22,7 +19,7 @@ class UnknownPresetError(KeyError):
 
 
 def _preset_files() -> dict[str, Any]:
-    return {entry.name.removesuffix(".yaml"): entry for entry in _PRESET_DIR.glob("*.yaml")}
+    return {entry.name.removesuffix(".yaml"): entry for entry in PRESET_DIR.glob("*.yaml")}
 
 
 @cache
@@ -44,7 +41,18 @@ def load_accelerator_preset_data(name: str) -> dict[str, Any]:
 
 
 def load_accelerator_preset(name: str, **overrides: Any) -> AcceleratorSpec:
-    """An `AcceleratorSpec` from a packaged preset, with optional field overrides (validated)."""
+    """An `AcceleratorSpec` from a packaged preset, with optional field overrides (validated).
+
+    The design's name records the overrides that change a field (`gemmini-default[rows=32]`), so a report names
+    the design it evaluated, not the preset it started from.
+    """
     data = {k: v for k, v in load_accelerator_preset_data(name).items() if k != "sources"}
-    data.update(overrides)
-    return AcceleratorSpec.model_validate(data)
+    base = AcceleratorSpec.model_validate(data)
+    if not overrides:
+        return base
+    spec = AcceleratorSpec.model_validate({**data, **overrides})
+    changed = [f"{key}={getattr(spec, key)}" for key in AcceleratorSpec.model_fields
+               if key in overrides and key not in ("name", "description") and getattr(spec, key) != getattr(base, key)]
+    if changed and "name" not in overrides:
+        spec = spec.model_copy(update={"name": f"{base.name}[{','.join(changed)}]"})
+    return spec

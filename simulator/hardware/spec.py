@@ -2,55 +2,87 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from simulator.vocabulary import Knob
 
 Placement = Literal["accelerator", "host_cpu"]
 Dataflow = Literal["ws", "os"]
 
 # Non-linear op classes the spec places; the names match `Operator.op_class` (plus de/quantization).
 NONLINEAR_CLASSES: tuple[str, ...] = ("softmax", "normalization", "activation", "residual", "quantization")
+# The preset whose sourced values fill any field a spec leaves out (no value is repeated here as a literal).
+BASE_PRESET = "gemmini-default"
+PRESET_DIR = Path(__file__).resolve().parent.parent / "data" / "accelerators"
+
+
+@cache
+def base_values() -> dict[str, Any]:
+    data = yaml.safe_load((PRESET_DIR / f"{BASE_PRESET}.yaml").read_text())
+    return {k: v for k, v in data.items() if k not in ("name", "description", "sources")}
 
 
 class AcceleratorSpec(BaseModel):
     """A Gemmini-like accelerator: R x C systolic array, scratchpad + accumulator, DRAM, non-linear placement.
 
     Why flat: a sweep axis names a field directly (`rows`, `scratchpad_kib`, `softmax_on`), and a result row
-    in SQL is these fields plus the metrics.
+    in SQL is these fields plus the metrics. A field left out takes the base preset's (`gemmini-default`) value.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = "custom"
-    description: str = ""
-    rows: int = Field(16, ge=1, le=4096, description="systolic array rows (K dimension under WS)")
-    cols: int = Field(16, ge=1, le=4096, description="systolic array columns (N dimension)")
-    dataflow: Dataflow = "ws"
-    input_bits: int = Field(8, ge=1, le=64)
-    weight_bits: int = Field(8, ge=1, le=64)
-    accumulator_bits: int = Field(32, ge=1, le=64)
-    array_format: Literal["int", "float"] = Field(
-        "int", description="number format of the PE array's multipliers (int: Gemmini; float: e.g. fp16 PEs)")
-    sparse_support: bool = Field(
-        False, description="PEs skip pruned weights of N:M structured sparsity (operand-select muxes, metadata)")
-    scratchpad_kib: float = Field(256.0, gt=0, description="input/weight scratchpad, KiB (double-buffered)")
-    accumulator_kib: float = Field(64.0, gt=0, description="accumulator SRAM, KiB")
-    dram_bytes_per_cycle: float = Field(16.0, gt=0)
-    dram_latency_cycles: int = Field(100, ge=0)
-    clock_ghz: float = Field(1.0, gt=0, le=100)
-    technology_nm: int = Field(7, ge=1, le=1000)
-    softmax_on: Placement = "host_cpu"
-    normalization_on: Placement = "host_cpu"
-    activation_on: Placement = "host_cpu"
-    residual_on: Placement = "host_cpu"
-    quantization_on: Placement = "host_cpu"
-    nonlinear_elements_per_cycle: float = Field(0.0, ge=0, description="integer non-linear lanes (elements/cycle)")
-    host_cycles_per_element_softmax: float = Field(40.0, gt=0)
-    host_cycles_per_element_normalization: float = Field(15.0, gt=0)
-    host_cycles_per_element_activation: float = Field(40.0, gt=0)
-    host_cycles_per_element_residual: float = Field(4.0, gt=0)
-    host_cycles_per_element_quantization: float = Field(8.0, gt=0)
+    name: Annotated[str, Knob("Accelerator", sweepable=False, column=False)] = "custom"
+    description: Annotated[str, Knob("Description", sweepable=False, column=False)] = ""
+    rows: Annotated[int, Knob("Array rows", "PEs", "array")] = Field(
+        ge=1, le=4096, description="systolic array rows (K dimension under WS)")
+    cols: Annotated[int, Knob("Array columns", "PEs", "array")] = Field(
+        ge=1, le=4096, description="systolic array columns (N dimension)")
+    dataflow: Annotated[Dataflow, Knob("Dataflow", group="array")] = Field(
+        description="ws: weights stay in the PEs; os: outputs accumulate in the PEs")
+    input_bits: Annotated[int, Knob("Input precision", "bit", "numerics")] = Field(ge=1, le=64)
+    weight_bits: Annotated[int, Knob("Weight precision", "bit", "numerics")] = Field(ge=1, le=64)
+    accumulator_bits: Annotated[int, Knob("Accumulator precision", "bit", "numerics")] = Field(ge=1, le=64)
+    scratchpad_kib: Annotated[float, Knob("Scratchpad", "KiB", "memory")] = Field(
+        gt=0, le=1 << 20, description="input/weight scratchpad, KiB (double-buffered)")
+    accumulator_kib: Annotated[float, Knob("Accumulator", "KiB", "memory")] = Field(
+        gt=0, le=1 << 20, description="accumulator SRAM, KiB")
+    dram_bytes_per_cycle: Annotated[float, Knob("DRAM bandwidth", "B/cycle", "memory")] = Field(gt=0, le=1 << 20)
+    dram_latency_cycles: Annotated[int, Knob("DRAM latency", "cycles", "memory")] = Field(ge=0, le=1 << 20)
+    clock_ghz: Annotated[float, Knob("Clock", "GHz", "technology")] = Field(gt=0, le=100)
+    technology_nm: Annotated[int, Knob("Technology node", "nm", "technology")] = Field(ge=1, le=1000)
+    softmax_on: Annotated[Placement, Knob("Softmax runs on", group="non-linear")]
+    normalization_on: Annotated[Placement, Knob("Normalization runs on", group="non-linear")]
+    activation_on: Annotated[Placement, Knob("Activation runs on", group="non-linear")]
+    residual_on: Annotated[Placement, Knob("Residual add runs on", group="non-linear")]
+    quantization_on: Annotated[Placement, Knob("De/quantization runs on", group="non-linear")]
+    nonlinear_elements_per_cycle: Annotated[float, Knob("Non-linear lanes", "elements/cycle", "non-linear")] = Field(
+        ge=0, le=1 << 20, description="integer non-linear lanes (elements/cycle)")
+    host_cycles_per_element_softmax: Annotated[float, Knob("Host softmax cost", "cycles/element", "host")] = Field(
+        gt=0, le=1e6)
+    host_cycles_per_element_normalization: Annotated[
+        float, Knob("Host normalization cost", "cycles/element", "host")] = Field(gt=0, le=1e6)
+    host_cycles_per_element_activation: Annotated[
+        float, Knob("Host activation cost", "cycles/element", "host")] = Field(gt=0, le=1e6)
+    host_cycles_per_element_residual: Annotated[float, Knob("Host residual cost", "cycles/element", "host")] = Field(
+        gt=0, le=1e6)
+    host_cycles_per_element_quantization: Annotated[
+        float, Knob("Host de/quantization cost", "cycles/element", "host")] = Field(gt=0, le=1e6)
+    array_format: Annotated[Literal["int", "float"], Knob("Array number format", group="numerics")] = Field(
+        description="number format of the PE array's multipliers (int: Gemmini; float: e.g. fp16 PEs)")
+    sparse_support: Annotated[bool, Knob("Structured-sparsity support", group="array")] = Field(
+        description="PEs skip pruned weights of N:M structured sparsity (operand-select muxes, metadata)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_preset_fills_the_rest(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {**base_values(), **data}
+        return data
 
     @model_validator(mode="after")
     def _units_exist_where_used(self) -> AcceleratorSpec:

@@ -1,7 +1,7 @@
 """Workloads: model specs (Transformers and CNNs), inference scenarios, the operator graph and its profile."""
 
 from simulator.workload.cnn import CnnSpec
-from simulator.workload.graph import Operator, OperatorGraph, build_graph, decode_groups_of
+from simulator.workload.graph import build_graph, decode_groups_of
 from simulator.workload.hf_config import ConfigImportError, model_from_hf_config
 from simulator.workload.model import (
     MODEL_DIMENSIONS,
@@ -13,12 +13,14 @@ from simulator.workload.model import (
     model_from_file,
     with_dimensions,
 )
+from simulator.workload.operator import AttentionRole, Operator, OperatorGraph
 from simulator.workload.profile import Profile, Totals, fused_view, profile
 from simulator.workload.scenario import Scenario, Workload
 
 __all__ = [
     "MODEL_DIMENSIONS",
     "AnyModelSpec",
+    "AttentionRole",
     "CnnSpec",
     "ConfigImportError",
     "ModelSpec",

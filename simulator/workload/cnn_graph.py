@@ -7,7 +7,7 @@ Identical residual blocks (every block of a stage after its first) are one set o
 from __future__ import annotations
 
 from simulator.workload.cnn import BlockLayer, CnnSpec, ConvLayer, FcLayer, PoolLayer, SoftmaxLayer, conv_side
-from simulator.workload.graph import Fusion, OpClass, Operator, OpKind, flops_per_element, nbytes
+from simulator.workload.operator import Fusion, OpClass, Operator, OpKind, flops_per_element, nbytes
 from simulator.workload.scenario import Workload
 
 Shape = tuple[int, int, int]  # channels, height, width (per image)
@@ -29,7 +29,7 @@ class _CnnBuilder:
             name=name, kind=kind, op_class=op_class, phase="forward", layer_count=count, m=rows, k=0, n=row_len,
             instances=1, b_is_weight=False, flops=flops_each * elements,
             bytes_read=operands * nbytes(elements, self.act_bits), bytes_written=nbytes(elements, self.act_bits),
-            elements=elements, fusion=fusion))
+            elements=elements, fusion=fusion, operands=operands))
 
     def conv(self, name: str, shape: Shape, out_channels: int, kernel: int, stride: int, padding: int, count: int,
              batchnorm: bool = True, relu: bool = True) -> Shape:
@@ -41,7 +41,8 @@ class _CnnBuilder:
             name=name, kind="gemm", op_class="convolution", phase="forward", layer_count=count, m=m, k=k, n=n,
             instances=1, b_is_weight=True, flops=2 * m * k * n,
             bytes_read=nbytes(self.batch * channels * height * width, self.act_bits) + nbytes(k * n, self.weight_bits),
-            bytes_written=nbytes(m * n, self.act_bits), elements=m * n))
+            bytes_written=nbytes(m * n, self.act_bits), elements=m * n,
+            a_elements=min(m * k, self.batch * channels * height * width)))  # the input map, not im2col
         if batchnorm:
             self._pointwise(f"{name}.bn", "elementwise", "normalization", count, m, n, self.cost["batchnorm"],
                             fusion="folded")
@@ -80,7 +81,7 @@ class _CnnBuilder:
             name=layer.name, kind="gemm", op_class="fc", phase="forward", layer_count=1, m=m, k=k, n=n, instances=1,
             b_is_weight=True, flops=2 * m * k * n,
             bytes_read=nbytes(m * k, self.act_bits) + nbytes(k * n, self.weight_bits),
-            bytes_written=nbytes(m * n, self.act_bits), elements=m * n))
+            bytes_written=nbytes(m * n, self.act_bits), elements=m * n, a_elements=m * k))
         if layer.relu:
             self.relu(f"{layer.name}.relu", 1, m, n)
         return n, 1, 1

@@ -23,101 +23,19 @@ Counting conventions (stated once, used everywhere):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from typing import Literal
-
-import yaml
-
+from simulator.workload.cnn_graph import cnn_ops
 from simulator.workload.model import ModelSpec
+from simulator.workload.operator import (
+    AttentionRole,
+    OpClass,
+    Operator,
+    OperatorGraph,
+    OpKind,
+    Phase,
+    flops_per_element,
+    nbytes,
+)
 from simulator.workload.scenario import Workload
-
-OpKind = Literal["gemm", "nonlinear", "elementwise"]
-OpClass = Literal[
-    "projection", "attention", "ffn", "softmax", "normalization", "activation", "residual", "embedding", "lm_head",
-    "convolution", "pooling", "fc",
-]
-Phase = Literal["encoder", "prefill", "decode", "forward"]  # "forward": the single pass of a CNN
-PHASES: tuple[Phase, ...] = ("encoder", "prefill", "decode", "forward")
-# How an op can disappear into its producer (CNN ops; see simulator/workload/cnn.py): "folded" into its weights,
-# applied on its "output_path" as it leaves the accumulator, or "accumulate"d into its accumulator.
-Fusion = Literal["", "folded", "output_path", "accumulate"]
-
-
-@dataclass(frozen=True, slots=True)
-class Operator:
-    """One operator; FLOPs/bytes/elements are for ONE copy (all instances), run `layer_count` times."""
-
-    name: str
-    kind: OpKind
-    op_class: OpClass
-    phase: Phase
-    layer_count: int
-    m: int
-    k: int
-    n: int
-    instances: int
-    b_is_weight: bool
-    flops: int
-    bytes_read: int
-    bytes_written: int
-    elements: int
-    decode_steps: int = 1
-    kv_length: int = 0
-    fusion: Fusion = ""
-
-    @property
-    def bytes(self) -> int:
-        return self.bytes_read + self.bytes_written
-
-    @property
-    def arithmetic_intensity(self) -> float:
-        """FLOPs per byte of unfused traffic."""
-        return self.flops / self.bytes if self.bytes else 0.0
-
-    @property
-    def total_flops(self) -> int:
-        return self.flops * self.layer_count
-
-    @property
-    def total_bytes(self) -> int:
-        return self.bytes * self.layer_count
-
-
-@dataclass(frozen=True, slots=True)
-class OperatorGraph:
-    """The ops of one workload, in execution order within each phase."""
-
-    workload: Workload
-    ops: tuple[Operator, ...]
-
-    def phase(self, phase: Phase) -> tuple[Operator, ...]:
-        return tuple(op for op in self.ops if op.phase == phase)
-
-    @property
-    def phases(self) -> tuple[Phase, ...]:
-        present = {op.phase for op in self.ops}
-        return tuple(p for p in PHASES if p in present)
-
-    @property
-    def total_flops(self) -> int:
-        return sum(op.flops * op.layer_count for op in self.ops)
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(op.bytes * op.layer_count for op in self.ops)
-
-
-@lru_cache(maxsize=1)
-def flops_per_element() -> dict[str, int]:
-    """Per-element FLOP conventions for non-GEMM ops (data file, with its source)."""
-    text = (resources.files("simulator") / "data" / "counting.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text)["flops_per_element"])
-
-
-def nbytes(elements: int, bits: int) -> int:
-    return (elements * bits + 7) // 8
 
 
 class _Builder:
@@ -133,6 +51,7 @@ class _Builder:
     def gemm(
         self, name: str, op_class: OpClass, phase: Phase, count: int, m: int, k: int, n: int,
         instances: int = 1, b_is_weight: bool = True, steps: int = 1, kv_length: int = 0,
+        role: AttentionRole = AttentionRole.NONE,
     ) -> None:
         b_elements = k * n if b_is_weight else k * n * instances
         out = m * n * instances
@@ -143,7 +62,7 @@ class _Builder:
             bytes_read=nbytes(m * k * instances, self.act_bits)
             + nbytes(b_elements, self.weight_bits if b_is_weight else self.act_bits),
             bytes_written=nbytes(out, self.act_bits),
-            elements=out, decode_steps=steps, kv_length=kv_length,
+            elements=out, decode_steps=steps, kv_length=kv_length, role=role, a_elements=m * k * instances,
         ))
 
     def pointwise(
@@ -157,7 +76,7 @@ class _Builder:
             flops=flops_each * elements,
             bytes_read=operands * nbytes(elements, self.act_bits),
             bytes_written=nbytes(elements, self.act_bits),
-            elements=elements, decode_steps=steps, kv_length=kv_length,
+            elements=elements, decode_steps=steps, kv_length=kv_length, operands=operands,
         ))
 
     # -- blocks -------------------------------------------------------------------------------------------
@@ -171,11 +90,11 @@ class _Builder:
         group = model.num_heads // model.kv_heads
         instances = batch * model.kv_heads
         self.gemm(f"{prefix}qk_matmul", "attention", phase, count, group * q_len, model.head_dim, kv_len,
-                  instances, b_is_weight=False, steps=steps, kv_length=kv_length)
+                  instances, b_is_weight=False, steps=steps, kv_length=kv_length, role=AttentionRole.SCORES)
         self.pointwise(f"{prefix}softmax", "nonlinear", "softmax", phase, count, batch * model.num_heads * q_len,
                        kv_len, self.cost["softmax"], steps=steps, kv_length=kv_length)
         self.gemm(f"{prefix}av_matmul", "attention", phase, count, group * q_len, kv_len, model.head_dim,
-                  instances, b_is_weight=False, steps=steps, kv_length=kv_length)
+                  instances, b_is_weight=False, steps=steps, kv_length=kv_length, role=AttentionRole.CONTEXT)
 
     def norm(self, index: int, phase: Phase, count: int, rows: int, steps: int) -> None:
         kind = self.model.norm
@@ -295,8 +214,6 @@ def build_graph(workload: Workload, decode_groups: int = 64, kv_cache: bool = Tr
     if decode_groups < 2:
         raise ValueError("decode_groups must be at least 2")
     if workload.model.family == "cnn":
-        from simulator.workload.cnn_graph import cnn_ops
-
         return OperatorGraph(workload, cnn_ops(workload))
     model, scenario = workload.model, workload.scenario
     batch = scenario.batch

@@ -6,11 +6,12 @@ import difflib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulator.vocabulary import Knob
 from simulator.workload.cnn import CnnSpec
 
 Family = Literal["encoder", "decoder", "encoder-decoder"]
@@ -27,15 +28,17 @@ class ModelSpec(BaseModel):
 
     name: str = "custom"
     family: Family = "encoder"
-    num_layers: int = Field(gt=0, description="Layers (encoder layers for an encoder-decoder).")
+    num_layers: Annotated[int, Knob("Layers", group="model")] = Field(
+        gt=0, le=1 << 16, description="Layers (encoder layers for an encoder-decoder).")
     num_decoder_layers: int | None = Field(
         default=None, gt=0, description="Decoder layers of an encoder-decoder model (defaults to num_layers)."
     )
-    d_model: int = Field(gt=0)
-    num_heads: int = Field(gt=0)
-    num_kv_heads: int | None = Field(default=None, gt=0, description="Grouped-query attention; None = num_heads.")
-    d_ff: int = Field(gt=0)
-    ffn_kind: FfnKind = "plain"
+    d_model: Annotated[int, Knob("Hidden size", group="model")] = Field(gt=0, le=1 << 20)
+    num_heads: Annotated[int, Knob("Attention heads", group="model")] = Field(gt=0, le=1 << 16)
+    num_kv_heads: Annotated[int | None, Knob("KV heads", group="model", stored_as="kv_heads")] = Field(
+        default=None, gt=0, le=1 << 16, description="Grouped-query attention; None = num_heads.")
+    d_ff: Annotated[int, Knob("FFN size", group="model")] = Field(gt=0, le=1 << 22)
+    ffn_kind: Annotated[FfnKind, Knob("FFN kind", group="model")] = "plain"
     activation: Activation = "gelu"
     norm: Norm = "layernorm"
     position_embedding: Positions = "learned"
@@ -88,9 +91,10 @@ def _preset_files() -> dict[str, resources.abc.Traversable]:
     return {entry.name.rsplit(".", 1)[0]: entry for entry in folder.iterdir() if entry.name.endswith(".yaml")}
 
 
-def list_model_presets() -> list[str]:
+@lru_cache(maxsize=1)
+def list_model_presets() -> tuple[str, ...]:
     """Names accepted by `load_model_preset`, sorted."""
-    return sorted(_preset_files())
+    return tuple(sorted(_preset_files()))
 
 
 class UnknownPresetError(KeyError):
@@ -134,8 +138,9 @@ def model_from_file(path: str | Path) -> AnyModelSpec:
     return model_from_data(data)
 
 
-# Model dimensions an architecture search may vary (ModelSpec field names, so each is one sweep axis).
-MODEL_DIMENSIONS: tuple[str, ...] = ("num_layers", "d_model", "num_heads", "num_kv_heads", "d_ff", "ffn_kind")
+# Model dimensions an architecture search may vary: the ModelSpec fields that carry a Knob (each is one sweep axis).
+MODEL_DIMENSIONS: tuple[str, ...] = tuple(
+    name for name, info in ModelSpec.model_fields.items() if any(isinstance(m, Knob) for m in info.metadata))
 
 
 def with_dimensions(model: AnyModelSpec, **overrides: object) -> ModelSpec:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from simulator.workload.graph import PHASES, Operator, OperatorGraph, Phase, build_graph
+from simulator.workload.graph import build_graph
+from simulator.workload.operator import PHASES, Operator, OperatorGraph, Phase
 from simulator.workload.scenario import Workload
 
 LAYER_CLASSES = frozenset({"projection", "attention", "ffn", "softmax", "normalization", "activation", "residual"})

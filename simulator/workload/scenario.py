@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulator.vocabulary import Knob
 from simulator.workload.cnn import CnnSpec, check_resolution
 from simulator.workload.model import ModelSpec
 
@@ -26,14 +29,18 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    batch: int = Field(default=1, gt=0)
-    seq_len: int | None = Field(default=None, gt=0)
-    prompt_len: int | None = Field(default=None, ge=0)
-    generate_len: int = Field(default=0, ge=0)
-    include_embeddings: bool = False
-    include_lm_head: bool = False
-    allow_longer: bool = Field(default=False, description="Allow sequences past the model's max positions.")
-    image_size: int | None = Field(default=None, gt=0, description="CNN input side in pixels; None = the model's.")
+    batch: Annotated[int, Knob("Batch size", group="scenario")] = Field(default=1, gt=0, le=1 << 20)
+    seq_len: Annotated[int | None, Knob("Sequence length", "tokens", "scenario")] = Field(
+        default=None, gt=0, le=1 << 24)
+    prompt_len: Annotated[int | None, Knob("Prompt length", "tokens", "scenario")] = Field(
+        default=None, ge=0, le=1 << 24)
+    generate_len: Annotated[int, Knob("Generated tokens", "tokens", "scenario")] = Field(default=0, ge=0, le=1 << 24)
+    image_size: Annotated[int | None, Knob("Image size", "px", "scenario")] = Field(
+        default=None, gt=0, le=1 << 16, description="CNN input side in pixels; None = the model's.")
+    include_embeddings: Annotated[bool, Knob("Embeddings included", group="scenario")] = False
+    include_lm_head: Annotated[bool, Knob("LM head included", group="scenario")] = False
+    allow_longer: Annotated[bool, Knob("Allow longer sequences", group="scenario", sweepable=False, column=False)] = (
+        Field(default=False, description="Allow sequences past the model's max positions."))
 
 
 class Workload(BaseModel):

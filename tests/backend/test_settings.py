@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from backend.settings import Settings
+from backend.core.settings import Settings
 
 
 def test_embedded_default_lives_under_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from backend.sweep_spec import RangeAxis, SweepSpec, SweepTooLarge, check_size, points
+from backend.sweeps.spec import RangeAxis, SweepSpec, SweepTooLarge, check_size
 from tests.sweeps_support import DEMO_SPEC, SEARCH_DEMO_SPEC
 
 
 def test_the_readme_example_has_36_points_in_grid_order() -> None:
     spec = SweepSpec.model_validate(DEMO_SPEC)
     assert spec.size() == 36
-    first, last = points(spec, 0, 1)[0], points(spec, 35, 36)[0]
-    assert first["scenario"] == {"seq_len": 128} and first["overrides"] == {"rows": 8, "cols": 8, "scratchpad_kib": 64}
-    assert last["scenario"] == {"seq_len": 512} and last["overrides"] == {"rows": 32, "cols": 32, "scratchpad_kib": 256}
-    assert points(spec, 10, 20) == points(spec, 0, 36)[10:20]
+    first, last = spec.points(0, 1)[0], spec.points(35, 36)[0]
+    assert first.scenario == {"seq_len": 128} and first.overrides == {"rows": 8, "cols": 8, "scratchpad_kib": 64}
+    assert last.scenario == {"seq_len": 512} and last.overrides == {"rows": 32, "cols": 32, "scratchpad_kib": 256}
+    assert spec.points(10, 20) == spec.points(0, 36)[10:20]
 
 
 def test_ranges_include_their_stop() -> None:
@@ -48,10 +48,10 @@ def test_search_spec_runs_as_written_and_its_size_is_the_budget() -> None:
 def test_random_is_seeded_and_chunk_independent() -> None:
     spec = SweepSpec.model_validate({**DEMO_SPEC, "strategy": "random", "n_points": 50, "seed": 3})
     assert spec.size() == 50
-    assert points(spec, 0, 50) == points(spec, 0, 50)
-    assert points(spec, 20, 30) == points(spec, 0, 50)[20:30]
+    assert spec.points(0, 50) == spec.points(0, 50)
+    assert spec.points(20, 30) == spec.points(0, 50)[20:30]
     other = SweepSpec.model_validate({**DEMO_SPEC, "strategy": "random", "n_points": 50, "seed": 4})
-    assert points(other, 0, 50) != points(spec, 0, 50)
+    assert other.points(0, 50) != spec.points(0, 50)
 
 
 def test_specs_above_the_cap_are_refused_with_their_size() -> None:
@@ -74,7 +74,7 @@ def test_the_readme_first_example_is_the_demo_sweep() -> None:
     import json
     from pathlib import Path
 
-    from backend.demo import DEMO_SPEC as SERVED_DEMO
+    from backend.sweeps.demo import DEMO_SPEC as SERVED_DEMO
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     example = json.loads(readme.split("```json\n", 1)[1].split("```", 1)[0])

@@ -1,7 +1,7 @@
 """Real sweeps for the browser tests and the dashboard benchmark: simulator results stored by the service's code.
 
 Small sweeps go through the API (`POST /api/sweeps`) and the stack's own worker. Large ones (tens of thousands
-of points) are seeded in-process with the worker's own chunk code (`workers.chunks.run_chunk`: the simulator's
+of points) are seeded in-process with the worker's own chunk code (`backend.sweeps.chunks.run_chunk`: the simulator's
 batch evaluation and the bulk insert) against the database the stack serves: the same rows a worker would
 write, without waiting for a single-process queue.
 """
@@ -15,11 +15,12 @@ from typing import Any
 
 import httpx
 
-from backend.db import make_engine, make_session_factory, transaction
-from backend.services.sweeps import create_sweep
-from backend.settings import Settings
-from backend.sweep_spec import SweepSpec
-from workers.chunks import run_chunk
+from backend.core.db import make_engine, make_session_factory, transaction
+from backend.core.settings import Settings
+from backend.sweeps import jobs
+from backend.sweeps.chunks import run_chunk
+from backend.sweeps.service import create_sweep
+from backend.sweeps.spec import SweepSpec
 
 # One workload, 6 x 6 arrays x 3 scratchpads x 4 DRAM bandwidths = 432 points in a few seconds; its latency/energy
 # front has several points (bigger arrays are faster but not free).
@@ -85,11 +86,13 @@ def seed(database_url: str, spec: dict[str, Any], processes: int = 2, chunk_size
     processes. The sweep ends `done` exactly as if the queue had run it; returns its id."""
     settings = Settings(database_url=database_url, chunk_size=chunk_size, demo_sweep=False)
     engine = make_engine(database_url)
-    with transaction(make_session_factory(engine)) as session:
-        sweep = create_sweep(session, SweepSpec.model_validate(spec), settings)
-        sweep_id, chunk_count = sweep.id, sweep.chunk_count
+    factory = make_session_factory(engine)
+    queued = jobs.collect(factory)  # the chunk jobs its creation queues, run here instead of by the stack's worker
+    with transaction(factory) as session:
+        sweep_id = create_sweep(session, SweepSpec.model_validate(spec), settings).id
     engine.dispose()
-    shares = [list(range(start, chunk_count, processes)) for start in range(processes)]
+    chunks = [job.args[1] for job in queued if job.task == jobs.RUN_CHUNK_TASK]
+    shares = [chunks[start::processes] for start in range(processes)]
     if processes == 1:
         _run_chunks(database_url, sweep_id, shares[0])
     else:

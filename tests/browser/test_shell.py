@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from backend.demo import DEMO_SPEC
+from backend.sweeps.demo import DEMO_SPEC
 from tests.browser import real_sweeps
 from tests.browser.conftest import start_serve, stop_serve, wait_for_api
 from tests.support import RunningStack, wait_for_health
@@ -72,11 +72,12 @@ def test_unknown_route_says_so(dashboard, page) -> None:
     page.get_by_text("Page not found").wait_for()
 
 
-# 2 models x 2 sequence lengths x 6 x 6 arrays x 3 scratchpads x 6 bandwidths = 2,592 points in chunks of 100:
-# tens of seconds on the stack's one worker process; cancelled once the list has shown it moving.
+# 2 models x 2 sequence lengths x 6 x 6 arrays x 3 scratchpads x 6 bandwidths x 10 latencies = 25,920 points: tens of
+# seconds on the stack's one worker process (~800 points/s); cancelled once the list has shown it moving.
 RUNNING_SPEC = {**DEMO_SPEC, "name": "arrays-and-bandwidth", "owner": "alice", "models": ["bert-base", "gpt2-medium"],
                 "axes": {"rows": [4, 8, 16, 32, 64, 128], "cols": [4, 8, 16, 32, 64, 128],
-                         "scratchpad_kib": [64, 256, 1024], "dram_bytes_per_cycle": [4, 8, 16, 32, 64, 128]}}
+                         "scratchpad_kib": [64, 256, 1024], "dram_bytes_per_cycle": [4, 8, 16, 32, 64, 128],
+                         "dram_latency_cycles": {"start": 50, "stop": 500, "step": 50}}}
 PROGRESS = ("(id) => document.querySelector(`tr[data-sweep-id='${id}'] [role=progressbar]`)"
             "?.getAttribute('aria-valuenow')")
 
@@ -97,7 +98,7 @@ def test_running_sweep_shows_live_progress_rate_and_eta(dashboard, page, screens
                                ".textContent.includes('ETA')", timeout=30_000)
         text = row.inner_text()
         assert "pts/s" in text and "ETA" in text and "Cancel" in text, text
-        assert "/ 2,592 points" in text or "/ 2592 points" in text, text
+        assert "/ 25,920 points" in text, text
         assert page.locator(f"tr[data-sweep-id='{finished['id']}']").get_by_role("button", name="Cancel").count() == 0
         screenshot("01b-sweeps-running")
     finally:

@@ -10,8 +10,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
+from simulator.pareto import pareto_mask
 from tests.browser import real_sweeps
 from tests.browser.conftest import start_serve, stop_serve, wait_for_api
 from tests.support import RunningStack, wait_for_health
@@ -244,13 +246,8 @@ def test_a_running_sweep_updates_live(served, page) -> None:
 
 
 def _python_front(xs: list[float], ys: list[float]) -> set[int]:
-    order = sorted(range(len(xs)), key=lambda i: (xs[i], ys[i]))
-    front, best = set(), float("inf")
-    for i in order:
-        if ys[i] < best:
-            front.add(i)
-            best = ys[i]
-    return front
+    """The server's definition of the front (every copy of a tied point stays on it)."""
+    return {int(i) for i in np.flatnonzero(pareto_mask(np.column_stack([xs, ys])))}
 
 
 def test_thinning_keeps_the_front_and_the_outliers_and_splits_traces(served, page) -> None:

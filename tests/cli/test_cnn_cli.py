@@ -51,7 +51,7 @@ def test_profile_cnn_resolution_batch_and_layer_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["totals"]["flops"] == 2 * 64 * 27 * 4
     bad = run("profile", "--model", "resnet-50", "--image-size", "0")
-    assert bad.exit_code == 2 and "--image-size must be positive" in bad.output
+    assert bad.exit_code == 2 and "--image-size: Input should be greater than 0" in bad.output
 
 
 def test_simulate_resnet_50_beside_bert_base() -> None:

@@ -43,14 +43,14 @@ def test_json_document() -> None:
 
 
 def test_decoder_reports_prefill_decode_and_per_token() -> None:
-    result = run("--model", "gpt2", "--prompt", "32", "--generate", "100", "--json")
+    result = run("--model", "gpt2", "--prompt-len", "32", "--generate-len", "100", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     phases = document["phases"]
     assert set(phases) == {"prefill", "decode"}
     assert phases["prefill"]["flops"] + phases["decode"]["flops"] == document["totals"]["flops"]
     assert document["decode_per_token"]["flops"] == phases["decode"]["flops"] // 100
-    table = run("--model", "gpt2", "--prompt", "32", "--generate", "100")
+    table = run("--model", "gpt2", "--prompt-len", "32", "--generate-len", "100")
     assert "decode per token" in table.output and "prefill total" in table.output
 
 
@@ -71,12 +71,12 @@ def test_plot_writes_html(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--model", "bert-base", "--seq-len", "0"], "--seq-len must be positive"),
-        (["--model", "bert-base", "--seq-len", "128", "--batch", "-1"], "--batch must be positive"),
+        (["--model", "bert-base", "--seq-len", "0"], "--seq-len: Input should be greater than 0"),
+        (["--model", "bert-base", "--seq-len", "128", "--batch", "-1"], "--batch: Input should be greater than 0"),
         (["--model", "bert-base", "--seq-len", "1024"], "--allow-longer"),
         (["--model", "bert-bse", "--seq-len", "128"], "did you mean"),
         (["--seq-len", "128"], "exactly one of --model"),
-        (["--model", "gpt2", "--prompt", "-3"], "--prompt must be >= 0"),
+        (["--model", "gpt2", "--prompt-len", "-3"], "--prompt-len: Input should be greater than or equal to 0"),
         (["--model", "bert-base"], "give seq_len"),
         (["--config", "/nonexistent/config.json", "--seq-len", "8"], "cannot read"),
     ],

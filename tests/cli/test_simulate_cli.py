@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -10,8 +11,9 @@ import pytest
 
 
 def dse(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "240"}  # help text unwrapped
     return subprocess.run([sys.executable, "-m", "backend.cli.main", *args], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env=env)
 
 
 def test_simulate_gemm_json_hand_computed() -> None:
@@ -42,9 +44,9 @@ def test_simulate_gemm_memory_options() -> None:
     (("simulate", "--model", "bert-base", "--seq-len", "128", "--accelerator", "gemmini-defualt"),
      "did you mean gemmini-default"),
     (("simulate", "--model", "bert-base", "--seq-len", "128", "--rows", "0"), "rows"),
-    (("simulate", "--model", "bert-base", "--seq-len", "128", "--set", "softmax_on=accelerator"),
+    (("simulate", "--model", "bert-base", "--seq-len", "128", "--softmax-on", "accelerator"),
      "nonlinear_elements_per_cycle"),
-    (("simulate", "--model", "bert-base", "--seq-len", "128", "--set", "nonsense"), "FIELD=VALUE"),
+    (("simulate", "--model", "bert-base", "--seq-len", "128", "--sparsity", "3:2"), "sparsity must be"),
 ])
 def test_errors_exit_2_with_one_line(args: tuple[str, ...], message: str) -> None:
     result = dse(*args)
@@ -64,3 +66,14 @@ def test_simulate_table_and_json() -> None:
     report = json.loads(result.stdout)
     assert report["latency_cycles"] > 0 and report["ops"]
     assert {"op_class", "cycles", "bound", "mapping"} <= set(report["ops"][0])
+    assert report["accelerator"] == "gemmini-transformer[rows=32,cols=32]"
+
+
+def test_every_catalog_parameter_is_a_flag() -> None:
+    """The flags come from the simulator's catalog: every scenario, accelerator and option field is one."""
+    from simulator import catalog
+
+    text = dse("simulate", "--help").stdout
+    for entry in catalog.PARAMETERS:
+        if entry.source in ("scenario", "accelerator", "options"):
+            assert f"--{entry.name.replace('_', '-')} " in text, entry.name

@@ -16,9 +16,9 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance,
 
 from backend import auth
 from backend.app import create_app
-from backend.db import make_engine, make_session_factory, transaction
+from backend.core.db import make_engine, make_session_factory, transaction
+from backend.core.settings import Settings
 from backend.migrate import upgrade
-from backend.settings import Settings
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(900)]
 EXAMPLES_PER_OPERATION = 25

@@ -22,13 +22,13 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from backend.db import make_engine, make_session_factory
+from backend.core.broker import create_celery
+from backend.core.db import make_engine, make_session_factory
+from backend.core.settings import Settings
 from backend.migrate import upgrade
 from backend.models import DesignPoint, Sweep, SweepChunk
-from backend.settings import Settings
 from tests.support import free_port
 from tests.sweeps_support import wait_for_worker
-from workers.celery_app import create_celery
 
 BIN = Path(sys.executable).parent
 COUNTS_FILE = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability-counts.json"

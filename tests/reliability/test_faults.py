@@ -12,11 +12,12 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from backend.db import transaction
-from backend.services.dispatch import enqueue_chunks
-from backend.services.sweeps import create_sweep
-from backend.settings import Settings
-from backend.sweep_spec import SweepSpec
+from backend.core.broker import create_celery
+from backend.core.db import transaction
+from backend.core.settings import Settings
+from backend.sweeps import jobs
+from backend.sweeps.service import create_sweep
+from backend.sweeps.spec import SweepSpec
 from tests.reliability.support import (
     FAULT_SPEC,
     FAULT_SPEC_POINTS,
@@ -28,18 +29,15 @@ from tests.reliability.support import (
     wait_until,
 )
 from tests.support import free_port
-from workers.celery_app import create_celery
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres, pytest.mark.timeout(300)]
 
 
 def _submit(factory, settings: Settings, spec: dict[str, Any] = FAULT_SPEC) -> int:  # type: ignore[no-untyped-def]
-    """Create the sweep, commit, then queue its chunks (as the API does)."""
+    """Create the sweep; its chunks are queued when the transaction commits (as in the API)."""
+    jobs.install(factory, create_celery(settings), settings.queue)
     with transaction(factory) as session:
-        sweep = create_sweep(session, SweepSpec.model_validate(spec), settings)
-        sweep_id, chunk_count = sweep.id, sweep.chunk_count
-    enqueue_chunks(create_celery(settings), settings.queue, sweep_id, list(range(chunk_count)))
-    return sweep_id
+        return create_sweep(session, SweepSpec.model_validate(spec), settings).id
 
 
 def _finished(factory, sweep_id: int) -> bool:  # type: ignore[no-untyped-def]

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from backend.db import transaction
+from backend.core.db import transaction
 from backend.models import DesignPoint, Sweep, SweepChunk
-from backend.services.sweeps import create_sweep
-from backend.sweep_spec import SweepSpec
+from backend.sweeps.chunks import fail_chunk, insert_points, run_chunk
+from backend.sweeps.service import create_sweep
+from backend.sweeps.spec import SweepSpec
 from tests.sweeps_support import DEMO_SPEC
-from workers.chunks import fail_chunk, insert_points, run_chunk
 
 pytestmark = pytest.mark.redis  # the settings fixture names this run's Redis queue
 
@@ -108,8 +108,6 @@ def test_random_points_are_seeded_and_stored_by_index(session_factory, settings)
     with session_factory() as session:
         stored = session.execute(select(DesignPoint.point_index, DesignPoint.rows, DesignPoint.clock_ghz)
                                  .where(DesignPoint.sweep_id == sweep_id).order_by(DesignPoint.point_index)).all()
-    from backend.sweep_spec import points
-
-    expected = points(SweepSpec.model_validate(spec), 0, 12)
-    assert [(p["index"], p["overrides"]["rows"], p["overrides"]["clock_ghz"]) for p in expected] == \
+    expected = SweepSpec.model_validate(spec).points(0, 12)
+    assert [(i, p.overrides["rows"], p.overrides["clock_ghz"]) for i, p in enumerate(expected)] == \
         [tuple(row) for row in stored]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import optuna
 from sqlalchemy import func, select
 
-from backend.db import transaction
+from backend.core.db import transaction
 from backend.models import DesignPoint, SearchBatch, Sweep
-from backend.services.sweeps import create_sweep
-from backend.sweep_spec import SweepSpec
-from tests.sweeps_support import SEARCH_DEMO_SPEC
-from workers.chunks import run_chunk
-from workers.search import search_step, storage, study_name
+from backend.sweeps.chunks import run_chunk
+from backend.sweeps.jobs import RUN_CHUNK_TASK, SEARCH_STEP_TASK
+from backend.sweeps.search_store import search_step, storage, study_name
+from backend.sweeps.service import create_sweep
+from backend.sweeps.spec import SweepSpec
+from tests.sweeps_support import SEARCH_DEMO_SPEC, queued_tasks
 
 
 def _create(session_factory, settings, **fields) -> int:  # type: ignore[no-untyped-def]
@@ -23,12 +24,18 @@ def _create(session_factory, settings, **fields) -> int:  # type: ignore[no-unty
 def test_steps_and_chunks_are_idempotent(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
     sweep_id = _create(session_factory, settings, budget=12, batch_size=6)
     url = settings.sqlalchemy_url
+    assert queued_tasks(settings) == [(SEARCH_STEP_TASK, [sweep_id])]  # creating it queued its first step
     first = search_step(session_factory, url, sweep_id, max_chunk=10)
     assert first.status == "asked" and first.batch_index == 0 and len(first.chunk_indices) == 3  # 2 points each
     again = search_step(session_factory, url, sweep_id, max_chunk=10)  # a redelivered step: asks nothing new
     assert again.status == "waiting" and again.chunk_indices == first.chunk_indices  # never started: queued again
-    completes = [run_chunk(session_factory, sweep_id, index).batch_complete for index in first.chunk_indices]
-    assert completes == [False, False, True], "exactly one chunk completes the batch"
+    chunk_jobs = [(RUN_CHUNK_TASK, [sweep_id, index]) for index in first.chunk_indices]
+    assert queued_tasks(settings)[1:] == chunk_jobs + chunk_jobs
+    steps = []
+    for index in first.chunk_indices:
+        run_chunk(session_factory, sweep_id, index)
+        steps.append(queued_tasks(settings).count((SEARCH_STEP_TASK, [sweep_id])) - 1)
+    assert steps == [0, 0, 1], "exactly one chunk completes the batch, and it queues the next step"
     retried = run_chunk(session_factory, sweep_id, first.chunk_indices[0])  # a redelivered chunk writes nothing
     assert retried.status == "skipped" and retried.inserted == 0
     second = search_step(session_factory, url, sweep_id, max_chunk=10)

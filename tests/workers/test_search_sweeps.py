@@ -5,8 +5,8 @@ from __future__ import annotations
 import optuna
 import pytest
 
+from backend.sweeps.search_store import storage, study_name
 from tests.sweeps_support import SEARCH_DEMO_SPEC, wait_for_sweep
-from workers.search import storage, study_name
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 

@@ -7,22 +7,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from backend.db import make_engine, make_session_factory, transaction
+from backend.core.broker import create_celery
+from backend.core.db import make_engine, make_session_factory, transaction
+from backend.core.settings import Settings
 from backend.migrate import upgrade
 from backend.models import Sweep
-from backend.services.sweeps import create_sweep
-from backend.settings import Settings
-from backend.sweep_spec import SweepSpec
+from backend.sweeps import jobs
+from backend.sweeps.service import create_sweep
+from backend.sweeps.spec import SweepSpec
 from tests.sweeps_support import DEMO_SPEC
 from workers.celery_app import app
 from workers.tasks import run_chunk_task
 
+pytestmark = pytest.mark.redis
+
 
 @pytest.mark.parametrize("max_retries", [0, 2])
-def test_database_errors_retry_up_to_the_cap_then_fail_the_chunk(tmp_path: Path, max_retries: int) -> None:
+def test_database_errors_retry_up_to_the_cap_then_fail_the_chunk(tmp_path: Path, max_retries: int, redis_url: str,
+                                                                  queue_name: str) -> None:
     url = f"sqlite:///{tmp_path / 'dse.sqlite3'}"
     upgrade(url)
-    settings = Settings(database_url=url, chunk_size=10, db_max_retries=max_retries, demo_sweep=False)
+    settings = Settings(database_url=url, broker_url=redis_url, queue=queue_name, chunk_size=10,
+                        db_max_retries=max_retries, demo_sweep=False)
     saved = {"dse_settings": app.conf.dse_settings, "task_always_eager": app.conf.task_always_eager}
     app.conf.update(dse_settings=settings, task_always_eager=True)  # retries run in-process, one after another
     try:
@@ -32,7 +38,7 @@ def test_database_errors_retry_up_to_the_cap_then_fail_the_chunk(tmp_path: Path,
 
 
 def _run_and_check(url: str, settings: Settings, max_retries: int) -> None:
-    factory = make_session_factory(make_engine(url))
+    factory = jobs.install(make_session_factory(make_engine(url)), create_celery(settings), settings.queue)
     with transaction(factory) as session:
         sweep_id = create_sweep(session, SweepSpec.model_validate({**DEMO_SPEC, "axes": {"rows": [8]}}), settings).id
         session.execute(text("ALTER TABLE design_points RENAME TO design_points_gone"))  # every insert fails

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import CeleryDep, SessionDep
-from workers.celery_app import ping_workers
+from backend.core.broker import ping_workers
 
 router = APIRouter(tags=["health"])
 

@@ -1,4 +1,4 @@
-"""The simulator's packaged presets and the result columns, so forms and plots can be built from the server."""
+"""The simulator's packaged presets and the catalog of its parameters and metrics."""
 
 from __future__ import annotations
 
@@ -7,42 +7,31 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from backend.api.deps import get_principal
-from backend.api.schemas import Catalog, CatalogEntry
-from backend.columns import PARAMETER_COLUMNS
+from backend.api.schemas import Catalog, CatalogEntry, OpClassOut
+from backend.models import SweepStatus
+from simulator import catalog as simulator_catalog
+from simulator import list_accelerator_presets, list_model_presets, load_accelerator_preset, load_model_preset
+from simulator.workload.operator import OP_CLASS_LABELS
 
 router = APIRouter(tags=["presets"], dependencies=[Depends(get_principal)])
 
 
 @router.get("/api/presets/models", response_model=list[dict[str, Any]], summary="Model presets (ModelSpec fields)")
 def model_presets() -> list[dict[str, Any]]:
-    from backend.simulation import model_presets as presets
-
-    return presets()
+    return [load_model_preset(name).model_dump(mode="json") for name in list_model_presets()]
 
 
 @router.get("/api/presets/accelerators", response_model=list[dict[str, Any]],
             summary="Accelerator presets (AcceleratorSpec fields; every field but name/description is a sweep axis)")
 def accelerator_presets() -> list[dict[str, Any]]:
-    from backend.simulation import accelerator_presets as presets
-
-    return presets()
+    return [load_accelerator_preset(name).model_dump(mode="json") for name in list_accelerator_presets()]
 
 
-@router.get("/api/catalog", response_model=Catalog, summary="Metric and parameter columns: label, unit, direction")
+@router.get("/api/catalog", response_model=Catalog, summary="Every parameter and metric: label, unit, type, bounds")
 @router.get("/api/metrics/catalog", response_model=Catalog, include_in_schema=False)
 def catalog() -> Catalog:
-    from backend.simulation import metric_catalog
-
-    metrics = [CatalogEntry(kind="metric", categorical=entry["type"] in ("str", "bool"), **entry)
-               for entry in metric_catalog()]
-    parameters = [CatalogEntry(name=c.name, label=c.label, unit=c.unit, kind="parameter", type=c.type,
-                               categorical=c.type in ("str", "bool")) for c in PARAMETER_COLUMNS]
-    return Catalog(metrics=metrics, parameters=parameters)
-
-
-@router.get("/api/templates", response_model=list[dict[str, Any]], tags=["sweeps"],
-            summary="Built-in sweep templates (id, name, description, spec ready for POST /api/sweeps)")
-def list_templates() -> list[dict[str, Any]]:
-    from backend.templates import TEMPLATES
-
-    return TEMPLATES
+    return Catalog(metrics=[CatalogEntry.of(e) for e in simulator_catalog.METRICS],
+                   parameters=[CatalogEntry.of(e) for e in simulator_catalog.PARAMETERS],
+                   op_classes=[OpClassOut(name=name, label=OP_CLASS_LABELS[name])
+                               for name in simulator_catalog.OP_CLASSES], phases=list(simulator_catalog.PHASES),
+                   bounds=list(simulator_catalog.BOUNDS), statuses=[s.value for s in SweepStatus])

@@ -9,29 +9,14 @@ export class ApiError extends Error {
   }
 }
 
-function describe(detail) {
-  if (typeof detail === 'string') return { message: detail, fields: {} };
-  if (Array.isArray(detail)) {
-    const fields = {};
-    for (const item of detail) {
-      const loc = (item.loc || []).filter((part) => part !== 'body' && part !== 'query');
-      const key = loc.join('.') || '_';
-      const msg = String(item.msg).replace(/^(Value|Assertion) error, /, '');
-      fields[key] = fields[key] ? `${fields[key]}; ${msg}` : msg;
-    }
-    const message = detail.map((item) => {
-      const loc = (item.loc || []).filter((part) => part !== 'body' && part !== 'query').join('.');
-      const msg = String(item.msg).replace(/^(Value|Assertion) error, /, '');
-      return loc ? `${loc}: ${msg}` : msg;
-    }).join('; ');
-    return { message, fields };
+/** The API's errors: `detail` is one readable line; a 422 adds `errors`, a list of {loc: "axes.rows", msg}. */
+function describe(data, fallback) {
+  const fields = {};
+  for (const { loc, msg } of data?.errors ?? []) {
+    const key = loc || '_';
+    fields[key] = fields[key] ? `${fields[key]}; ${msg}` : msg;
   }
-  if (detail && typeof detail === 'object') {
-    const inner = describe(detail.message ?? detail.detail ?? detail.errors ?? JSON.stringify(detail));
-    if (detail.field) inner.fields[detail.field] = inner.message;
-    return inner;
-  }
-  return { message: String(detail), fields: {} };
+  return { message: typeof data?.detail === 'string' ? data.detail : fallback, fields };
 }
 
 export async function api(path, { method = 'GET', body, signal, raw = false } = {}) {
@@ -64,8 +49,8 @@ export async function api(path, { method = 'GET', body, signal, raw = false } = 
     if (response.status === 404 && (!data || data.detail === 'Not Found')) {
       throw new ApiError(404, `${method} ${path.split('?')[0]} is not available on this server (404).`);
     }
-    const { message, fields } = describe(data?.detail ?? data?.message ?? data ?? response.statusText);
-    throw new ApiError(response.status, message || `${response.status} ${response.statusText}`, fields);
+    const { message, fields } = describe(data, `${response.status} ${response.statusText}`);
+    throw new ApiError(response.status, message, fields);
   }
   return data;
 }
@@ -78,10 +63,4 @@ export function query(params) {
   }
   const text = search.toString();
   return text ? `?${text}` : '';
-}
-
-/** A list endpoint may answer a bare array or {items: [...]} / {sweeps: [...]}. */
-export function listOf(data, key) {
-  if (Array.isArray(data)) return data;
-  return data?.items ?? data?.[key] ?? data?.results ?? [];
 }

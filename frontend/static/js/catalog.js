@@ -1,67 +1,37 @@
-// What each metric and parameter is called, its unit and which direction is better.
-// A built-in table covers the planned metric names; the API's catalog (when served) overrides it.
+// What each metric and parameter is called, its unit, type and which direction is better: GET /api/catalog, the
+// simulator's own declaration (simulator/catalog.py). Nothing here names a metric or a parameter by hand, except
+// the result rows' own columns and how a unit is displayed.
 
-import { api, listOf } from './api.js';
+import { api } from './api.js';
 
-const BUILTIN = {
-  latency_s: { label: 'Latency', unit: 's', direction: 'min', kind: 'metric' },
-  latency_cycles: { label: 'Latency', unit: 'cycles', direction: 'min', kind: 'metric' },
-  throughput_per_s: { label: 'Throughput', unit: 'inf/s', direction: 'max', kind: 'metric' },
-  energy_j: { label: 'Energy', unit: 'J', direction: 'min', kind: 'metric' },
-  edp_j_s: { label: 'Energy-delay product', unit: 'J·s', direction: 'min', kind: 'metric' },
-  area_mm2: { label: 'Area', unit: 'mm²', direction: 'min', kind: 'metric' },
-  power_w: { label: 'Power', unit: 'W', direction: 'min', kind: 'metric' },
-  utilization: { label: 'Utilization', unit: '%', direction: 'max', kind: 'metric' },
-  dram_bytes: { label: 'DRAM traffic', unit: 'B', direction: 'min', kind: 'metric' },
-  macs: { label: 'MACs', unit: 'MACs', direction: 'min', kind: 'metric' },
-  bottleneck: { label: 'Bottleneck', unit: '', kind: 'metric', categorical: true },
-  quality_loss: { label: 'Quality loss (published estimate)', unit: '', direction: 'min', kind: 'metric' },
-  rows: { label: 'Array rows', unit: 'PEs', kind: 'parameter' },
-  cols: { label: 'Array columns', unit: 'PEs', kind: 'parameter' },
-  scratchpad_kib: { label: 'Scratchpad', unit: 'KiB', kind: 'parameter' },
-  accumulator_kib: { label: 'Accumulator', unit: 'KiB', kind: 'parameter' },
-  dram_bytes_per_cycle: { label: 'DRAM bandwidth', unit: 'B/cycle', kind: 'parameter' },
-  clock_mhz: { label: 'Clock', unit: 'MHz', kind: 'parameter' },
-  seq_len: { label: 'Sequence length', unit: 'tokens', kind: 'parameter' },
-  batch: { label: 'Batch', unit: '', kind: 'parameter' },
-  model: { label: 'Model', unit: '', kind: 'parameter', categorical: true },
-  dataflow: { label: 'Dataflow', unit: '', kind: 'parameter', categorical: true },
+// Columns of every result row besides the catalog's parameters and metrics.
+const ROW_COLUMNS = {
+  id: { label: 'Point id', unit: '', kind: 'row', type: 'int' },
+  point_index: { label: 'Index in the sweep', unit: '', kind: 'row', type: 'int' },
+  error: { label: 'Error', unit: '', kind: 'row', type: 'str', categorical: true },
 };
+// Fractions the dashboard shows as percentages (display only: the API serves 0..1).
+const PERCENT = new Set(['utilization']);
 
-const SUFFIX_UNITS = [['_kib', 'KiB'], ['_mib', 'MiB'], ['_bytes', 'B'], ['_mm2', 'mm²'], ['_j', 'J'],
-  ['_w', 'W'], ['_s', 's'], ['_mhz', 'MHz'], ['_ghz', 'GHz'], ['_cycles', 'cycles'], ['_bits', 'bits']];
-
-const catalog = { ...BUILTIN };
+const entries = { ...ROW_COLUMNS };
+export const vocabulary = { metrics: [], parameters: [], opClasses: [], phases: [], bounds: [], statuses: [] };
 let loaded = null;
 
 export function loadCatalog() {
-  loaded ??= (async () => {
-    for (const path of ['/api/catalog', '/api/metrics']) {
-      try {
-        const data = await api(path);
-        const entries = Array.isArray(data) ? data : [...listOf(data, 'metrics'), ...(data?.parameters ?? [])];
-        for (const entry of entries) {
-          if (!entry?.name) continue;
-          catalog[entry.name] = { ...(catalog[entry.name] || {}), ...entry };
-        }
-        catalog.utilization.unit = '%';  // a 0..1 fraction, shown as a percentage
-        return catalog;
-      } catch { /* not served: keep the built-in table */ }
+  loaded ??= api('/api/catalog').then((data) => {
+    for (const entry of [...data.metrics, ...data.parameters]) {
+      entries[entry.name] = PERCENT.has(entry.name) ? { ...entry, unit: '%' } : entry;
     }
-    return catalog;
-  })();
+    Object.assign(vocabulary, { metrics: data.metrics, parameters: data.parameters, opClasses: data.op_classes,
+      phases: data.phases, bounds: data.bounds, statuses: data.statuses });
+    return vocabulary;
+  });
   return loaded;
 }
 
+/** The catalog entry of a column (a name the catalog does not know is labelled by itself). */
 export function info(name) {
-  if (catalog[name]) return { name, ...catalog[name] };
-  if (name?.startsWith('energy_') && name.endsWith('_j')) {
-    return { name, label: `Energy (${name.slice(7, -2).replaceAll('_', ' ')})`, unit: 'J', direction: 'min', kind: 'metric' };
-  }
-  const suffix = SUFFIX_UNITS.find(([end]) => name?.endsWith(end));
-  const base = suffix ? name.slice(0, -suffix[0].length) : name ?? '';
-  const label = base.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
-  return { name, label, unit: suffix ? suffix[1] : '', kind: 'unknown' };
+  return { name, ...(entries[name] ?? { label: String(name ?? ''), unit: '', kind: 'unknown' }) };
 }
 
 /** "Latency (s)" — for axis titles and table headers. */
@@ -71,14 +41,26 @@ export function titleOf(name) {
 }
 
 export function isMetric(name) {
-  const entry = info(name);
-  return entry.kind === 'metric' || (entry.kind !== 'parameter' && entry.direction !== undefined);
+  return info(name).kind === 'metric';
 }
 
 export function direction(name) {
   return info(name).direction === 'max' ? 'max' : 'min';
 }
 
+/** Numeric metrics, in the catalog's order (objectives, axes of the scatter). */
+export function numericMetrics() {
+  return vocabulary.metrics.filter((m) => !m.categorical).map((m) => m.name);
+}
+
+/** The headline metrics (the catalog marks them): what the sweep view loads besides the objectives. */
+export function headlineMetrics() {
+  return vocabulary.metrics.filter((m) => m.headline).map((m) => m.name);
+}
+
+/** Parameters a sweep may vary, from one source ("accelerator", "options", "model", "scenario"). */
+export function sweepable(source) {
+  return vocabulary.parameters.filter((p) => p.sweepable && p.source === source);
+}
+
 export const DEFAULT_OBJECTIVES = ['latency_s', 'energy_j'];
-export const CORE_METRICS = ['latency_s', 'energy_j', 'edp_j_s', 'area_mm2', 'power_w', 'throughput_per_s',
-  'utilization', 'dram_bytes', 'latency_cycles'];

@@ -1,6 +1,10 @@
 // Pareto fronts, knee point and display thinning, on plain arrays (no Plotly here).
 
-/** Indices of the non-dominated points among `indices`, for 2 or 3 objectives, sorted by the first. */
+/**
+ * Indices of the non-dominated points among `indices`, for 2 or 3 objectives, sorted by the first: the rule of
+ * simulator/pareto.py (identical points do not dominate each other, so every copy stays on the front; ties are
+ * normal here, e.g. sparsity on a dense array changes nothing). tests/browser/test_pareto_math.py pins the two.
+ */
 export function paretoFront(columns, objectives, directions, indices) {
   const sign = directions.map((d) => (d === 'max' ? -1 : 1));
   const values = objectives.map((name) => columns[name]);
@@ -9,10 +13,11 @@ export function paretoFront(columns, objectives, directions, indices) {
   valid.sort((a, b) => key(0, a) - key(0, b) || key(1, a) - key(1, b) || (values[2] ? key(2, a) - key(2, b) : 0));
   const front = [];
   if (objectives.length === 2) {
-    let best = Infinity;
+    // sorted by (x, y): i is dominated unless its y is a new minimum, or it repeats the point that set the minimum
+    let best = Infinity; let bestX = NaN;
     for (const i of valid) {
-      const y = key(1, i);
-      if (y < best) { front.push(i); best = y; }
+      const x = key(0, i); const y = key(1, i);
+      if (y < best) { front.push(i); best = y; bestX = x; } else if (y === best && x === bestX) front.push(i);
     }
     return front;
   }

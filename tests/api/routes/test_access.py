@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from backend import auth
 from backend.app import create_app
-from backend.db import transaction
+from backend.core.db import transaction
 from backend.models import User
 from tests.sweeps_support import DEMO_SPEC
 

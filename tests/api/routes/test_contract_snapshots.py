@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.demo import DEMO_SPEC
-from backend.sweep_spec import SweepSpec, points
-from backend.templates import TEMPLATES
+from backend.sweeps.demo import DEMO_SPEC
+from backend.sweeps.spec import SweepSpec
+from backend.sweeps.templates import TEMPLATES
 from tests.sweeps_support import SEARCH_DEMO_SPEC
 
 SNAPSHOTS = Path(__file__).parents[2] / "snapshots"
@@ -40,7 +40,7 @@ def _check(name: str, value: Any) -> None:
 def test_expanded_points(name: str) -> None:
     spec = SweepSpec.model_validate(SPECS[name])
     size = min(spec.grid_size(), 200)
-    _check(f"points-{name}.json", points(spec, 0, size))
+    _check(f"points-{name}.json", [{"index": i, **point.model_dump()} for i, point in enumerate(spec.points(0, size))])
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

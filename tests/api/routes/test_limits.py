@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.app import create_app
-from backend.limits import RateLimiter
+from backend.core.limits import RateLimiter
 from tests.sweeps_support import DEMO_SPEC
 
 pytestmark = pytest.mark.redis

@@ -8,7 +8,7 @@ import logging
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from backend.observability import JsonFormatter, RequestIdFilter
+from backend.core.observability import JsonFormatter, RequestIdFilter
 from tests.sweeps_support import DEMO_SPEC
 
 pytestmark = pytest.mark.redis

@@ -126,7 +126,7 @@ def test_results_queries_reject_bad_input(client) -> None:  # type: ignore[no-un
 
 def test_cancel_stops_the_remaining_chunks_and_delete_needs_a_finished_sweep(
         client, session_factory) -> None:  # type: ignore[no-untyped-def]
-    from workers.chunks import run_chunk
+    from backend.sweeps.chunks import run_chunk
 
     sweep_id = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
     deleting = client.delete(f"/api/sweeps/{sweep_id}")
@@ -144,10 +144,10 @@ def test_cancel_stops_the_remaining_chunks_and_delete_needs_a_finished_sweep(
 
 def test_the_front_follows_every_stored_chunk(client, session_factory, settings) -> None:  # type: ignore[no-untyped-def]
     """Fronts are cached per API process by the sweep's counters: a chunk stored in between is always seen."""
-    from backend.db import transaction
-    from backend.services.sweeps import create_sweep
-    from backend.sweep_spec import SweepSpec
-    from workers.chunks import run_chunk
+    from backend.core.db import transaction
+    from backend.sweeps.chunks import run_chunk
+    from backend.sweeps.service import create_sweep
+    from backend.sweeps.spec import SweepSpec
 
     with transaction(session_factory) as session:
         sweep_id = create_sweep(session, SweepSpec.model_validate(DEMO_SPEC), settings).id
@@ -180,10 +180,10 @@ def _decode_arrays(body: bytes) -> tuple[dict, dict]:
 
 
 def test_binary_columns_hold_what_the_json_page_holds(client, session_factory, settings) -> None:  # type: ignore[no-untyped-def]
-    from backend.db import transaction
-    from backend.services.sweeps import create_sweep
-    from backend.sweep_spec import SweepSpec
-    from workers.chunks import run_chunk
+    from backend.core.db import transaction
+    from backend.sweeps.chunks import run_chunk
+    from backend.sweeps.service import create_sweep
+    from backend.sweeps.spec import SweepSpec
 
     with transaction(session_factory) as session:
         sweep_id = create_sweep(session, SweepSpec.model_validate(DEMO_SPEC), settings).id

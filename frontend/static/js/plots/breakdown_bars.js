@@ -1,7 +1,7 @@
 // Stacked bars of latency and energy by operator class: one bar per design point.
 
 import { BASE_LAYOUT } from '../plotly_loader.js';
-import { OP_CLASSES, byClass } from '../point_model.js';
+import { byClass, opClasses } from '../point_model.js';
 import { fmtValue } from '../format.js';
 
 /**
@@ -10,7 +10,7 @@ import { fmtValue } from '../format.js';
  */
 export function breakdownTraces(points, quantity) {
   const totals = points.map((p) => byClass(p.ops));
-  return OP_CLASSES.map((cls) => {
+  return opClasses().map((cls) => {
     const values = points.map((p, k) => {
       const sum = Object.values(totals[k]).reduce((acc, t) => acc + (quantity === 'latency' ? t.cycles : t.energy_j), 0) || 1;
       const part = quantity === 'latency' ? totals[k][cls.key].cycles : totals[k][cls.key].energy_j;

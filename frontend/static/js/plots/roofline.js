@@ -2,7 +2,7 @@
 // with the array's peak (2·rows·cols) and the DRAM roof (bytes per cycle); each operator placed.
 
 import { BASE_LAYOUT } from '../plotly_loader.js';
-import { OP_CLASSES } from '../point_model.js';
+import { opClasses } from '../point_model.js';
 import { fmtValue } from '../format.js';
 
 export function rooflineFigure(ops, { peakFlopsPerCycle, dramBytesPerCycle }) {
@@ -20,15 +20,15 @@ export function rooflineFigure(ops, { peakFlopsPerCycle, dramBytesPerCycle }) {
     x: roofX, y: roofX.map((x) => Math.min(peak, bandwidth * x)), line: { color: '#1d2430', width: 2 }, hoverinfo: 'skip',
   }];
   const maxCycles = Math.max(...placed.map((op) => op.cycles));
-  for (const cls of OP_CLASSES) {
-    const mine = placed.filter((op) => op.displayClass === cls.key);
+  for (const cls of opClasses()) {
+    const mine = placed.filter((op) => op.op_class === cls.key);
     if (!mine.length) continue;
     traces.push({
       type: 'scatter', mode: 'markers', name: cls.label, meta: 'ops',
       x: mine.map((op) => intensity(op) ?? xmax / 2), y: mine.map((op) => op.flops / op.cycles),
       marker: { color: cls.colour, size: mine.map((op) => 8 + 18 * Math.sqrt(op.cycles / maxCycles)), opacity: 0.85,
         line: { color: '#fff', width: 1 } },
-      text: mine.map((op) => `<b>${op.name}</b> (${op.shape ?? ''})<br>${fmtValue(op.flops / (op.dram_bytes || 1))} FLOP/B · ${fmtValue(op.flops / op.cycles)} FLOP/cycle<br>${op.bound ?? ''}-bound · ${fmtValue(op.cycles, 'cycles')}`),
+      text: mine.map((op) => `<b>${op.name}</b> (${op.shape})<br>${fmtValue(op.flops / (op.dram_bytes || 1))} FLOP/B · ${fmtValue(op.flops / op.cycles)} FLOP/cycle<br>${op.bound}-bound · ${fmtValue(op.cycles, 'cycles')}`),
       hovertemplate: '%{text}<extra></extra>',
     });
   }

@@ -3,13 +3,11 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { fmtValue } from '../format.js';
-import { direction, info } from '../catalog.js';
+import { direction, headlineMetrics, info, vocabulary } from '../catalog.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { normalizePoint, param } from '../point_model.js';
 import { breakdownLayout, breakdownTraces } from '../plots/breakdown_bars.js';
 
-const ROWS = ['latency_s', 'throughput_per_s', 'energy_j', 'edp_j_s', 'area_mm2', 'power_w', 'utilization', 'dram_bytes', 'bottleneck'];
-const PARAMS = ['model', 'seq_len', 'rows', 'cols', 'scratchpad_kib', 'accumulator_kib', 'dram_bytes_per_cycle', 'dataflow', 'clock_ghz'];
 
 export async function render(container, _params, query) {
   const ids = (query.get('ids') || '').split(',').map((s) => s.trim()).filter((s) => /^\d+$/.test(s)).slice(0, 4);
@@ -27,6 +25,10 @@ export async function render(container, _params, query) {
   }
   const [Plotly, ...raws] = await Promise.all([loadPlotly(), ...ids.map((id) => api(`/api/points/${id}`))]);
   const points = raws.map(normalizePoint);
+  const ROWS = [...headlineMetrics(), 'bottleneck'];
+  // the model and accelerator preset, and every parameter in which the points differ
+  const PARAMS = vocabulary.parameters.map((p) => p.name).filter((name) => ['model', 'accelerator'].includes(name)
+    || new Set(points.map((p) => JSON.stringify(param(p, name) ?? null))).size > 1);
   const header = h('tr', {}, h('th', { scope: 'col' }, ''), points.map((p) => h('th', { scope: 'col', class: 'num' },
     h('a', { href: `#/points/${p.id}` }, `#${p.id}`))));
   const paramRows = PARAMS.filter((name) => points.some((p) => param(p, name) !== undefined)).map((name) => h('tr', {},

@@ -1,33 +1,31 @@
 // New sweep: models, scenarios, accelerator and the axes to vary; the point count updates as you type
 // (POST /api/sweeps/estimate) and the API's validation messages appear next to the field they concern.
 
-import { api, ApiError, listOf } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { clear, debounce, h } from '../dom.js';
-import { titleOf } from '../catalog.js';
+import { headlineMetrics, sweepable, titleOf } from '../catalog.js';
 import { axisCount, parseAxis } from '../axis_syntax.js';
 
-const OBJECTIVES = ['latency_s', 'energy_j', 'area_mm2', 'edp_j_s', 'throughput_per_s', 'power_w', 'utilization', 'dram_bytes',
-  'quality_loss'];
-const AXIS_SUGGESTIONS = ['rows', 'cols', 'dataflow', 'scratchpad_kib', 'accumulator_kib', 'dram_bytes_per_cycle',
-  'dram_latency_cycles', 'clock_ghz', 'input_bits', 'weight_bits', 'accumulator_bits', 'softmax_on', 'normalization_on',
-  'activation_on', 'nonlinear_elements_per_cycle'];
 const DEFAULT_AXES = [['rows', '8, 16, 32'], ['cols', '8, 16, 32'], ['scratchpad_kib', '64, 256']];
 
-async function presets(path, key) {
-  try { return { items: listOf(await api(path), key) }; } catch (error) { return { items: [], error }; }
+async function presets(path) {
+  try { return { items: await api(path) }; } catch (error) { return { items: [], error }; }
 }
 
 export async function render(container) {
-  const [models, accelerators] = await Promise.all([presets('/api/presets/models', 'models'), presets('/api/presets/accelerators', 'accelerators')]);
+  const [models, accelerators] = await Promise.all([presets('/api/presets/models'), presets('/api/presets/accelerators')]);
+  // what the catalog offers: headline metrics as objectives, every sweepable accelerator field as an axis
+  const OBJECTIVES = headlineMetrics().filter((name) => name !== 'latency_cycles');
+  const AXIS_SUGGESTIONS = sweepable('accelerator').map((p) => p.name);
   const errors = {};  // field path -> element showing its message
   const fieldError = (path) => (errors[path] = h('div', { class: 'error', id: `err-${path.replaceAll('.', '-')}`, 'aria-live': 'polite' }));
 
   const name = h('input', { type: 'text', id: 'sweep-name', value: `sweep-${new Date().toISOString().slice(5, 16).replace('T', '-')}`, required: true });
   const owner = h('input', { type: 'text', id: 'sweep-owner', value: localStorage.getItem('dse.owner') || '', placeholder: 'so the team knows whose it is' });
   const modelBox = h('div', { class: 'checks', id: 'model-choices' }, models.items.length ? models.items.map((m, k) => {
-    const id = typeof m === 'string' ? m : m.name;
-    const detail = typeof m === 'string' ? '' : [m.family ?? m.architecture, m.num_layers ? `${m.num_layers} layers` : null, m.d_model ? `d=${m.d_model}` : null].filter(Boolean).join(', ');
-    return h('label', { title: m.description ?? m.source ?? '' }, h('input', { type: 'checkbox', name: 'model', value: id, checked: k === 0 }), id,
+    const id = m.name;
+    const detail = [m.family, m.num_layers ? `${m.num_layers} layers` : null, m.d_model ? `d=${m.d_model}` : null].filter(Boolean).join(', ');
+    return h('label', { title: m.source }, h('input', { type: 'checkbox', name: 'model', value: id, checked: k === 0 }), id,
       detail ? h('span', { class: 'muted small' }, ` (${detail})`) : null);
   }) : null);
   const modelText = h('input', { type: 'text', id: 'model-names', placeholder: 'preset names, e.g. bert-base, gpt2-medium', value: models.items.length ? '' : 'bert-base' });
@@ -47,10 +45,8 @@ export async function render(container) {
   const seqLen = h('input', { type: 'text', id: 'scenario-seq-len', value: '128, 512' });
   const genLen = h('input', { type: 'text', id: 'scenario-generate-len', value: '', placeholder: 'decoders only, e.g. 32' });
   const accelerator = accelerators.items.length
-    ? h('select', { id: 'accelerator' }, accelerators.items.map((a) => {
-      const id = typeof a === 'string' ? a : a.name;
-      return h('option', { value: id, selected: id === 'gemmini-default' }, typeof a === 'string' || !a.description ? id : `${id} — ${a.description}`);
-    }))
+    ? h('select', { id: 'accelerator' }, accelerators.items.map((a) => h('option', { value: a.name,
+      selected: a.name === 'gemmini-default' }, a.description ? `${a.name} — ${a.description}` : a.name)))
     : h('input', { type: 'text', id: 'accelerator', value: 'gemmini-default' });
 
   const axesBody = h('tbody', {});
@@ -155,7 +151,7 @@ export async function render(container) {
     if (strategy.value === 'random') { body.n_points = Number(nPoints.value); body.seed = Number(seed.value); }
     if (strategy.value === 'search') { body.budget = Number(nPoints.value); body.seed = Number(seed.value); body.sampler = sampler.value; }
     if (options.value.trim()) {
-      try { body.options = JSON.parse(options.value); } catch { local.options = 'options must be a JSON object, e.g. {"quantization": "int8"}'; }
+      try { body.options = JSON.parse(options.value); } catch { local.options = 'options must be a JSON object, e.g. {"weight_precision": "int4"}'; }
     }
     if (uploaded) body.model_configs = { [uploaded.name]: uploaded.config };
     return { body, local };
@@ -188,9 +184,8 @@ export async function render(container) {
     try {
       const answer = await api('/api/sweeps/estimate', { method: 'POST', body });
       if (token !== estimateToken) return;
-      const points = typeof answer === 'number' ? answer : answer.points ?? answer.size ?? answer.total ?? answer.count;
       showErrors({});
-      setCount(Number(points).toLocaleString('en-US'), answer.max_points ? `limit ${Number(answer.max_points).toLocaleString('en-US')} points` : '');
+      setCount(answer.points.toLocaleString('en-US'), `limit ${answer.max_points.toLocaleString('en-US')} points`);
       submit.disabled = false;
     } catch (error) {
       if (token !== estimateToken) return;
@@ -218,7 +213,7 @@ export async function render(container) {
     try {
       if (body.owner) localStorage.setItem('dse.owner', body.owner);
       const created = await api('/api/sweeps', { method: 'POST', body });
-      location.hash = `#/sweeps/${created.id ?? created.sweep?.id}`;
+      location.hash = `#/sweeps/${created.id}`;
     } catch (error) {
       showErrors(error.fieldErrors ?? {}, error.status === 422 ? 'The API refused this sweep:' : error.message);
       if (error.status === 422 && !Object.keys(error.fieldErrors ?? {}).length) showErrors({ _: error.message });

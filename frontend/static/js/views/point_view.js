@@ -3,14 +3,12 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { fmtValue } from '../format.js';
-import { info } from '../catalog.js';
+import { headlineMetrics, info } from '../catalog.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
-import { OP_CLASSES, normalizePoint, param } from '../point_model.js';
+import { normalizePoint, opClasses, param } from '../point_model.js';
 import { breakdownLayout, breakdownTraces } from '../plots/breakdown_bars.js';
 import { rooflineFigure } from '../plots/roofline.js';
 
-const HEADLINE = ['latency_s', 'latency_cycles', 'throughput_per_s', 'energy_j', 'edp_j_s', 'area_mm2', 'power_w',
-  'utilization', 'dram_bytes', 'macs', 'bottleneck'];
 
 export async function render(container, { id }) {
   const [Plotly, raw] = await Promise.all([loadPlotly(), api(`/api/points/${id}`)]);
@@ -33,9 +31,9 @@ export async function render(container, { id }) {
         h('a', { class: 'button', href: `/api/points/${point.id}`, target: '_blank' }, 'JSON'))),
     point.error ? h('div', { class: 'notice error' }, `The simulator could not evaluate this point: ${point.error}`) : '',
     h('section', { class: 'card', 'aria-label': 'Metrics' }, h('div', { class: 'metrics', id: 'point-metrics' },
-      HEADLINE.filter((name) => m[name] !== undefined).map((name) => h('div', { class: 'metric' },
+      [...headlineMetrics(), 'bottleneck'].filter((name) => m[name] !== null).map((name) => h('div', { class: 'metric' },
         h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit))))),
-      qualityNote(m)),
+      qualityNote(m, point.report)),
   );
   const breakdown = h('div', { id: 'breakdown-plot' });
   const energyBreakdown = h('div', { id: 'energy-breakdown-plot' });
@@ -66,13 +64,13 @@ export async function render(container, { id }) {
 }
 
 // The quality column is a published figure looked up for this model and setting, never the simulator's estimate.
-function qualityNote(m) {
+function qualityNote(m, report) {
   if (m.quality_loss === null || m.quality_loss === undefined) {
     return h('p', { class: 'muted', id: 'point-quality' },
       'Quality (published estimate): no published result covers this model at this precision and sparsity.');
   }
   return h('p', { id: 'point-quality' }, h('strong', {}, 'Quality loss (published estimate): '),
-    `${fmtValue(m.quality_loss, '')} — ${m.quality_source}`);
+    `${fmtValue(m.quality_loss, '')} — ${report.quality_source}`);
 }
 
 function parametersCard(point) {
@@ -84,7 +82,8 @@ function parametersCard(point) {
 }
 
 function energyCard(m) {
-  const parts = ['energy_mac_j', 'energy_sram_j', 'energy_dram_j', 'energy_nonlinear_j', 'energy_static_j'].filter((n) => m[n] !== undefined);
+  // the energy metrics other than the total are its components (the catalog's order)
+  const parts = Object.keys(m).filter((n) => n.startsWith('energy_') && n !== 'energy_j' && m[n] !== null);
   return h('section', { class: 'card' }, h('h2', {}, 'Energy by component'),
     parts.length ? h('dl', { class: 'kv' }, parts.flatMap((name) => [h('dt', {}, info(name).label),
       h('dd', {}, `${fmtValue(m[name], 'J')}  (${((m[name] / m.energy_j) * 100).toFixed(1)}%)`)]))
@@ -92,19 +91,19 @@ function energyCard(m) {
 }
 
 function opsTable(ops) {
-  const classLabel = Object.fromEntries(OP_CLASSES.map((c) => [c.key, c.label]));
-  const total = ops.reduce((acc, op) => acc + (op.cycles ?? 0), 0) || 1;
+  const classLabel = Object.fromEntries(opClasses().map((c) => [c.key, c.label]));
+  const total = ops.reduce((acc, op) => acc + op.cycles, 0) || 1;
   return h('section', { class: 'card', 'aria-labelledby': 'ops-title' },
     h('h2', { id: 'ops-title' }, `Operators (${ops.length}): mapping and bound`),
     h('div', { class: 'table-wrap', style: { maxHeight: '560px' } }, h('table', { class: 'data', id: 'ops-table' },
       h('thead', {}, h('tr', {}, ['Operator', 'Class', 'Shape', '×', 'FLOPs', 'DRAM', 'Cycles', 'Share', 'Energy', 'Util.', 'Bound', 'Mapping']
         .map((t, k) => h('th', { scope: 'col', class: k >= 3 && k <= 9 ? 'num' : undefined }, t)))),
       h('tbody', {}, ops.map((op) => h('tr', {},
-        h('td', {}, op.name), h('td', {}, classLabel[op.displayClass]?.replace(/ \(.*/, '') ?? op.op_class),
-        h('td', { class: 'small' }, op.shape ?? ''), h('td', { class: 'num' }, op.count ?? ''),
+        h('td', {}, op.name), h('td', {}, classLabel[op.op_class]),
+        h('td', { class: 'small' }, op.shape), h('td', { class: 'num' }, op.count),
         h('td', { class: 'num' }, fmtValue(op.flops, 'FLOP')), h('td', { class: 'num' }, fmtValue(op.dram_bytes, 'B')),
         h('td', { class: 'num' }, fmtValue(op.cycles, 'cycles')), h('td', { class: 'num' }, `${((op.cycles / total) * 100).toFixed(1)}%`),
-        h('td', { class: 'num' }, fmtValue(op.energy_j, 'J')), h('td', { class: 'num' }, op.utilization !== undefined ? `${(op.utilization * 100).toFixed(0)}%` : '–'),
-        h('td', {}, h('span', { class: `badge ${op.bound}` }, op.bound ?? '–')),
-        h('td', { class: 'small' }, op.mapping ?? '–')))))));
+        h('td', { class: 'num' }, fmtValue(op.energy_j, 'J')), h('td', { class: 'num' }, op.kind === 'gemm' ? `${(op.utilization * 100).toFixed(0)}%` : '–'),
+        h('td', {}, h('span', { class: `badge ${op.bound}` }, op.bound)),
+        h('td', { class: 'small' }, op.mapping || '–')))))));
 }

@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { clear, debounce, errorNotice, h } from '../dom.js';
 import { fmtCompact, fmtDate, fmtValue } from '../format.js';
-import { CORE_METRICS, DEFAULT_OBJECTIVES, direction, info, isMetric, titleOf } from '../catalog.js';
+import { DEFAULT_OBJECTIVES, direction, headlineMetrics, info, isMetric, titleOf } from '../catalog.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_math.js';
 import { distinct, loadResults } from '../results_data.js';
@@ -121,12 +121,8 @@ export async function render(container, { id }, query) {
   }
 
   function wantedColumns() {
-    const scenarioKeys = [...new Set(sweep.scenarios.flatMap((s) => Object.keys(s || {})))];
-    const variants = sweep.spec.variants || [];  // explicit designs (e.g. a template's steps): what they vary
-    const variantKeys = variants.length ? ['accelerator', ...variants.flatMap((v) => [...Object.keys(v.overrides || {}), ...Object.keys(v.options || {})])] : [];
-    const params = [...new Set(['model', ...scenarioKeys, ...Object.keys(sweep.axes || {}), ...Object.keys(sweep.spec.option_axes || {}), ...variantKeys])];
-    const metrics = [...new Set([...objectives, ...CORE_METRICS, state.x, state.y, state.z, state.c].filter(Boolean))];
-    return ['id', ...new Set([...params, ...metrics, 'bottleneck'])];
+    const metrics = [...objectives, ...headlineMetrics(), state.x, state.y, state.z, state.c].filter(Boolean);
+    return ['id', ...new Set([...sweep.varied, ...metrics, 'bottleneck'])];
   }
 
   async function reload(loading = null) {

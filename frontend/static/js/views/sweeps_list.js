@@ -1,6 +1,6 @@
 // Sweeps list: every sweep in the shared database with live progress; empty state for a new user.
 
-import { api, listOf } from '../api.js';
+import { api } from '../api.js';
 import { clear, errorNotice, h } from '../dom.js';
 import { fmtCompact, fmtDate } from '../format.js';
 import { isActive, modelNames, normalizeSweep } from '../sweep_model.js';
@@ -23,7 +23,7 @@ export async function render(container) {
   let stopped = false;
   async function refresh() {
     try {
-      const sweeps = listOf(await api('/api/sweeps'), 'sweeps').map(normalizeSweep);
+      const sweeps = (await api('/api/sweeps')).items.map(normalizeSweep);
       if (stopped) return;
       clear(body, sweeps.length ? table(sweeps, refresh) : emptyState());
       if (sweeps.some(isActive)) timer = setTimeout(refresh, POLL_MS);

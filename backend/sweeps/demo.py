@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from celery import Celery
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.db import transaction
+from backend.core.db import transaction
+from backend.core.settings import Settings
 from backend.models import Sweep
-from backend.services.dispatch import enqueue_chunks
-from backend.services.sweeps import create_sweep
-from backend.settings import Settings
-from backend.sweep_spec import SweepSpec
+from backend.sweeps.service import create_sweep
+from backend.sweeps.spec import SweepSpec
 
 log = logging.getLogger("dse.demo")
 
@@ -25,14 +23,13 @@ DEMO_SPEC = {
 }
 
 
-def create_demo_sweep(factory: sessionmaker[Session], celery: Celery, settings: Settings) -> int | None:
-    """Creates and queues the demo sweep when the database has no sweep yet; returns its id."""
+def create_demo_sweep(factory: sessionmaker[Session], settings: Settings) -> int | None:
+    """Creates and queues the demo sweep when the database has no sweep yet (`factory` sends jobs); returns its id."""
     if not settings.demo_sweep:
         return None
     with transaction(factory) as session:
         if session.execute(select(func.count()).select_from(Sweep)).scalar_one():
             return None
         sweep = create_sweep(session, SweepSpec.model_validate(DEMO_SPEC), settings)
-    enqueue_chunks(celery, settings.queue, sweep.id, list(range(sweep.chunk_count)))
     log.info("queued the demo sweep %d (%d points)", sweep.id, sweep.total_points)
     return sweep.id

@@ -18,8 +18,6 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -73,56 +71,14 @@ def configure_logging(level: int = logging.INFO, structured: bool = True) -> Non
 class Metrics:
     """The app's own registry (one per app, so several apps in one process never collide)."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, collectors: tuple[Any, ...] = ()) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("dse_http_requests", "HTTP requests by route and status.",
                                 ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram("dse_http_request_duration_seconds", "Time to the last byte of the response.",
                                  ["method", "route"], buckets=LATENCY_BUCKETS_S, registry=self.registry)
-        self.registry.register(_StateCollector(app))
-
-
-class _StateCollector:
-    """Read at each scrape: queue depth from the broker, sweeps and points from the database."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-
-    def collect(self):  # type: ignore[no-untyped-def]
-        from backend.models import Sweep
-
-        state = self.app.state
-        queue = state.settings.queue
-        depth = GaugeMetricFamily("dse_queue_depth", "Chunk tasks waiting in the broker queue.", labels=["queue"])
-        try:
-            with state.celery.connection_for_write() as connection:
-                connection.ensure_connection(max_retries=1, timeout=2)
-                client = connection.default_channel.client
-                # Kombu keeps one Redis list per priority step: the queue's name, then name\x06\x16<step>.
-                keys = [queue, *(f"{queue}\x06\x16{step}" for step in (3, 6, 9))]
-                depth.add_metric([queue], float(sum(client.llen(key) for key in keys)))
-        except Exception:  # noqa: BLE001 - a broker that is down has no depth to report; health says why
-            pass
-        yield depth
-        sweeps = GaugeMetricFamily("dse_sweeps", "Sweeps by status.", labels=["status"])
-        points = CounterMetricFamily("dse_points_evaluated", "Design points evaluated (stored or failed), all sweeps.")
-        speed = GaugeMetricFamily("dse_points_per_second", "Summed evaluation speed of the running sweeps.")
-        try:
-            with state.session_factory() as session:
-                for status, count in session.execute(select(Sweep.status, func.count()).group_by(Sweep.status)):
-                    sweeps.add_metric([status], float(count))
-                evaluated = session.execute(select(func.coalesce(
-                    func.sum(Sweep.done_points + Sweep.failed_points), 0))).scalar_one()
-                points.add_metric([], float(evaluated))
-                from backend.services.sweeps import progress
-
-                running = session.execute(select(Sweep).where(Sweep.status == "running")).scalars()
-                speed.add_metric([], float(sum(progress(sweep).points_per_s or 0.0 for sweep in running)))
-        except Exception:  # noqa: BLE001 - likewise for a database that is down
-            return
-        yield sweeps
-        yield points
-        yield speed
+        for collector in collectors:  # read at each scrape (the sweeps domain's state, say)
+            self.registry.register(collector)
 
 
 class RequestContextMiddleware:
@@ -175,8 +131,9 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def install(app: FastAPI) -> None:
-    """Metrics registry, the `/api/metrics` route and the request middleware (outermost, so it times everything)."""
-    app.state.metrics = Metrics(app)
+def install(app: FastAPI, collectors: tuple[Any, ...] = ()) -> None:
+    """Metrics registry (with the given collectors), the `/api/metrics` route and the request middleware (outermost,
+    so it times everything)."""
+    app.state.metrics = Metrics(collectors)
     app.include_router(router)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

@@ -1,20 +1,25 @@
-"""`SweepSpec`: what a sweep explores, its size before anything runs, and the point at any index.
+"""`SweepSpec`: what a sweep explores, its size before anything runs, and the design point at any index.
 
-A design point is a pure function of (spec, index): `points(spec, start, stop)` expands any chunk the
-same way every time, so a retried chunk recomputes the same points and the unique (sweep, index) key
-makes its writes idempotent. Names of presets and axes are checked against the simulator by
-`backend.simulation.check_spec`; this module knows only the spec's shape.
+A design point is a pure function of (spec, index): `spec.point(i)` (and `spec.points(start, stop)` for a chunk)
+expands it the same way every time, so a retried chunk recomputes the same points and the unique (sweep, index)
+key makes its writes idempotent. Every name in a spec (presets, axes, options, scenario fields) is checked against
+the simulator's catalog when the spec is validated; sizes are computed per axis, never by expanding the product.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from backend.columns import NUMERIC_METRICS
+from backend.columns import METRICS, NUMERIC_METRICS
+from simulator import catalog, list_accelerator_presets, list_model_presets
+from simulator.design_point import PointInputs
 
 Scalar = int | float | str | bool
 
@@ -36,17 +41,50 @@ class RangeAxis(BaseModel):
             raise ValueError(f"range {self.start} to {self.stop} in steps of {self.step} has too many values")
         return self
 
-    def values(self) -> list[int | float]:
-        count = math.floor((self.stop - self.start) / self.step + 1e-9) + 1
-        integral = all(float(x).is_integer() for x in (self.start, self.step))
-        values = [self.start + i * self.step for i in range(count)]
-        return [int(v) for v in values] if integral else [round(v, 12) for v in values]
+    @property
+    def integral(self) -> bool:
+        return all(float(x).is_integer() for x in (self.start, self.step))
 
     def count(self) -> int:
         return math.floor((self.stop - self.start) / self.step + 1e-9) + 1
 
+    def value(self, position: int) -> int | float:
+        value = self.start + position * self.step
+        return int(value) if self.integral else round(value, 12)
+
+    def values(self) -> list[int | float]:
+        return [self.value(i) for i in range(self.count())]
+
 
 Axis = list[Scalar] | RangeAxis
+DimensionGroup = Literal["model", "scenario", "variant", "axes", "option_axes", "model_axes", "scenario_axes"]
+AXIS_GROUPS: tuple[DimensionGroup, ...] = ("axes", "option_axes", "model_axes", "scenario_axes")
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    """One dimension of a sweep's space: the models, the scenarios (by position), the variants (by position), or one
+    axis of a group (`axes`: accelerator fields, `option_axes`, `model_axes`, `scenario_axes`).
+
+    Its `key` ("model", "axes.rows") names it in estimates and in a search's Optuna parameters."""
+
+    group: DimensionGroup
+    name: str
+    axis: RangeAxis | tuple[Any, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.group}.{self.name}" if self.group in AXIS_GROUPS else self.group
+
+    @property
+    def count(self) -> int:
+        return self.axis.count() if isinstance(self.axis, RangeAxis) else len(self.axis)
+
+    def value(self, position: int) -> Any:
+        return self.axis.value(position) if isinstance(self.axis, RangeAxis) else self.axis[position]
+
+    def values(self) -> list[Any]:
+        return self.axis.values() if isinstance(self.axis, RangeAxis) else list(self.axis)
 
 
 class Variant(BaseModel):
@@ -62,13 +100,36 @@ class Variant(BaseModel):
     overrides: dict[str, Scalar] = Field(default_factory=dict, description="Accelerator fields to set.")
     options: dict[str, Any] = Field(default_factory=dict, description="Simulator options to set.")
 
+
 MAX_AXIS_VALUES = 100_000  # per axis; the product is capped by settings.max_sweep_points
 DEFAULT_SEARCH_BATCH = 30
+# The names a spec's axes may use, per group (fields a sweep may vary, from the simulator's catalog).
+AXIS_NAMES: dict[str, tuple[str, ...]] = {
+    "axes": tuple(e.name for e in catalog.PARAMETERS if e.source == "accelerator" and e.sweepable),
+    "option_axes": catalog.OPTION_FIELDS,
+    "model_axes": catalog.MODEL_DIMENSIONS,
+    "scenario_axes": tuple(e.name for e in catalog.PARAMETERS if e.source == "scenario" and e.sweepable),
+}
+AXIS_WHAT = {"axes": "accelerator axis", "option_axes": "option", "model_axes": "model axis",
+             "scenario_axes": "scenario axis"}
+
+
+def unknown_names(what: str, names: Iterable[str], valid: Iterable[str]) -> str | None:
+    """"unknown accelerator axis 'rowz' (did you mean rows?); valid: …", or None when every name is valid."""
+    valid = list(valid)
+    unknown = [name for name in names if name not in valid]
+    if not unknown:
+        return None
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+        hints.append(f"'{name}'" + (f" (did you mean {close[0]}?)" if close else ""))
+    return f"unknown {what} {', '.join(hints)}; valid: {', '.join(valid)}"
 
 
 class SweepSpec(BaseModel):
     """Models × scenarios × variants × accelerator axes × option axes, expanded by `grid` or `random` (seeded), or
-    explored by `search` (Optuna NSGA-II/TPE in batches, see workers/search.py)."""
+    explored by `search` (Optuna NSGA-II/TPE in batches, see backend/sweeps/search_store.py)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -133,9 +194,9 @@ class SweepSpec(BaseModel):
     @field_validator("objectives")
     @classmethod
     def _known_objectives(cls, objectives: list[str]) -> list[str]:
-        unknown = [name for name in objectives if name not in NUMERIC_METRICS]
+        unknown = unknown_names("objective", objectives, NUMERIC_METRICS)
         if unknown:
-            raise ValueError(f"unknown objective(s) {', '.join(unknown)}; choose from {', '.join(NUMERIC_METRICS)}")
+            raise ValueError(unknown)
         return objectives
 
     @model_validator(mode="after")
@@ -155,20 +216,42 @@ class SweepSpec(BaseModel):
             raise ValueError(f"{', '.join(sorted(overlap))} named in both axes and option_axes")
         return self
 
-    def dimensions(self) -> list[tuple[str, list[Any]]]:
-        """The expansion's dimensions, outermost first: model, scenario (by position), axes, option axes."""
-        dims: list[tuple[str, list[Any]]] = [("model", list(self.models)),
-                                             ("scenario", list(range(len(self.scenarios))))]
+    @model_validator(mode="after")
+    def _names_exist(self) -> SweepSpec:
+        """Every preset, axis, option and scenario field a spec names exists in the simulator."""
+        accelerators = list_accelerator_presets()
+        problems = [unknown_names("model preset", self.models, list_model_presets()),
+                    unknown_names("accelerator preset", [self.accelerator], accelerators)]
+        for group in AXIS_GROUPS:
+            problems.append(unknown_names(AXIS_WHAT[group], getattr(self, group), AXIS_NAMES[group]))
+        problems.append(unknown_names("option", self.options, AXIS_NAMES["option_axes"]))
+        for position, scenario in enumerate(self.scenarios):
+            problems.append(unknown_names(f"field of scenario {position + 1}", scenario, catalog.SCENARIO_FIELDS))
+        for variant in self.variants:
+            for problem in (unknown_names("accelerator preset", [variant.accelerator] if variant.accelerator else [],
+                                          accelerators),
+                            unknown_names("accelerator field", variant.overrides, AXIS_NAMES["axes"]),
+                            unknown_names("option", variant.options, AXIS_NAMES["option_axes"])):
+                if problem:
+                    problems.append(f"variant '{variant.label}': {problem}")
+        problems = [p for p in problems if p]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def dimensions(self) -> list[Dimension]:
+        """The expansion's dimensions, outermost first: model, scenario, variant, then each group's axes."""
+        dims = [Dimension("model", "", tuple(self.models)),
+                Dimension("scenario", "", tuple(range(len(self.scenarios))))]
         if self.variants:
-            dims.append(("variant", list(range(len(self.variants)))))
-        for prefix, axes in (("axes", self.axes), ("option_axes", self.option_axes), ("model_axes", self.model_axes),
-                             ("scenario_axes", self.scenario_axes)):
-            for name, axis in axes.items():
-                dims.append((f"{prefix}.{name}", axis.values() if isinstance(axis, RangeAxis) else list(axis)))
+            dims.append(Dimension("variant", "", tuple(range(len(self.variants)))))
+        for group in AXIS_GROUPS:
+            for name, axis in getattr(self, group).items():
+                dims.append(Dimension(group, name, axis if isinstance(axis, RangeAxis) else tuple(axis)))
         return dims
 
     def grid_size(self) -> int:
-        return math.prod(len(values) for _, values in self.dimensions())
+        return math.prod(dimension.count for dimension in self.dimensions())
 
     def size(self) -> int:
         """Points this sweep evaluates, known before it runs (a search: its budget, at most the whole space)."""
@@ -180,6 +263,54 @@ class SweepSpec(BaseModel):
 
     def search_batch_size(self) -> int:
         return self.batch_size or DEFAULT_SEARCH_BATCH
+
+    def directions(self) -> list[Literal["min", "max"]]:
+        """Each objective's direction (the metric's own)."""
+        return [METRICS[name].direction or "min" for name in self.objectives]
+
+    def point_of(self, values: Mapping[str, Any]) -> PointInputs:
+        """The design point with these values, keyed by dimension (`Dimension.key`; scenario and variant by
+        position). A variant applies its preset, overrides and options before any axis, which may override them."""
+        fields: dict[str, Any] = {"accelerator": self.accelerator, "overrides": {}, "options": dict(self.options),
+                                  "model_dims": {}}
+        for dimension in self.dimensions():
+            value = values[dimension.key]
+            if dimension.group == "model":
+                fields["model"] = value
+            elif dimension.group == "scenario":
+                fields["scenario"] = dict(self.scenarios[int(value)])
+            elif dimension.group == "variant":
+                variant = self.variants[int(value)]
+                fields["variant"] = variant.label
+                fields["accelerator"] = variant.accelerator or fields["accelerator"]
+                fields["overrides"].update(variant.overrides)
+                fields["options"].update(variant.options)
+            else:
+                target = {"axes": "overrides", "option_axes": "options", "model_axes": "model_dims",
+                          "scenario_axes": "scenario"}[dimension.group]
+                fields[target][dimension.name] = value
+        return PointInputs(**fields)
+
+    def points(self, start: int, stop: int) -> list[PointInputs]:
+        """The design points at indices [start, stop) of a grid or random sweep."""
+        dims = self.dimensions()
+        picks = choices(self, start, stop)
+        return [self.point_of({dimension.key: dimension.value(int(pick[row])) for dimension, pick in zip(
+            dims, picks, strict=True)}) for row in range(stop - start)]
+
+    def point(self, index: int) -> PointInputs:
+        return self.points(index, index + 1)[0]
+
+
+def varied_columns(spec: Mapping[str, Any]) -> list[str]:
+    """The result columns a stored spec varies (the model, scenario fields, each axis, what variants set); read from
+    the stored JSON, so a sweep stays readable whatever the presets became since."""
+    names = ["model", *(key for scenario in spec.get("scenarios", [{}]) for key in scenario)]
+    for group in AXIS_GROUPS:
+        names += list(spec.get(group, {}))
+    for variant in spec.get("variants", []):
+        names += ["accelerator", *variant.get("overrides", {}), *variant.get("options", {})]
+    return [name for name in dict.fromkeys(names) if name in catalog.BY_NAME]
 
 
 class SweepTooLarge(ValueError):
@@ -206,49 +337,10 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
 
 def choices(spec: SweepSpec, start: int, stop: int) -> list[np.ndarray]:
     """Per dimension, the value position chosen by each point in [start, stop)."""
-    dims = spec.dimensions()
-    sizes = [len(values) for _, values in dims]
+    sizes = [dimension.count for dimension in spec.dimensions()]
     indices = np.arange(start, stop, dtype=np.int64)
     if spec.strategy == "grid":
         return list(np.unravel_index(indices, sizes)) if indices.size else [indices for _ in sizes]
     with np.errstate(over="ignore"):
         base = np.uint64(spec.seed) * np.uint64(0xD1B54A32D192ED03) + indices.astype(np.uint64) * np.uint64(64)
     return [(_splitmix64(base + np.uint64(d)) % np.uint64(size)).astype(np.int64) for d, size in enumerate(sizes)]
-
-
-def points(spec: SweepSpec, start: int, stop: int) -> list[dict[str, Any]]:
-    """The design points at indices [start, stop): model, scenario, accelerator preset and overrides, options."""
-    dims = spec.dimensions()
-    picks = choices(spec, start, stop)
-    result = []
-    for row in range(stop - start):
-        point: dict[str, Any] = {"index": start + row, "model": None, "scenario": None,
-                                 "accelerator": spec.accelerator, "overrides": {}, "options": dict(spec.options),
-                                 "model_dims": {}}
-        for (name, values), pick in zip(dims, picks, strict=True):
-            value = values[int(pick[row])]
-            if name == "model":
-                point["model"] = value
-            elif name == "scenario":
-                point["scenario"] = dict(spec.scenarios[value])
-            elif name == "variant":
-                apply_variant(point, spec.variants[value])
-            elif name.startswith("axes."):
-                point["overrides"][name.removeprefix("axes.")] = value
-            elif name.startswith("model_axes."):
-                point["model_dims"][name.removeprefix("model_axes.")] = value
-            elif name.startswith("scenario_axes."):
-                point["scenario"][name.removeprefix("scenario_axes.")] = value
-            else:
-                point["options"][name.removeprefix("option_axes.")] = value
-        result.append(point)
-    return result
-
-
-def apply_variant(point: dict[str, Any], variant: Variant) -> None:
-    """A variant's preset, overrides and options (applied before the axes, which come later in the dimensions)."""
-    point["variant"] = variant.label
-    if variant.accelerator:
-        point["accelerator"] = variant.accelerator
-    point["overrides"].update(variant.overrides)
-    point["options"].update(variant.options)

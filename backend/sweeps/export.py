@@ -15,12 +15,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.services import results as results_service
+from backend.columns import column_kind
+from backend.sweeps import results as results_service
 
 
 def _arrow_type(name: str) -> pa.DataType:
     return {"float": pa.float64(), "int": pa.int64(), "str": pa.string(),
-            "bool": pa.bool_()}[results_service.column_kind(name)]
+            "bool": pa.bool_()}[column_kind(name)]
 
 
 def column_arrays(columns: dict[str, list[Any]], meta: dict[str, Any]) -> bytes:
@@ -30,7 +31,7 @@ def column_arrays(columns: dict[str, list[Any]], meta: dict[str, Any]) -> bytes:
     numeric columns in body order, `columns`: every other column as a list); zero padding to a multiple of 8
     bytes; then each numeric column as `meta["count"]` little-endian float64 values, NaN for null.
     """
-    numeric = [name for name in columns if results_service.column_kind(name) in ("int", "float")]
+    numeric = [name for name in columns if column_kind(name) in ("int", "float")]
     header = json.dumps({**meta, "numeric": numeric,
                          "columns": {name: values for name, values in columns.items() if name not in numeric}},
                         separators=(",", ":")).encode()

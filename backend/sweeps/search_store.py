@@ -1,7 +1,7 @@
 """Strategy `search`: Optuna ask/tell over batches, each batch evaluated by the workers as ordinary chunks.
 
-`search_step(sweep)` is the driver, run as a Celery task and re-queued once per batch (by the chunk that
-completes a batch), so no process has to stay alive:
+`search_step(sweep)` is the driver, run as a Celery task and queued again once per batch (by the chunk that
+completes a batch, in the transaction that stores it), so no process has to stay alive:
 
 1. tell Optuna the stored results of the last batch (idempotent: finished trials are skipped), and record the
    hypervolume of everything stored so far on the batch row (one reference point per sweep, fixed by the first
@@ -30,10 +30,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.columns import METRICS
-from backend.db import transaction
-from backend.models import DesignPoint, SearchBatch, Sweep, SweepChunk, utcnow
-from backend.sweep_spec import RangeAxis, SweepSpec, apply_variant
+from backend.core.db import transaction
+from backend.models import ACTIVE_STATUSES, DesignPoint, SearchBatch, Sweep, SweepChunk, SweepStatus, utcnow
+from backend.sweeps import jobs
+from backend.sweeps.spec import RangeAxis, SweepSpec
+from simulator.design_point import PointInputs
+from simulator.pareto import pareto_mask
+from simulator.search import IntAxis, Search, hypervolume
 
 log = logging.getLogger("dse.search")
 
@@ -58,55 +61,26 @@ def storage(url: str) -> optuna.storages.BaseStorage:
 
 
 def search_space(spec: SweepSpec) -> dict[str, Any]:
-    """One Optuna parameter per dimension: integral ranges as stepped ints, everything else categorical."""
-    from simulator.search import IntAxis
-
-    named = {"model": None, "scenario": None}
-    for prefix, axes in (("axes", spec.axes), ("option_axes", spec.option_axes), ("model_axes", spec.model_axes),
-                         ("scenario_axes", spec.scenario_axes)):
-        for name, axis in axes.items():
-            named[f"{prefix}.{name}"] = axis
+    """One Optuna parameter per dimension (named by its key): integral ranges as stepped ints, the rest categorical."""
     space: dict[str, Any] = {}
-    for name, values in spec.dimensions():
-        axis = named.get(name)
-        if (isinstance(axis, RangeAxis) and len(values) > 1
-                and all(float(x).is_integer() for x in (axis.start, axis.step))):
-            space[name] = IntAxis(int(values[0]), int(values[-1]), int(axis.step))
+    for dimension in spec.dimensions():
+        axis = dimension.axis
+        if isinstance(axis, RangeAxis) and axis.count() > 1 and axis.integral:
+            space[dimension.key] = IntAxis(int(axis.value(0)), int(axis.value(axis.count() - 1)), int(axis.step))
         else:
-            space[name] = list(values)
+            space[dimension.key] = dimension.values()
     return space
 
 
-def point_of(spec: SweepSpec, number: int, params: dict[str, Any]) -> dict[str, Any]:
-    """The design point of an asked trial, shaped like `backend.sweep_spec.points`; its index is the trial number."""
-    point: dict[str, Any] = {"index": number, "model": None, "scenario": None, "accelerator": spec.accelerator,
-                             "overrides": {}, "options": dict(spec.options), "model_dims": {}}
-    for name, value in params.items():
-        if name == "model":
-            point["model"] = value
-        elif name == "scenario":
-            point["scenario"] = dict(spec.scenarios[int(value)])
-        elif name == "variant":
-            apply_variant(point, spec.variants[int(value)])
-    for name, value in params.items():
-        if name.startswith("axes."):
-            point["overrides"][name.removeprefix("axes.")] = value
-        elif name.startswith("model_axes."):
-            point["model_dims"][name.removeprefix("model_axes.")] = value
-        elif name.startswith("scenario_axes."):
-            point["scenario"][name.removeprefix("scenario_axes.")] = value
-        elif name.startswith("option_axes."):
-            point["options"][name.removeprefix("option_axes.")] = value
-    return point
-
-
-def chunk_points(session: Session, spec: SweepSpec, sweep_id: int, start: int, stop: int) -> list[dict[str, Any]]:
-    """The points at positions [start, stop) of a search sweep (a chunk lies inside one batch)."""
+def chunk_points(session: Session, spec: SweepSpec, sweep_id: int, start: int,
+                 stop: int) -> list[tuple[int, PointInputs]]:
+    """The points at positions [start, stop) of a search sweep (a chunk lies inside one batch), keyed by their
+    trial numbers."""
     batch = session.execute(select(SearchBatch).where(
         SearchBatch.sweep_id == sweep_id, SearchBatch.first_position <= start)
         .order_by(SearchBatch.first_position.desc()).limit(1)).scalar_one()
     trials = batch.trials[start - batch.first_position: stop - batch.first_position]
-    return [point_of(spec, int(number), params) for number, params in trials]
+    return [(int(number), spec.point_of(params)) for number, params in trials]
 
 
 def chunk_finished(session: Session, sweep_id: int, start: int) -> bool:
@@ -124,10 +98,6 @@ def batch_complete(session: Session, sweep_id: int) -> bool:
     last = session.execute(select(SearchBatch).where(SearchBatch.sweep_id == sweep_id)
                            .order_by(SearchBatch.batch_index.desc()).limit(1)).scalar_one_or_none()
     return last is not None and last.chunks_left <= 0 and last.status != "told"
-
-
-def _directions(spec: SweepSpec) -> list[str]:
-    return [METRICS[name].direction or "min" for name in spec.objectives]
 
 
 def _stored_values(session: Session, spec: SweepSpec, sweep_id: int,
@@ -156,8 +126,8 @@ def _finish_sweep(session: Session, sweep_id: int, reason: str) -> None:
     assert sweep is not None
     finished = sweep.done_points + sweep.failed_points
     now = utcnow()
-    session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status.in_(("queued", "running"))).values(
-        status="done" if sweep.done_points > 0 else "failed", finished_at=now, updated_at=now,
+    session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status.in_(ACTIVE_STATUSES)).values(
+        status=SweepStatus.DONE if sweep.done_points > 0 else SweepStatus.FAILED, finished_at=now, updated_at=now,
         total_points=finished if reason != "budget" else Sweep.total_points,
         error=Sweep.error if sweep.done_points > 0 else (sweep.error or "no point of the search evaluated")))
     log.info("search sweep %d finished (%s): %d points", sweep_id, reason, finished)
@@ -165,14 +135,11 @@ def _finish_sweep(session: Session, sweep_id: int, reason: str) -> None:
 
 def _hypervolume(session: Session, spec: SweepSpec, sweep_id: int,
                  reference: list[float] | None) -> tuple[float, int, list[float] | None]:
-    from simulator.pareto import pareto_mask
-    from simulator.search import hypervolume
-
     rows = [v for v in _stored_values(session, spec, sweep_id).values() if v is not None]
     if not rows:
         return 0.0, 0, reference
     values = np.asarray(rows, dtype=np.float64)
-    maximize = [d == "max" for d in _directions(spec)]
+    maximize = [d == "max" for d in spec.directions()]
     if reference is None:
         worst = np.where(maximize, values.min(axis=0), values.max(axis=0))
         reference = [float(w / REFERENCE_MARGIN if m else w * REFERENCE_MARGIN) if w > 0 else
@@ -184,12 +151,12 @@ def _hypervolume(session: Session, spec: SweepSpec, sweep_id: int,
 
 
 def search_step(factory: sessionmaker[Session], database_url: str, sweep_id: int, max_chunk: int) -> StepResult:
-    """Tell the last batch, record its hypervolume, ask the next one (or finish). Safe to run any number of times."""
-    from simulator.search import Search
+    """Tell the last batch, record its hypervolume, ask the next one (or finish). Safe to run any number of times.
 
+    The chunks it creates (or finds never started) are queued in the transaction that records them."""
     with transaction(factory) as session:
         sweep = session.get(Sweep, sweep_id)
-        if sweep is None or sweep.status not in ("queued", "running"):
+        if sweep is None or sweep.status not in ACTIVE_STATUSES:
             return StepResult("skipped", reason="sweep gone" if sweep is None else f"sweep {sweep.status}")
         spec = SweepSpec.model_validate(sweep.spec)
         batches = list(session.execute(select(SearchBatch).where(SearchBatch.sweep_id == sweep_id)
@@ -198,17 +165,18 @@ def search_step(factory: sessionmaker[Session], database_url: str, sweep_id: int
         if last is not None and last.chunks_left > 0:
             # Still being evaluated; chunks never started (a step killed before it queued them) are queued again.
             never = list(session.execute(select(SweepChunk.chunk_index).where(
-                SweepChunk.sweep_id == sweep_id, SweepChunk.status == "queued", SweepChunk.attempts == 0,
-                SweepChunk.start_index >= last.first_position)).scalars())
+                SweepChunk.sweep_id == sweep_id, SweepChunk.status == SweepStatus.QUEUED, SweepChunk.attempts == 0,
+                SweepChunk.start_index >= last.first_position).order_by(SweepChunk.chunk_index)).scalars())
+            jobs.queue(session, *jobs.run_chunks(sweep_id, never))
             return StepResult("waiting", last.batch_index, never)
         known = {int(number) for batch in batches for number, _ in batch.trials}
         reference = batches[0].reference if batches else None
         started = sweep.started_at
         now = utcnow()
-        session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status == "queued")
-                        .values(status="running", started_at=now, updated_at=now))
+        session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status == SweepStatus.QUEUED)
+                        .values(status=SweepStatus.RUNNING, started_at=now, updated_at=now))
 
-    search = Search(search_space(spec), _directions(spec), sampler=spec.sampler,
+    search = Search(search_space(spec), spec.directions(), sampler=spec.sampler,
                     seed=(spec.seed * 1_000_003 + len(batches)) % 2**32,
                     population_size=max(2, spec.search_batch_size()), storage=storage(database_url),
                     study_name=study_name(sweep_id))
@@ -274,10 +242,12 @@ def search_step(factory: sessionmaker[Session], database_url: str, sweep_id: int
             session.flush()
             session.execute(SweepChunk.__table__.insert(), [
                 {"sweep_id": sweep_id, "chunk_index": first_chunk + i, "start_index": asked + start,
-                 "stop_index": asked + stop, "status": "queued", "attempts": 0, "points_ok": 0, "points_failed": 0}
+                 "stop_index": asked + stop, "status": SweepStatus.QUEUED, "attempts": 0, "points_ok": 0,
+                 "points_failed": 0}
                 for i, (start, stop) in enumerate(bounds)])
             session.execute(update(Sweep).where(Sweep.id == sweep_id).values(
                 chunk_count=Sweep.chunk_count + len(bounds), chunk_size=per_chunk, updated_at=utcnow()))
+            jobs.queue(session, *jobs.run_chunks(sweep_id, list(range(first_chunk, first_chunk + len(bounds)))))
     except IntegrityError:  # another step asked this batch first
         for proposal in proposals:
             study.tell(proposal.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
@@ -289,8 +259,8 @@ def search_step(factory: sessionmaker[Session], database_url: str, sweep_id: int
 def fail_search(factory: sessionmaker[Session], sweep_id: int, error: str) -> None:
     now = utcnow()
     with transaction(factory) as session:
-        session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status.in_(("queued", "running")))
-                        .values(status="failed", error=error, finished_at=now, updated_at=now))
+        session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status.in_(ACTIVE_STATUSES))
+                        .values(status=SweepStatus.FAILED, error=error, finished_at=now, updated_at=now))
 
 
 def hypervolume_history(session: Session, sweep_id: int) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 Idempotent by construction: the points are a pure function of (spec, indices); the insert skips rows
 whose (sweep_id, point_index) exists (ON CONFLICT DO NOTHING on PostgreSQL and SQLite); and the chunk's
 row moves from `queued` to `done`/`failed` once, so progress counters never count a chunk twice.
+A chunk that completes a `search` batch queues the search's next step in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.db import transaction
-from backend.models import DesignPoint, Sweep, SweepChunk, utcnow
-from backend.sweep_spec import SweepSpec, points
-from workers import search
+from backend.core.db import transaction
+from backend.models import ACTIVE_STATUSES, DesignPoint, Sweep, SweepChunk, SweepStatus, utcnow
+from backend.sweeps import jobs, search_store
+from backend.sweeps.evaluation import evaluate_points
+from backend.sweeps.spec import SweepSpec
 
 log = logging.getLogger("dse.chunks")
 
@@ -32,7 +34,6 @@ class ChunkResult:
     points_failed: int = 0
     elapsed_s: float = 0.0
     reason: str = ""
-    batch_complete: bool = False  # a `search` sweep: this chunk completed its batch, the next step is due
 
 
 def _start(session: Session, sweep_id: int, chunk_index: int) -> tuple[dict[str, Any], SweepChunk] | str:
@@ -40,17 +41,17 @@ def _start(session: Session, sweep_id: int, chunk_index: int) -> tuple[dict[str,
     sweep = session.get(Sweep, sweep_id)
     if sweep is None:
         return "sweep deleted"
-    if sweep.status not in ("queued", "running"):
+    if sweep.status not in ACTIVE_STATUSES:
         return f"sweep {sweep.status}"
     chunk = session.execute(select(SweepChunk).where(SweepChunk.sweep_id == sweep_id,
                                                      SweepChunk.chunk_index == chunk_index)).scalar_one_or_none()
     if chunk is None:
         return "no such chunk"
-    if chunk.status != "queued":
+    if chunk.status != SweepStatus.QUEUED:
         return f"chunk already {chunk.status}"
     now = utcnow()
-    session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status == "queued")
-                    .values(status="running", started_at=now, updated_at=now))
+    session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status == SweepStatus.QUEUED)
+                    .values(status=SweepStatus.RUNNING, started_at=now, updated_at=now))
     chunk.attempts += 1
     return sweep.spec, chunk
 
@@ -68,25 +69,24 @@ def insert_points(session: Session, sweep_id: int, rows: list[dict[str, Any]]) -
 
 
 def _count(session: Session, sweep_id: int, rows: list[dict[str, Any]]) -> int:
-    from sqlalchemy import func
-
     low = min(row["point_index"] for row in rows)
     high = max(row["point_index"] for row in rows)
     return int(session.execute(select(func.count()).select_from(DesignPoint).where(
         DesignPoint.sweep_id == sweep_id, DesignPoint.point_index.between(low, high))).scalar_one())
 
 
-def _finish(session: Session, sweep_id: int, chunk_id: int, status: str, points_ok: int, points_failed: int,
-            elapsed_s: float, error: str | None, search: bool = False) -> bool:
-    """Moves the chunk to its final status once and adds it to the sweep's counters; finishes the sweep
-    (a `search` sweep is finished by its driver, `workers.search.search_step`, instead)."""
+def _finish(session: Session, sweep_id: int, chunk: SweepChunk, status: str, points_ok: int, points_failed: int,
+            elapsed_s: float, error: str | None, is_search: bool) -> bool:
+    """Moves the chunk to its final status once and adds it to the sweep's counters; finishes the sweep (a `search`
+    sweep is finished by its driver, which this queues when the chunk completes its batch)."""
     now = utcnow()
-    moved = session.execute(update(SweepChunk).where(SweepChunk.id == chunk_id, SweepChunk.status == "queued")
+    moved = session.execute(update(SweepChunk).where(SweepChunk.id == chunk.id,
+                                                     SweepChunk.status == SweepStatus.QUEUED)
                             .values(status=status, points_ok=points_ok, points_failed=points_failed,
                                     elapsed_s=elapsed_s, error=error, finished_at=now)).rowcount
     if moved != 1:
         return False
-    failed = 1 if status == "failed" else 0
+    failed = 1 if status == SweepStatus.FAILED else 0
     values: dict[str, Any] = {
         "done_points": Sweep.done_points + points_ok,
         "failed_points": Sweep.failed_points + points_failed,
@@ -98,64 +98,61 @@ def _finish(session: Session, sweep_id: int, chunk_id: int, status: str, points_
     if error:
         values["error"] = case((Sweep.error.is_(None), error), else_=Sweep.error)
     session.execute(update(Sweep).where(Sweep.id == sweep_id).values(**values))
-    if search:
+    if is_search:
+        if search_store.chunk_finished(session, sweep_id, chunk.start_index):
+            jobs.queue(session, jobs.search_step(sweep_id))
         return True
     session.execute(
         update(Sweep)
-        .where(Sweep.id == sweep_id, Sweep.status.in_(("queued", "running")),
+        .where(Sweep.id == sweep_id, Sweep.status.in_(ACTIVE_STATUSES),
                Sweep.chunks_done + Sweep.chunks_failed >= Sweep.chunk_count)
-        .values(status=case((Sweep.chunks_failed >= Sweep.chunk_count, "failed"), else_="done"), finished_at=now))
+        .values(status=case((Sweep.chunks_failed >= Sweep.chunk_count, SweepStatus.FAILED.value),
+                            else_=SweepStatus.DONE.value), finished_at=now))
     return True
 
 
 def run_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int) -> ChunkResult:
     """Evaluates one chunk and stores it; safe to run any number of times."""
-    from backend.simulation import evaluate_points  # the simulator is imported where it is used
-
     with transaction(factory) as session:
         claimed = _start(session, sweep_id, chunk_index)
         if isinstance(claimed, str):
-            due = claimed == "chunk already done" and search.batch_complete(session, sweep_id)
-            return ChunkResult("skipped", reason=claimed, batch_complete=due)
+            if claimed == "chunk already done" and search_store.batch_complete(session, sweep_id):
+                jobs.queue(session, jobs.search_step(sweep_id))  # the step this chunk's first run queued was lost
+            return ChunkResult("skipped", reason=claimed)
         spec_data, chunk = claimed
-        chunk_id, start, stop = chunk.id, chunk.start_index, chunk.stop_index
+        start, stop = chunk.start_index, chunk.stop_index
         spec = SweepSpec.model_validate(spec_data)
         is_search = spec.strategy == "search"
-        chunk_points = search.chunk_points(session, spec, sweep_id, start, stop) if is_search else None
+        points = (search_store.chunk_points(session, spec, sweep_id, start, stop) if is_search
+                  else list(zip(range(start, stop), spec.points(start, stop), strict=True)))
 
     started = time.perf_counter()
-    outcomes = evaluate_points(chunk_points if chunk_points is not None else points(spec, start, stop))
+    outcomes = evaluate_points(points)
     elapsed = time.perf_counter() - started
 
-    rows = [{"sweep_id": sweep_id, "point_index": outcome.index, "error": outcome.error, **outcome.columns,
-             "params": outcome.params, "report": outcome.report} for outcome in outcomes]
+    rows = [outcome.row(sweep_id) for outcome in outcomes]
     points_failed = sum(1 for outcome in outcomes if outcome.error)
     points_ok = len(outcomes) - points_failed
     first_error = next((f"point {o.index}: {o.error}" for o in outcomes if o.error), None)
-    status = "failed" if points_ok == 0 and outcomes else "done"
+    status = SweepStatus.FAILED if points_ok == 0 and outcomes else SweepStatus.DONE
     with transaction(factory) as session:
         if session.get(Sweep, sweep_id) is None:
             return ChunkResult("skipped", reason="sweep deleted")
         inserted = insert_points(session, sweep_id, rows)
-        moved = _finish(session, sweep_id, chunk_id, status, points_ok, points_failed, elapsed, first_error,
-                        search=is_search)
-        complete = is_search and moved and search.chunk_finished(session, sweep_id, start)
+        _finish(session, sweep_id, chunk, status, points_ok, points_failed, elapsed, first_error, is_search)
     log.info("sweep %d chunk %d: %d ok, %d failed, %d inserted in %.2f s", sweep_id, chunk_index, points_ok,
              points_failed, inserted, elapsed)
-    return ChunkResult(status, inserted, points_ok, points_failed, elapsed, batch_complete=complete)
+    return ChunkResult(status, inserted, points_ok, points_failed, elapsed)
 
 
-def fail_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int, error: str) -> bool:
-    """Records a chunk that could not run (e.g. database retries exhausted); the sweep goes on.
-    Returns True when this completed a `search` batch (the next step is due)."""
+def fail_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int, error: str) -> None:
+    """Records a chunk that could not run (e.g. database retries exhausted); the sweep goes on."""
     with transaction(factory) as session:
         chunk = session.execute(select(SweepChunk).where(SweepChunk.sweep_id == sweep_id,
                                                          SweepChunk.chunk_index == chunk_index)).scalar_one_or_none()
         sweep = session.get(Sweep, sweep_id)
         if chunk is None or sweep is None:
-            return False
-        is_search = sweep.spec.get("strategy") == "search"
+            return
         points_failed = chunk.stop_index - chunk.start_index
-        moved = _finish(session, sweep_id, chunk.id, "failed", 0, points_failed, 0.0, f"chunk {chunk_index}: {error}",
-                        search=is_search)
-        return is_search and moved and search.chunk_finished(session, sweep_id, chunk.start_index)
+        _finish(session, sweep_id, chunk, SweepStatus.FAILED, 0, points_failed, 0.0, f"chunk {chunk_index}: {error}",
+                is_search=sweep.spec.get("strategy") == "search")

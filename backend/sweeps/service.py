@@ -1,40 +1,32 @@
-"""Sweeps: create (with its chunks), list, read, cancel, delete, and the progress a person sees."""
+"""Sweeps: create (with its chunks, queued after commit), list, read, cancel, delete, and the progress a person sees."""
 
 from __future__ import annotations
 
 import contextlib
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import optuna
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from backend.models import FINAL_STATUSES, Sweep, SweepChunk, utcnow
-from backend.settings import Settings
-from backend.sweep_spec import SweepSpec, check_size
+from backend.core.errors import Conflict, NotFound
+from backend.core.settings import Settings
+from backend.models import ACTIVE_STATUSES, FINAL_STATUSES, Sweep, SweepChunk, SweepStatus, utcnow
+from backend.sweeps import jobs, search_store
+from backend.sweeps.spec import SweepSpec, check_size
 
 MIN_CHUNK_POINTS = 200
 MAX_CHUNK_POINTS = 5000
 DEFAULT_POINTS_PER_S = 200.0  # one worker process, before any sweep has been measured
 
 
-class NotFound(LookupError):
-    pass
-
-
-class Conflict(RuntimeError):
-    pass
-
-
 def estimate(spec: SweepSpec, settings: Settings) -> int:
-    """Points the spec expands to; refuses specs above the cap (SweepTooLarge) and unknown names (ValueError)."""
-    from backend.simulation import check_spec
-
-    size = check_size(spec, settings.max_sweep_points)
-    check_spec(spec)
-    return size
+    """Points the spec expands to; refuses specs above the cap (SweepTooLarge). Its names were checked when the
+    spec was validated."""
+    return check_size(spec, settings.max_sweep_points)
 
 
 def measured_points_per_s(session: Session) -> float | None:
@@ -55,14 +47,14 @@ def chunk_size_for(session: Session, settings: Settings) -> int:
 
 
 def create_sweep(session: Session, spec: SweepSpec, settings: Settings) -> Sweep:
-    """A queued sweep and its chunk rows; the caller commits, then queues the chunks (`chunk_indices`)."""
+    """A queued sweep and its chunk rows; its work is queued on the session and sent when the caller commits."""
     total = estimate(spec, settings)
     size = chunk_size_for(session, settings)
     count = max(1, math.ceil(total / size))
     if spec.strategy == "search":  # chunks are created batch by batch by the search's driver
         size, count = spec.search_batch_size(), 0
     sweep = Sweep(name=spec.name, owner=spec.owner or "anonymous", spec=spec.model_dump(mode="json"),
-                  status="queued", total_points=total, done_points=0, failed_points=0, chunk_size=size,
+                  status=SweepStatus.QUEUED, total_points=total, done_points=0, failed_points=0, chunk_size=size,
                   chunk_count=count, chunks_done=0, chunks_failed=0, compute_s=0.0, created_at=utcnow())
     session.add(sweep)
     session.flush()
@@ -73,21 +65,30 @@ def create_sweep(session: Session, spec: SweepSpec, settings: Settings) -> Sweep
              "points_ok": 0, "points_failed": 0}
             for index in range(count)
         ])
+    jobs.queue(session, *jobs.start(sweep.id, spec.strategy, count))
     return sweep
 
 
-def search_state(session: Session, sweep: Sweep) -> Any:
-    """A `search` sweep's sampler, budget and hypervolume per batch (None for grid and random sweeps)."""
-    from backend.api.schemas import SearchBatchOut, SearchOut
-    from workers.search import hypervolume_history, study_name
+@dataclass(frozen=True)
+class SearchState:
+    """A `search` sweep's sampler, budget and hypervolume per batch."""
 
-    spec = sweep.spec
-    if spec.get("strategy") != "search":
+    sampler: str
+    budget: int
+    budget_s: float | None
+    batch_size: int
+    study_name: str
+    batches: list[dict[str, Any]]
+
+
+def search_state(session: Session, sweep: Sweep) -> SearchState | None:
+    """The search driver's state (None for grid and random sweeps)."""
+    spec = SweepSpec.model_validate(sweep.spec)
+    if spec.strategy != "search":
         return None
-    parsed = SweepSpec.model_validate(spec)
-    return SearchOut(sampler=parsed.sampler, budget=parsed.budget or 0, budget_s=parsed.budget_s,
-                     batch_size=parsed.search_batch_size(), study_name=study_name(sweep.id),
-                     batches=[SearchBatchOut(**row) for row in hypervolume_history(session, sweep.id)])
+    return SearchState(sampler=spec.sampler, budget=spec.budget or 0, budget_s=spec.budget_s,
+                       batch_size=spec.search_batch_size(), study_name=search_store.study_name(sweep.id),
+                       batches=search_store.hypervolume_history(session, sweep.id))
 
 
 def get_sweep(session: Session, sweep_id: int) -> Sweep:
@@ -115,10 +116,11 @@ def cancel_sweep(session: Session, sweep_id: int) -> Sweep:
     if sweep.status in FINAL_STATUSES:
         raise Conflict(f"sweep {sweep_id} is already {sweep.status}; only queued or running sweeps can be cancelled")
     now = utcnow()
-    session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status.in_(("queued", "running")))
-                    .values(status="cancelled", finished_at=now, updated_at=now))
-    session.execute(update(SweepChunk).where(SweepChunk.sweep_id == sweep_id, SweepChunk.status == "queued")
-                    .values(status="cancelled"))
+    session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status.in_(ACTIVE_STATUSES))
+                    .values(status=SweepStatus.CANCELLED, finished_at=now, updated_at=now))
+    session.execute(update(SweepChunk).where(SweepChunk.sweep_id == sweep_id,
+                                             SweepChunk.status == SweepStatus.QUEUED)
+                    .values(status=SweepStatus.CANCELLED))
     session.refresh(sweep)
     return sweep
 
@@ -127,25 +129,16 @@ def delete_sweep(session: Session, sweep_id: int) -> None:
     sweep = get_sweep(session, sweep_id)
     if sweep.status not in FINAL_STATUSES:
         raise Conflict(f"sweep {sweep_id} is {sweep.status}; cancel it first (POST /api/sweeps/{sweep_id}/cancel)")
-    if (sweep.spec or {}).get("strategy") == "search":
+    if sweep.spec.get("strategy") == "search":
         _delete_study(session, sweep_id)  # first: this session has written nothing yet (SQLite's lock is free)
     session.execute(delete(Sweep).where(Sweep.id == sweep_id))  # points and chunks go by ON DELETE CASCADE
 
 
 def _delete_study(session: Session, sweep_id: int) -> None:
     """A search's Optuna study goes with its sweep (same database, Optuna's own tables)."""
-    import optuna
-
-    from workers.search import storage, study_name
-
     url = session.get_bind().url.render_as_string(hide_password=False)
     with contextlib.suppress(KeyError):  # never started, or already deleted
-        optuna.delete_study(study_name=study_name(sweep_id), storage=storage(url))
-
-
-def queued_chunks(session: Session, sweep_id: int) -> list[int]:
-    return list(session.execute(select(SweepChunk.chunk_index).where(
-        SweepChunk.sweep_id == sweep_id, SweepChunk.status == "queued").order_by(SweepChunk.chunk_index)).scalars())
+        optuna.delete_study(study_name=search_store.study_name(sweep_id), storage=search_store.storage(url))
 
 
 @dataclass(frozen=True)
@@ -158,8 +151,6 @@ class Progress:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    from datetime import UTC
-
     if moment is not None and moment.tzinfo is None:  # SQLite returns naive UTC
         return moment.replace(tzinfo=UTC)
     return moment
@@ -172,7 +163,7 @@ def progress(sweep: Sweep) -> Progress:
     elapsed = (updated - started).total_seconds() if started and updated else None
     rate = finished / elapsed if elapsed and elapsed > 0 and finished else None
     eta = None
-    if sweep.status in ("queued", "running") and rate:
+    if sweep.status in ACTIVE_STATUSES and rate:
         eta = (sweep.total_points - finished) / rate
     elif sweep.status in FINAL_STATUSES:
         eta = 0.0

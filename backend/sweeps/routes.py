@@ -1,23 +1,41 @@
-"""Sweeps: create (queued after commit), estimate, list, read, cancel, delete; results and Pareto front."""
+"""The sweeps API: sweeps (create, estimate, list, read, cancel, delete; results and Pareto front), their design
+points (`/api/points/{id}`, `POST /api/simulate`) and the built-in templates."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from backend.api.deps import MAX_ID, CeleryDep, CurrentUser, SessionDep, SettingsDep, SweepId, get_principal
-from backend.api.schemas import Columnar, Estimate, ObjectiveOut, ParetoOut, SweepList, SweepOut
-from backend.columns import ALL_COLUMNS
-from backend.limits import limit_sweep_creation
-from backend.services import export
-from backend.services import results as results_service
-from backend.services import sweeps as sweeps_service
-from backend.services.dispatch import start_sweep
-from backend.sweep_spec import SweepSpec
+from backend.api.deps import MAX_ID, CurrentUser, PointId, SessionDep, SettingsDep, SweepId, get_principal
+from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS
+from backend.core.errors import NotFound
+from backend.core.limits import limit_sweep_creation
+from backend.models import DesignPoint
+from backend.sweeps import export
+from backend.sweeps import pareto as pareto_service
+from backend.sweeps import results as results_service
+from backend.sweeps import service as sweeps_service
+from backend.sweeps.evaluation import evaluate_point
+from backend.sweeps.schemas import (
+    Columnar,
+    Estimate,
+    ObjectiveOut,
+    ParetoOut,
+    PointOut,
+    SimulateRequest,
+    SweepList,
+    SweepOut,
+)
+from backend.sweeps.spec import SweepSpec
+from backend.sweeps.templates import TEMPLATES
+from simulator.catalog import ACCELERATOR_FIELDS
+from simulator.design_point import PointInputs
 
 router = APIRouter(prefix="/api/sweeps", tags=["sweeps"], dependencies=[Depends(get_principal)])
+templates_router = APIRouter(tags=["sweeps"], dependencies=[Depends(get_principal)])
 
 ColumnsQuery = Annotated[str | None, Query(description="Comma-separated columns (default: all).")]
 FilterQuery = Annotated[list[str] | None, Query(
@@ -36,21 +54,20 @@ def estimate_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep) 
         chunk_size = max(1, min(chunk_size, -(-spec.search_batch_size() // 4)))
     return Estimate(points=points, max_points=settings.max_sweep_points, chunk_size=chunk_size,
                     chunks=max(1, -(-points // chunk_size)),
-                    dimensions={name: len(values) for name, values in spec.dimensions()},
+                    dimensions={dimension.key: dimension.count for dimension in spec.dimensions()},
                     strategy=spec.strategy, space_points=space, note=f"{points:,} points: {note}")
 
 
 @router.post("", response_model=SweepOut, status_code=status.HTTP_201_CREATED, summary="Create and queue a sweep")
-def create_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep, celery: CeleryDep,
-                 user: CurrentUser, request: Request) -> SweepOut:
+def create_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+                 request: Request) -> SweepOut:
     if not user.can_create():
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot create sweeps")
     limit_sweep_creation(request)
     if user.signed_in:  # a sweep belongs to who created it
         spec = spec.model_copy(update={"owner": user.name})
     sweep = sweeps_service.create_sweep(session, spec, settings)
-    session.commit()  # the rows exist before any worker can look for them
-    start_sweep(celery, settings.queue, sweep.id, spec.strategy, sweep.chunk_count)
+    session.commit()  # sends the sweep's jobs: the rows exist before any worker can look for them
     return SweepOut.of(sweep)
 
 
@@ -148,7 +165,47 @@ def read_pareto(
     columns: ColumnsQuery = None, filters: FilterQuery = None,
 ) -> ParetoOut:
     sweep = sweeps_service.get_sweep(session, sweep_id)
-    parsed = results_service.parse_objectives(objectives)
-    data, compared = results_service.pareto(session, sweep, parsed, _columns(columns), filters or [])
+    parsed = pareto_service.parse_objectives(objectives)
+    data, compared = pareto_service.pareto(session, sweep, parsed, _columns(columns), filters or [])
     return ParetoOut(columns=data, objectives=[ObjectiveOut(name=o.name, direction=o.direction) for o in parsed],
                      front_size=len(data["id"]), compared=compared)
+
+
+@templates_router.get("/api/templates", response_model=list[dict[str, Any]],
+                      summary="Built-in sweep templates (id, name, description, spec ready for POST /api/sweeps)")
+def list_templates() -> list[dict[str, Any]]:
+    return TEMPLATES
+
+
+points_router = APIRouter(tags=["points"], dependencies=[Depends(get_principal)])
+
+
+def _point_out(columns: dict, **fields: object) -> PointOut:
+    parameters = {name: columns.get(name) for name in PARAMETERS}
+    return PointOut(parameters=parameters, metrics={name: columns.get(name) for name in METRICS},
+                    accelerator={name: parameters[name] for name in ACCELERATOR_FIELDS}, **fields)
+
+
+@points_router.get("/api/points/{point_id}", response_model=PointOut,
+                   summary="One design point with its per-operator report")
+def read_point(point_id: PointId, session: SessionDep) -> PointOut:
+    point = session.get(DesignPoint, point_id)
+    if point is None:
+        raise NotFound(f"design point {point_id} does not exist")
+    columns = {name: getattr(point, name) for name in (*PARAMETERS, *METRICS)}
+    return _point_out(columns, id=point.id, sweep_id=point.sweep_id, point_index=point.point_index, error=point.error,
+                      inputs=point.params, report=point.report)
+
+
+def _simulate(request: SimulateRequest) -> PointOut:
+    outcome = evaluate_point(0, PointInputs(model=request.model, scenario=request.scenario,
+                                            accelerator=request.accelerator, overrides=request.overrides,
+                                            options=request.options))
+    if outcome.error:
+        raise ValueError(outcome.error)
+    return _point_out(outcome.columns, inputs=outcome.params, report=outcome.report)
+
+
+@points_router.post("/api/simulate", response_model=PointOut, summary="Evaluate one design point now (not stored)")
+async def simulate(request: SimulateRequest) -> PointOut:
+    return await run_in_threadpool(_simulate, request)

@@ -1,1 +1,0 @@
-"""Services: plain functions over a Session. They never commit; the request or task that owns the session does."""

@@ -1,0 +1,1 @@
+"""The sweeps domain: specs and their design points, evaluation, storage, results, fronts, search and jobs."""

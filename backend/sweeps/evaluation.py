@@ -1,0 +1,64 @@
+"""Evaluating design points for the result store: one row per point, built in one place (`evaluate_point`).
+
+A row is the catalog's record of the point (simulator.catalog.record: every parameter and metric column), its
+stored inputs (`params`, the point's `model_dump()`) and the report's non-scalar parts, or the error that stopped it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from backend.columns import METRICS
+from backend.core.errors import message
+from simulator import Report, catalog, evaluate
+from simulator.design_point import PointInputs, ResolvedPoint
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One evaluated point as a result row: parameter and metric columns, full inputs, report, or an error."""
+
+    index: int
+    columns: dict[str, Any]
+    params: dict[str, Any]
+    report: dict[str, Any] | None  # the Report's non-scalar parts: ops, cycles by class, area breakdown
+    error: str | None
+
+    def row(self, sweep_id: int) -> dict[str, Any]:
+        return {"sweep_id": sweep_id, "point_index": self.index, "error": self.error, **self.columns,
+                "params": self.params, "report": self.report}
+
+
+def _message(error: Exception) -> str:
+    """One line a person can act on; an infeasible combination says which kind of error it is (MappingError: …)."""
+    text = message(error)
+    return text if isinstance(error, ValidationError | KeyError) else f"{type(error).__name__}: {text}"
+
+
+def _finite(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _report_parts(report: Report) -> dict[str, Any]:
+    return {name: value for name, value in report.model_dump(mode="json").items() if name not in METRICS}
+
+
+def evaluate_point(index: int, inputs: PointInputs) -> Outcome:
+    """Evaluate one point; an invalid input or an infeasible combination is recorded on the point, never raised."""
+    resolved: ResolvedPoint | None = None
+    try:
+        resolved = inputs.resolve()
+        report = evaluate(resolved.workload, resolved.accelerator, resolved.options)
+    except (ValueError, KeyError, TypeError, ArithmeticError) as error:  # ValidationError, MappingError: ValueErrors
+        return Outcome(index, catalog.record(inputs, resolved, None), inputs.model_dump(), None, _message(error))
+    columns = {name: _finite(value) for name, value in catalog.record(inputs, resolved, report).items()}
+    return Outcome(index, columns, inputs.model_dump(), _report_parts(report), None)
+
+
+def evaluate_points(points: list[tuple[int, PointInputs]]) -> list[Outcome]:
+    """Evaluate design points (they share the simulator's graph and mapping caches); failures stay on their point."""
+    return [evaluate_point(index, inputs) for index, inputs in points]
