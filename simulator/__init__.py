@@ -1,6 +1,6 @@
 """Transformer DSE simulator: a pure library (no I/O beyond its own data files and user-given configs)."""
 
-from simulator.evaluate import evaluate, evaluate_batch
+from simulator.evaluate import cache_clear, evaluate, evaluate_batch
 from simulator.hardware import AcceleratorSpec, list_accelerator_presets, load_accelerator_preset
 from simulator.options import Options
 from simulator.report import Report
@@ -25,6 +25,7 @@ __all__ = [
     "AcceleratorSpec",
     "Options",
     "Report",
+    "cache_clear",
     "evaluate",
     "evaluate_batch",
     "list_accelerator_presets",

@@ -1,6 +1,6 @@
 """Cost model: non-linear op cost, energy terms and area, from the technology table."""
 
 from simulator.cost.area import AreaBreakdown, area
-from simulator.cost.nonlinear import FUSABLE, NonlinearCost, nonlinear_cost
+from simulator.cost.nonlinear import NonlinearCost, nonlinear_cost
 
-__all__ = ["FUSABLE", "AreaBreakdown", "NonlinearCost", "area", "nonlinear_cost"]
+__all__ = ["AreaBreakdown", "NonlinearCost", "area", "nonlinear_cost"]

@@ -26,15 +26,15 @@ def cnn_fused_cost(op_class: str, fusion: str, elements: int, act_bytes: float, 
                    tech: Technology) -> NonlinearCost:
     """Cost of one copy of a fused CNN op (`fusion` is the op's marker: folded, output_path or accumulate)."""
     if fusion == "folded":
-        return NonlinearCost(op_class, "folded", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "compute")
+        return NonlinearCost(op_class, "folded", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, on_array=True)
     if fusion == "output_path":  # one clamp per element on the read-out path
         return NonlinearCost(op_class, "accelerator", 0.0, 0.0, 0.0,
-                             elements * tech.nonlinear_pj_per_element_pass, 0.0, 0.0, "compute")
+                             elements * tech.nonlinear_pj_per_element_pass, 0.0, 0.0, on_array=True)
     if fusion == "accumulate":
         dram = elements * act_bytes  # the skip operand; the other one is already in the accumulator
         memory = dram / hw.dram_bytes_per_cycle + hw.dram_latency_cycles
         compute = elements / hw.cols  # one accumulator row per cycle
         sram_pj = elements * hw.accumulator_bits / 8 * 2 * tech.sram_pj_per_byte(hw.accumulator_kib)
         return NonlinearCost(op_class, "accelerator", max(compute, memory), compute, dram, 0.0, sram_pj,
-                             dram * tech.dram_pj_per_byte, "memory" if memory >= compute else "compute")
+                             dram * tech.dram_pj_per_byte, on_array=True)
     raise ValueError(f"unknown fusion '{fusion}'")

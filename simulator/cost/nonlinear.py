@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.hardware.spec import AcceleratorSpec
+from simulator.hardware.spec import FUSABLE, AcceleratorSpec
 from simulator.hardware.technology import Technology
-
-FUSABLE = frozenset({"softmax", "normalization", "activation", "residual"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +26,7 @@ class NonlinearCost:
     energy_nonlinear_pj: float
     energy_sram_pj: float
     energy_dram_pj: float
-    bound: str
+    on_array: bool = False  # runs on the array's own datapath (CNN ops fused onto a convolution), not a non-linear unit
 
 
 def nonlinear_cost(op_class: str, elements: int, bytes_read: int, bytes_written: int, operands: int,
@@ -43,7 +41,7 @@ def nonlinear_cost(op_class: str, elements: int, bytes_read: int, bytes_written:
         dram = float(bytes_read + bytes_written)
         cycles = dram / bw + hw.dram_latency_cycles
         return [NonlinearCost(op_class, "accelerator", cycles, 0.0, dram, 0.0,
-                              dram * tech.sram_pj_per_byte(hw.scratchpad_kib), dram * tech.dram_pj_per_byte, "memory")]
+                              dram * tech.sram_pj_per_byte(hw.scratchpad_kib), dram * tech.dram_pj_per_byte)]
     where = hw.placement(op_class)
     if where == "accelerator":
         passes = tech.nonlinear_passes[op_class]
@@ -60,16 +58,16 @@ def nonlinear_cost(op_class: str, elements: int, bytes_read: int, bytes_written:
         sram_pj = elements * passes * act_bytes * 2 * tech.sram_pj_per_byte(hw.accumulator_kib)
         return [NonlinearCost(op_class, where, cycles, compute, dram,
                               elements * passes * tech.nonlinear_pj_per_element_pass, sram_pj,
-                              dram * tech.dram_pj_per_byte, "non-linear" if compute >= memory else "memory")]
+                              dram * tech.dram_pj_per_byte)]
     # host CPU: reads its inputs from and writes its output to memory shared with the accelerator
     dram = float(bytes_read + bytes_written)
     compute = elements * hw.host_cycles_per_element(op_class)
     memory = dram / bw + hw.dram_latency_cycles
     rows = [NonlinearCost(op_class, where, max(compute, memory), compute, dram, compute * tech.host_pj_per_cycle, 0.0,
-                          dram * tech.dram_pj_per_byte, "non-linear" if compute >= memory else "memory")]
+                          dram * tech.dram_pj_per_byte)]
     if hw.quantization_on == "host_cpu" and not float_activations:
         conversions = elements * (operands + 1)  # dequantize every input element, quantize every output one
         quant = conversions * hw.host_cycles_per_element_quantization
         rows.append(NonlinearCost("quantization", "host_cpu", quant, quant, 0.0, quant * tech.host_pj_per_cycle,
-                                  0.0, 0.0, "non-linear"))
+                                  0.0, 0.0))
     return rows

@@ -16,6 +16,8 @@ Dataflow = Literal["ws", "os"]
 
 # Non-linear op classes the spec places; the names match `Operator.op_class` (plus de/quantization).
 NONLINEAR_CLASSES: tuple[str, ...] = ("softmax", "normalization", "activation", "residual", "quantization")
+# The placed classes whose ops can ride on the producing GEMM's accumulator read path (de/quantization is not an op).
+FUSABLE: frozenset[str] = frozenset(NONLINEAR_CLASSES) - {"quantization"}
 # The preset whose sourced values fill any field a spec leaves out (no value is repeated here as a literal).
 BASE_PRESET = "gemmini-default"
 PRESET_DIR = Path(__file__).resolve().parent.parent / "data" / "accelerators"

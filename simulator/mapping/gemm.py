@@ -1,15 +1,8 @@
 """GEMM cost on a systolic array and the vectorized mapping search over tile sizes and loop orders.
 
-Compute model (SCALE-Sim's convention, see docs/simulator.md). A GEMM (M x K) . (K x N) is cut into folds:
-- WS: the array holds an R x C block of the K x N operand. Each fold preloads it (R cycles), then streams the
-  rows of the M-tile through the array; the skewed stream takes tm + R + C - 2 cycles (fill and drain).
-  Fold cycles = 2R + C - 2 + tm; folds = ceil(K/R) * ceil(N/C) per M-tile.
-- OS: the array holds an R x C block of the output; a K-tile streams through in tk + R + C - 2 cycles, and
-  the finished outputs shift out while the next fold streams in. Fold cycles = R + C - 2 + tk;
-  folds = ceil(M/R) * ceil(N/C) per K-tile.
-Weight preload is not overlapped with the previous fold (as in SCALE-Sim; Gemmini can double-buffer it,
-so on real Gemmini our WS compute is conservative by up to R cycles per fold). SCALE-Sim's reported total is
-one cycle less than these formulas (it reports the index of the last busy cycle).
+Compute model: per dataflow, in `weight_stationary.py` and `output_stationary.py` (SCALE-Sim's fold convention,
+docs/simulator.md). SCALE-Sim's reported total is one cycle less than those formulas (it reports the index of the
+last busy cycle).
 
 Memory model. Tiles (tm, tk, tn) live in the scratchpad (A and B tiles, double-buffered) and the accumulator
 (the C tile). A loop order over the tile loops (outer -> inner) decides how often each operand is fetched
@@ -22,7 +15,6 @@ cycles = latency + first A/B tiles + max(compute, other transfers) + last C tile
 from __future__ import annotations
 
 import itertools
-import math
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -31,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
+from simulator.mapping import output_stationary, weight_stationary
 
 Objective = Literal["latency", "energy", "edp"]
 LOOP_ORDERS: tuple[str, ...] = tuple("".join(p) for p in itertools.permutations("mnk"))
@@ -91,24 +84,7 @@ def _ceil(a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
     return -(-np.asarray(a) // np.asarray(b))
 
 
-def _tile_candidates(dim: int, step: int) -> np.ndarray:
-    """Multiples of `step` doubling up to the padded dimension, plus the padded dimension itself."""
-    padded = int(math.ceil(dim / step)) * step
-    values = {padded}
-    t = step
-    while t < padded:
-        values.add(t)
-        t *= 2
-    return np.array(sorted(values), dtype=np.int64)
-
-
-def _free_candidates(dim: int) -> np.ndarray:
-    values = {dim}
-    t = 1
-    while t < dim:
-        values.add(t)
-        t *= 2
-    return np.array(sorted(values), dtype=np.int64)
+DATAFLOWS = {"ws": weight_stationary, "os": output_stationary}
 
 
 def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objective = "latency",
@@ -164,10 +140,8 @@ class _Tilings(NamedTuple):
 def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, a_bits: int, b_bits: int, out_bits: int,
              acc_bits: int, sp_bytes: int, acc_bytes_cap: int, a_from_dram: bool, c_to_dram: bool) -> _Tilings:
     a_b, b_b, o_b, acc_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0, acc_bits / 8.0
-    if dataflow == "ws":
-        tms, tks, tns = _free_candidates(m), _tile_candidates(k, rows), _tile_candidates(n, cols)
-    else:
-        tms, tks, tns = _tile_candidates(m, rows), _free_candidates(k), _tile_candidates(n, cols)
+    folds = DATAFLOWS[dataflow]
+    tms, tks, tns = folds.candidates(m, k, n, rows, cols)
     tm, tk, tn = (g.ravel() for g in np.meshgrid(tms, tks, tns, indexing="ij"))
     em, ek, en = np.minimum(tm, m), np.minimum(tk, k), np.minimum(tn, n)  # effective tile extents
     sp_need = 2.0 * (em * ek * a_b + ek * en * b_b)  # double-buffered A and B tiles
@@ -182,18 +156,8 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, a_bits
     tm, tk, tn, em, ek, en, sp_need, acc_need = (x[legal] for x in (tm, tk, tn, em, ek, en, sp_need, acc_need))
     trips = {"m": _ceil(m, tm), "k": _ceil(k, tk), "n": _ceil(n, tn)}
 
-    folds_k, folds_n, folds_m = math.ceil(k / rows), math.ceil(n / cols), math.ceil(m / rows)
-    if dataflow == "ws":
-        compute = folds_k * folds_n * (trips["m"] * (2 * rows + cols - 2) + m)
-        sp_reads = m * k * folds_n * a_b + k * n * trips["m"] * b_b
-        acc_traffic = m * n * folds_k * acc_b * 2.0
-    else:
-        compute = folds_m * folds_n * (trips["k"] * (rows + cols - 2) + k)
-        sp_reads = m * k * folds_n * a_b + k * n * folds_m * b_b
-        acc_traffic = m * n * trips["k"] * acc_b * 2.0
-    compute = np.broadcast_to(compute, tm.shape).astype(np.float64)
-    sp_reads = np.broadcast_to(sp_reads, tm.shape).astype(np.float64)
-    acc_traffic = np.broadcast_to(acc_traffic, tm.shape).astype(np.float64)
+    compute, sp_reads, acc_traffic = (np.asarray(x, dtype=np.float64) for x in folds.work(
+        m, k, n, rows, cols, trips["m"], trips["k"], a_b, b_b, acc_b))
 
     # Fetch multiplicity of each operand under each order: the product of the trip counts of its re-fetch loops,
     # for all orders and candidates at once: (orders, operands, candidates).

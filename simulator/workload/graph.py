@@ -68,6 +68,7 @@ class _Builder:
     def pointwise(
         self, name: str, kind: OpKind, op_class: OpClass, phase: Phase, count: int, rows: int, row_len: int,
         flops_each: int, operands: int = 1, steps: int = 1, kv_length: int = 0,
+        role: AttentionRole = AttentionRole.NONE,
     ) -> None:
         elements = rows * row_len
         self.ops.append(Operator(
@@ -76,7 +77,7 @@ class _Builder:
             flops=flops_each * elements,
             bytes_read=operands * nbytes(elements, self.act_bits),
             bytes_written=nbytes(elements, self.act_bits),
-            elements=elements, decode_steps=steps, kv_length=kv_length, operands=operands,
+            elements=elements, decode_steps=steps, kv_length=kv_length, operands=operands, role=role,
         ))
 
     # -- blocks -------------------------------------------------------------------------------------------
@@ -92,7 +93,8 @@ class _Builder:
         self.gemm(f"{prefix}qk_matmul", "attention", phase, count, group * q_len, model.head_dim, kv_len,
                   instances, b_is_weight=False, steps=steps, kv_length=kv_length, role=AttentionRole.SCORES)
         self.pointwise(f"{prefix}softmax", "nonlinear", "softmax", phase, count, batch * model.num_heads * q_len,
-                       kv_len, self.cost["softmax"], steps=steps, kv_length=kv_length)
+                       kv_len, self.cost["softmax"], steps=steps, kv_length=kv_length,
+                       role=AttentionRole.PROBABILITIES)
         self.gemm(f"{prefix}av_matmul", "attention", phase, count, group * q_len, kv_len, model.head_dim,
                   instances, b_is_weight=False, steps=steps, kv_length=kv_length, role=AttentionRole.CONTEXT)
 

@@ -20,10 +20,12 @@ from simulator.workload.scenario import Workload
 
 
 class AttentionRole(StrEnum):
-    """What a GEMM is in an attention block: Q·Kᵀ makes the scores, A·V reads them."""
+    """What an op is in an attention block: Q·Kᵀ makes the scores, softmax turns them into probabilities, A·V reads
+    them."""
 
     NONE = ""
     SCORES = "scores"
+    PROBABILITIES = "probabilities"
     CONTEXT = "context"
 
 

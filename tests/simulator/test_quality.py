@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulator import AcceleratorSpec, Options, Scenario, Workload, evaluate
-from simulator.evaluate import check_support
+from simulator.lower import check_support
 from simulator.options import PRECISIONS
 from simulator.quality import published_quality, quality_rows
 from simulator.workload import list_model_presets, load_model_preset, with_dimensions
