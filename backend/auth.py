@@ -54,10 +54,6 @@ class AuthError(Exception):
     """401: no valid token. The message never repeats the token."""
 
 
-class Forbidden(Exception):
-    """403: signed in, but the role does not allow the action."""
-
-
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

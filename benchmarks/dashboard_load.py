@@ -28,11 +28,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
+import httpx
 
-from benchmarks._bench_db import drop_database, scratch_database  # noqa: E402
-from tests.browser import real_sweeps  # noqa: E402
-from tests.browser.conftest import launch_chromium, start_serve, stop_serve, wait_for_api  # noqa: E402
+from benchmarks._bench_db import drop_database, scratch_database
+from tests.browser import real_sweeps
+from tests.browser.conftest import launch_chromium, start_serve, stop_serve, wait_for_api
 
 REDIS_URL = os.environ.get("DSE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -87,7 +87,7 @@ def measure(base_url: str, sweep_id: int, runs: int) -> None:
             page = context.new_page()
             sizes: dict[str, int] = {}
 
-            def finished(request, sizes=sizes) -> None:  # type: ignore[no-untyped-def]
+            def finished(request, sizes=sizes) -> None:
                 # The context sees the page's requests and its Web Worker's (the results load there).
                 measured = request.sizes()
                 sizes[request.url.split("?")[0]] = measured["responseBodySize"] + measured["responseHeadersSize"]

@@ -17,9 +17,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulator import Options, evaluate, load_accelerator_preset  # noqa: E402
-from simulator.report import Report  # noqa: E402
-from simulator.workload import Scenario, Workload, load_model_preset  # noqa: E402
+from simulator import Options, evaluate, load_accelerator_preset
+from simulator.report import Report
+from simulator.workload import Scenario, Workload, load_model_preset
 
 PAPER = yaml.safe_load((Path(__file__).parent / "data" / "gemmini_case_study_paper.yaml").read_text())
 MATMUL = ("projection", "attention", "ffn", "embedding", "lm_head")

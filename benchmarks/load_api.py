@@ -28,16 +28,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import httpx
+from sqlalchemy import text
 
-from backend import auth  # noqa: E402
-from backend.columns import METRICS, PARAMETERS  # noqa: E402
-from backend.core.db import make_engine, make_session_factory, transaction  # noqa: E402
-from backend.core.settings import Settings  # noqa: E402
-from backend.sweeps.service import create_sweep  # noqa: E402
-from backend.sweeps.spec import SweepSpec  # noqa: E402
-from benchmarks._bench_db import DEFAULT_SERVER, drop_database, scratch_database  # noqa: E402
+from backend import auth
+from backend.columns import METRICS, PARAMETERS
+from backend.core.db import make_engine, make_session_factory, transaction
+from backend.core.settings import Settings
+from backend.sweeps.service import create_sweep
+from backend.sweeps.spec import SweepSpec
+from benchmarks._bench_db import DEFAULT_SERVER, drop_database, scratch_database
 
 BIN = Path(sys.executable).parent
 SEED_SPEC = {"name": "load-seed", "models": ["bert-base", "gpt2"], "scenarios": [{"seq_len": 128}, {"seq_len": 512}],

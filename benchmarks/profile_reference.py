@@ -59,7 +59,7 @@ def class_rows(result: Profile, length: int) -> dict[str, tuple[float, float, fl
             h, d = model.num_heads, model.d_model
             paper_bytes = model.num_layers * (2 * h * length**2 + 17 * d * length)
         rows[key] = (flops, traffic, paper_flops, paper_bytes)
-    rows["total"] = tuple(sum(row[i] for row in rows.values()) for i in range(4))  # type: ignore[assignment]
+    rows["total"] = tuple(sum(row[i] for row in rows.values()) for i in range(4))
     return rows
 
 

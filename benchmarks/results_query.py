@@ -18,18 +18,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from fastapi.testclient import TestClient
+from sqlalchemy import text
 
-from backend.app import create_app  # noqa: E402
-from backend.columns import METRICS, PARAMETERS  # noqa: E402
-from backend.core.db import make_engine  # noqa: E402
-from backend.core.settings import Settings  # noqa: E402
-from backend.sweeps.results import forget_fronts  # noqa: E402
-from benchmarks._bench_db import drop_database  # noqa: E402
+from backend.app import create_app
+from backend.columns import METRICS, PARAMETERS
+from backend.core.db import make_engine
+from backend.core.settings import Settings
+from backend.sweeps.pareto import forget_fronts
+from benchmarks._bench_db import drop_database
 
 
-def build_million(engine, source_id: int, copies: int) -> int:  # type: ignore[no-untyped-def]
+def build_million(engine, source_id: int, copies: int) -> int:
     columns = ", ".join(["error", *PARAMETERS, *METRICS, "params"])
     with engine.begin() as connection:
         total = connection.execute(text("SELECT count(*) FROM design_points WHERE sweep_id = :s"),

@@ -63,12 +63,12 @@ def legal(params: dict[str, Any]) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _base():  # noqa: ANN202
+def _base():
     return load_model_preset(BASE_MODEL)
 
 
 @lru_cache(maxsize=4096)
-def _accelerator(hardware: tuple):  # noqa: ANN202
+def _accelerator(hardware: tuple):
     return load_accelerator_preset(ACCELERATOR, **dict(hardware))
 
 

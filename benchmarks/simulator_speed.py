@@ -19,9 +19,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulator import Options, cache_clear, evaluate_batch, load_accelerator_preset  # noqa: E402
-from simulator.mapping import cache_info  # noqa: E402
-from simulator.workload import Scenario, Workload, load_model_preset  # noqa: E402
+from simulator import Options, cache_clear, evaluate_batch, load_accelerator_preset
+from simulator.mapping import cache_info
+from simulator.workload import Scenario, Workload, load_model_preset
 
 
 def design_points() -> list:

@@ -21,14 +21,14 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from backend.core.broker import create_celery, ping_workers  # noqa: E402
-from backend.core.db import make_engine, make_session_factory, transaction  # noqa: E402
-from backend.core.settings import Settings  # noqa: E402
-from backend.models import Sweep  # noqa: E402
-from backend.sweeps import jobs  # noqa: E402
-from backend.sweeps.service import create_sweep  # noqa: E402
-from backend.sweeps.spec import SweepSpec  # noqa: E402
-from benchmarks._bench_db import drop_database, scratch_database  # noqa: E402
+from backend.core.broker import create_celery, ping_workers
+from backend.core.db import make_engine, make_session_factory, transaction
+from backend.core.settings import Settings
+from backend.models import Sweep
+from backend.sweeps import jobs
+from backend.sweeps.service import create_sweep
+from backend.sweeps.spec import SweepSpec
+from benchmarks._bench_db import drop_database, scratch_database
 
 # 2 scenarios x 25 rows x 25 cols x 10 scratchpads x 8 DRAM bandwidths = 100,000 points.
 SPEC = {

@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulator.hardware import AcceleratorSpec  # noqa: E402
-from simulator.mapping import gemm_cost  # noqa: E402
+from simulator.hardware import AcceleratorSpec
+from simulator.mapping import gemm_cost
 
 VENV = Path("/tmp/dse-scalesim-venv")
 # scalesim 3.0.0 calls int() on a 1-element array in its read buffer, which NumPy 2 refuses: pin NumPy 1.x there.

@@ -77,7 +77,7 @@ def _value_type(annotation: Any) -> tuple[ValueType, bool, tuple[str, ...] | Non
         return "str", False, tuple(str(a) for a in args)
     for python, name in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str")):
         if annotation is python:
-            return name, False, None  # type: ignore[return-value]
+            return name, False, None
     raise TypeError(f"no catalog type for {annotation!r}")
 
 
@@ -148,7 +148,7 @@ def _adapter(source: Source, name: str) -> TypeAdapter[Any]:
     model = {"point": PointInputs, "model": ModelSpec, "scenario": Scenario, "accelerator": AcceleratorSpec,
              "options": Options}[source]
     info = model.model_fields[name]
-    return TypeAdapter(typing.Annotated[info.annotation, *info.metadata])  # type: ignore[name-defined]
+    return TypeAdapter(typing.Annotated[info.annotation, *info.metadata])
 
 
 def check_value(name: str, value: Any) -> Any:

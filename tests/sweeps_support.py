@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ import pytest
 import redis
 from celery import Celery
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.app import create_app
@@ -23,7 +22,9 @@ from backend.core.broker import create_celery, ping_workers
 from backend.core.db import make_engine, make_session_factory
 from backend.core.settings import Settings
 from backend.migrate import upgrade
+from backend.models import Base
 from backend.sweeps import jobs
+from tests.support import launch_worker, stop_process
 
 DEMO_SPEC: dict[str, Any] = {
     "name": "demo", "models": ["bert-base"], "scenarios": [{"seq_len": 128}, {"seq_len": 512}],
@@ -55,19 +56,43 @@ def settings(database_url: str, redis_url: str, queue_name: str, tmp_path: Path)
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def session_factory(request: pytest.FixtureRequest, settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """The test's sessions; their queued jobs go to the test's private queue.
+
+    On PostgreSQL (one database for the run) an in-process test runs inside one transaction that is rolled back at
+    its end, so it sees only its own rows; a test with a worker subprocess (`start_worker`) commits for real, and
+    its rows are deleted afterwards. SQLite is a fresh file per test.
+    """
+    engine = make_engine(settings.sqlalchemy_url)
+    celery = create_celery(settings)
+    postgres = engine.dialect.name == "postgresql"
+    if postgres and "start_worker" not in request.fixturenames:
+        connection = engine.connect()
+        outer = connection.begin()
+        factory = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        yield jobs.install(factory, celery, settings.queue)
+        outer.rollback()
+        connection.close()
+    else:
+        yield jobs.install(make_session_factory(engine), celery, settings.queue)
+        if postgres:
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {', '.join(Base.metadata.tables)} CASCADE"))
+    engine.dispose()
+
+
+def make_client(settings: Settings, factory: sessionmaker[Session]) -> TestClient:
+    """A TestClient on an app for `settings` whose requests use the test's sessions (see `session_factory`)."""
     app = create_app(settings)
-    with TestClient(app) as test_client:
-        yield test_client
     app.state.engine.dispose()
+    app.state.session_factory = factory
+    return TestClient(app)
 
 
 @pytest.fixture
-def session_factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """Sessions on the test's database whose queued jobs go to the test's private queue (no worker reads it)."""
-    engine = make_engine(settings.sqlalchemy_url)
-    yield jobs.install(make_session_factory(engine), create_celery(settings), settings.queue)
-    engine.dispose()
+def client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    with make_client(settings, session_factory) as test_client:
+        yield test_client
 
 
 def queued_tasks(settings: Settings) -> list[tuple[str, list[Any]]]:
@@ -79,10 +104,8 @@ def queued_tasks(settings: Settings) -> list[tuple[str, list[Any]]]:
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DSE_")}
-    env.update({"DSE_DATABASE_URL": settings.sqlalchemy_url, "DSE_BROKER_URL": settings.celery_broker_url,
-                "DSE_QUEUE": settings.queue, "DSE_STATE_DIR": str(settings.resolved_state_dir)})
-    return env
+    return {"DSE_DATABASE_URL": settings.sqlalchemy_url, "DSE_BROKER_URL": settings.celery_broker_url,
+            "DSE_QUEUE": settings.queue, "DSE_STATE_DIR": str(settings.resolved_state_dir)}
 
 
 def wait_for_worker(celery: Celery, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 60) -> None:
@@ -104,22 +127,14 @@ def start_worker(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., s
 
     def start(concurrency: int = 1) -> subprocess.Popen[bytes]:
         log = tmp_path / f"worker-{len(started)}.log"
-        process = subprocess.Popen([str(Path(sys.executable).parent / "dse"), "worker", "--concurrency",
-                                    str(concurrency)], env=worker_env(settings), cwd=tmp_path,
-                                   stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        process = launch_worker(tmp_path, worker_env(settings), log, concurrency)
         started.append(process)
         wait_for_worker(celery, process, log)
         return process
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
 
 
 def wait_for_sweep(client: TestClient, sweep_id: int, timeout_s: float = 120) -> dict[str, Any]:

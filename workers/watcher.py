@@ -24,7 +24,7 @@ def watch(settings: Settings) -> threading.Event:
         while not stop.wait(max(1.0, settings.visibility_timeout_s / 2)):
             try:
                 requeue_lost_chunks(factory, waiting_tasks(celery, settings.queue), settings.visibility_timeout_s)
-            except Exception:  # noqa: BLE001 - the broker or the database may be down: try again next time
+            except Exception:  # the broker or the database may be down: try again next time (logged)
                 log.warning("could not check for lost chunks", exc_info=True)
 
     threading.Thread(target=loop, name="lost-chunks", daemon=True).start()

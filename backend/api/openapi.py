@@ -70,4 +70,4 @@ def install(app: FastAPI) -> None:
                 routes=app.routes))
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi

@@ -15,7 +15,7 @@ user_app = typer.Typer(help="Accounts of a team-shared database (admin, member, 
 token_app = typer.Typer(help="API tokens: created once, shown once, stored hashed.", no_args_is_help=True)
 
 
-def _factory():  # type: ignore[no-untyped-def]
+def _factory():
     return make_session_factory(make_engine(Settings().sqlalchemy_url))
 
 
@@ -24,7 +24,7 @@ def add(name: str, role: Annotated[str, typer.Option(help="admin, member or view
     """Add a user."""
     try:
         with transaction(_factory()) as session:
-            auth.add_user(session, name, role)  # type: ignore[arg-type]
+            auth.add_user(session, name, role)
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error

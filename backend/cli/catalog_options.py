@@ -65,7 +65,7 @@ def _parameter(entry: Entry) -> inspect.Parameter:
     name = flag(entry.name)
     decls = (f"{name}/--no-{name[2:]}",) if entry.type == "bool" else (name,)
     option = typer.Option(*decls, help=_help(entry), rich_help_panel=_panel(entry), show_default=False)
-    annotation = Annotated[_TYPES[entry.type] | None, option]  # type: ignore[valid-type]
+    annotation = Annotated[_TYPES[entry.type] | None, option]
     return inspect.Parameter(entry.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
 
 
@@ -88,7 +88,7 @@ def catalog_options(*sources: str) -> Callable[[Callable[..., Any]], Callable[..
             return command(**values, given=given)
 
         parameters = own + added
-        wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        wrapper.__signature__ = inspect.Signature(parameters)
         wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
         wrapper.__name__, wrapper.__doc__ = command.__name__, command.__doc__
         return wrapper

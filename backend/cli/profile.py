@@ -62,7 +62,7 @@ def _model(
     elif config is not None and config.suffix.lower() in (".yaml", ".yml"):  # our own format, e.g. a CNN's layers
         spec = model_from_file(config)
     else:
-        spec = model_from_hf_config(config)  # type: ignore[arg-type]
+        spec = model_from_hf_config(config)
     update = {key: value for key, value in (("weight_bits", weight_bits), ("activation_bits", activation_bits))
               if value is not None}
     return type(spec).model_validate(spec.model_dump() | update) if update else spec
@@ -141,7 +141,7 @@ def _table(result: Profile) -> Table:
     for column, justify in (("phase", "left"), ("op", "left"), ("kind", "left"), ("shape m×k×n", "right"),
                             ("runs", "right"), ("GFLOPs", "right"), ("MB", "right"), ("FLOP/B", "right"),
                             ("FLOPs %", "right"), ("bytes %", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify)
     total = result.total
     grouped: dict[tuple[str, str], list[Operator]] = {}
     for op in result.graph.ops:

@@ -40,7 +40,7 @@ def _one_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _accelerator(preset: str, overrides: dict[str, Any]):  # noqa: ANN202 - AcceleratorSpec
+def _accelerator(preset: str, overrides: dict[str, Any]):
     from simulator.hardware import load_accelerator_preset
 
     return load_accelerator_preset(preset, **overrides)

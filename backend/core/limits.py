@@ -108,6 +108,6 @@ def limit_sweep_creation(request: Request) -> None:
                                    f"retry in {retry} s")
 
 
-def install(app, max_body_bytes: int, sweeps_per_minute: int) -> None:  # type: ignore[no-untyped-def]
+def install(app, max_body_bytes: int, sweeps_per_minute: int) -> None:
     app.state.sweep_rate_limiter = RateLimiter(sweeps_per_minute)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)

@@ -63,7 +63,7 @@ class _Sink(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+    def write(self, data) -> int:
         self.chunks.append(bytes(data))
         self.position += len(data)
         return len(data)

@@ -156,7 +156,7 @@ def forget_fronts() -> None:
 def pareto(session: Session, sweep: Sweep, objectives: list[Objective], columns: list[str],
            filters: list[str]) -> tuple[dict[str, list[Any]], int]:
     """The non-dominated points (ordered by the first objective) as columns, and how many points were compared."""
-    key = (str(session.get_bind().url), sweep.id, sweep.created_at, sweep.done_points, sweep.failed_points,
+    key = (str(session.get_bind().engine.url), sweep.id, sweep.created_at, sweep.done_points, sweep.failed_points,
            tuple(objectives), tuple(columns), tuple(filters))
     front = _fronts.get(key)
     if front is None:

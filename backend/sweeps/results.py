@@ -89,10 +89,6 @@ class ResultQuery:
             column_of(key.removeprefix("-"))
 
 
-def default_columns() -> list[str]:
-    return list(ALL_COLUMNS)
-
-
 def where(sweep_id: int, query: ResultQuery) -> list[ColumnElement[bool]]:
     conditions = [DesignPoint.sweep_id == sweep_id]
     if not query.include_failed:

@@ -136,7 +136,7 @@ def delete_sweep(session: Session, sweep_id: int) -> None:
 
 def _delete_study(session: Session, sweep_id: int) -> None:
     """A search's Optuna study goes with its sweep (same database, Optuna's own tables)."""
-    url = session.get_bind().url.render_as_string(hide_password=False)
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
     with contextlib.suppress(KeyError):  # never started, or already deleted
         optuna.delete_study(study_name=search_store.study_name(sweep_id), storage=search_store.storage(url))
 

@@ -118,5 +118,5 @@ def _node_factors(nodes: dict[int, dict], node_nm: int) -> tuple[float, float]:
     if lo == hi:
         return nodes[lo]["energy"], nodes[lo]["area"]
     t = (math.log(node_nm) - math.log(lo)) / (math.log(hi) - math.log(lo))
-    return tuple(math.exp(math.log(nodes[lo][f]) * (1 - t) + math.log(nodes[hi][f]) * t)  # type: ignore[return-value]
+    return tuple(math.exp(math.log(nodes[lo][f]) * (1 - t) + math.log(nodes[hi][f]) * t)
                  for f in ("energy", "area"))

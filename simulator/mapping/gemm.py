@@ -104,7 +104,7 @@ def cache_clear() -> None:
     _tilings.cache_clear()
 
 
-def cache_info():  # noqa: ANN201 - functools' named tuple
+def cache_info():
     return _search.cache_info()
 
 

@@ -108,7 +108,7 @@ def profile(workload: Workload, graph: OperatorGraph | None = None) -> Profile:
         if phase == "forward":  # a CNN: no repeated layer to divide by
             continue
         layer_ops = [op for op in ops if op.op_class in LAYER_CLASSES]
-        layers = model.num_layers if phase == "encoder" else model.decoder_layers  # type: ignore[union-attr]
+        layers = model.num_layers if phase == "encoder" else model.decoder_layers
         if phase == "decode":
             layers *= workload.generate_len
         if layer_ops:

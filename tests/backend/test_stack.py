@@ -13,7 +13,7 @@ from tests.support import wait_for_health
 pytestmark = pytest.mark.slow
 
 
-def _stop_and_assert_no_orphans(stack) -> None:  # type: ignore[no-untyped-def]
+def _stop_and_assert_no_orphans(stack) -> None:
     parent = psutil.Process(stack.process.pid)
     children = parent.children(recursive=True)
     assert children, "dse serve should run a worker (and an embedded broker) as child processes"

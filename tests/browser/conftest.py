@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import RunningStack, free_port
+from tests.support import RunningStack, launch_stack, stop_process
 
 pytestmark = pytest.mark.browser
 
@@ -29,29 +27,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 
-def launch_chromium(playwright):  # type: ignore[no-untyped-def]
+def launch_chromium(playwright):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}; install it with: apt-get install chromium", pytrace=False)
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 def start_serve(workdir: Path, env: dict[str, str] | None = None) -> RunningStack:
-    port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DSE_")}
-    full_env.update(env or {})
-    log_path = workdir / f"serve-{port}.log"
-    process = subprocess.Popen([str(Path(sys.executable).parent / "dse"), "serve", "--port", str(port)],
-                               cwd=workdir, env=full_env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
-    return RunningStack(process, f"http://127.0.0.1:{port}", workdir / "var", log_path)
+    return launch_stack(workdir, env)
 
 
 def stop_serve(stack: RunningStack) -> None:
-    if stack.process.poll() is None:
-        stack.process.send_signal(signal.SIGINT)
-        try:
-            stack.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            stack.process.kill()
+    stop_process(stack.process, signal.SIGINT)
 
 
 def wait_for_api(stack: RunningStack, timeout_s: float = 120.0) -> None:
@@ -95,7 +82,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser) -> Iterator[object]:
     """A fresh page that fails the test on any uncaught JavaScript error."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
     page = context.new_page()
@@ -108,7 +95,7 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def screenshot(page):  # type: ignore[no-untyped-def]
+def screenshot(page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     def take(name: str) -> Path:

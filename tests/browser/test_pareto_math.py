@@ -12,13 +12,13 @@ FRONT = """([columns, objectives, directions]) => import('/js/pareto_math.js').t
   m.paretoFront(columns, objectives, directions, columns.a.map((_, i) => i)))"""
 
 
-def _front_in_browser(page, values: np.ndarray, directions: list[str]) -> list[int]:  # type: ignore[no-untyped-def]
+def _front_in_browser(page, values: np.ndarray, directions: list[str]) -> list[int]:
     names = ["a", "b", "c"][: values.shape[1]]
     columns = {name: values[:, k].tolist() for k, name in enumerate(names)}
     return sorted(page.evaluate(FRONT, [columns, names, directions]))
 
 
-def test_the_issues_example_keeps_every_copy(dashboard, page) -> None:  # type: ignore[no-untyped-def]
+def test_the_issues_example_keeps_every_copy(dashboard, page) -> None:
     page.goto(dashboard.base_url)
     values = np.array([[1, 5], [1, 5], [2, 3], [3, 1], [2, 3]], dtype=float)
     assert _front_in_browser(page, values, ["min", "min"]) == [0, 1, 2, 3, 4] == list(np.flatnonzero(
@@ -26,7 +26,7 @@ def test_the_issues_example_keeps_every_copy(dashboard, page) -> None:  # type: 
 
 
 @pytest.mark.parametrize("k", [2, 3])
-def test_random_data_with_many_ties_matches_the_server(dashboard, page, k: int) -> None:  # type: ignore[no-untyped-def]
+def test_random_data_with_many_ties_matches_the_server(dashboard, page, k: int) -> None:
     page.goto(dashboard.base_url)
     rng = np.random.default_rng(k)
     for trial in range(20):

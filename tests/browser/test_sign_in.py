@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DSE = str(Path(sys.executable).parent / "dse")
 
 
-def test_single_user_mode_is_labelled(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_single_user_mode_is_labelled(page, tmp_path: Path) -> None:
     stack = start_serve(tmp_path, {"DSE_DEMO_SWEEP": "false"})
     try:
         wait_for_api(stack)
@@ -26,7 +26,7 @@ def test_single_user_mode_is_labelled(page, tmp_path: Path) -> None:  # type: ig
         stop_serve(stack)
 
 
-def test_team_mode_signs_in_with_a_token_and_out_again(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_team_mode_signs_in_with_a_token_and_out_again(page, tmp_path: Path) -> None:
     stack = start_serve(tmp_path, {"DSE_DEMO_SWEEP": "false", "DSE_AUTH": "required"})
     try:
         wait_for_api(stack)

@@ -57,7 +57,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stop_serve(stack)
 
 
-def _open(page, base_url: str, sweep_id: int, query: str = "", parcoords: bool = True) -> None:  # type: ignore[no-untyped-def]
+def _open(page, base_url: str, sweep_id: int, query: str = "", parcoords: bool = True) -> None:
     """The sweep view drawn; the parallel coordinates (drawn on first view, seconds of software WebGL) too if asked."""
     page.goto(f"{base_url}/#/sweeps/{sweep_id}{query}")
     page.locator("#pareto-plot .main-svg").first.wait_for()
@@ -69,7 +69,7 @@ def _open(page, base_url: str, sweep_id: int, query: str = "", parcoords: bool =
     page.evaluate("() => window.scrollTo(0, 0)")
 
 
-def _drawn(page) -> int:  # type: ignore[no-untyped-def]
+def _drawn(page) -> int:
     return sum(t["n"] for t in page.evaluate(TRACE_COUNTS) if t["meta"] in ("points", "front"))
 
 

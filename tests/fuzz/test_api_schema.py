@@ -25,7 +25,7 @@ EXAMPLES_PER_OPERATION = 25
 
 
 @pytest.fixture(scope="module", params=["single-user", "team-admin", "team-anonymous"])
-def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis_url: str):  # type: ignore[no-untyped-def]
+def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis_url: str):
     """The app in single-user mode, and in team mode called with an admin's token and with none."""
     directory: Path = tmp_path_factory.mktemp("schemathesis")
     url = f"sqlite:///{directory / 'dse.sqlite3'}"
@@ -50,7 +50,7 @@ def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     app.state.engine.dispose()
 
 
-def _fuzz(operation, mode: GenerationMode, headers: dict[str, str]) -> str | None:  # type: ignore[no-untyped-def]
+def _fuzz(operation, mode: GenerationMode, headers: dict[str, str]) -> str | None:
     """Runs one operation; returns the first failure as text (None when every example passed)."""
     # /api/health answers 503 (documented) when a part is down: here no worker runs, and that is its job.
     checks = [response_schema_conformance] if operation.path == "/api/health" else [
@@ -61,20 +61,20 @@ def _fuzz(operation, mode: GenerationMode, headers: dict[str, str]) -> str | Non
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
-    def run(case) -> None:  # type: ignore[no-untyped-def]
+    def run(case) -> None:
         case.call_and_validate(checks=checks, headers=headers)
 
     try:
         run()
     except Unsatisfiable:  # negative mode of an operation without any input: nothing invalid to send
         return None
-    except (Exception, BaseExceptionGroup) as error:  # collect every operation's failure, report them together
+    except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - every failure is collected and reported together
         return f"{operation.method.upper()} {operation.path} ({mode.value}): {error}"
     return None
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_every_operation_answers_within_its_schema_and_never_5xx(fuzzed_app, mode: GenerationMode) -> None:  # type: ignore[no-untyped-def]
+def test_every_operation_answers_within_its_schema_and_never_5xx(fuzzed_app, mode: GenerationMode) -> None:
     app, headers = fuzzed_app
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,10 +25,9 @@ from backend.core.db import make_engine, make_session_factory
 from backend.core.settings import Settings
 from backend.migrate import upgrade
 from backend.models import DesignPoint, Sweep, SweepChunk
-from tests.support import free_port
+from tests.support import BIN, clean_env, free_port, launch_worker
 from tests.sweeps_support import wait_for_worker
 
-BIN = Path(sys.executable).parent
 COUNTS_FILE = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability-counts.json"
 # Chunks of this test take well under a second; a task held by a killed worker comes back after this long.
 VISIBILITY_TIMEOUT_S = 8
@@ -50,7 +47,7 @@ def record_counts(test: str, counts: dict[str, Any]) -> None:
     recorded = json.loads(COUNTS_FILE.read_text()) if COUNTS_FILE.exists() else {}
     recorded[test] = counts
     COUNTS_FILE.write_text(json.dumps(recorded, indent=2, sort_keys=True))
-    print(f"{test}: {counts}")  # noqa: T201 - shown with -s / in the report
+    print(f"{test}: {counts}")
 
 
 def kill_tree(pid: int) -> int:
@@ -117,7 +114,7 @@ def pg_settings(postgres_url: str, redis_url: str, queue_name: str, tmp_path: Pa
 
 
 def process_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DSE_")}
+    env = clean_env()
     env.update({"DSE_DATABASE_URL": settings.sqlalchemy_url, "DSE_BROKER_URL": settings.celery_broker_url,
                 "DSE_QUEUE": settings.queue, "DSE_STATE_DIR": str(settings.resolved_state_dir),
                 "DSE_CHUNK_SIZE": str(settings.chunk_size), "DSE_DEMO_SWEEP": "false",
@@ -140,7 +137,9 @@ class Processes:
         return process, log
 
     def worker(self, settings: Settings, concurrency: int = 1) -> subprocess.Popen[bytes]:
-        process, log = self._spawn([str(BIN / "dse"), "worker", "--concurrency", str(concurrency)], settings, "worker")
+        log = self.tmp_path / f"worker-{len(self.started)}.log"
+        process = launch_worker(self.tmp_path, process_env(settings), log, concurrency)
+        self.started.append(process)
         wait_for_worker(create_celery(settings), process, log)
         return process
 
@@ -168,13 +167,13 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
 
 
 @pytest.fixture
-def db(pg_settings: Settings):  # type: ignore[no-untyped-def]
+def db(pg_settings: Settings):
     engine = make_engine(pg_settings.sqlalchemy_url)
     yield make_session_factory(engine)
     engine.dispose()
 
 
-def stored_counts(factory, sweep_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def stored_counts(factory, sweep_id: int) -> dict[str, int]:
     """What the database holds for a sweep: rows, distinct point indices, its counters and its chunks."""
     with factory() as session:
         rows, distinct = session.execute(select(func.count(), func.count(DesignPoint.point_index.distinct())).where(

@@ -33,14 +33,14 @@ from tests.support import free_port
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres, pytest.mark.timeout(300)]
 
 
-def _submit(factory, settings: Settings, spec: dict[str, Any] = FAULT_SPEC) -> int:  # type: ignore[no-untyped-def]
+def _submit(factory, settings: Settings, spec: dict[str, Any] = FAULT_SPEC) -> int:
     """Create the sweep; its chunks are queued when the transaction commits (as in the API)."""
     jobs.install(factory, create_celery(settings), settings.queue)
     with transaction(factory) as session:
         return create_sweep(session, SweepSpec.model_validate(spec), settings).id
 
 
-def _finished(factory, sweep_id: int) -> bool:  # type: ignore[no-untyped-def]
+def _finished(factory, sweep_id: int) -> bool:
     return stored_counts(factory, sweep_id)["status"] in ("done", "failed", "cancelled")
 
 
@@ -52,7 +52,7 @@ def _assert_complete(counts: dict[str, int], total: int = FAULT_SPEC_POINTS) -> 
     assert counts["chunks_done"] == counts["chunks"], counts
 
 
-def test_a_sigkilled_worker_loses_nothing_once_another_starts(pg_settings, db, processes: Processes) -> None:  # type: ignore[no-untyped-def]
+def test_a_sigkilled_worker_loses_nothing_once_another_starts(pg_settings, db, processes: Processes) -> None:
     """kill -9 of the whole worker (main process and pool): its unacknowledged chunks come back to the next one."""
     first = processes.worker(pg_settings, concurrency=2)
     sweep_id = _submit(db, pg_settings)
@@ -69,7 +69,7 @@ def test_a_sigkilled_worker_loses_nothing_once_another_starts(pg_settings, db, p
 
 
 def test_workers_reconnect_after_a_redis_restart(pg_settings, db, processes: Processes,
-                                                 private_redis: PrivateRedis) -> None:  # type: ignore[no-untyped-def]
+                                                 private_redis: PrivateRedis) -> None:
     """Redis stops mid-sweep and comes back (with its append-only file): the queued chunks are still there and the
     worker reconnects by itself."""
     settings = pg_settings.model_copy(update={"broker_url": private_redis.url})
@@ -88,7 +88,7 @@ def test_workers_reconnect_after_a_redis_restart(pg_settings, db, processes: Pro
 
 
 def test_dropped_postgres_connections_are_retried_without_loss(pg_settings, db, processes: Processes,
-                                                               postgres_server_url: str) -> None:  # type: ignore[no-untyped-def]
+                                                               postgres_server_url: str) -> None:
     """pg_terminate_backend on every connection to the sweep's database, several times mid-sweep: the chunks that
     were writing fail, retry with backoff and store their points once."""
     processes.worker(pg_settings, concurrency=2)
@@ -114,7 +114,7 @@ def test_dropped_postgres_connections_are_retried_without_loss(pg_settings, db, 
     _assert_complete(counts)
 
 
-def test_an_api_restart_keeps_progress_and_results(pg_settings, db, processes: Processes) -> None:  # type: ignore[no-untyped-def]
+def test_an_api_restart_keeps_progress_and_results(pg_settings, db, processes: Processes) -> None:
     """The API holds no state: kill -9 it mid-sweep, start another, and progress and results read the same."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"

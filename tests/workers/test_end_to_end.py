@@ -25,7 +25,7 @@ def _dse(args: list[str], env: dict[str, str], cwd: Path, timeout_s: float = 300
                           check=False)
 
 
-def test_cli_submits_waits_and_exports_in_process(settings, start_worker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_submits_waits_and_exports_in_process(settings, start_worker, tmp_path: Path) -> None:
     start_worker(concurrency=2)
     env = {**worker_env(settings), "DSE_CHUNK_SIZE": "7", "COLUMNS": "200"}
     spec_path = tmp_path / "spec.yaml"
@@ -47,7 +47,7 @@ def test_cli_submits_waits_and_exports_in_process(settings, start_worker, tmp_pa
     assert _dse(["sweep", "cancel", sweep_id], env, tmp_path).returncode == 2  # already done: says so
 
 
-def test_a_killed_worker_process_loses_no_chunk(client, settings, start_worker) -> None:  # type: ignore[no-untyped-def]
+def test_a_killed_worker_process_loses_no_chunk(client, settings, start_worker) -> None:
     """acks_late + reject_on_worker_lost: the chunk of a killed pool process is redelivered and stored once."""
     worker = start_worker(concurrency=1)
     spec = {**DEMO_SPEC, "name": "kill", "models": ["bert-large"],
@@ -69,7 +69,7 @@ def test_a_killed_worker_process_loses_no_chunk(client, settings, start_worker) 
     assert sorted(results["columns"]["point_index"]) == list(range(settings_spec_size))
 
 
-def test_dse_serve_runs_the_demo_sweep_on_the_embedded_default(start_stack, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dse_serve_runs_the_demo_sweep_on_the_embedded_default(start_stack, tmp_path: Path) -> None:
     stack = start_stack()
     wait_for_health(stack.base_url)
     deadline = time.monotonic() + 120

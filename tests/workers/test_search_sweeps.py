@@ -11,7 +11,7 @@ from tests.sweeps_support import SEARCH_DEMO_SPEC, wait_for_sweep
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 
-def test_a_search_sweep_stores_exactly_its_budget_and_a_growing_hypervolume(client, settings, start_worker) -> None:  # type: ignore[no-untyped-def]
+def test_a_search_sweep_stores_exactly_its_budget_and_a_growing_hypervolume(client, settings, start_worker) -> None:
     start_worker(concurrency=2)
     spec = {**SEARCH_DEMO_SPEC, "name": "search-small", "budget": 40, "batch_size": 10}
     estimate = client.post("/api/sweeps/estimate", json=spec).json()
@@ -50,7 +50,7 @@ def test_a_search_sweep_stores_exactly_its_budget_and_a_growing_hypervolume(clie
     assert study_name(sweep_id) not in names, "the study goes with its sweep"
 
 
-def test_tpe_search_runs_too(client, start_worker) -> None:  # type: ignore[no-untyped-def]
+def test_tpe_search_runs_too(client, start_worker) -> None:
     start_worker(concurrency=2)
     spec = {**SEARCH_DEMO_SPEC, "name": "search-tpe", "budget": 20, "batch_size": 10, "sampler": "tpe"}
     sweep = wait_for_sweep(client, client.post("/api/sweeps", json=spec).json()["id"], timeout_s=240)
@@ -58,7 +58,7 @@ def test_tpe_search_runs_too(client, start_worker) -> None:  # type: ignore[no-u
     assert sweep["search"]["sampler"] == "tpe" and len(sweep["search"]["batches"]) == 2
 
 
-def test_a_killed_worker_process_loses_nothing_of_a_search(client, start_worker) -> None:  # type: ignore[no-untyped-def]
+def test_a_killed_worker_process_loses_nothing_of_a_search(client, start_worker) -> None:
     """The driver is a task like the chunks: a pool process killed mid-step or mid-chunk is redelivered."""
     import time
 

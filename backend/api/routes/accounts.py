@@ -65,7 +65,7 @@ def read_me(user: CurrentUser, settings: SettingsDep) -> MeOut:
 def list_users(user: CurrentUser, session: SessionDep) -> list[UserOut]:
     _admin(user)
     rows = session.execute(select(User).order_by(User.name)).scalars()
-    return [UserOut(id=u.id, name=u.name, role=u.role, created_at=u.created_at) for u in rows]  # type: ignore[arg-type]
+    return [UserOut(id=u.id, name=u.name, role=u.role, created_at=u.created_at) for u in rows]
 
 
 @router.post("/api/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Add a user (admins)")
@@ -76,7 +76,7 @@ def add_user(body: UserIn, user: CurrentUser, session: SessionDep) -> UserOut:
     except ValueError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     session.commit()
-    return UserOut(id=created.id, name=created.name, role=created.role, created_at=created.created_at)  # type: ignore[arg-type]
+    return UserOut(id=created.id, name=created.name, role=created.role, created_at=created.created_at)
 
 
 @router.post("/api/users/{name}/tokens", response_model=TokenOut, status_code=status.HTTP_201_CREATED,

@@ -19,7 +19,7 @@ from tests.sweeps_support import DEMO_SPEC
 pytestmark = pytest.mark.redis
 
 
-def test_only_a_stalled_sweeps_queued_chunks_are_queued_again(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+def test_only_a_stalled_sweeps_queued_chunks_are_queued_again(session_factory, settings) -> None:
     celery = create_celery(settings)
     stall = settings.visibility_timeout_s
 

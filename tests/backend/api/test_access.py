@@ -13,10 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from backend import auth
-from backend.app import create_app
 from backend.core.db import transaction
 from backend.models import User
-from tests.sweeps_support import DEMO_SPEC
+from tests.sweeps_support import DEMO_SPEC, make_client
 
 pytestmark = pytest.mark.redis
 
@@ -26,19 +25,18 @@ ROLES = ("anonymous", "viewer", "member", "other_member", "admin")
 
 
 @pytest.fixture
-def team(settings, session_factory) -> tuple[TestClient, dict[str, str]]:  # type: ignore[no-untyped-def]
+def team(settings, session_factory) -> tuple[TestClient, dict[str, str]]:
     """An app in team mode with users ada (member, owns the sweeps), bob (member), vic (viewer), root (admin)."""
     tokens: dict[str, str] = {}
     with transaction(session_factory) as session:
         for role, name, kind in (("member", "ada", "member"), ("other_member", "bob", "member"),
                                  ("viewer", "vic", "viewer"), ("admin", "root", "admin"), ("nobody", "zed", "viewer")):
             if session.execute(select(User).where(User.name == name)).scalar_one_or_none() is None:
-                auth.add_user(session, name, kind)  # type: ignore[arg-type]
+                auth.add_user(session, name, kind)
             tokens[role] = auth.create_token(session, name)[1]
-    app = create_app(settings.model_copy(update={"auth": "required", "sweeps_per_minute": 1000}))
-    with TestClient(app) as client:
+    with make_client(settings.model_copy(update={"auth": "required", "sweeps_per_minute": 1000}),
+                     session_factory) as client:
         yield client, tokens
-    app.state.engine.dispose()
 
 
 def _headers(tokens: dict[str, str], role: str) -> dict[str, str]:
@@ -95,7 +93,7 @@ def _new_token_of_ada(client: TestClient, tokens: dict[str, str]) -> int:
 
 
 @pytest.mark.parametrize("endpoint", list(TABLE))
-def test_every_endpoint_for_every_role(team, endpoint: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_endpoint_for_every_role(team, endpoint: str) -> None:
     client, tokens = team
     request, expected = TABLE[endpoint]
     got = tuple(request(client, tokens, _headers(tokens, role)).status_code for role in ROLES)
@@ -103,7 +101,7 @@ def test_every_endpoint_for_every_role(team, endpoint: str) -> None:  # type: ig
     assert got == expected, f"{endpoint}: {dict(zip(ROLES, got, strict=True))}"
 
 
-def test_sweeps_belong_to_the_signed_in_user_and_bad_tokens_are_401_without_echo(team, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_sweeps_belong_to_the_signed_in_user_and_bad_tokens_are_401_without_echo(team, caplog) -> None:
     client, tokens = team
     caplog.set_level(logging.DEBUG)
     created = client.post("/api/sweeps", json={**DEMO_SPEC, "owner": "someone-else"},
@@ -119,20 +117,18 @@ def test_sweeps_belong_to_the_signed_in_user_and_bad_tokens_are_401_without_echo
     assert not any(secret in caplog.text for secret in [*tokens.values(), token_id["token"]])
 
 
-def test_single_user_mode_needs_no_sign_in_and_says_so(settings) -> None:  # type: ignore[no-untyped-def]
+def test_single_user_mode_needs_no_sign_in_and_says_so(settings, session_factory) -> None:
     """`auto` is single-user on SQLite and team mode on PostgreSQL."""
-    app = create_app(settings.model_copy(update={"auth": "auto"}))
-    with TestClient(app) as client:
+    with make_client(settings.model_copy(update={"auth": "auto"}), session_factory) as client:
         me = client.get("/api/me")
-        if app.state.engine.dialect.name == "postgresql":
+        if settings.sqlalchemy_url.startswith("postgresql"):
             assert me.status_code == 401 and "DSE_AUTH" in me.json()["detail"]
         else:
             assert me.json() == {"name": "local", "role": "admin", "signed_in": False, "auth_required": False}
             assert client.post("/api/sweeps", json=DEMO_SPEC).json()["owner"] == "anonymous"
-    app.state.engine.dispose()
 
 
-def test_the_dashboard_signs_in_with_an_http_only_cookie(team) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_signs_in_with_an_http_only_cookie(team) -> None:
     client, tokens = team
     assert client.post("/api/session", json={"token": "dse_wrong"}).status_code == 401
     signed_in = client.post("/api/session", json={"token": tokens["viewer"]})

@@ -12,7 +12,7 @@ from backend.cli.main import app
 runner = CliRunner()
 
 
-def run(*args: str):  # noqa: ANN201 - click's Result
+def run(*args: str):
     return runner.invoke(app, list(args))
 
 

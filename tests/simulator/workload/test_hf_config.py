@@ -9,7 +9,7 @@ import pytest
 
 from simulator.workload import ConfigImportError, load_model_preset, model_from_hf_config
 
-FIXTURES = Path(__file__).parent / "fixtures" / "hf"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "hf"
 
 PERFORMANCE_FIELDS = ("family", "num_layers", "d_model", "num_heads", "kv_heads", "d_ff", "ffn_kind", "activation",
                       "norm", "vocab_size", "max_positions")

@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from backend.cli.main import app
 
-FIXTURES = Path(__file__).parents[1] / "simulator" / "fixtures" / "hf"
+FIXTURES = Path(__file__).parents[2] / "simulator" / "fixtures" / "hf"
 runner = CliRunner()
 
 
-def run(*args: str):  # noqa: ANN201 - click's Result
+def run(*args: str):
     return runner.invoke(app, ["profile", *args])
 
 

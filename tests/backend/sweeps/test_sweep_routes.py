@@ -8,13 +8,14 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from backend.sweeps.chunks import run_chunk
 from simulator.pareto import pareto_mask
 from tests.sweeps_support import DEMO_SPEC, wait_for_sweep
 
 pytestmark = pytest.mark.redis
 
 
-def test_the_readme_example_is_accepted_as_written(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_readme_example_is_accepted_as_written(client) -> None:
     estimate = client.post("/api/sweeps/estimate", json=DEMO_SPEC)
     assert estimate.status_code == 200, estimate.text
     assert estimate.json()["points"] == 36
@@ -30,27 +31,42 @@ def test_the_readme_example_is_accepted_as_written(client) -> None:  # type: ign
     assert sweep["id"] in [item["id"] for item in listed["items"]]
 
 
-def test_a_sweep_runs_and_its_results_are_queryable(client, start_worker) -> None:  # type: ignore[no-untyped-def]
+def test_a_sweep_runs_through_a_real_worker(client, start_worker) -> None:
     start_worker()
     sweep_id = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
     sweep = wait_for_sweep(client, sweep_id)
     assert sweep["status"] == "done", sweep
     assert (sweep["done_points"], sweep["failed_points"], sweep["progress"], sweep["eta_s"]) == (36, 0, 1.0, 0.0)
     assert sweep["points_per_s"] > 0 and sweep["chunks_done"] == 4
+    assert client.get(f"/api/sweeps/{sweep_id}/results", params={"limit": 100}).json()["total"] == 36
 
+
+@pytest.fixture
+def stored(client, session_factory) -> tuple[int, dict[str, list]]:
+    """The demo sweep created through the API and evaluated by the chunk code in this process; its results."""
+    sweep_id = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
+    for chunk in range(4):
+        run_chunk(session_factory, sweep_id, chunk)
     everything = client.get(f"/api/sweeps/{sweep_id}/results", params={"limit": 100}).json()
     assert everything["total"] == 36 and everything["count"] == 36
-    assert sorted(everything["columns"]["point_index"]) == list(range(36))
-    assert set(everything["columns"]["rows"]) == {8, 16, 32}
-    assert all(value > 0 for value in everything["columns"]["latency_s"])
+    return sweep_id, everything["columns"]
 
-    # Filters on a parameter range and an objective range, column selection, sorting and paging.
-    cutoff = float(np.median(everything["columns"]["energy_j"]))
+
+def test_results_hold_every_point(client, stored) -> None:
+    _, columns = stored
+    assert sorted(columns["point_index"]) == list(range(36))
+    assert set(columns["rows"]) == {8, 16, 32}
+    assert all(value > 0 for value in columns["latency_s"])
+
+
+def test_results_filter_select_sort_and_page(client, stored) -> None:
+    sweep_id, columns = stored
+    cutoff = float(np.median(columns["energy_j"]))
     params = {"columns": "id,rows,scratchpad_kib,energy_j", "filter": ["rows:16:", f"energy_j::{cutoff}"],
               "sort": "-energy_j", "limit": 3, "offset": 1}
     page = client.get(f"/api/sweeps/{sweep_id}/results", params=params).json()
-    expected = sorted((e, r) for e, r in zip(everything["columns"]["energy_j"], everything["columns"]["rows"],
-                                              strict=True) if r >= 16 and e <= cutoff)
+    expected = sorted((e, r) for e, r in zip(columns["energy_j"], columns["rows"], strict=True)
+                      if r >= 16 and e <= cutoff)
     assert page["total"] == len(expected)
     assert list(page["columns"]) == ["id", "rows", "scratchpad_kib", "energy_j"]
     assert page["columns"]["energy_j"] == [e for e, _ in sorted(expected, reverse=True)][1:4]
@@ -62,17 +78,18 @@ def test_a_sweep_runs_and_its_results_are_queryable(client, start_worker) -> Non
     assert estimated["count"] == 18 and estimated["total"] >= 1  # the planner's guess on PostgreSQL
     assert estimated["total_exact"] is (client.app.state.engine.dialect.name != "postgresql")
 
-    # The Pareto front is the one pareto_mask over all points.
+
+def test_pareto_fronts_are_the_one_pareto_mask(client, stored) -> None:
+    sweep_id, cols = stored
     front = client.get(f"/api/sweeps/{sweep_id}/pareto", params={"objectives": "latency_s,energy_j",
                                                                 "columns": "rows,cols"}).json()
-    values = np.c_[everything["columns"]["latency_s"], everything["columns"]["energy_j"]]
-    expected_ids = {everything["columns"]["id"][i] for i in np.flatnonzero(pareto_mask(values))}
+    values = np.c_[cols["latency_s"], cols["energy_j"]]
+    expected_ids = {cols["id"][i] for i in np.flatnonzero(pareto_mask(values))}
     assert set(front["columns"]["id"]) == expected_ids and front["compared"] == 36
     assert front["columns"]["latency_s"] == sorted(front["columns"]["latency_s"])
     maximised = client.get(f"/api/sweeps/{sweep_id}/pareto", params={
         "objectives": "throughput_per_s,area_mm2", "filter": "rows:16:"}).json()
     assert maximised["objectives"][0] == {"name": "throughput_per_s", "direction": "max"}
-    cols = everything["columns"]
     kept = [i for i, rows in enumerate(cols["rows"]) if rows >= 16]
     values = np.c_[[cols["throughput_per_s"][i] for i in kept], [cols["area_mm2"][i] for i in kept]]
     expected_ids = {cols["id"][kept[i]] for i in np.flatnonzero(pareto_mask(values, [True, False]))}
@@ -81,20 +98,25 @@ def test_a_sweep_runs_and_its_results_are_queryable(client, start_worker) -> Non
     values = np.c_[cols["latency_s"], cols["energy_j"], cols["area_mm2"]]
     assert set(three["columns"]["id"]) == {cols["id"][i] for i in np.flatnonzero(pareto_mask(values))}
 
+
+def test_exports_stream_every_row(client, stored) -> None:
+    sweep_id, _ = stored
     csv_text = client.get(f"/api/sweeps/{sweep_id}/results", params={"format": "csv", "columns": "id,model"}).text
     assert csv_text.splitlines()[0] == "id,model" and len(csv_text.splitlines()) == 37
     parquet = client.get(f"/api/sweeps/{sweep_id}/results", params={"format": "parquet"})
     table = pq.read_table(io.BytesIO(parquet.content))
     assert table.num_rows == 36 and "energy_j" in table.column_names
 
-    point_id = everything["columns"]["id"][0]
-    point = client.get(f"/api/points/{point_id}").json()
+
+def test_a_point_has_its_report(client, stored) -> None:
+    sweep_id, columns = stored
+    point = client.get(f"/api/points/{columns['id'][0]}").json()
     assert point["sweep_id"] == sweep_id and point["metrics"]["latency_s"] > 0
     assert point["parameters"]["model"] == "bert-base" and point["accelerator"]["dataflow"] == "ws"
     assert point["report"]["ops"] and {"name", "cycles", "energy_j", "bound"} <= set(point["report"]["ops"][0])
 
 
-def test_bad_specs_are_422_with_a_message_to_act_on(client) -> None:  # type: ignore[no-untyped-def]
+def test_bad_specs_are_422_with_a_message_to_act_on(client) -> None:
     unknown_axis = client.post("/api/sweeps", json={**DEMO_SPEC, "axes": {"rowz": [8]}})
     assert unknown_axis.status_code == 422 and "rowz" in unknown_axis.json()["detail"]
     assert "scratchpad_kib" in unknown_axis.json()["detail"]  # lists the valid names
@@ -111,7 +133,7 @@ def test_bad_specs_are_422_with_a_message_to_act_on(client) -> None:  # type: ig
     assert random.json()["points"] == 500
 
 
-def test_results_queries_reject_bad_input(client) -> None:  # type: ignore[no-untyped-def]
+def test_results_queries_reject_bad_input(client) -> None:
     sweep_id = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
     for params in ({"filter": "rows:x:"}, {"filter": "nope:1:2"}, {"columns": "id,nope"}, {"sort": "nope"},
                    {"filter": "model:1:2"}, {"filter": "rows"}):
@@ -125,7 +147,7 @@ def test_results_queries_reject_bad_input(client) -> None:  # type: ignore[no-un
 
 
 def test_cancel_stops_the_remaining_chunks_and_delete_needs_a_finished_sweep(
-        client, session_factory) -> None:  # type: ignore[no-untyped-def]
+        client, session_factory) -> None:
     from backend.sweeps.chunks import run_chunk
 
     sweep_id = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
@@ -142,7 +164,7 @@ def test_cancel_stops_the_remaining_chunks_and_delete_needs_a_finished_sweep(
     assert client.get(f"/api/sweeps/{sweep_id}/results").status_code == 404
 
 
-def test_the_front_follows_every_stored_chunk(client, session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_front_follows_every_stored_chunk(client, session_factory, settings) -> None:
     """Fronts are cached per API process by the sweep's counters: a chunk stored in between is always seen."""
     from backend.core.db import transaction
     from backend.sweeps.chunks import run_chunk
@@ -179,7 +201,7 @@ def _decode_arrays(body: bytes) -> tuple[dict, dict]:
     return header, columns
 
 
-def test_binary_columns_hold_what_the_json_page_holds(client, session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+def test_binary_columns_hold_what_the_json_page_holds(client, session_factory, settings) -> None:
     from backend.core.db import transaction
     from backend.sweeps.chunks import run_chunk
     from backend.sweeps.service import create_sweep

@@ -15,13 +15,13 @@ from backend.sweeps.spec import SweepSpec
 from tests.sweeps_support import SEARCH_DEMO_SPEC, queued_tasks
 
 
-def _create(session_factory, settings, **fields) -> int:  # type: ignore[no-untyped-def]
+def _create(session_factory, settings, **fields) -> int:
     with transaction(session_factory) as session:
         spec = SweepSpec.model_validate({**SEARCH_DEMO_SPEC, **fields})
         return create_sweep(session, spec, settings).id
 
 
-def test_steps_and_chunks_are_idempotent(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+def test_steps_and_chunks_are_idempotent(session_factory, settings) -> None:
     sweep_id = _create(session_factory, settings, budget=12, batch_size=6)
     url = settings.sqlalchemy_url
     assert queued_tasks(settings) == [(SEARCH_STEP_TASK, [sweep_id])]  # creating it queued its first step
@@ -59,7 +59,7 @@ def test_steps_and_chunks_are_idempotent(session_factory, settings) -> None:  # 
     assert numbers == told
 
 
-def test_a_time_budget_stops_after_the_running_batch(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_time_budget_stops_after_the_running_batch(session_factory, settings) -> None:
     sweep_id = _create(session_factory, settings, budget=100, batch_size=5, budget_s=0.001)
     url = settings.sqlalchemy_url
     first = search_step(session_factory, url, sweep_id, max_chunk=10)

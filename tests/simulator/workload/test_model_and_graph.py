@@ -192,7 +192,7 @@ def test_scenario_checks_lengths() -> None:
 def test_models_are_frozen() -> None:
     spec = load_model_preset("gpt2")
     with pytest.raises(ValidationError):
-        spec.d_model = 1  # type: ignore[misc]
+        spec.d_model = 1
 
 
 def test_vision_model_defaults_to_its_patch_sequence() -> None:

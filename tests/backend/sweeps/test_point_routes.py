@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.redis
 
 
-def test_simulate_one_point(client) -> None:  # type: ignore[no-untyped-def]
+def test_simulate_one_point(client) -> None:
     response = client.post("/api/simulate", json={"model": "bert-base", "scenario": {"seq_len": 128},
                                                   "accelerator": "gemmini-default", "overrides": {"rows": 32}})
     assert response.status_code == 200, response.text
@@ -25,7 +25,7 @@ def test_simulate_one_point(client) -> None:  # type: ignore[no-untyped-def]
     ({"model": "bert-base", "scenario": {}}, ["seq_len"]),
     ({"model": "bert-base", "scenario": {"seq_len": 128}, "options": {"fuse": True}}, ["fuse"]),
 ])
-def test_bad_points_are_422_naming_the_problem(client, body, words) -> None:  # type: ignore[no-untyped-def]
+def test_bad_points_are_422_naming_the_problem(client, body, words) -> None:
     response = client.post("/api/simulate", json=body)
     assert response.status_code == 422, response.text
     assert all(word in response.json()["detail"] for word in words), response.json()

@@ -17,23 +17,23 @@ from tests.sweeps_support import DEMO_SPEC
 pytestmark = pytest.mark.redis  # the settings fixture names this run's Redis queue
 
 
-def _create(session_factory, settings, spec: dict[str, Any]) -> int:  # type: ignore[no-untyped-def]
+def _create(session_factory, settings, spec: dict[str, Any]) -> int:
     with transaction(session_factory) as session:
         return create_sweep(session, SweepSpec.model_validate(spec), settings).id
 
 
-def _sweep(session_factory, sweep_id: int) -> Sweep:  # type: ignore[no-untyped-def]
+def _sweep(session_factory, sweep_id: int) -> Sweep:
     with session_factory() as session:
         return session.get(Sweep, sweep_id)
 
 
-def _rows(session_factory, sweep_id: int) -> int:  # type: ignore[no-untyped-def]
+def _rows(session_factory, sweep_id: int) -> int:
     with session_factory() as session:
         return session.execute(select(func.count()).select_from(DesignPoint)
                                .where(DesignPoint.sweep_id == sweep_id)).scalar_one()
 
 
-def test_running_a_chunk_twice_writes_nothing_twice(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+def test_running_a_chunk_twice_writes_nothing_twice(session_factory, settings) -> None:
     sweep_id = _create(session_factory, settings, DEMO_SPEC)
     first = run_chunk(session_factory, sweep_id, 0)
     assert (first.status, first.inserted, first.points_ok) == ("done", 10, 10)
@@ -54,7 +54,7 @@ def test_running_a_chunk_twice_writes_nothing_twice(session_factory, settings) -
     assert (sweep.status, sweep.done_points, sweep.chunks_done) == ("running", 10, 1)
 
 
-def test_all_chunks_finish_the_sweep(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+def test_all_chunks_finish_the_sweep(session_factory, settings) -> None:
     sweep_id = _create(session_factory, settings, DEMO_SPEC)
     for index in range(4):
         assert run_chunk(session_factory, sweep_id, index).status == "done"
@@ -66,7 +66,7 @@ def test_all_chunks_finish_the_sweep(session_factory, settings) -> None:  # type
         assert sorted(keys) == list(range(36))
 
 
-def test_a_failing_point_records_its_error_and_the_sweep_goes_on(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_point_records_its_error_and_the_sweep_goes_on(session_factory, settings) -> None:
     spec = {**DEMO_SPEC, "name": "some fail", "scenarios": [{"seq_len": 128}],
             "axes": {"softmax_on": ["accelerator"], "nonlinear_elements_per_cycle": [0, 4], "rows": [8, 16]}}
     sweep_id = _create(session_factory, settings, spec)
@@ -82,7 +82,7 @@ def test_a_failing_point_records_its_error_and_the_sweep_goes_on(session_factory
 
 
 def test_a_sweep_whose_every_chunk_failed_is_failed_with_the_first_error(
-        session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+        session_factory, settings) -> None:
     spec = {**DEMO_SPEC, "name": "all fail",
             "axes": {"softmax_on": ["accelerator"], "nonlinear_elements_per_cycle": [0], "rows": [8, 16, 32, 64]}}
     sweep_id = _create(session_factory, settings, spec)  # 8 points: a chunk of 8 points
@@ -99,7 +99,7 @@ def test_a_sweep_whose_every_chunk_failed_is_failed_with_the_first_error(
     assert sweep.error.startswith("point 0: ") and "nonlinear_elements_per_cycle" in sweep.error
 
 
-def test_random_points_are_seeded_and_stored_by_index(session_factory, settings) -> None:  # type: ignore[no-untyped-def]
+def test_random_points_are_seeded_and_stored_by_index(session_factory, settings) -> None:
     spec = {**DEMO_SPEC, "name": "random", "strategy": "random", "n_points": 12, "seed": 7,
             "axes": {"rows": {"start": 8, "stop": 64, "step": 8}, "clock_ghz": [0.5, 1.0, 2.0]}}
     sweep_id = _create(session_factory, settings, spec)

@@ -9,7 +9,7 @@ from tests.sweeps_support import SEARCH_DEMO_SPEC, wait_for_sweep
 pytestmark = pytest.mark.redis
 
 
-def test_the_search_demo_spec_is_estimated_as_its_budget(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_search_demo_spec_is_estimated_as_its_budget(client) -> None:
     estimate = client.post("/api/sweeps/estimate", json=SEARCH_DEMO_SPEC)
     assert estimate.status_code == 200, estimate.text
     body = estimate.json()
@@ -19,14 +19,14 @@ def test_the_search_demo_spec_is_estimated_as_its_budget(client) -> None:  # typ
     assert bad.status_code == 422 and "needs budget" in bad.text
 
 
-def test_unknown_variant_fields_are_refused_with_the_valid_names(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_variant_fields_are_refused_with_the_valid_names(client) -> None:
     template = client.get("/api/templates").json()[0]
     spec = {**template["spec"], "variants": [{"label": "x", "overrides": {"scratchpad": 64}}]}
     answer = client.post("/api/sweeps/estimate", json=spec)
     assert answer.status_code == 422 and "variant 'x'" in answer.text and "scratchpad_kib" in answer.text
 
 
-def test_the_gemmini_case_study_template_reproduces_the_steps(client, start_worker) -> None:  # type: ignore[no-untyped-def]
+def test_the_gemmini_case_study_template_reproduces_the_steps(client, start_worker) -> None:
     templates = client.get("/api/templates").json()
     template = next(t for t in templates if t["id"] == "gemmini-case-study")
     assert template["name"] == "Gemmini full-stack case study"

@@ -56,7 +56,7 @@ def test_overrides_are_validated_with_field_names() -> None:
 def test_spec_is_frozen_and_flat() -> None:
     spec = AcceleratorSpec()
     with pytest.raises(ValidationError):
-        spec.rows = 8  # type: ignore[misc]
+        spec.rows = 8
     for name, value in spec.model_dump().items():
         assert isinstance(value, str | int | float | bool), name
 

@@ -65,7 +65,7 @@ def test_specs_above_the_cap_are_refused_with_their_size() -> None:
     ({"models": []}, "models"), ({"objectives": ["speed"]}, "unknown objective"),
     ({"axes": {"rows": []}}, "no values"), ({"n_points": 5}, "random"), ({"colour": 1}, "colour"),
 ])
-def test_malformed_specs_name_the_field(change, words) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_specs_name_the_field(change, words) -> None:
     with pytest.raises(ValidationError, match=words):
         SweepSpec.model_validate({**DEMO_SPEC, **change})
 
@@ -76,7 +76,7 @@ def test_the_readme_first_example_is_the_demo_sweep() -> None:
 
     from backend.sweeps.demo import DEMO_SPEC as SERVED_DEMO
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     example = json.loads(readme.split("```json\n", 1)[1].split("```", 1)[0])
     assert example == DEMO_SPEC == SERVED_DEMO
     assert SweepSpec.model_validate(example).size() == 36

@@ -5,19 +5,17 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.app import create_app
 from backend.core.limits import RateLimiter
-from tests.sweeps_support import DEMO_SPEC
+from tests.sweeps_support import DEMO_SPEC, make_client
 
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-def limited_client(settings) -> TestClient:  # type: ignore[no-untyped-def]
-    app = create_app(settings.model_copy(update={"max_body_bytes": 4096, "sweeps_per_minute": 2}))
-    with TestClient(app) as client:
+def limited_client(settings, session_factory) -> TestClient:
+    with make_client(settings.model_copy(update={"max_body_bytes": 4096, "sweeps_per_minute": 2}),
+                     session_factory) as client:
         yield client
-    app.state.engine.dispose()
 
 
 def test_a_body_above_the_cap_is_413_whether_declared_or_streamed(limited_client: TestClient) -> None:
@@ -25,7 +23,7 @@ def test_a_body_above_the_cap_is_413_whether_declared_or_streamed(limited_client
     declared = limited_client.post("/api/sweeps", json=spec)
     assert declared.status_code == 413 and "4,096 bytes" in declared.json()["detail"]
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks():
         for _ in range(10):
             yield b" " * 1000  # no Content-Length: counted as it arrives
 

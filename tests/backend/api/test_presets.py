@@ -9,14 +9,14 @@ from backend.columns import METRICS, PARAMETERS
 pytestmark = pytest.mark.redis
 
 
-def test_presets_list_the_simulators_models_and_accelerators(client) -> None:  # type: ignore[no-untyped-def]
+def test_presets_list_the_simulators_models_and_accelerators(client) -> None:
     models = client.get("/api/presets/models").json()
     assert "bert-base" in {m["name"] for m in models}
     accelerators = {a["name"]: a for a in client.get("/api/presets/accelerators").json()}
     assert accelerators["gemmini-default"]["rows"] == 16
 
 
-def test_catalog_names_every_result_column(client) -> None:  # type: ignore[no-untyped-def]
+def test_catalog_names_every_result_column(client) -> None:
     catalog = client.get("/api/catalog").json()
     assert [m["name"] for m in catalog["metrics"]] == list(METRICS)
     assert [p["name"] for p in catalog["parameters"]] == list(PARAMETERS)
@@ -27,7 +27,7 @@ def test_catalog_names_every_result_column(client) -> None:  # type: ignore[no-u
     assert client.get("/api/metrics/catalog").json() == catalog
 
 
-def test_openapi_documents_the_sweeps_api(client) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_documents_the_sweeps_api(client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/sweeps", "/api/sweeps/estimate", "/api/sweeps/{sweep_id}", "/api/sweeps/{sweep_id}/cancel",
                  "/api/sweeps/{sweep_id}/results", "/api/sweeps/{sweep_id}/pareto", "/api/points/{point_id}",
