@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
 
 from simulator.aggregate import Priced, priced, report
 from simulator.cost.operators import cost
@@ -17,23 +18,52 @@ from simulator.report import Report
 from simulator.workload import Workload
 
 
-@lru_cache(maxsize=1024)  # a sweep revisits points (a search, the warm benchmark)
-def _priced(workload: Workload, accelerator: AcceleratorSpec, options: Options) -> Priced:
-    lowered = lower(workload, accelerator, options)
-    tech = Technology.at(accelerator.technology_nm)
-    return priced(lowered, [row for work in lowered.work
-                            for row in cost(work, accelerator, tech, options.mapping_objective)])
+class _PricedCache:
+    """The operator rows of recently evaluated points, least recently used first out, bounded by the number of rows
+    it holds (~1 kB each): a sweep that revisits points (a search, the warm benchmark) re-prices nothing."""
+
+    def __init__(self, max_rows: int = 50_000) -> None:
+        self._points: OrderedDict[tuple[Workload, AcceleratorSpec, Options], Priced] = OrderedDict()
+        self._rows, self._max_rows = 0, max_rows
+        self._lock = threading.Lock()
+
+    def get(self, workload: Workload, accelerator: AcceleratorSpec, options: Options) -> Priced:
+        key = (workload, accelerator, options)
+        with self._lock:
+            found = self._points.get(key)
+            if found is not None:
+                self._points.move_to_end(key)
+                return found
+        lowered = lower(workload, accelerator, options)
+        tech = Technology.at(accelerator.technology_nm)
+        point = priced(lowered, [row for work in lowered.work
+                                 for row in cost(work, accelerator, tech, options.mapping_objective)])
+        with self._lock:
+            if key not in self._points:
+                self._points[key] = point
+                self._rows += len(point.ops)
+            while self._rows > self._max_rows and len(self._points) > 1:
+                self._rows -= len(self._points.popitem(last=False)[1].ops)
+        return point
+
+    def clear(self) -> None:
+        with self._lock:
+            self._points.clear()
+            self._rows = 0
+
+
+_priced = _PricedCache()
 
 
 def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options | None = None) -> Report:
     """Evaluate one design point (a ValueError names what the accelerator cannot run)."""
-    point = _priced(workload, accelerator, options or Options())
+    point = _priced.get(workload, accelerator, options or Options())
     return report(point, accelerator, Technology.at(accelerator.technology_nm))
 
 
 def cache_clear() -> None:
     """Forget every cached evaluation, mapping and tiling (the speed benchmark measures cold evaluation)."""
-    _priced.cache_clear()
+    _priced.clear()
     mapping_cache_clear()
 
 

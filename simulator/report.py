@@ -23,10 +23,16 @@ class OpReport(BaseModel):
     count: int
     shape: str
     flops: float
+    macs: float
     dram_bytes: float
     cycles: float
-    compute_cycles: float
+    compute_cycles: float  # on the unit it runs on (the array, non-linear units or the host)
+    memory_cycles: float  # its DRAM bytes at the accelerator's bandwidth
     energy_j: float
+    energy_mac_j: float
+    energy_sram_j: float
+    energy_dram_j: float
+    energy_nonlinear_j: float
     utilization: float
     where: str
     mapping: str

@@ -1,4 +1,4 @@
-"""Stage 2 of the pipeline: what each lowered op costs — one record per report row, built by keyword.
+"""Stage 2 of the pipeline: what each lowered op costs — one report row each, built by keyword.
 
 A GEMM is priced by its mapping search (simulator/mapping), a point-wise op by the non-linear model
 (`nonlinear.py`, `cnn_fusion.py`). Every record is a total over the op's copies. "Bound" has one meaning for every
@@ -8,44 +8,15 @@ runs on, else `compute` (the array) or `non-linear` (non-linear units or the hos
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from simulator.cost.cnn_fusion import cnn_fused_cost
 from simulator.cost.nonlinear import NonlinearCost, nonlinear_cost
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
 from simulator.lower import GemmWork, PointwiseWork, Work
 from simulator.mapping.gemm import Objective, gemm_cost
-from simulator.report import Bound
+from simulator.report import Bound, OpReport
 
-
-class OpCost(NamedTuple):
-    """One report row's numbers (a tuple of scalars: no garbage-collector work for the thousands a sweep makes)."""
-
-    name: str
-    kind: str
-    op_class: str
-    phase: str
-    count: int
-    shape: str
-    flops: float
-    macs: float
-    dram_bytes: float
-    cycles: float
-    compute_cycles: float
-    memory_cycles: float  # DRAM bytes at the accelerator's bandwidth
-    energy_mac_pj: float
-    energy_sram_pj: float
-    energy_dram_pj: float
-    energy_nonlinear_pj: float
-    utilization: float
-    where: str
-    mapping: str
-    bound: Bound
-
-    @property
-    def energy_pj(self) -> float:
-        return self.energy_mac_pj + self.energy_sram_pj + self.energy_dram_pj + self.energy_nonlinear_pj
+_J_PER_PJ = 1e-12
 
 
 def bound(compute_cycles: float, memory_cycles: float, on_array: bool) -> Bound:
@@ -55,37 +26,40 @@ def bound(compute_cycles: float, memory_cycles: float, on_array: bool) -> Bound:
     return "compute" if on_array else "non-linear"
 
 
-def _gemm(work: GemmWork, hw: AcceleratorSpec, objective: Objective) -> OpCost:
+def _gemm(work: GemmWork, hw: AcceleratorSpec, objective: Objective) -> OpReport:
     op, times = work.op, work.repeats
     cost = gemm_cost(op.m, work.k, op.n, hw, objective=objective, a_bits=work.a_bits, b_bits=work.b_bits,
                      out_bits=work.out_bits, a_from_dram=work.a_from_dram, c_to_dram=work.c_to_dram)
     memory = cost.dram_bytes / hw.dram_bytes_per_cycle
-    return OpCost(
+    return OpReport(
         name=op.name, kind=op.kind, op_class=op.op_class, phase=op.phase, count=op.layer_count,
         shape=f"{op.m}x{op.k}x{op.n}" + (f" x{op.instances}" if op.instances > 1 else ""),
         flops=float(op.flops * op.layer_count) * work.k / op.k,  # sparse: kept K only
         macs=cost.macs * times, dram_bytes=cost.dram_bytes * times, cycles=cost.cycles * times,
         compute_cycles=cost.compute_cycles * times, memory_cycles=memory * times,
-        energy_mac_pj=cost.energy_mac_pj * times, energy_sram_pj=cost.energy_sram_pj * times,
-        energy_dram_pj=cost.energy_dram_pj * times, energy_nonlinear_pj=0.0, utilization=cost.utilization,
+        energy_j=cost.energy_pj * times * _J_PER_PJ, energy_mac_j=cost.energy_mac_pj * times * _J_PER_PJ,
+        energy_sram_j=cost.energy_sram_pj * times * _J_PER_PJ, energy_dram_j=cost.energy_dram_pj * times * _J_PER_PJ,
+        energy_nonlinear_j=0.0, utilization=cost.utilization,
         where="accelerator", mapping=cost.mapping.describe(), bound=bound(cost.compute_cycles, memory, True))
 
 
-def _part(work: PointwiseWork, part: NonlinearCost, hw: AcceleratorSpec) -> OpCost:
+def _part(work: PointwiseWork, part: NonlinearCost, hw: AcceleratorSpec) -> OpReport:
     op, count = work.op, work.op.layer_count
     quantization = part.op_class == "quantization"
     memory = part.dram_bytes / hw.dram_bytes_per_cycle
-    return OpCost(
+    energy_pj = part.energy_nonlinear_pj + part.energy_sram_pj + part.energy_dram_pj
+    return OpReport(
         name=f"{op.name}.requantize" if quantization else op.name, kind=op.kind, op_class=part.op_class,
         phase=op.phase, count=count, shape=f"{op.m}x{op.n}", flops=0.0 if quantization else float(op.flops * count),
         macs=0.0, dram_bytes=part.dram_bytes * count, cycles=part.cycles * count,
-        compute_cycles=part.compute_cycles * count, memory_cycles=memory * count, energy_mac_pj=0.0,
-        energy_sram_pj=part.energy_sram_pj * count, energy_dram_pj=part.energy_dram_pj * count,
-        energy_nonlinear_pj=part.energy_nonlinear_pj * count, utilization=0.0, where=part.where, mapping="",
+        compute_cycles=part.compute_cycles * count, memory_cycles=memory * count,
+        energy_j=energy_pj * count * _J_PER_PJ, energy_mac_j=0.0,
+        energy_sram_j=part.energy_sram_pj * count * _J_PER_PJ, energy_dram_j=part.energy_dram_pj * count * _J_PER_PJ,
+        energy_nonlinear_j=part.energy_nonlinear_pj * count * _J_PER_PJ, utilization=0.0, where=part.where, mapping="",
         bound=bound(part.compute_cycles, memory, part.on_array))
 
 
-def cost(work: Work, hw: AcceleratorSpec, tech: Technology, objective: Objective) -> list[OpCost]:
+def cost(work: Work, hw: AcceleratorSpec, tech: Technology, objective: Objective) -> list[OpReport]:
     """The report rows of one lowered op (a point-wise op on the host may add a de/quantization row)."""
     if isinstance(work, GemmWork):
         return [_gemm(work, hw, objective)]

@@ -48,8 +48,26 @@ PHASES: tuple[Phase, ...] = ("encoder", "prefill", "decode", "forward")
 Fusion = Literal["", "folded", "output_path", "accumulate"]
 
 
+class Traffic:
+    """FLOPs against unfused bytes: what an operator and any sum of operators share."""
+
+    __slots__ = ()
+    flops: int
+    bytes_read: int
+    bytes_written: int
+
+    @property
+    def bytes(self) -> int:
+        return self.bytes_read + self.bytes_written
+
+    @property
+    def arithmetic_intensity(self) -> float:
+        """FLOPs per byte of unfused traffic."""
+        return self.flops / self.bytes if self.bytes else 0.0
+
+
 @dataclass(frozen=True, slots=True)
-class Operator:
+class Operator(Traffic):
     """One operator; FLOPs/bytes/elements are for ONE copy (all instances), run `layer_count` times."""
 
     name: str
@@ -72,15 +90,6 @@ class Operator:
     role: AttentionRole = AttentionRole.NONE
     operands: int = 1  # input tensors of a point-wise op (a residual add reads two)
     a_elements: int = 0  # GEMMs: distinct A-operand elements moved (all instances); 0 = m·k·instances
-
-    @property
-    def bytes(self) -> int:
-        return self.bytes_read + self.bytes_written
-
-    @property
-    def arithmetic_intensity(self) -> float:
-        """FLOPs per byte of unfused traffic."""
-        return self.flops / self.bytes if self.bytes else 0.0
 
     @property
     def total_flops(self) -> int:

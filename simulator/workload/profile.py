@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from simulator.workload.graph import build_graph
-from simulator.workload.operator import PHASES, Operator, OperatorGraph, Phase
+from simulator.workload.operator import PHASES, Operator, OperatorGraph, Phase, Traffic
 from simulator.workload.scenario import Workload
 
 LAYER_CLASSES = frozenset({"projection", "attention", "ffn", "softmax", "normalization", "activation", "residual"})
 
 
 @dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(Traffic):
     """Sums over a set of ops, each op counted layer_count times."""
 
     flops: int = 0
@@ -22,14 +22,6 @@ class Totals:
     bytes_written: int = 0
     elements: int = 0
     nonlinear_elements: int = 0
-
-    @property
-    def bytes(self) -> int:
-        return self.bytes_read + self.bytes_written
-
-    @property
-    def arithmetic_intensity(self) -> float:
-        return self.flops / self.bytes if self.bytes else 0.0
 
     @classmethod
     def of(cls, ops: Iterable[Operator]) -> Totals:
