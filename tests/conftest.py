@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +17,8 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.support import RunningStack, free_port
+from tests.support import RunningStack, launch_stack, stop_process
+from tests.sweeps_support import client, database_url, session_factory, settings, start_worker  # noqa: F401
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -82,24 +81,10 @@ def start_stack(tmp_path: Path) -> Iterator[Callable[..., RunningStack]]:
     started: list[RunningStack] = []
 
     def start(env: dict[str, str] | None = None, cwd: Path | None = None) -> RunningStack:
-        port = free_port()
-        workdir = cwd or tmp_path
-        log_path = tmp_path / f"serve-{port}.log"
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("DSE_")}
-        full_env.update(env or {})
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "dse"), "serve", "--port", str(port)],
-            cwd=workdir, env=full_env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
-        )
-        stack = RunningStack(process, f"http://127.0.0.1:{port}", workdir / "var", log_path)
+        stack = launch_stack(cwd or tmp_path, env)
         started.append(stack)
         return stack
 
     yield start
     for stack in started:
-        if stack.process.poll() is None:
-            stack.process.send_signal(signal.SIGINT)
-            try:
-                stack.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                stack.process.kill()
+        stop_process(stack.process, signal.SIGINT)

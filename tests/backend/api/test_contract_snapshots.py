@@ -44,7 +44,7 @@ def test_expanded_points(name: str) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_catalog_csv_header_and_openapi(client: TestClient) -> None:
+def test_catalog_csv_header_and_openapi(database_url: str, client: TestClient) -> None:
     _check("catalog.json", client.get("/api/catalog").json())
     _check("openapi.json", client.get("/openapi.json").json())
     sweep = client.post("/api/sweeps", json={**DEMO_SPEC, "name": "header"}).json()
