@@ -22,6 +22,7 @@ class Totals:
     cycles: float
     macs: float
     dram_bytes: float
+    compulsory_dram_bytes: float
     energy_mac_j: float
     energy_sram_j: float
     energy_dram_j: float
@@ -30,7 +31,9 @@ class Totals:
     @classmethod
     def of(cls, ops: tuple[OpReport, ...]) -> Totals:
         return cls(cycles=sum(op.cycles for op in ops), macs=sum(op.macs for op in ops),
-                   dram_bytes=sum(op.dram_bytes for op in ops), energy_mac_j=sum(op.energy_mac_j for op in ops),
+                   dram_bytes=sum(op.dram_bytes for op in ops),
+                   compulsory_dram_bytes=sum(op.compulsory_dram_bytes for op in ops),
+                   energy_mac_j=sum(op.energy_mac_j for op in ops),
                    energy_sram_j=sum(op.energy_sram_j for op in ops),
                    energy_dram_j=sum(op.energy_dram_j for op in ops),
                    energy_nonlinear_j=sum(op.energy_nonlinear_j for op in ops))
@@ -76,7 +79,8 @@ def report(point: Priced, hw: AcceleratorSpec, tech: Technology) -> Report:
         energy_nonlinear_j=totals.energy_nonlinear_j, energy_static_j=static_j,
         edp_j_s=energy_j * latency_s, area_mm2=parts.total_mm2, power_w=energy_j / latency_s if latency_s else 0.0,
         utilization=totals.macs / (totals.cycles * hw.peak_macs_per_cycle) if totals.cycles else 0.0,
-        dram_bytes=totals.dram_bytes, macs=totals.macs, bottleneck=max(by_bound, key=by_bound.__getitem__),
+        dram_bytes=totals.dram_bytes, compulsory_dram_bytes=totals.compulsory_dram_bytes, macs=totals.macs,
+        bottleneck=max(by_bound, key=by_bound.__getitem__),
         cycles_by_class=by_class,
         area_breakdown_mm2={"pe_array": parts.pe_array_mm2, "scratchpad": parts.scratchpad_mm2,
                             "accumulator": parts.accumulator_mm2, "nonlinear": parts.nonlinear_mm2,

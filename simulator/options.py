@@ -20,6 +20,10 @@ class Options(BaseModel):
     """How the workload is transformed, mapped and fused onto the accelerator (see docs/simulator.md, "Knobs").
 
     - `mapping_objective`: what the per-GEMM mapping search minimises (latency, energy, or their product).
+    - `tiling`: `search` tries every tile size; `square` only tm = tk = tn (the survey's Sec 3.3 model).
+    - `gemm_output`: `requantized` GEMM outputs to the activation width on the accumulator read (Gemmini's scaled
+      mvout); `accumulator` keeps a GEMM's output at accumulator width when an unfused non-linear op consumes it
+      (`full_C` mvout: the survey's model charges 32-bit scores into softmax).
     - `fuse_nonlinear`: a non-linear op that runs on the accelerator is applied on the accumulator read path of
       the GEMM before it (survey Sec 3.4): no DRAM round trip, and its first pass is free.
     - `keep_scores_on_chip`: Q.K^T scores stay in the accumulator for softmax and A.V when `rows` full score
@@ -42,6 +46,9 @@ class Options(BaseModel):
 
     mapping_objective: Annotated[Literal["latency", "energy", "edp"], Knob("Mapping objective", group="mapping")] = (
         "latency")
+    tiling: Annotated[Literal["search", "square"], Knob("Tiling", group="mapping")] = "search"
+    gemm_output: Annotated[Literal["requantized", "accumulator"], Knob("GEMM output width", group="quantization")] = (
+        "requantized")
     fuse_nonlinear: Annotated[bool, Knob("Fuse non-linear ops", group="fusion")] = True
     keep_scores_on_chip: Annotated[bool, Knob("Attention scores on chip", group="fusion")] = True
     weight_precision: Annotated[Precision | None, Knob("Weight precision", group="quantization")] = None

@@ -25,6 +25,8 @@ class OpReport(BaseModel):
     flops: float
     macs: float
     dram_bytes: float
+    compulsory_dram_bytes: float  # its DRAM-resident operands and DRAM-bound output moved exactly once
+    l2_bytes: float  # moved between the local memories and the L2 (0 without an L2)
     cycles: float
     compute_cycles: float  # on the unit it runs on (the array, non-linear units or the host)
     memory_cycles: float  # its DRAM bytes at the accelerator's bandwidth
@@ -60,6 +62,7 @@ class Report(BaseModel):
     power_w: Annotated[float, Measure("Average power", "W", headline=True)]
     utilization: Annotated[float, Measure("Utilization", "", "max", headline=True)]
     dram_bytes: Annotated[float, Measure("DRAM traffic", "B", headline=True)]
+    compulsory_dram_bytes: Annotated[float, Measure("Compulsory DRAM traffic", "B")]
     macs: Annotated[float, Measure("MACs", "")]
     bottleneck: Annotated[Bound, Measure("Bottleneck", "", None)]
     cycles_by_class: dict[str, float]

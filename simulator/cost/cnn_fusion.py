@@ -17,13 +17,13 @@ the "no CNN support" view, and the paper's unfused count. Pooling is a DRAM-boun
 
 from __future__ import annotations
 
-from simulator.cost.nonlinear import NonlinearCost
+from simulator.cost.nonlinear import NonlinearCost, memory_cycles
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
 
 
 def cnn_fused_cost(op_class: str, fusion: str, elements: int, act_bytes: float, hw: AcceleratorSpec,
-                   tech: Technology) -> NonlinearCost:
+                   tech: Technology, dram_share: float = 1.0) -> NonlinearCost:
     """Cost of one copy of a fused CNN op (`fusion` is the op's marker: folded, output_path or accumulate)."""
     if fusion == "folded":
         return NonlinearCost(op_class, "folded", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, on_array=True)
@@ -31,10 +31,11 @@ def cnn_fused_cost(op_class: str, fusion: str, elements: int, act_bytes: float, 
         return NonlinearCost(op_class, "accelerator", 0.0, 0.0, 0.0,
                              elements * tech.nonlinear_pj_per_element_pass, 0.0, 0.0, on_array=True)
     if fusion == "accumulate":
-        dram = elements * act_bytes  # the skip operand; the other one is already in the accumulator
-        memory = dram / hw.dram_bytes_per_cycle + hw.dram_latency_cycles
+        moved = elements * act_bytes  # the skip operand; the other one is already in the accumulator
+        dram = moved * dram_share
+        memory = memory_cycles(hw, moved, dram)
         compute = elements / hw.cols  # one accumulator row per cycle
         sram_pj = elements * hw.accumulator_bits / 8 * 2 * tech.sram_pj_per_byte(hw.accumulator_kib)
         return NonlinearCost(op_class, "accelerator", max(compute, memory), compute, dram, 0.0, sram_pj,
-                             dram * tech.dram_pj_per_byte, on_array=True)
+                             dram * tech.dram_pj_per_byte, on_array=True, moved_bytes=moved)
     raise ValueError(f"unknown fusion '{fusion}'")

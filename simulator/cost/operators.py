@@ -13,7 +13,7 @@ from simulator.cost.nonlinear import NonlinearCost, nonlinear_cost
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
 from simulator.lower import GemmWork, PointwiseWork, Work
-from simulator.mapping.gemm import Objective, gemm_cost
+from simulator.mapping.gemm import Objective, Tiling, gemm_cost
 from simulator.report import Bound, OpReport
 
 _J_PER_PJ = 1e-12
@@ -26,16 +26,19 @@ def bound(compute_cycles: float, memory_cycles: float, on_array: bool) -> Bound:
     return "compute" if on_array else "non-linear"
 
 
-def _gemm(work: GemmWork, hw: AcceleratorSpec, objective: Objective) -> OpReport:
+def _gemm(work: GemmWork, hw: AcceleratorSpec, objective: Objective, tiling: Tiling) -> OpReport:
     op, times = work.op, work.repeats
     cost = gemm_cost(op.m, work.k, op.n, hw, objective=objective, a_bits=work.a_bits, b_bits=work.b_bits,
-                     out_bits=work.out_bits, a_from_dram=work.a_from_dram, c_to_dram=work.c_to_dram)
+                     out_bits=work.out_bits, a_source=work.a_source, b_source=work.b_source, c_dest=work.c_dest,
+                     tiling=tiling)
     memory = cost.dram_bytes / hw.dram_bytes_per_cycle
     return OpReport(
         name=op.name, kind=op.kind, op_class=op.op_class, phase=op.phase, count=op.layer_count,
         shape=f"{op.m}x{op.k}x{op.n}" + (f" x{op.instances}" if op.instances > 1 else ""),
         flops=float(op.flops * op.layer_count) * work.k / op.k,  # sparse: kept K only
-        macs=cost.macs * times, dram_bytes=cost.dram_bytes * times, cycles=cost.cycles * times,
+        macs=cost.macs * times, dram_bytes=cost.dram_bytes * times,
+        compulsory_dram_bytes=cost.compulsory_dram_bytes * times, l2_bytes=cost.l2_bytes * times,
+        cycles=cost.cycles * times,
         compute_cycles=cost.compute_cycles * times, memory_cycles=memory * times,
         energy_j=cost.energy_pj * times * _J_PER_PJ, energy_mac_j=cost.energy_mac_pj * times * _J_PER_PJ,
         energy_sram_j=cost.energy_sram_pj * times * _J_PER_PJ, energy_dram_j=cost.energy_dram_pj * times * _J_PER_PJ,
@@ -51,7 +54,8 @@ def _part(work: PointwiseWork, part: NonlinearCost, hw: AcceleratorSpec) -> OpRe
     return OpReport(
         name=f"{op.name}.requantize" if quantization else op.name, kind=op.kind, op_class=part.op_class,
         phase=op.phase, count=count, shape=f"{op.m}x{op.n}", flops=0.0 if quantization else float(op.flops * count),
-        macs=0.0, dram_bytes=part.dram_bytes * count, cycles=part.cycles * count,
+        macs=0.0, dram_bytes=part.dram_bytes * count, compulsory_dram_bytes=part.dram_bytes * count,
+        l2_bytes=(part.moved_bytes - part.dram_bytes) * count if hw.l2_kib else 0.0, cycles=part.cycles * count,
         compute_cycles=part.compute_cycles * count, memory_cycles=memory * count,
         energy_j=energy_pj * count * _J_PER_PJ, energy_mac_j=0.0,
         energy_sram_j=part.energy_sram_pj * count * _J_PER_PJ, energy_dram_j=part.energy_dram_pj * count * _J_PER_PJ,
@@ -59,15 +63,16 @@ def _part(work: PointwiseWork, part: NonlinearCost, hw: AcceleratorSpec) -> OpRe
         bound=bound(part.compute_cycles, memory, part.on_array))
 
 
-def cost(work: Work, hw: AcceleratorSpec, tech: Technology, objective: Objective) -> list[OpReport]:
+def cost(work: Work, hw: AcceleratorSpec, tech: Technology, objective: Objective,
+         tiling: Tiling = "search") -> list[OpReport]:
     """The report rows of one lowered op (a point-wise op on the host may add a de/quantization row)."""
     if isinstance(work, GemmWork):
-        return [_gemm(work, hw, objective)]
+        return [_gemm(work, hw, objective, tiling)]
     op = work.op
     if work.cnn_fused:  # CNN: see cnn_fusion
-        parts = [cnn_fused_cost(op.op_class, op.fusion, op.elements, work.act_bytes, hw, tech)]
+        parts = [cnn_fused_cost(op.op_class, op.fusion, op.elements, work.act_bytes, hw, tech, work.dram_share)]
     else:
-        parts = nonlinear_cost(op.op_class, op.elements, op.bytes_read, op.bytes_written, op.operands,
+        parts = nonlinear_cost(op.op_class, op.elements, work.bytes_read, op.bytes_written, op.operands,
                                work.act_bytes, hw, tech, fused=work.fused, scores_on_chip=work.scores_on_chip,
-                               float_activations=work.float_activations)
+                               float_activations=work.float_activations, dram_share=work.dram_share)
     return [_part(work, part, hw) for part in parts]

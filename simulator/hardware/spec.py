@@ -13,6 +13,7 @@ from simulator.vocabulary import Knob
 
 Placement = Literal["accelerator", "host_cpu"]
 Dataflow = Literal["ws", "os"]
+Timing = Literal["gemmini", "scalesim", "analytic"]
 
 # Non-linear op classes the spec places; the names match `Operator.op_class` (plus de/quantization).
 NONLINEAR_CLASSES: tuple[str, ...] = ("softmax", "normalization", "activation", "residual", "quantization")
@@ -46,6 +47,10 @@ class AcceleratorSpec(BaseModel):
         ge=1, le=4096, description="systolic array columns (N dimension)")
     dataflow: Annotated[Dataflow, Knob("Dataflow", group="array")] = Field(
         description="ws: weights stay in the PEs; os: outputs accumulate in the PEs")
+    timing: Annotated[Timing, Knob("Fold timing", group="array")] = Field(
+        description="gemmini: double-buffered preload, folds back to back (Gemmini's mesh); scalesim: every fold "
+                    "preloads, fills and drains (SCALE-Sim's convention); analytic: rows stream, nothing else "
+                    "(the survey's Sec 3.3 model, op time = max(compute, memory))")
     input_bits: Annotated[int, Knob("Input precision", "bit", "numerics")] = Field(ge=1, le=64)
     weight_bits: Annotated[int, Knob("Weight precision", "bit", "numerics")] = Field(ge=1, le=64)
     accumulator_bits: Annotated[int, Knob("Accumulator precision", "bit", "numerics")] = Field(ge=1, le=64)
@@ -55,6 +60,17 @@ class AcceleratorSpec(BaseModel):
         gt=0, le=1 << 20, description="accumulator SRAM, KiB")
     dram_bytes_per_cycle: Annotated[float, Knob("DRAM bandwidth", "B/cycle", "memory")] = Field(gt=0, le=1 << 20)
     dram_latency_cycles: Annotated[int, Knob("DRAM latency", "cycles", "memory")] = Field(ge=0, le=1 << 20)
+    l2_kib: Annotated[float, Knob("L2 cache", "KiB", "memory")] = Field(
+        ge=0, le=1 << 22, description="shared L2 between the local memories and DRAM; 0 = none (the local memories "
+                                      "talk to DRAM at dram_bytes_per_cycle)")
+    l2_bytes_per_cycle: Annotated[float, Knob("L2 bandwidth", "B/cycle", "memory")] = Field(
+        gt=0, le=1 << 20, description="local memories <-> L2 (with an L2; dram_bytes_per_cycle is then L2 <-> DRAM)")
+    l2_latency_cycles: Annotated[int, Knob("L2 latency", "cycles", "memory")] = Field(ge=0, le=1 << 20)
+    dma_request_bytes: Annotated[int, Knob("DMA request size", "B", "memory")] = Field(
+        ge=1, le=1 << 16, description="bytes per DMA memory request")
+    dma_max_in_flight: Annotated[int, Knob("DMA requests in flight", "", "memory")] = Field(
+        ge=0, le=1 << 16, description="outstanding DMA requests; with the latency of the level the DMA talks to, it "
+                                      "bounds the bandwidth it sustains (Little's law); 0 = unbounded")
     clock_ghz: Annotated[float, Knob("Clock", "GHz", "technology")] = Field(gt=0, le=100)
     technology_nm: Annotated[int, Knob("Technology node", "nm", "technology")] = Field(ge=1, le=1000)
     softmax_on: Annotated[Placement, Knob("Softmax runs on", group="non-linear")]
@@ -64,6 +80,9 @@ class AcceleratorSpec(BaseModel):
     quantization_on: Annotated[Placement, Knob("De/quantization runs on", group="non-linear")]
     nonlinear_elements_per_cycle: Annotated[float, Knob("Non-linear lanes", "elements/cycle", "non-linear")] = Field(
         ge=0, le=1 << 20, description="integer non-linear lanes (elements/cycle)")
+    nonlinear_passes: Annotated[float, Knob("Non-linear passes", "passes", "non-linear")] = Field(
+        ge=0, le=64, description="passes over the data of every non-linear op on the lanes; 0 = each class's own "
+                                 "(I-BERT kernels, technology table)")
     host_cycles_per_element_softmax: Annotated[float, Knob("Host softmax cost", "cycles/element", "host")] = Field(
         gt=0, le=1e6)
     host_cycles_per_element_normalization: Annotated[
@@ -111,11 +130,33 @@ class AcceleratorSpec(BaseModel):
         return int(self.accumulator_kib * 1024)
 
     @property
+    def l2_bytes(self) -> int:
+        return int(self.l2_kib * 1024)
+
+    @property
     def peak_macs_per_cycle(self) -> int:
         return self.rows * self.cols
 
+    @property
+    def local_link(self) -> tuple[float, int]:
+        """(bytes/cycle, latency) the local memories' DMA sustains to the next level (the L2, else DRAM): the link's
+        width, bounded by the requests it keeps in flight over the latency (Little's law)."""
+        bandwidth, latency = self.memory_link
+        if self.dma_max_in_flight and latency:
+            bandwidth = min(bandwidth, self.dma_max_in_flight * self.dma_request_bytes / latency)
+        return bandwidth, latency
+
+    @property
+    def memory_link(self) -> tuple[float, int]:
+        """(bytes/cycle, latency) of the link from the accelerator's side to the next memory level (the L2, else
+        DRAM), as the host sees it (no DMA limit)."""
+        if self.l2_kib > 0:
+            return self.l2_bytes_per_cycle, self.l2_latency_cycles
+        return self.dram_bytes_per_cycle, self.dram_latency_cycles
+
     def hardware_key(self) -> tuple:
         """The fields a GEMM mapping depends on (the mapping-cache key; name and non-linear fields excluded)."""
-        return (self.rows, self.cols, self.dataflow, self.input_bits, self.weight_bits, self.accumulator_bits,
-                self.scratchpad_bytes, self.accumulator_bytes, self.dram_bytes_per_cycle, self.dram_latency_cycles,
-                self.technology_nm, self.array_format)
+        return (self.rows, self.cols, self.dataflow, self.timing, self.input_bits, self.weight_bits,
+                self.accumulator_bits, self.scratchpad_bytes, self.accumulator_bytes, self.l2_bytes,
+                self.local_link, self.dram_bytes_per_cycle, self.dram_latency_cycles, self.technology_nm,
+                self.array_format)

@@ -1,15 +1,17 @@
 """GEMM cost on a systolic array and the vectorized mapping search over tile sizes and loop orders.
 
-Compute model: per dataflow, in `weight_stationary.py` and `output_stationary.py` (SCALE-Sim's fold convention,
-docs/simulator.md). SCALE-Sim's reported total is one cycle less than those formulas (it reports the index of the
-last busy cycle).
+Compute model: per dataflow and timing, in `weight_stationary.py` and `output_stationary.py` (docs/simulator.md).
 
 Memory model. Tiles (tm, tk, tn) live in the scratchpad (A and B tiles, double-buffered) and the accumulator
-(the C tile). A loop order over the tile loops (outer -> inner) decides how often each operand is fetched
-from DRAM: an operand is re-fetched once per iteration of every loop that does not index it and sits outside
-the innermost loop that does. Outputs whose K loop is not innermost spill partial sums (accumulator width)
-to DRAM and read them back. Transfers overlap compute (double buffering):
-cycles = latency + first A/B tiles + max(compute, other transfers) + last C tile.
+(the C tile). A loop order over the tile loops (outer -> inner) decides how often each operand is fetched into the
+local memories: an operand is re-fetched once per iteration of every loop that does not index it and sits outside
+the innermost loop that does; outputs whose K loop is not innermost spill partial sums (accumulator width) and read
+them back. Each operand comes from DRAM, from the L2 (an activation the previous op left there) or from chip (scores
+kept in the accumulator). With an L2, an operand fetched from DRAM more than once is pinned in the L2 when it fits
+(the search picks the operands to pin), so DRAM sees it once; the local link carries every fetch.
+Transfers overlap compute (double buffering):
+cycles = latency + first A/B tiles + max(compute, other local transfers, DRAM transfers) + last C tile,
+or, with the `analytic` timing, max(compute, local transfers, DRAM transfers).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from pydantic import BaseModel, ConfigDict
 
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
-from simulator.mapping import output_stationary, weight_stationary
+from simulator.mapping import output_stationary, tiles, weight_stationary
 
 Objective = Literal["latency", "energy", "edp"]
+Source = Literal["dram", "l2", "chip"]  # where an operand comes from (or, for the output, where it goes)
+Tiling = Literal["search", "square"]
 LOOP_ORDERS: tuple[str, ...] = tuple("".join(p) for p in itertools.permutations("mnk"))
 
 
@@ -34,7 +38,7 @@ class MappingError(ValueError):
 
 
 class Mapping(BaseModel):
-    """A chosen GEMM mapping: tile sizes and the tile-loop order (outer -> inner)."""
+    """A chosen GEMM mapping: tile sizes, the tile-loop order (outer -> inner) and what it pins in the L2."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -45,10 +49,12 @@ class Mapping(BaseModel):
     loop_order: str
     scratchpad_bytes_used: int
     accumulator_bytes_used: int
+    l2_pinned: str = ""  # operands kept in the L2 across re-fetches: "a", "b", "c" (partial sums)
 
     def describe(self) -> str:
+        pinned = f" L2 {'+'.join(self.l2_pinned)}" if self.l2_pinned else ""
         return (f"{self.dataflow} tile m{self.tile_m} k{self.tile_k} n{self.tile_n} "
-                f"order {'>'.join(self.loop_order)}")
+                f"order {'>'.join(self.loop_order)}{pinned}")
 
 
 class GemmCost(BaseModel):
@@ -65,6 +71,8 @@ class GemmCost(BaseModel):
     stall_cycles: float
     dram_read_bytes: float
     dram_write_bytes: float
+    compulsory_dram_bytes: float  # every DRAM-sourced operand and a DRAM-bound output moved exactly once
+    l2_bytes: float  # traffic between the local memories and the L2 (0 without an L2)
     scratchpad_bytes: float
     accumulator_bytes: float
     utilization: float
@@ -88,13 +96,14 @@ DATAFLOWS = {"ws": weight_stationary, "os": output_stationary}
 
 
 def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objective = "latency",
-              a_bits: int | None = None, b_bits: int | None = None, out_bits: int | None = None,
-              a_from_dram: bool = True, c_to_dram: bool = True, ideal_memory: bool = False) -> GemmCost:
+              a_bits: float | None = None, b_bits: float | None = None, out_bits: int | None = None,
+              a_source: Source = "dram", b_source: Source = "dram", c_dest: Source = "dram",
+              tiling: Tiling = "search", ideal_memory: bool = False) -> GemmCost:
     """Best mapping of one (m x k) . (k x n) GEMM for `objective`; cached by (shape, hardware, options)."""
     if min(m, k, n) < 1:
         raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
     key = (m, k, n, hw.hardware_key(), objective, a_bits or hw.input_bits, b_bits or hw.weight_bits,
-           out_bits or hw.input_bits, a_from_dram, c_to_dram, ideal_memory)
+           out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, ideal_memory)
     return _search(key)
 
 
@@ -120,9 +129,10 @@ _REFETCH = np.array([[[loop in _refetch_dims(order, dims) for loop in "mkn"] for
 
 
 class _Tilings(NamedTuple):
-    """The legal tilings of one GEMM on one array and memory size, with the work and traffic of each (all arrays
-    over candidates; `reads`/`writes` are (loop orders, candidates)). Bandwidth, DRAM latency and technology do not
-    enter here, so a sweep over them re-prices these instead of enumerating them again."""
+    """The legal tilings of one GEMM on one array and memory size, with the work and traffic of each (arrays over
+    candidates; `fetched` is (loop orders, operands a/b/spill, candidates): bytes each operand moves over the local
+    link). Bandwidths, latencies, the L2 and technology do not enter here, so a sweep over them re-prices these
+    instead of enumerating them again."""
 
     em: np.ndarray
     ek: np.ndarray
@@ -132,17 +142,28 @@ class _Tilings(NamedTuple):
     compute: np.ndarray
     sp_reads: np.ndarray
     acc_traffic: np.ndarray
-    reads: np.ndarray
-    writes: np.ndarray
+    fetched: np.ndarray
+    out_bytes: float
+
+
+def _square(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """tm = tk = tn: one side from the array's multiples up to the largest dimension (each clipped to its own)."""
+    side = tiles.folded(max(m, k, n), max(rows, cols))
+    return side, side, side
 
 
 @lru_cache(maxsize=512)  # up to ~100 KB per entry (a few hundred tilings x 6 orders): bounded at ~50 MB
-def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, a_bits: int, b_bits: int, out_bits: int,
-             acc_bits: int, sp_bytes: int, acc_bytes_cap: int, a_from_dram: bool, c_to_dram: bool) -> _Tilings:
+def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing: str, a_bits: float, b_bits: float,
+             out_bits: int, acc_bits: int, sp_bytes: int, acc_bytes_cap: int, a_source: str, b_source: str,
+             c_dest: str, tiling: str) -> _Tilings:
     a_b, b_b, o_b, acc_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0, acc_bits / 8.0
     folds = DATAFLOWS[dataflow]
-    tms, tks, tns = folds.candidates(m, k, n, rows, cols)
-    tm, tk, tn = (g.ravel() for g in np.meshgrid(tms, tks, tns, indexing="ij"))
+    if tiling == "square":
+        side = _square(m, k, n, rows, cols)[0]
+        tm = tk = tn = side
+    else:
+        tms, tks, tns = folds.candidates(m, k, n, rows, cols)
+        tm, tk, tn = (g.ravel() for g in np.meshgrid(tms, tks, tns, indexing="ij"))
     em, ek, en = np.minimum(tm, m), np.minimum(tk, k), np.minimum(tn, n)  # effective tile extents
     sp_need = 2.0 * (em * ek * a_b + ek * en * b_b)  # double-buffered A and B tiles
     acc_need = em * en * acc_b
@@ -157,45 +178,85 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, a_bits
     trips = {"m": _ceil(m, tm), "k": _ceil(k, tk), "n": _ceil(n, tn)}
 
     compute, sp_reads, acc_traffic = (np.asarray(x, dtype=np.float64) for x in folds.work(
-        m, k, n, rows, cols, trips["m"], trips["k"], a_b, b_b, acc_b))
+        timing, m, k, n, rows, cols, tm, tk, a_b, b_b, acc_b))
 
     # Fetch multiplicity of each operand under each order: the product of the trip counts of its re-fetch loops,
     # for all orders and candidates at once: (orders, operands, candidates).
     loops = np.stack([trips["m"], trips["k"], trips["n"]]).astype(np.float64)  # (3, candidates)
     mult = np.where(_REFETCH[:, :, :, None], loops[None, None], 1.0).prod(axis=2)
-    a_traffic = m * k * a_b * mult[:, 0] if a_from_dram else 0.0
-    spills = (mult[:, 2] - 1.0) * m * n * acc_b
-    reads = a_traffic + k * n * b_b * mult[:, 1] + spills  # (orders, candidates)
-    writes = (m * n * o_b if c_to_dram else 0.0) + spills
-    tilings = _Tilings(em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, reads, writes)
-    for array in tilings:
+    fetched = np.stack([m * k * a_b * mult[:, 0] * (a_source != "chip"),
+                        k * n * b_b * mult[:, 1] * (b_source != "chip"),
+                        (mult[:, 2] - 1.0) * m * n * acc_b], axis=1)  # spills: written and read back
+    out_bytes = m * n * o_b if c_dest != "chip" else 0.0
+    tilings = _Tilings(em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes)
+    for array in tilings[:-1]:
         array.setflags(write=False)  # shared by every later search that hits this cache entry
     return tilings
 
 
+# Subsets of the re-fetched operands (a, b, spilled partial sums) the L2 may pin, as a (subsets, 3) mask.
+_PIN_SETS = np.array(list(itertools.product((False, True), repeat=3)))
+
+
 @lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
 def _search(key: tuple) -> GemmCost:
-    m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_from_dram, c_to_dram, ideal_memory = key
-    (rows, cols, dataflow, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, bw, latency, node, fmt) = hwkey
-    a_b, b_b, o_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0
-    em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, reads, writes = _tilings(
-        m, k, n, rows, cols, dataflow, a_bits, b_bits, out_bits, acc_bits, sp_bytes, acc_bytes_cap, a_from_dram,
-        c_to_dram)
-    if ideal_memory:
-        cycles = np.broadcast_to(compute, reads.shape).astype(np.float64)
+    m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, ideal_memory = key
+    (rows, cols, dataflow, timing, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, l2_bytes, local_link,
+     dram_bw, dram_latency, node, fmt) = hwkey
+    local_bw, local_latency = local_link
+    a_b, b_b = a_bits / 8.0, b_bits / 8.0
+    em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes = _tilings(
+        m, k, n, rows, cols, dataflow, timing, a_bits, b_bits, out_bits, acc_bits, sp_bytes, acc_bytes_cap,
+        a_source, b_source, c_dest, tiling)
+    spill = fetched[:, 2]
+    local_reads = fetched[:, 0] + fetched[:, 1] + spill  # (orders, candidates)
+    local_writes = out_bytes + spill
+    sizes = np.array([m * k * a_b, k * n * b_b, m * n * acc_bits / 8.0])
+    from_dram = np.array([a_source == "dram", b_source == "dram", True])
+    compulsory = float(sizes[:2] @ from_dram[:2]) + (out_bytes if c_dest == "dram" else 0.0)
+    if l2_bytes:
+        # DRAM sees each DRAM-sourced operand once if the L2 pins it, else every fetch; partial sums not at all if
+        # pinned; a DRAM-bound output once. The search takes the best subset that fits.
+        fits = _PIN_SETS @ sizes <= l2_bytes  # (subsets,)
+        unpinned = np.where(_PIN_SETS[:, None, :, None], 0.0, fetched[None])  # (subsets, orders, operands, cand)
+        pinned_once = np.where(_PIN_SETS[:, :2] & from_dram[:2], sizes[:2], 0.0)  # (subsets, 2)
+        dram_reads_by_set = (unpinned[:, :, 0] * from_dram[0] + unpinned[:, :, 1] * from_dram[1] + unpinned[:, :, 2]
+                             + pinned_once.sum(axis=1)[:, None, None])
+        dram_reads_by_set = np.where(fits[:, None, None], dram_reads_by_set, np.inf)
+        best_set = np.argmin(dram_reads_by_set + np.where(_PIN_SETS[:, 2], 0.0, 1.0)[:, None, None] * spill[None],
+                             axis=0)
+        pins = _PIN_SETS[best_set]  # (orders, candidates, 3)
+        dram_reads = np.take_along_axis(dram_reads_by_set, best_set[None], axis=0)[0]
+        dram_writes = (out_bytes if c_dest == "dram" else 0.0) + np.where(pins[..., 2], 0.0, spill)
+        l2_traffic = local_reads + local_writes
     else:
-        transfer = (reads + writes) / bw
-        first_tiles = ((em * ek * a_b if a_from_dram else 0.0) + ek * en * b_b) / bw
-        last_tile = (em * en * o_b if c_to_dram else 0.0) / bw
-        # Prologue (latency + first A/B tiles) and epilogue (last C tile) do not overlap compute; the rest does.
-        overlapped = np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0))
-        cycles = latency + first_tiles + overlapped + last_tile
+        pins = np.zeros((*local_reads.shape, 3), dtype=bool)
+        dram_reads = local_reads
+        dram_writes = local_writes
+        l2_traffic = np.zeros_like(local_reads)
+    if ideal_memory:
+        cycles = np.broadcast_to(compute, local_reads.shape).astype(np.float64)
+    else:
+        transfer = (local_reads + local_writes) / local_bw
+        dram_transfer = (dram_reads + dram_writes) / dram_bw if l2_bytes else 0.0
+        if timing == "analytic":
+            cycles = np.maximum(compute, np.maximum(transfer, dram_transfer))
+        else:
+            first_tiles = ((em * ek * a_b if a_source != "chip" else 0.0)
+                           + (ek * en * b_b if b_source != "chip" else 0.0)) / local_bw
+            last_tile = (em * en * out_bits / 8.0 if c_dest != "chip" else 0.0) / local_bw
+            latency = local_latency + (dram_latency if l2_bytes and compulsory else 0.0)
+            # Prologue (latency + first A/B tiles) and epilogue (last C tile) do not overlap compute; the rest does.
+            overlapped = np.maximum(np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0)),
+                                    dram_transfer)
+            cycles = latency + first_tiles + overlapped + last_tile
 
     tech = Technology.at(node)
     mac_pj = tech.mac_pj(_in_bits, _w_bits, acc_bits, fmt) * m * k * n
-    sram_pj = ((sp_reads + reads) * tech.sram_pj_per_byte(sp_bytes / 1024)
-               + (acc_traffic + writes) * tech.sram_pj_per_byte(acc_bytes_cap / 1024))
-    dram_pj = (reads + writes) * tech.dram_pj_per_byte
+    sram_pj = ((sp_reads + local_reads) * tech.sram_pj_per_byte(sp_bytes / 1024)
+               + (acc_traffic + local_writes) * tech.sram_pj_per_byte(acc_bytes_cap / 1024)
+               + l2_traffic * (tech.sram_pj_per_byte(l2_bytes / 1024) if l2_bytes else 0.0))
+    dram_pj = (dram_reads + dram_writes) * tech.dram_pj_per_byte
     energy = mac_pj + sram_pj + dram_pj
     # Lexicographic choice: within 0.1% of the best primary objective, take the best secondary one
     # (a compute-bound GEMM has many equally fast tilings; the one with least traffic should win).
@@ -211,14 +272,17 @@ def _search(key: tuple) -> GemmCost:
     macs = m * k * n
     mapping = Mapping(dataflow=dataflow, tile_m=int(em[i]), tile_k=int(ek[i]), tile_n=int(en[i]),
                       loop_order=LOOP_ORDERS[o], scratchpad_bytes_used=int(sp_need[i]),
-                      accumulator_bytes_used=int(acc_need[i]))
+                      accumulator_bytes_used=int(acc_need[i]),
+                      l2_pinned="".join(name for name, pinned in zip("abc", pins[o, i], strict=True) if pinned))
     total = float(cycles[o, i])
     comp = float(compute[i])
     return GemmCost(
         m=m, k=k, n=n, macs=macs, cycles=total, compute_cycles=comp, stall_cycles=total - comp,
-        dram_read_bytes=float(reads[o, i]), dram_write_bytes=float(writes[o, i]),
-        scratchpad_bytes=float(sp_reads[i] + reads[o, i]), accumulator_bytes=float(acc_traffic[i] + writes[o, i]),
+        dram_read_bytes=float(dram_reads[o, i]),
+        dram_write_bytes=float(np.broadcast_to(dram_writes, cycles.shape)[o, i]),
+        compulsory_dram_bytes=compulsory, l2_bytes=float(l2_traffic[o, i]),
+        scratchpad_bytes=float(sp_reads[i] + local_reads[o, i]),
+        accumulator_bytes=float(acc_traffic[i] + np.broadcast_to(local_writes, cycles.shape)[o, i]),
         utilization=macs / (total * rows * cols), energy_pj=float(energy[o, i]), energy_mac_pj=float(mac_pj),
-        energy_sram_pj=float(np.broadcast_to(sram_pj, reads.shape)[o, i]), energy_dram_pj=float(dram_pj[o, i]),
-        mapping=mapping,
-        candidates=int(reads.size))
+        energy_sram_pj=float(np.broadcast_to(sram_pj, cycles.shape)[o, i]), energy_dram_pj=float(dram_pj[o, i]),
+        mapping=mapping, candidates=int(cycles.size))

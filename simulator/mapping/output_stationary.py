@@ -1,8 +1,13 @@
-"""Output-stationary GEMM on an R x C array (SCALE-Sim's fold convention; see docs/simulator.md).
+"""Output-stationary GEMM (M x K)·(K x N) on an R x C array: R x C blocks of the output are folds; a K-tile streams
+through each fold. Three timings (`AcceleratorSpec.timing`; derivations in docs/simulator.md):
 
-The array holds an R x C block of the output; a K-tile streams through in tk + R + C - 2 cycles and the finished
-outputs shift out while the next fold streams in: a fold is R + C - 2 + tk cycles, and a K-tile needs
-ceil(M/R) * ceil(N/C) folds. Partial sums leave the array once per K-tile.
+- `gemmini`: results accumulate in the PEs and drain through the second register while the next fold streams
+  (PE.scala OS branch), so folds run back to back; A enters through the transposer in R-row blocks (a K-tile is
+  padded to whole R-row blocks; Transformer.scala, ExecuteController), and once per GEMM the transposer's latency
+  (R), the mesh's fill and drain (R + C + 1) and the closing flush (R rows, ExecuteController `flush`).
+- `scalesim`: tk + R + C - 2 cycles per fold and K-tile (SCALE-Sim's convention, for validation).
+- `analytic`: k cycles per fold.
+Partial sums leave the array once per K-tile.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import math
 import numpy as np
 
 from simulator.mapping import tiles
+from simulator.mapping.weight_stationary import padded_rows
 
 
 def candidates(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -19,11 +25,17 @@ def candidates(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray
     return tiles.folded(m, rows), tiles.free(k), tiles.folded(n, cols)
 
 
-def work(m: int, k: int, n: int, rows: int, cols: int, trips_m: np.ndarray, trips_k: np.ndarray,
+def work(timing: str, m: int, k: int, n: int, rows: int, cols: int, tm: np.ndarray, tk: np.ndarray,
          a_bytes: float, b_bytes: float, acc_bytes: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(compute cycles, scratchpad bytes read, accumulator bytes read+written) per tiling."""
     folds_m, folds_n = math.ceil(m / rows), math.ceil(n / cols)
-    compute = folds_m * folds_n * (trips_k * (rows + cols - 2) + k)
-    scratchpad_reads = np.full(trips_k.shape, m * k * folds_n * a_bytes + k * n * folds_m * b_bytes)
+    trips_k = -(-k // tk)
+    if timing == "scalesim":
+        compute = folds_m * folds_n * (trips_k * (rows + cols - 2) + k)
+    elif timing == "gemmini":
+        compute = folds_m * folds_n * padded_rows(k, tk, rows) + rows + (rows + cols + 1) + rows
+    else:
+        compute = np.full(tk.shape, folds_m * folds_n * k)
+    scratchpad_reads = np.full(tk.shape, m * k * folds_n * a_bytes + k * n * folds_m * b_bytes)
     accumulator_traffic = m * n * trips_k * acc_bytes * 2.0
     return compute, scratchpad_reads, accumulator_traffic

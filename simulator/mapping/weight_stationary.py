@@ -1,8 +1,16 @@
-"""Weight-stationary GEMM on an R x C array (SCALE-Sim's fold convention; see docs/simulator.md).
+"""Weight-stationary GEMM (M x K)·(K x N) on an R x C array: R x C blocks of the K x N operand are folds; the rows
+of an M-tile stream through each fold. Three timings (`AcceleratorSpec.timing`; derivations in docs/simulator.md):
 
-The array holds an R x C block of the K x N operand; each fold preloads it (R cycles), then streams the rows of an
-M-tile through the array, the skewed stream taking tm + R + C - 2 cycles: a fold is 2R + C - 2 + tm cycles, and an
-M-tile needs ceil(K/R) * ceil(N/C) folds. Every K-fold's partial sums are read and written in the accumulator.
+- `gemmini` (Gemmini's mesh): each PE holds two weight registers (ucb-bar/gemmini PE.scala `c1`/`c2`, the
+  `propagate` bit), so the next fold's weights shift in while the current fold streams, and ExecuteController
+  issues a compute with the next preload back to back ("overlap compute and preload"). A fold streams its M-tile
+  rows in R-row blocks (a block that carries the next fold's weights takes R cycles: `total_rows = block_size`),
+  so a fold costs its rows padded to whole R-row blocks. Paid once per GEMM: the first preload (R cycles) and the
+  mesh's fill and drain (R + C + 1: input skew, the column of PEs, output delay, de-skew; MeshWithDelays).
+- `scalesim` (SCALE-Sim's convention, for validation): every fold preloads (R cycles) and fills and drains on its
+  own: 2R + C - 2 + tm cycles per fold.
+- `analytic` (the survey's Sec 3.3 model): rows stream at one per cycle, nothing else: m cycles per fold.
+Every K-fold's partial sums are read and written in the accumulator.
 """
 
 from __future__ import annotations
@@ -19,11 +27,24 @@ def candidates(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray
     return tiles.free(m), tiles.folded(k, rows), tiles.folded(n, cols)
 
 
-def work(m: int, k: int, n: int, rows: int, cols: int, trips_m: np.ndarray, trips_k: np.ndarray,
+def padded_rows(m: int, tm: np.ndarray, block: int) -> np.ndarray:
+    """Rows of all M-tiles, each tile padded to whole `block`-row blocks."""
+    trips = -(-m // tm)
+    last = m - (trips - 1) * tm
+    return (trips - 1) * (-(-tm // block) * block) + (-(-last // block) * block)
+
+
+def work(timing: str, m: int, k: int, n: int, rows: int, cols: int, tm: np.ndarray, tk: np.ndarray,
          a_bytes: float, b_bytes: float, acc_bytes: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(compute cycles, scratchpad bytes read, accumulator bytes read+written) per tiling."""
     folds_k, folds_n = math.ceil(k / rows), math.ceil(n / cols)
-    compute = folds_k * folds_n * (trips_m * (2 * rows + cols - 2) + m)
+    trips_m = -(-m // tm)
+    if timing == "scalesim":
+        compute = folds_k * folds_n * (trips_m * (2 * rows + cols - 2) + m)
+    elif timing == "gemmini":
+        compute = rows + folds_k * folds_n * padded_rows(m, tm, rows) + (rows + cols + 1)
+    else:
+        compute = np.full(tm.shape, folds_k * folds_n * m)
     scratchpad_reads = m * k * folds_n * a_bytes + k * n * trips_m * b_bytes
-    accumulator_traffic = np.full(trips_m.shape, m * n * folds_k * acc_bytes * 2.0)
+    accumulator_traffic = np.full(tm.shape, m * n * folds_k * acc_bytes * 2.0)
     return compute, scratchpad_reads, accumulator_traffic

@@ -29,7 +29,7 @@ def test_small_accumulator_forces_reuse_tradeoff() -> None:
 def test_on_chip_operands_have_no_traffic() -> None:
     hw = AcceleratorSpec()
     both = gemm_cost(128, 64, 128, hw)
-    kept = gemm_cost(128, 64, 128, hw, c_to_dram=False)
+    kept = gemm_cost(128, 64, 128, hw, c_dest="chip")
     assert kept.dram_write_bytes < both.dram_write_bytes
 
 
