@@ -111,7 +111,8 @@ def simulate_gemm(
     except (ValidationError, ValueError, KeyError, MappingError) as error:
         raise _fail(_one_line(error)) from None
     result = {"cycles": cost.cycles, "compute_cycles": cost.compute_cycles, "stall_cycles": cost.stall_cycles,
-              "dram_bytes": cost.dram_bytes, "utilization": cost.utilization,
+              "dram_bytes": cost.dram_bytes, "compulsory_dram_bytes": cost.compulsory_dram_bytes,
+              "l2_bytes": cost.l2_bytes, "utilization": cost.utilization,
               "mapping": {**cost.mapping.model_dump(), "description": cost.mapping.describe()}}
     if as_json:
         typer.echo(json.dumps(result))
