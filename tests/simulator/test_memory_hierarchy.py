@@ -17,7 +17,7 @@ def _ops(report, name: str) -> list:
 def test_accumulator_width_outputs_feed_an_unfused_non_linear_op() -> None:
     """Q.K^T scores stay 32-bit into a host softmax: the GEMM writes 4 B per score instead of 1 and softmax reads
     them back; a GEMM feeding another GEMM (the projections) is requantized either way."""
-    hw = load_accelerator_preset("gemmini-default")
+    hw = load_accelerator_preset("gemmini-default", l2_kib=0)  # every tensor through DRAM: the widths show
     narrow = evaluate(bert(128), hw, Options(keep_scores_on_chip=False))
     wide = evaluate(bert(128), hw, Options(keep_scores_on_chip=False, gemm_output="accumulator"))
     scores = 12 * 128 * 128 * 12  # heads x l x l x layers

@@ -50,7 +50,7 @@ def test_ws_hand_computed_with_memory() -> None:
     or epilogue (last C tile, 4 cycles), so nothing overlaps: 10 + 8 + max(6, 0) + 4 = 28 cycles.
     """
     cost = gemm_cost(2, 2, 2, spec(rows=2, cols=2, dram_bytes_per_cycle=1, dram_latency_cycles=10, timing="scalesim",
-                                   dma_max_in_flight=0))
+                                   dma_max_in_flight=0, l2_kib=0))
     assert cost.compute_cycles == 6
     assert cost.dram_read_bytes == 8
     assert cost.dram_write_bytes == 4

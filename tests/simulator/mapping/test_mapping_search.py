@@ -19,9 +19,10 @@ def test_everything_fits_means_each_operand_moves_once() -> None:
 
 
 def test_small_accumulator_forces_reuse_tradeoff() -> None:
-    """A smaller accumulator allows only smaller output tiles, so operands are re-fetched: more traffic."""
-    big = gemm_cost(512, 768, 768, AcceleratorSpec(accumulator_kib=1024), objective="energy")
-    small = gemm_cost(512, 768, 768, AcceleratorSpec(accumulator_kib=16), objective="energy")
+    """A smaller accumulator allows only smaller output tiles, so operands are re-fetched: more traffic (over the
+    local link; with no L2 it is all DRAM traffic)."""
+    big = gemm_cost(512, 768, 768, AcceleratorSpec(accumulator_kib=1024, l2_kib=0), objective="energy")
+    small = gemm_cost(512, 768, 768, AcceleratorSpec(accumulator_kib=16, l2_kib=0), objective="energy")
     assert small.dram_bytes > big.dram_bytes
     assert small.mapping.accumulator_bytes_used <= 16 * 1024
 

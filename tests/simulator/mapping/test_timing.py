@@ -52,7 +52,7 @@ def test_analytic_timing_streams_rows_and_takes_the_slower_of_compute_and_memory
     ideal = gemm_cost(3, 4, 2, spec(rows=2, cols=2, timing="analytic"), ideal_memory=True)
     assert ideal.compute_cycles == 6
     slow = gemm_cost(3, 4, 2, spec(rows=2, cols=2, timing="analytic", dram_bytes_per_cycle=1, dram_latency_cycles=50,
-                                   dma_max_in_flight=0))
+                                   dma_max_in_flight=0, l2_kib=0))
     assert slow.cycles == pytest.approx(max(slow.compute_cycles, slow.dram_bytes))  # 1 B/cycle, no latency
 
 
@@ -60,9 +60,10 @@ def test_the_dma_sustains_what_its_requests_in_flight_carry() -> None:
     """16 requests of 64 B over a 100-cycle latency carry 10.24 B/cycle (Little's law), below the 16 B/cycle link:
     a GEMV that only streams weights runs at that rate."""
     hw = spec(dram_bytes_per_cycle=16, dram_latency_cycles=100, dma_request_bytes=64, dma_max_in_flight=16,
-              timing="gemmini")
+              timing="gemmini", l2_kib=0)
     assert hw.local_link == (pytest.approx(10.24), 100)
-    unlimited = spec(dram_bytes_per_cycle=16, dram_latency_cycles=100, dma_max_in_flight=0, timing="gemmini")
+    unlimited = spec(dram_bytes_per_cycle=16, dram_latency_cycles=100, dma_max_in_flight=0, timing="gemmini",
+                         l2_kib=0)
     assert unlimited.local_link == (16, 100)
     limited, free = gemm_cost(1, 4096, 4096, hw), gemm_cost(1, 4096, 4096, unlimited)
     assert limited.cycles == pytest.approx(4096 * 4096 / 10.24, rel=0.02)

@@ -162,7 +162,7 @@ def test_spec_errors_and_cnn_from_a_data_file(tmp_path: Path) -> None:
 
 def test_evaluate_fuses_cnn_ops_on_the_cnn_baseline() -> None:
     """gemmini-default places normalization/activation/residual on the host; a CNN's BN/ReLU/add still fuse."""
-    hw = load_accelerator_preset("gemmini-default")
+    hw = load_accelerator_preset("gemmini-default", l2_kib=0)  # no L2: the skip operand comes from DRAM
     workload = Workload(model=load_model_preset("resnet-18"), scenario=Scenario(image_size=64))
     fused = evaluate(workload, hw)
     rows = {op.name: op for op in fused.ops}
@@ -210,7 +210,7 @@ def test_conv_dram_traffic_is_the_input_map_not_the_im2col_matrix() -> None:
     spec = tiny({"type": "conv", "name": "c", "out_channels": 64, "kernel": 3, "batchnorm": False, "relu": False},
                 image_size=56, channels=32)
     hw = load_accelerator_preset("gemmini-default").model_copy(update={"scratchpad_kib": 4096.0,
-                                                                       "accumulator_kib": 4096.0})
+                                                                       "accumulator_kib": 4096.0, "l2_kib": 0.0})
     report = evaluate(Workload(model=spec, scenario=Scenario()), hw, Options(mapping_objective="energy"))
     conv = next(op for op in report.ops if op.name == "c")
     compulsory = 32 * 56 * 56 + 9 * 32 * 64 + 64 * 56 * 56
