@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from simulator.hardware import AcceleratorSpec, load_accelerator_preset
+from simulator.hardware import AcceleratorSpec, load_accelerator_preset, preset_options
 from simulator.options import Options
 from simulator.vocabulary import Knob
 from simulator.workload import AnyModelSpec, Scenario, Workload, load_model_preset, with_dimensions
@@ -66,4 +66,4 @@ class PointInputs(BaseModel):
         model = _model(self.model, tuple(sorted(self.model_dims.items())))
         workload = Workload(model=model, scenario=Scenario(**self.scenario))
         accelerator = _accelerator(self.accelerator, tuple(sorted(self.overrides.items())))
-        return ResolvedPoint(workload, accelerator, Options(**self.options))
+        return ResolvedPoint(workload, accelerator, Options(**{**preset_options(self.accelerator), **self.options}))

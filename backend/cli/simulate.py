@@ -56,6 +56,7 @@ def simulate(
 ) -> None:
     """Simulate one model on one accelerator: per-operator cycles, share and bound, and the totals."""
     from simulator import Options, evaluate
+    from simulator.hardware import preset_options
     from simulator.mapping import MappingError
     from simulator.workload import Scenario, Workload, load_model_preset
 
@@ -63,7 +64,7 @@ def simulate(
         hw = _accelerator(accelerator, given.overrides)
         spec = load_model_preset(model)
         workload = Workload(model=spec, scenario=Scenario(**given.scenario, allow_longer=allow_longer))
-        report = evaluate(workload, hw, Options(**given.options))
+        report = evaluate(workload, hw, Options(**{**preset_options(accelerator), **given.options}))
     except (ValidationError, ValueError, KeyError, MappingError) as error:
         raise _fail(_one_line(error)) from None
     if as_json:

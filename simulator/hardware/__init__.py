@@ -5,6 +5,7 @@ from simulator.hardware.presets import (
     list_accelerator_presets,
     load_accelerator_preset,
     load_accelerator_preset_data,
+    preset_options,
 )
 from simulator.hardware.spec import NONLINEAR_CLASSES, AcceleratorSpec
 from simulator.hardware.technology import Technology, technology_data

@@ -40,13 +40,19 @@ def load_accelerator_preset_data(name: str) -> dict[str, Any]:
     return yaml.safe_load(files[name].read_text())
 
 
+def preset_options(name: str) -> dict[str, Any]:
+    """The simulator options a preset's model assumes (its `options:` block; e.g. the survey's analytic model tiles
+    square and fuses nothing). Wherever the preset is used by name these are the defaults; given options win."""
+    return dict(load_accelerator_preset_data(name).get("options", {}))
+
+
 def load_accelerator_preset(name: str, **overrides: Any) -> AcceleratorSpec:
     """An `AcceleratorSpec` from a packaged preset, with optional field overrides (validated).
 
     The design's name records the overrides that change a field (`gemmini-default[rows=32]`), so a report names
     the design it evaluated, not the preset it started from.
     """
-    data = {k: v for k, v in load_accelerator_preset_data(name).items() if k != "sources"}
+    data = {k: v for k, v in load_accelerator_preset_data(name).items() if k not in ("sources", "options")}
     base = AcceleratorSpec.model_validate(data)
     if not overrides:
         return base

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from simulator import evaluate
+from simulator.design_point import PointInputs
 from simulator.hardware import (
     AcceleratorSpec,
     Technology,
@@ -12,6 +14,7 @@ from simulator.hardware import (
     list_accelerator_presets,
     load_accelerator_preset,
     load_accelerator_preset_data,
+    preset_options,
 )
 
 
@@ -69,3 +72,29 @@ def test_technology_scales_and_interpolates() -> None:
     assert t45.sram_pj_per_byte(32) == pytest.approx(20 / 8)
     assert t45.sram_pj_per_byte(8) < t45.sram_pj_per_byte(64) < t45.sram_pj_per_byte(1024)
     assert Technology.at(7).pe_mm2 < Technology.at(12).pe_mm2 < Technology.at(16).pe_mm2
+
+
+def test_a_preset_carries_the_options_its_model_assumes() -> None:
+    """survey-analytic is the survey's Sec 3.3 model: its square tiles, no fusion and 32-bit GEMM outputs apply
+    wherever the preset is named, and a given option still wins."""
+    assert preset_options("survey-analytic") == {"tiling": "square", "fuse_nonlinear": False,
+                                                 "keep_scores_on_chip": False, "gemm_output": "accumulator"}
+    assert preset_options("gemmini-default") == {}
+    point = PointInputs(model="bert-base", scenario={"seq_len": 128}, accelerator="survey-analytic",
+                        options={"tiling": "search"}).resolve()
+    assert (point.options.tiling, point.options.gemm_output, point.options.fuse_nonlinear) == (
+        "search", "accumulator", False)
+    assert point.accelerator.timing == "analytic" and point.accelerator.l2_kib == 2048
+
+
+def test_the_survey_analytic_preset_follows_the_papers_bert_curve() -> None:
+    """Kim et al. 2023 Fig. 11: BERT-Base normalized latency 1, 2, 5, 11, 28, 80 at l = 128 ... 4096 (ours within
+    10%, benchmarks/survey_analytic.py prints the table)."""
+    def latency(length: int) -> float:
+        point = PointInputs(model="bert-base", scenario={"seq_len": length, "allow_longer": True},
+                            accelerator="survey-analytic").resolve()
+        return evaluate(point.workload, point.accelerator, point.options).latency_cycles
+
+    base = latency(128)
+    for length, paper in ((256, 2), (512, 5), (1024, 11), (2048, 28), (4096, 80)):
+        assert abs(latency(length) / base - paper) <= 0.1 * paper, length
