@@ -18,5 +18,6 @@ __all__ = [
     "list_accelerator_presets",
     "load_accelerator_preset",
     "load_accelerator_preset_data",
+    "preset_options",
     "technology_data",
 ]

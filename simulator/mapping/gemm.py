@@ -194,8 +194,16 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
     return tilings
 
 
-# Subsets of the re-fetched operands (a, b, spilled partial sums) the L2 may pin, as a (subsets, 3) mask.
-_PIN_SETS = np.array(list(itertools.product((False, True), repeat=3)))
+@lru_cache(maxsize=4096)
+def _maximal_pin_sets(sizes: tuple[float, float, float], capacity: int) -> tuple[int, ...]:
+    """The largest subsets of (a, b, partial sums), as bit masks, whose sizes fit the L2 together."""
+    fitting = [mask for mask in range(8) if sum(size for j, size in enumerate(sizes) if mask >> j & 1) <= capacity]
+    return tuple(mask for mask in fitting if not any(other != mask and other | mask == other for other in fitting))
+
+
+def _pinned(mask: int, read_saving: tuple[np.ndarray, ...], o: int, i: int) -> str:
+    """The operands the chosen mapping keeps in the L2 (those whose pin saves DRAM traffic)."""
+    return "".join(name for j, name in enumerate("abc") if mask >> j & 1 and float(read_saving[j][o, i]) > 0)
 
 
 @lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
@@ -216,21 +224,21 @@ def _search(key: tuple) -> GemmCost:
     compulsory = float(sizes[:2] @ from_dram[:2]) + (out_bytes if c_dest == "dram" else 0.0)
     if l2_bytes:
         # DRAM sees each DRAM-sourced operand once if the L2 pins it, else every fetch; partial sums not at all if
-        # pinned; a DRAM-bound output once. The search takes the best subset that fits.
-        fits = _PIN_SETS @ sizes <= l2_bytes  # (subsets,)
-        unpinned = np.where(_PIN_SETS[:, None, :, None], 0.0, fetched[None])  # (subsets, orders, operands, cand)
-        pinned_once = np.where(_PIN_SETS[:, :2] & from_dram[:2], sizes[:2], 0.0)  # (subsets, 2)
-        dram_reads_by_set = (unpinned[:, :, 0] * from_dram[0] + unpinned[:, :, 1] * from_dram[1] + unpinned[:, :, 2]
-                             + pinned_once.sum(axis=1)[:, None, None])
-        dram_reads_by_set = np.where(fits[:, None, None], dram_reads_by_set, np.inf)
-        best_set = np.argmin(dram_reads_by_set + np.where(_PIN_SETS[:, 2], 0.0, 1.0)[:, None, None] * spill[None],
-                             axis=0)
-        pins = _PIN_SETS[best_set]  # (orders, candidates, 3)
-        dram_reads = np.take_along_axis(dram_reads_by_set, best_set[None], axis=0)[0]
-        dram_writes = (out_bytes if c_dest == "dram" else 0.0) + np.where(pins[..., 2], 0.0, spill)
+        # pinned; a DRAM-bound output once. Which subsets fit depends on the sizes only, and every saving is >= 0,
+        # so the best pin is the best of the maximal subsets that fit (subsets as bit masks: a=1, b=2, c=4).
+        read_saving = ((fetched[:, 0] - sizes[0]) * from_dram[0], (fetched[:, 1] - sizes[1]) * from_dram[1], spill)
+        sets = _maximal_pin_sets(tuple(sizes), l2_bytes)
+        reads_saved = np.stack([sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
+                                for mask in sets])  # (sets, orders, candidates)
+        writes_saved = np.stack([spill if mask & 4 else np.zeros_like(spill) for mask in sets])
+        best_set = np.argmax(reads_saved + writes_saved, axis=0)[None]
+        dram_reads = (fetched[:, 0] * from_dram[0] + fetched[:, 1] * from_dram[1] + spill
+                      - np.take_along_axis(reads_saved, best_set, axis=0)[0])
+        dram_writes = ((out_bytes if c_dest == "dram" else 0.0) + spill
+                       - np.take_along_axis(writes_saved, best_set, axis=0)[0])
         l2_traffic = local_reads + local_writes
     else:
-        pins = np.zeros((*local_reads.shape, 3), dtype=bool)
+        best_set = None
         dram_reads = local_reads
         dram_writes = local_writes
         l2_traffic = np.zeros_like(local_reads)
@@ -273,7 +281,7 @@ def _search(key: tuple) -> GemmCost:
     mapping = Mapping(dataflow=dataflow, tile_m=int(em[i]), tile_k=int(ek[i]), tile_n=int(en[i]),
                       loop_order=LOOP_ORDERS[o], scratchpad_bytes_used=int(sp_need[i]),
                       accumulator_bytes_used=int(acc_need[i]),
-                      l2_pinned="".join(name for name, pinned in zip("abc", pins[o, i], strict=True) if pinned))
+                      l2_pinned="" if best_set is None else _pinned(sets[int(best_set[0, o, i])], read_saving, o, i))
     total = float(cycles[o, i])
     comp = float(compute[i])
     return GemmCost(
