@@ -96,12 +96,14 @@ function opsTable(ops) {
   return h('section', { class: 'card', 'aria-labelledby': 'ops-title' },
     h('h2', { id: 'ops-title' }, `Operators (${ops.length}): mapping and bound`),
     h('div', { class: 'table-wrap', style: { maxHeight: '560px' } }, h('table', { class: 'data', id: 'ops-table' },
-      h('thead', {}, h('tr', {}, ['Operator', 'Class', 'Shape', '×', 'FLOPs', 'DRAM', 'Cycles', 'Share', 'Energy', 'Util.', 'Bound', 'Mapping']
-        .map((t, k) => h('th', { scope: 'col', class: k >= 3 && k <= 9 ? 'num' : undefined }, t)))),
+      h('thead', {}, h('tr', {}, ['Operator', 'Class', 'Shape', '×', 'FLOPs', 'DRAM', '× compulsory', 'Cycles', 'Share', 'Energy', 'Util.', 'Bound', 'Mapping']
+        .map((t, k) => h('th', { scope: 'col', class: k >= 3 && k <= 10 ? 'num' : undefined,
+          title: t === '× compulsory' ? 'DRAM traffic as a multiple of the bytes that must cross the DRAM link at least once' : undefined }, t)))),
       h('tbody', {}, ops.map((op) => h('tr', {},
         h('td', {}, op.name), h('td', {}, classLabel[op.op_class]),
         h('td', { class: 'small' }, op.shape), h('td', { class: 'num' }, op.count),
         h('td', { class: 'num' }, fmtValue(op.flops, 'FLOP')), h('td', { class: 'num' }, fmtValue(op.dram_bytes, 'B')),
+        h('td', { class: 'num' }, op.compulsory_dram_bytes ? `${(op.dram_bytes / op.compulsory_dram_bytes).toFixed(2)}×` : '–'),
         h('td', { class: 'num' }, fmtValue(op.cycles, 'cycles')), h('td', { class: 'num' }, `${((op.cycles / total) * 100).toFixed(1)}%`),
         h('td', { class: 'num' }, fmtValue(op.energy_j, 'J')), h('td', { class: 'num' }, op.kind === 'gemm' ? `${(op.utilization * 100).toFixed(0)}%` : '–'),
         h('td', {}, h('span', { class: `badge ${op.bound}` }, op.bound)),
