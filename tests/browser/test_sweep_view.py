@@ -185,15 +185,15 @@ def test_brushing_parallel_coordinates_filters_the_scatter(served, page) -> None
 def test_compare_two_points(served, page, screenshot) -> None:
     _open(page, served.base_url, served.sweep_id, parcoords=False)
     boxes = page.locator("#front-table tbody input[type=checkbox]")
-    assert boxes.count() >= 5
-    boxes.nth(0).check()
-    boxes.nth(2).check()
-    boxes.nth(4).check()
+    picked = min(3, boxes.count())
+    assert picked >= 2, "the front has at least two designs to compare"
+    for index in range(picked):
+        boxes.nth(index).check()
     page.click("#compare-selected")
     page.locator("#compare-table").wait_for()
-    assert page.locator("#compare-table thead th").count() == 4
+    assert page.locator("#compare-table thead th").count() == picked + 1
     bars = page.evaluate("() => document.getElementById('compare-latency').data.map(t => t.y.length)")
-    assert bars and set(bars) == {3}
+    assert bars and set(bars) == {picked}
     page.wait_for_timeout(300)
     screenshot("07-compare")
 
