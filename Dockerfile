@@ -8,6 +8,7 @@ COPY workers ./workers
 COPY simulator ./simulator
 COPY frontend ./frontend
 RUN pip install --no-cache-dir --editable .
-ENV DSE_STATE_DIR=/app/var DSE_HOST=0.0.0.0
+# Reachable from outside the container, so sign-in is required (team mode; `dse serve` refuses otherwise).
+ENV DSE_STATE_DIR=/app/var DSE_HOST=0.0.0.0 DSE_AUTH=required
 EXPOSE 8000
 CMD ["dse", "serve"]

@@ -9,7 +9,8 @@ from fastapi.staticfiles import StaticFiles
 from backend.api import openapi
 from backend.api.routes import accounts, health, presets
 from backend.api.routes import frontend as frontend_routes
-from backend.core import errors, limits, observability
+from backend.api.routes.health import ReadinessProbe
+from backend.core import errors, limits, observability, security
 from backend.core.broker import create_celery
 from backend.core.db import make_engine, make_session_factory
 from backend.core.settings import Settings, get_settings
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.celery = create_celery(settings)
     app.state.session_factory = jobs.install(make_session_factory(engine), app.state.celery, settings.queue)
+    app.state.readiness = ReadinessProbe(settings, app.state.celery)
     app.include_router(health.router)
     app.include_router(sweeps.router)
     app.include_router(sweeps.points_router)
@@ -42,7 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(frontend_routes.router)
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
-    limits.install(app, settings.max_body_bytes, settings.sweeps_per_minute)
+    limits.install(app, settings.max_body_bytes, settings.sweeps_per_minute, settings.evaluations_per_minute)
+    security.install(app, settings)  # Host, CSRF and headers: before any body is read, on every answer
     # request ids, logs and /api/metrics around everything (gzip included)
     observability.install(app, collectors=(SweepsCollector(app),))
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="frontend")

@@ -15,20 +15,22 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.models import ApiToken, User, utcnow
+from backend.models import ApiToken, User, WebSession, utcnow
 
 Role = Literal["admin", "member", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "member", "viewer")
 TOKEN_PREFIX = "dse_"
-# The dashboard signs in by posting a token to /api/session: it comes back as this HTTP-only, SameSite=Strict
-# cookie (Secure over HTTPS), so page scripts never hold it and plain links (CSV/Parquet exports) carry it.
+# The dashboard signs in by posting a token to /api/session: it gets a server-side session whose random id comes
+# back as this HTTP-only, SameSite=Strict cookie (Secure over HTTPS), so page scripts never hold it and plain links
+# (CSV/Parquet exports) carry it. The database keeps the id's SHA-256; signing out revokes the session.
 SESSION_COOKIE = "dse_session"
-SESSION_MAX_AGE_S = 30 * 24 * 3600
+SESSION_MAX_AGE_S = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,32 @@ def authenticate(session: Session, authorization: str | None) -> Principal | Non
     if found is None or found.revoked_at is not None:
         raise AuthError("invalid or revoked token")
     return Principal(name=found.name, role=found.role)
+
+
+def open_session(session: Session, principal: Principal) -> str:
+    """A new dashboard session for a signed-in user; returns the cookie's value (shown once, stored hashed)."""
+    user = session.execute(select(User).where(User.name == principal.name)).scalar_one()
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(WebSession(user_id=user.id, session_hash=hash_token(secret), created_at=now,
+                           expires_at=now + timedelta(seconds=SESSION_MAX_AGE_S)))
+    session.flush()
+    return secret
+
+
+def session_principal(session: Session, cookie: str) -> Principal | None:
+    """The user of a live (not revoked, not expired) dashboard session; None otherwise."""
+    found = session.execute(select(User.name, User.role, WebSession.expires_at, WebSession.revoked_at)
+                            .join(User, User.id == WebSession.user_id)
+                            .where(WebSession.session_hash == hash_token(cookie))).one_or_none()
+    if found is None or found.revoked_at is not None:
+        return None
+    expires = found.expires_at if found.expires_at.tzinfo else found.expires_at.replace(tzinfo=utcnow().tzinfo)
+    return Principal(name=found.name, role=found.role) if expires > utcnow() else None
+
+
+def close_session(session: Session, cookie: str) -> None:
+    """Revoke a dashboard session (sign-out): its cookie is worthless from now on, wherever it was copied."""
+    row = session.execute(select(WebSession).where(WebSession.session_hash == hash_token(cookie))).scalar_one_or_none()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()

@@ -22,6 +22,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from backend.app import create_app
+from backend.core.db import private_directory
 from backend.core.process import spawn, stop
 from backend.core.settings import Settings
 from backend.migrate import upgrade
@@ -78,8 +79,10 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 
 def serve(settings: Settings) -> None:
     """Run the stack until interrupted; every child is stopped on the way out."""
-    state_dir = settings.resolved_state_dir
-    state_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.loopback and not settings.auth_required:
+        raise RuntimeError(f"refusing to serve single-user mode (no sign-in) on {settings.host}: anyone who reaches it "
+                         "would be admin. Bind 127.0.0.1, or run team mode (DSE_AUTH=required with PostgreSQL)")
+    state_dir = private_directory(settings.resolved_state_dir)
     with embedded_redis(settings) if settings.embedded_broker else nullcontext():
         resolved = settings.model_copy(update={"broker_url": settings.celery_broker_url,
                                                "database_url": settings.sqlalchemy_url})
@@ -91,7 +94,9 @@ def serve(settings: Settings) -> None:
             log.info("worker started (pid %d), log in %s", worker.pid, state_dir / "worker.log")
             app = create_app(resolved)
             create_demo_sweep(app.state.session_factory, resolved)
-            uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+            # No access log beside our JSON request log; in-flight requests get 5 s when SIGTERM/SIGINT arrives.
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False,
+                        timeout_graceful_shutdown=5)
         finally:
             stop(worker)
 

@@ -158,7 +158,9 @@ def check_value(name: str, value: Any) -> Any:
         return _adapter(parameter.source, name).validate_python(value)
     except ValidationError as error:
         rule = error.errors()[0]["msg"]
-        raise ValueError(f"{name}: {value!r} is not valid ({rule})") from None
+        shown = repr(value)
+        shown = shown if len(shown) <= 80 else shown[:79] + "…"
+        raise ValueError(f"{name}: {shown} is not valid ({rule})") from None
 
 
 def stored(parameter: Entry, value: Any) -> Any:

@@ -21,12 +21,12 @@ def free_port() -> int:
 
 
 def wait_for_health(base_url: str, timeout_s: float = 60.0) -> dict[str, object]:
-    """Poll /api/health until every part is up; fail with the last answer seen."""
+    """Poll /api/ready until every part is up; fail with the last answer seen."""
     deadline = time.monotonic() + timeout_s
     last: object = None
     while time.monotonic() < deadline:
         try:
-            response = httpx.get(f"{base_url}/api/health", timeout=5)
+            response = httpx.get(f"{base_url}/api/ready", timeout=5)
             last = response.json()
             if response.status_code == 200:
                 return response.json()

@@ -86,7 +86,7 @@ def make_client(settings: Settings, factory: sessionmaker[Session]) -> TestClien
     app = create_app(settings)
     app.state.engine.dispose()
     app.state.session_factory = factory
-    return TestClient(app)
+    return TestClient(app, base_url="http://127.0.0.1")
 
 
 @pytest.fixture

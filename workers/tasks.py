@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.db import make_engine, make_session_factory
 from backend.sweeps import jobs
-from backend.sweeps.chunks import fail_chunk, run_chunk
+from backend.sweeps.chunks import dispatch, fail_chunk, run_chunk
 from backend.sweeps.search_store import fail_search, search_step
 from workers.celery_app import app
 
@@ -41,8 +41,9 @@ def _run(task: Task, what: str, work: Callable[[sessionmaker[Session]], str],
         retries = task.request.retries
         if retries >= settings.db_max_retries:
             log.error("%s: giving up after %d retries: %s", what, retries, error)
-            record_failure(factory, f"database error after {retries} retries: "
-                                    f"{type(error.orig or error).__name__}: {error.orig or error}")
+            # the driver's text names hosts and ports: it goes to the worker's log, the sweep gets the kind only
+            record_failure(factory, f"database error after {retries} retries ({type(error.orig or error).__name__}; "
+                                    "the worker's log has the details)")
             return "failed"
         raise task.retry(exc=error, countdown=min(60, 2 ** retries), max_retries=settings.db_max_retries) from error
     except Exception as error:  # a bug or bad spec: deterministic, so record it instead of retrying
@@ -67,3 +68,11 @@ def search_step_task(self: Task, sweep_id: int) -> str:
                 lambda factory: search_step(factory, settings.sqlalchemy_url, sweep_id,
                                             max_chunk=settings.chunk_size or 5000).status,
                 lambda factory, error: fail_search(factory, sweep_id, f"search step: {error}"))
+
+
+@app.task(bind=True, name=jobs.DISPATCH_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def dispatch_sweep_task(self: Task, sweep_id: int) -> str:
+    """Publish the chunk tasks of a large sweep (outside the request that created it)."""
+    return _run(self, f"sweep {sweep_id} dispatch", lambda factory: f"queued {dispatch(factory, sweep_id)}",
+                lambda factory, error: log.error("sweep %d: chunks not dispatched (%s); the lost-work watch will "
+                                                 "queue them", sweep_id, error))

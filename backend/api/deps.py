@@ -33,12 +33,17 @@ CeleryDep = Annotated[Celery, Depends(get_celery)]
 
 
 def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> auth.Principal:
-    """Who the request acts as: the token's user; the local admin in single-user mode; else 401."""
+    """Who the request acts as: the token's user, or the dashboard session's; the local admin in single-user mode;
+    else 401."""
     try:
         authorization = request.headers.get("authorization")
-        if not authorization and request.cookies.get(auth.SESSION_COOKIE):  # the dashboard's sign-in
-            authorization = f"Bearer {request.cookies[auth.SESSION_COOKIE]}"
-        principal = auth.authenticate(session, authorization)
+        cookie = request.cookies.get(auth.SESSION_COOKIE)
+        if not authorization and cookie and settings.auth_required:  # the dashboard's sign-in
+            principal = auth.session_principal(session, cookie)
+            if principal is None:
+                raise auth.AuthError("the dashboard's session has ended; sign in again")
+        else:
+            principal = auth.authenticate(session, authorization)
     except auth.AuthError as error:
         if settings.auth_required:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error),

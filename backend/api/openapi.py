@@ -20,7 +20,10 @@ ERROR_SCHEMA = {
 }
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
-PUBLIC = {"/api/health", "/api/metrics", "/api/session"}  # answered without sign-in, for probes and scrapers
+# answered without sign-in, for probes and scrapers
+PUBLIC = {"/api/health", "/api/ready", "/api/metrics", "/api/session"}
+# accounts, tokens and sessions: team mode only (404 in single-user mode)
+TEAM_ONLY_PREFIXES = ("/api/users", "/api/tokens", "/api/session")
 # (method, path) -> extra status codes beyond 404 for path ids; "*" applies to every operation of a method.
 EXTRA_ERRORS: dict[tuple[str, str], dict[str, str]] = {
     ("post", "/api/sweeps/{sweep_id}/cancel"): {"409": "The sweep is already finished."},
@@ -48,13 +51,16 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
                     extra["403"] = "The signed-in user's role does not allow this."
             if "{" in path:
                 extra["404"] = "No such object."
+            if path.startswith(TEAM_ONLY_PREFIXES):
+                extra["404"] = "Single-user mode: accounts exist in team mode only." + (
+                    " Or no such object." if "{" in path else "")
             extra.update(EXTRA_ERRORS.get((method, "*"), {}))
             extra.update(EXTRA_ERRORS.get((method, path), {}))
             if operation.get("parameters") or operation.get("requestBody"):
                 extra.setdefault("422", "The input is invalid; `detail` says how.")
             for code, description in extra.items():
                 responses.setdefault(code, {"description": description, **_ERROR})
-    health = schema.get("paths", {}).get("/api/health", {}).get("get")
+    health = schema.get("paths", {}).get("/api/ready", {}).get("get")
     if health:
         ok = health["responses"]["200"]
         health["responses"]["503"] = {"description": "A part is down (the body says which).",

@@ -25,6 +25,15 @@ class Conflict(RuntimeError):
     """The object's state forbids the action (409)."""
 
 
+# A stored or echoed message stays readable and small however large the input it quotes (a 1 MiB value once
+# made a sweep list 39 MB).
+MAX_MESSAGE_CHARS = 500
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _where(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     # pydantic names the member of a union it tried ("list[...]", "RangeAxis"); a person needs the field
@@ -35,7 +44,7 @@ def readable(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     """One line for people and a `{loc, msg}` list for forms, from pydantic's errors."""
     items = []
     for error in errors:
-        msg = str(error.get("msg", "")).removeprefix("Value error, ")
+        msg = shorten(str(error.get("msg", "")).removeprefix("Value error, "))
         items.append({"loc": _where(error.get("loc", ())), "msg": msg})
     unique = list(dict.fromkeys(f"{i['loc']}: {i['msg']}" if i["loc"] else i["msg"] for i in items))
     return "; ".join(unique), items
@@ -43,10 +52,10 @@ def readable(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
 
 def message(error: Exception) -> str:
     if isinstance(error, ValidationError):
-        return readable(error.errors())[0]
+        return shorten(readable(error.errors())[0])
     if isinstance(error, KeyError) and error.args:
-        return str(error.args[0])
-    return str(error)
+        return shorten(str(error.args[0]))
+    return shorten(str(error))
 
 
 def install(app: FastAPI) -> None:

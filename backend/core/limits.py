@@ -1,5 +1,8 @@
 """Limits that keep one client from hurting the others: request body size and sweep creations per minute.
 
+The body check also refuses a NUL character (`\\u0000` in JSON): no database text holds one (PostgreSQL refuses
+it with a driver error), so it is bad input, said as such before any route runs.
+
 Both answer with a clear 4xx (`{"detail": ...}`): 413 names the limit, 429 says when to retry (also in
 `Retry-After`). Page sizes are capped where the pages are declared (`limit` query parameters).
 """
@@ -24,12 +27,8 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body larger than {self.max_bytes:,} bytes "
-                                     "(DSE_MAX_BODY_BYTES)"}).encode()
-        await send({"type": "http.response.start", "status": status.HTTP_413_CONTENT_TOO_LARGE,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        await _send_json(send, status.HTTP_413_CONTENT_TOO_LARGE,
+                         f"request body larger than {self.max_bytes:,} bytes (DSE_MAX_BODY_BYTES)")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,8 +52,20 @@ class BodySizeLimitMiddleware:
                 return
             if not message.get("more_body", False):
                 break
+        if b"\\u0000" in body or b"\x00" in body:
+            await _send_json(send, status.HTTP_422_UNPROCESSABLE_CONTENT,
+                             "text cannot contain the NUL character (\\u0000)")
+            return
         await self.app(scope, _replay({"type": "http.request", "body": bytes(body), "more_body": False}, receive),
                        send)
+
+
+async def _send_json(send: Send, code: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": code,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replay(first: Message, receive: Receive) -> Receive:
@@ -97,17 +108,27 @@ def client_key(request: Request) -> str:
     return f"addr:{request.client.host if request.client else 'unknown'}"
 
 
-def limit_sweep_creation(request: Request) -> None:
-    """Dependency of `POST /api/sweeps`: 429 with Retry-After past DSE_SWEEPS_PER_MINUTE."""
-    limiter: RateLimiter = request.app.state.sweep_rate_limiter
+def _limit(request: Request, limiter: RateLimiter, what: str, setting: str) -> None:
     wait_s = limiter.check(client_key(request))
     if wait_s > 0:
         retry = max(1, math.ceil(wait_s))
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(retry)},
-                            detail=f"at most {limiter.per_minute} sweeps per minute (DSE_SWEEPS_PER_MINUTE); "
-                                   f"retry in {retry} s")
+                            detail=f"at most {limiter.per_minute} {what} per minute ({setting}); retry in {retry} s")
 
 
-def install(app, max_body_bytes: int, sweeps_per_minute: int) -> None:
+def limit_sweep_creation(request: Request) -> None:
+    """`POST /api/sweeps`: 429 with Retry-After past DSE_SWEEPS_PER_MINUTE."""
+    _limit(request, request.app.state.sweep_rate_limiter, "sweeps", "DSE_SWEEPS_PER_MINUTE")
+
+
+def limit_evaluations(request: Request) -> None:
+    """`POST /api/sweeps/estimate` and `POST /api/simulate` (each costs CPU in the request): 429 past
+    DSE_EVALUATIONS_PER_MINUTE."""
+    _limit(request, request.app.state.evaluation_rate_limiter, "estimates and simulations",
+           "DSE_EVALUATIONS_PER_MINUTE")
+
+
+def install(app, max_body_bytes: int, sweeps_per_minute: int, evaluations_per_minute: int) -> None:
     app.state.sweep_rate_limiter = RateLimiter(sweeps_per_minute)
+    app.state.evaluation_rate_limiter = RateLimiter(evaluations_per_minute)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under state_dir if unset.")
     broker_url: str | None = Field(default=None, description="Redis URL; an embedded Redis if unset.")
     host: str = "127.0.0.1"
+    public_url: str | None = Field(default=None, description=(
+        "The URL people open (behind a proxy); https makes the sign-in cookie Secure."))
+    allowed_hosts: list[str] = Field(default_factory=list, description=(
+        "Single-user mode answers only requests whose Host is the bound address, localhost, or one of these."))
     port: int = Field(default=8000, ge=1, le=65535)
     worker_concurrency: int = Field(default=1, ge=1, le=64)
     queue: str = Field(default="dse", min_length=1, description="Celery queue the workers consume.")
@@ -29,11 +33,17 @@ class Settings(BaseSettings):
     db_max_retries: int = Field(default=5, ge=0, description="Retries of a chunk on database errors.")
     visibility_timeout_s: int = Field(default=600, ge=1, description=(
         "Redis redelivers a chunk task unacknowledged this long (a worker killed mid-chunk); above the longest chunk."))
+    lost_work_check_s: float = Field(default=5.0, gt=0, description=(
+        "How often `dse worker` compares the queued chunks with what the broker holds."))
+    lost_work_stall_s: float = Field(default=10.0, gt=0, description=(
+        "A sweep without progress this long whose queued work the broker does not hold gets it queued again."))
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger request bodies are refused (413).")
     auth: Literal["auto", "required", "off"] = Field(default="auto", description=(
         "Sign-in with API tokens: `auto` = required on PostgreSQL (team mode), single-user on SQLite; "
         "`off` = single-user mode on any database (a trusted network only)."))
     sweeps_per_minute: int = Field(default=30, ge=1, description="Sweep creations per user (or address) per minute.")
+    evaluations_per_minute: int = Field(default=600, ge=1, description=(
+        "Estimates and single-point simulations per user (or address) per minute."))
 
     @field_validator("database_url", "broker_url", mode="before")
     @classmethod
@@ -48,6 +58,14 @@ class Settings(BaseSettings):
     def auth_required(self) -> bool:
         """Team mode: every API request but health and metrics needs a token."""
         return self.auth == "required" or (self.auth == "auto" and self.sqlalchemy_url.startswith("postgresql"))
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in ("127.0.0.1", "localhost", "::1")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return bool(self.public_url and self.public_url.startswith("https://"))
 
     @property
     def embedded_broker(self) -> bool:

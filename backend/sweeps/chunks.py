@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.db import transaction
+from backend.core.errors import shorten
 from backend.models import ACTIVE_STATUSES, DesignPoint, Sweep, SweepChunk, SweepStatus, utcnow
 from backend.sweeps import jobs, search_store
 from backend.sweeps.evaluation import evaluate_points
@@ -133,7 +134,7 @@ def run_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int) -
     rows = [outcome.row(sweep_id) for outcome in outcomes]
     points_failed = sum(1 for outcome in outcomes if outcome.error)
     points_ok = len(outcomes) - points_failed
-    first_error = next((f"point {o.index}: {o.error}" for o in outcomes if o.error), None)
+    first_error = next((shorten(f"point {o.index}: {o.error}") for o in outcomes if o.error), None)
     status = SweepStatus.FAILED if points_ok == 0 and outcomes else SweepStatus.DONE
     with transaction(factory) as session:
         if session.get(Sweep, sweep_id) is None:
@@ -145,6 +146,20 @@ def run_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int) -
     return ChunkResult(status, inserted, points_ok, points_failed, elapsed)
 
 
+def dispatch(factory: sessionmaker[Session], sweep_id: int) -> int:
+    """Queues a task for every queued chunk of an active sweep (the dispatch job of a large sweep); returns how
+    many. Safe to repeat: a chunk queued twice is skipped the second time."""
+    with transaction(factory) as session:
+        sweep = session.get(Sweep, sweep_id)
+        if sweep is None or sweep.status not in ACTIVE_STATUSES:
+            return 0
+        indices = list(session.execute(select(SweepChunk.chunk_index).where(
+            SweepChunk.sweep_id == sweep_id, SweepChunk.status == SweepStatus.QUEUED)
+            .order_by(SweepChunk.chunk_index)).scalars())
+        jobs.queue(session, *jobs.run_chunks(sweep_id, indices))
+    return len(indices)
+
+
 def fail_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int, error: str) -> None:
     """Records a chunk that could not run (e.g. database retries exhausted); the sweep goes on."""
     with transaction(factory) as session:
@@ -154,5 +169,5 @@ def fail_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int, 
         if chunk is None or sweep is None:
             return
         points_failed = chunk.stop_index - chunk.start_index
-        _finish(session, sweep_id, chunk, SweepStatus.FAILED, 0, points_failed, 0.0, f"chunk {chunk_index}: {error}",
-                is_search=sweep.spec.get("strategy") == "search")
+        _finish(session, sweep_id, chunk, SweepStatus.FAILED, 0, points_failed, 0.0,
+                shorten(f"chunk {chunk_index}: {error}"), is_search=sweep.spec.get("strategy") == "search")

@@ -40,13 +40,32 @@ def column_arrays(columns: dict[str, list[Any]], meta: dict[str, Any]) -> bytes:
     return b"".join([struct.pack("<I", len(header)), header, padding, *arrays])
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(rows: list[Any], text_columns: list[int]) -> list[Any]:
+    """Text cells that a spreadsheet would evaluate get a leading apostrophe; numbers are left alone."""
+    if not text_columns:
+        return rows
+    out = []
+    for row in rows:
+        cells = list(row)
+        for k in text_columns:
+            if isinstance(cells[k], str) and cells[k].startswith(FORMULA_STARTS):
+                cells[k] = "'" + cells[k]
+        out.append(cells)
+    return out
+
+
 def csv_stream(factory: sessionmaker[Session], sweep_id: int, query: results_service.ResultQuery) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(query.columns)
+    text_columns = [k for k, name in enumerate(query.columns) if column_kind(name) == "str"]
     with factory() as session:  # its own session: the stream outlives the request's
         for batch in results_service.stream(session, sweep_id, query):
-            writer.writerows(batch)
+            writer.writerows(neutralise_formulas(batch, text_columns))
             yield buffer.getvalue().encode()
             buffer.seek(0)
             buffer.truncate()

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 RUN_CHUNK_TASK = "dse.run_chunk"
 SEARCH_STEP_TASK = "dse.search_step"
+DISPATCH_TASK = "dse.dispatch_sweep"
+INLINE_CHUNKS = 32  # a sweep with more chunks has them published by a worker (`dispatch`), not in the request
 _PENDING = "dse.pending_jobs"
 _SENDER = "dse.job_sender"
 
@@ -37,14 +39,19 @@ def search_step(sweep_id: int) -> Job:
 
 
 def start(sweep_id: int, strategy: str, chunk_count: int) -> list[Job]:
-    """A created sweep's work: all its chunks, or a search's first step (which asks the first batch)."""
-    return [search_step(sweep_id)] if strategy == "search" else run_chunks(sweep_id, list(range(chunk_count)))
+    """A created sweep's work: a search's first step (which asks the first batch); a few chunks directly; many
+    chunks through one dispatch job, so creating a 10^6-point sweep publishes one message, not thousands."""
+    if strategy == "search":
+        return [search_step(sweep_id)]
+    if chunk_count > INLINE_CHUNKS:
+        return [Job(DISPATCH_TASK, (sweep_id,))]
+    return run_chunks(sweep_id, list(range(chunk_count)))
 
 
 def send(celery: Celery, queue_name: str, jobs: list[Job]) -> int:
     """Publish now (for code outside a transaction: the lost-chunk watcher, a task handing on to the next)."""
-    if jobs:
-        with celery.producer_or_acquire() as producer:
+    if jobs:  # a bounded wait for a pooled producer: a stuck broker is an error, never a hung request thread
+        with celery.producer_pool.acquire(block=True, timeout=10) as producer:
             for job in jobs:
                 celery.send_task(job.task, args=list(job.args), queue=queue_name, producer=producer)
     return len(jobs)

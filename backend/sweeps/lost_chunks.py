@@ -1,16 +1,20 @@
-"""Chunks whose task the broker lost: queued in the database, nowhere in Redis. They are queued again.
+"""Work the broker lost: chunks queued in the database whose task is nowhere in Redis, and search sweeps whose next
+step is nowhere. They are queued again.
 
-kombu's Redis transport can lose a message that a worker has taken off the queue when the broker goes away before
-the worker records it as unacknowledged (seen when Redis restarts mid-sweep). Nothing points at that chunk any
-more, so its sweep would wait forever. A chunk counts as lost when its sweep has made no progress for the
-visibility timeout (any unacknowledged message has had its chance to come back by then) and the queue is empty.
-Queuing a chunk again is always safe: a chunk that turns out to be done is skipped, and its points are keyed.
+A Redis restart without persistence empties the queue; kombu's Redis transport can also lose a message a worker
+took off the queue as the broker went away, before recording it as unacknowledged. Nothing points at that work any
+more, so its sweep would wait forever. The watcher compares the database with what the broker holds — the queue
+and the unacknowledged messages (a worker holds those until it acks) — and queues again what is missing, once the
+sweep has made no progress for a few seconds (so a task that is being published is not mistaken for a lost one).
+Queuing again is always safe: a chunk that turns out to be done is skipped, its points are keyed, a step is
+idempotent.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,26 +26,36 @@ from backend.sweeps import jobs
 log = logging.getLogger("dse.worker")
 
 
-def requeue_lost_chunks(factory: sessionmaker[Session], waiting_tasks: int, stalled_s: float) -> int:
-    """Queues again the queued chunks of sweeps stalled for `stalled_s` while the broker's queue holds no task.
-
-    `factory` must send jobs (backend.sweeps.jobs.install); returns the chunks queued again."""
-    if waiting_tasks:
-        return 0  # work is waiting: the sweeps are not stalled, they are behind other work
+def requeue_lost_work(factory: sessionmaker[Session], pending: list[tuple[str, list[Any]]], stalled_s: float) -> int:
+    """Queues again the queued chunks (and search steps) of sweeps stalled for `stalled_s` whose task the broker
+    does not hold (`pending`: its queue and unacknowledged tasks). `factory` must send jobs
+    (backend.sweeps.jobs.install); returns the tasks queued again."""
+    held_chunks = {(int(args[0]), int(args[1])) for task, args in pending if task == jobs.RUN_CHUNK_TASK}
+    held_steps = {int(args[0]) for task, args in pending if task == jobs.SEARCH_STEP_TASK}
     stalled_before = utcnow() - timedelta(seconds=stalled_s)
+    stalled = (Sweep.status.in_(ACTIVE_STATUSES), func.coalesce(Sweep.updated_at, Sweep.created_at) < stalled_before)
     lost: dict[int, list[int]] = {}
+    steps: list[int] = []
     with transaction(factory) as session:
         rows = session.execute(
             select(SweepChunk.sweep_id, SweepChunk.chunk_index).join(Sweep, Sweep.id == SweepChunk.sweep_id)
-            .where(Sweep.status.in_(ACTIVE_STATUSES),
-                   func.coalesce(Sweep.updated_at, Sweep.created_at) < stalled_before,
-                   SweepChunk.status == SweepStatus.QUEUED).order_by(SweepChunk.sweep_id, SweepChunk.chunk_index)).all()
+            .where(*stalled, SweepChunk.status == SweepStatus.QUEUED)
+            .order_by(SweepChunk.sweep_id, SweepChunk.chunk_index)).all()
         for sweep_id, chunk_index in rows:
-            lost.setdefault(sweep_id, []).append(chunk_index)
-        if lost:  # the next check waits another stall before it queues these again
-            session.execute(update(Sweep).where(Sweep.id.in_(lost)).values(updated_at=utcnow()))
+            if (sweep_id, chunk_index) not in held_chunks:
+                lost.setdefault(sweep_id, []).append(chunk_index)
+        queued = select(SweepChunk.id).where(SweepChunk.sweep_id == Sweep.id, SweepChunk.status == SweepStatus.QUEUED)
+        searches = session.execute(select(Sweep.id, Sweep.spec).where(*stalled, ~queued.exists())).all()
+        steps = [sweep_id for sweep_id, spec in searches
+                 if spec.get("strategy") == "search" and sweep_id not in held_steps]
+        touched = [*lost, *steps]
+        if touched:  # the next check waits another stall before it queues these again
+            session.execute(update(Sweep).where(Sweep.id.in_(touched)).values(updated_at=utcnow()))
         for sweep_id, indices in lost.items():
             log.warning("sweep %d: %d chunk(s) queued in the database but not in the broker; queued again",
                         sweep_id, len(indices))
             jobs.queue(session, *jobs.run_chunks(sweep_id, indices))
-    return sum(len(indices) for indices in lost.values())
+        for sweep_id in steps:
+            log.warning("search sweep %d: its next step is not in the broker; queued again", sweep_id)
+            jobs.queue(session, jobs.search_step(sweep_id))
+    return sum(len(indices) for indices in lost.values()) + len(steps)

@@ -22,6 +22,8 @@ from backend.columns import ALL_COLUMNS, column_kind
 from backend.models import DesignPoint, Sweep
 
 MAX_PAGE_ROWS = 1_000_000
+# A JSON or binary page is built in memory: rows x columns is capped (CSV and Parquet stream any size).
+MAX_PAGE_CELLS = 5_000_000
 STREAM_BATCH_ROWS = 20_000
 
 
@@ -35,11 +37,20 @@ def column_of(name: str) -> Any:
     return getattr(DesignPoint, name)
 
 
+# Integer columns are 64-bit: a bound beyond that is out of range, not a database overflow.
+INT_LIMIT = 2**63 - 1
+
+
 def _number(text: str, name: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError as error:
-        raise BadQuery(f"filter on '{name}': '{text}' is not a number") from error
+        raise BadQuery(f"filter on '{name}': '{text[:50]}' is not a number") from error
+    if not math.isfinite(value):
+        raise BadQuery(f"filter on '{name}': '{text[:50]}' is not a finite number; leave a side empty for no bound")
+    if column_kind(name) == "int" and abs(value) > INT_LIMIT:
+        raise BadQuery(f"filter on '{name}': {text[:50]} is out of range (at most {INT_LIMIT:,} in magnitude)")
+    return value
 
 
 def parse_filter(text: str) -> ColumnElement[bool]:
@@ -57,7 +68,7 @@ def parse_filter(text: str) -> ColumnElement[bool]:
         return column == items[0] if len(items) == 1 else column.in_(items)
     parts = text.split(":")
     if len(parts) != 3:
-        raise BadQuery(f"filter '{text}' is neither 'name:min:max' nor 'name=value'")
+        raise BadQuery(f"filter '{text[:100]}' is neither 'name:min:max' nor 'name=value'")
     name, low, high = (part.strip() for part in parts)
     column = column_of(name)
     if column_kind(name) not in ("int", "float"):
@@ -69,7 +80,7 @@ def parse_filter(text: str) -> ColumnElement[bool]:
     if high:
         conditions.append(column <= (math.floor(_number(high, name)) if integral else _number(high, name)))
     if not conditions:
-        raise BadQuery(f"filter '{text}' gives neither a minimum nor a maximum")
+        raise BadQuery(f"filter '{text[:100]}' gives neither a minimum nor a maximum")
     return conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
 
 

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from backend.api.deps import MAX_ID, CurrentUser, PointId, SessionDep, SettingsDep, SweepId, get_principal
 from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS
 from backend.core.errors import NotFound
-from backend.core.limits import limit_sweep_creation
-from backend.models import DesignPoint
+from backend.core.limits import limit_evaluations, limit_sweep_creation
+from backend.models import DesignPoint, SweepStatus
 from backend.sweeps import export
 from backend.sweeps import pareto as pareto_service
 from backend.sweeps import results as results_service
@@ -42,7 +42,9 @@ FilterQuery = Annotated[list[str] | None, Query(
     alias="filter", description="Repeatable: `name:min:max` (numeric range, bounds optional) or `name=a,b`.")]
 
 
-@router.post("/estimate", response_model=Estimate, summary="Size of a spec, without creating it")
+@router.post("/estimate", response_model=Estimate, summary="Size of a spec, without creating it",
+             description="Any signed-in user (viewers too: nothing runs), rate-limited per user "
+                         "(DSE_EVALUATIONS_PER_MINUTE).", dependencies=[Depends(limit_evaluations)])
 def estimate_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep) -> Estimate:
     points = sweeps_service.estimate(spec, settings)
     chunk_size = sweeps_service.chunk_size_for(session, settings)
@@ -73,8 +75,8 @@ def create_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep, us
 
 @router.get("", response_model=SweepList, summary="Sweeps, newest first")
 def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0, status: str | None = None,
-                owner: str | None = None) -> SweepList:
+                offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0, status: SweepStatus | None = None,
+                owner: Annotated[str | None, Query(max_length=200)] = None) -> SweepList:
     sweeps, total = sweeps_service.list_sweeps(session, limit, offset, status, owner)
     return SweepList(items=[SweepOut.of(s) for s in sweeps], total=total, limit=limit, offset=offset)
 
@@ -108,7 +110,12 @@ def _may_change(user: CurrentUser, owner: str, action: str) -> None:
 
 
 def _columns(text: str | None) -> list[str]:
-    return [name.strip() for name in text.split(",") if name.strip()] if text else list(ALL_COLUMNS)
+    if not text:
+        return list(ALL_COLUMNS)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise results_service.BadQuery(f"columns '{text[:50]}' names no column; leave it out for all of them")
+    return names
 
 
 def _sort(text: str | None) -> list[str]:
@@ -140,6 +147,11 @@ def read_results(
     for text in query.filters:
         results_service.parse_filter(text)  # bad filters are a 422 before streaming starts
     if format in ("json", "arrays"):
+        cells = query.limit * len(query.columns)
+        if cells > results_service.MAX_PAGE_CELLS:
+            raise ValueError(f"a format={format} page of {query.limit:,} rows x {len(query.columns)} columns is "
+                             f"{cells:,} values, above {results_service.MAX_PAGE_CELLS:,}: ask for fewer rows "
+                             "(limit, offset) or columns, or export as format=csv or parquet (streamed)")
         data, matching, exact = results_service.page(session, sweep_id, query, total, arrays=format == "arrays")
         meta = {"total": matching, "total_exact": exact, "count": len(data[query.columns[0]]) if query.columns else 0,
                 "limit": query.limit, "offset": offset}
@@ -206,6 +218,10 @@ def _simulate(request: SimulateRequest) -> PointOut:
     return _point_out(outcome.columns, inputs=outcome.params, report=outcome.report)
 
 
-@points_router.post("/api/simulate", response_model=PointOut, summary="Evaluate one design point now (not stored)")
-async def simulate(request: SimulateRequest) -> PointOut:
+@points_router.post("/api/simulate", response_model=PointOut, summary="Evaluate one design point now (not stored)",
+                    description="Members and admins (it runs the simulator), rate-limited per user "
+                                "(DSE_EVALUATIONS_PER_MINUTE).", dependencies=[Depends(limit_evaluations)])
+async def simulate(request: SimulateRequest, user: CurrentUser) -> PointOut:
+    if not user.can_create():
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot run the simulator")
     return await run_in_threadpool(_simulate, request)

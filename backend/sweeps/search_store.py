@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.db import transaction
+from backend.core.errors import shorten
 from backend.models import ACTIVE_STATUSES, DesignPoint, SearchBatch, Sweep, SweepChunk, SweepStatus, utcnow
 from backend.sweeps import jobs
 from backend.sweeps.spec import RangeAxis, SweepSpec
@@ -260,7 +261,7 @@ def fail_search(factory: sessionmaker[Session], sweep_id: int, error: str) -> No
     now = utcnow()
     with transaction(factory) as session:
         session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status.in_(ACTIVE_STATUSES))
-                        .values(status=SweepStatus.FAILED, error=error, finished_at=now, updated_at=now))
+                        .values(status=SweepStatus.FAILED, error=shorten(error), finished_at=now, updated_at=now))
 
 
 def hypervolume_history(session: Session, sweep_id: int) -> list[dict[str, Any]]:

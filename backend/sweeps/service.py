@@ -98,7 +98,7 @@ def get_sweep(session: Session, sweep_id: int) -> Sweep:
     return sweep
 
 
-def list_sweeps(session: Session, limit: int = 100, offset: int = 0, status: str | None = None,
+def list_sweeps(session: Session, limit: int = 100, offset: int = 0, status: SweepStatus | None = None,
                 owner: str | None = None) -> tuple[list[Sweep], int]:
     query = select(Sweep)
     if status:

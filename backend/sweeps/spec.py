@@ -102,6 +102,10 @@ class Variant(BaseModel):
 
 
 MAX_AXIS_VALUES = 100_000  # per axis; the product is capped by settings.max_sweep_points
+# What one spec may name, checked before anything is parsed further (a request never expands or holds more).
+MAX_AXES = 32  # over axes, option_axes, model_axes and scenario_axes together
+MAX_LIST_ITEMS = {"models": 64, "scenarios": 256, "variants": 256, "objectives": 8}
+MAX_SPEC_BYTES = 256 * 1024  # the spec as stored with its sweep
 DEFAULT_SEARCH_BATCH = 30
 # The names a spec's axes may use, per group (fields a sweep may vary, from the simulator's catalog).
 AXIS_NAMES: dict[str, tuple[str, ...]] = {
@@ -179,6 +183,21 @@ class SweepSpec(BaseModel):
     batch_size: int | None = Field(default=None, ge=1, le=10_000, description="Points asked per `search` batch "
                                    "(evaluated in parallel by the workers; NSGA-II's population). Default 30.")
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, data: Any) -> Any:
+        """Counts first: a spec naming hundreds of axes or scenarios is refused before any of them is parsed."""
+        if not isinstance(data, dict):
+            return data
+        axes = sum(len(data[group]) for group in AXIS_GROUPS if isinstance(data.get(group), dict))
+        if axes > MAX_AXES:
+            raise ValueError(f"the spec names {axes} axes; at most {MAX_AXES} (axes, option_axes, model_axes and "
+                             "scenario_axes together)")
+        for name, cap in MAX_LIST_ITEMS.items():
+            if isinstance(data.get(name), list) and len(data[name]) > cap:
+                raise ValueError(f"{name} has {len(data[name])} entries; at most {cap}")
+        return data
 
     @field_validator("axes", "option_axes", "model_axes", "scenario_axes")
     @classmethod
@@ -318,10 +337,14 @@ class SweepTooLarge(ValueError):
 
 
 def check_size(spec: SweepSpec, max_points: int) -> int:
+    stored = len(spec.model_dump_json())
+    if stored > MAX_SPEC_BYTES:
+        raise SweepTooLarge(f"sweep '{spec.name[:80]}' is {stored:,} bytes of JSON, above the {MAX_SPEC_BYTES:,} a "
+                            "sweep may store; use range axes ({start, stop, step}) instead of long value lists")
     size = spec.size()
     if size > max_points:
         raise SweepTooLarge(
-            f"sweep '{spec.name}' has {size:,} points, above the limit of {max_points:,} "
+            f"sweep '{spec.name[:80]}' has {size:,} points, above the limit of {max_points:,} "
             "(DSE_MAX_SWEEP_POINTS); remove axis values, use coarser range steps or strategy 'random' with n_points")
     return size
 

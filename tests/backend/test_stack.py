@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import signal
+import stat
+import subprocess
+import time
 from pathlib import Path
 
 import psutil
 import pytest
 
-from tests.support import wait_for_health
+from tests.support import BIN, clean_env, free_port, wait_for_health
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +35,18 @@ def test_embedded_default_reports_every_part_up(start_stack, tmp_path: Path) -> 
     assert health["workers"]["ok"] is True
     assert (tmp_path / "var" / "dse.sqlite3").exists(), "state belongs under ./var of the working directory"
     assert (tmp_path / "var" / "redis.sock").exists()
+    assert stat.S_IMODE((tmp_path / "var").stat().st_mode) == 0o700  # results and accounts: the owner's only
+    assert stat.S_IMODE((tmp_path / "var" / "dse.sqlite3").stat().st_mode) == 0o600
     _stop_and_assert_no_orphans(stack)
+
+
+def test_single_user_mode_refuses_to_bind_beyond_loopback(tmp_path: Path) -> None:
+    """Without sign-in everyone who reaches the server is admin: `dse serve --host 0.0.0.0` says so and stops."""
+    done = subprocess.run([str(BIN / "dse"), "serve", "--host", "0.0.0.0", "--port", str(free_port())],
+                          cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "refusing to serve single-user mode" in done.stderr and "DSE_AUTH=required" in done.stderr
+    assert not (tmp_path / "var").exists()  # nothing started, nothing created
 
 
 @pytest.mark.postgres
@@ -58,8 +72,11 @@ def test_health_says_which_part_is_down(start_stack, tmp_path: Path) -> None:
     for process in [*worker.children(recursive=True), worker]:
         process.kill()
     psutil.wait_procs([worker], timeout=10)
-    response = httpx.get(f"{stack.base_url}/api/health", timeout=10)
-    assert response.status_code == 503
+    deadline = time.monotonic() + 15  # an answer serves callers for 3 s; the next probe sees the worker gone
+    while (response := httpx.get(f"{stack.base_url}/api/ready", timeout=10)).status_code != 503:
+        assert time.monotonic() < deadline, response.text
+        time.sleep(0.5)
+    assert httpx.get(f"{stack.base_url}/api/health", timeout=10).json() == {"status": "ok"}  # still alive
     body = response.json()
     assert body["status"] == "degraded"
     assert body["database"]["ok"] and body["broker"]["ok"]

@@ -48,7 +48,7 @@ def wait_for_api(stack: RunningStack, timeout_s: float = 120.0) -> None:
     last: object = None
     while time.monotonic() < deadline:
         try:
-            answer = httpx.get(f"{stack.base_url}/api/health", timeout=10).json()
+            answer = httpx.get(f"{stack.base_url}/api/ready", timeout=10).json()
             if answer.get("database", {}).get("ok"):
                 return
             last = answer
@@ -57,7 +57,7 @@ def wait_for_api(stack: RunningStack, timeout_s: float = 120.0) -> None:
         if stack.process.poll() is not None:
             break
         time.sleep(0.5)
-    raise AssertionError(f"dse serve did not answer /api/health within {timeout_s} s: {last}\n{stack.log()[-3000:]}")
+    raise AssertionError(f"dse serve did not answer /api/ready within {timeout_s} s: {last}\n{stack.log()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +88,16 @@ def page(browser) -> Iterator[object]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # the CSP must never block the dashboard's own code (Chromium reports each violation on the console)
+    page.on("console", lambda message: errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.set_default_timeout(20_000)
     yield page
+    # Plotly's WebGL traces fail quietly (a banner, no error) when the CSP forbids what regl needs
+    webgl_refused = not page.is_closed() and "WebGL is not supported" in page.content()
     context.close()
-    assert not errors, f"uncaught JavaScript errors: {errors}"
+    assert not errors, f"uncaught JavaScript errors or CSP violations: {errors}"
+    assert not webgl_refused, "a WebGL plot could not start (is 'unsafe-eval' still in the CSP's script-src?)"
 
 
 @pytest.fixture

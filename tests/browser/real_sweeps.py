@@ -65,7 +65,7 @@ def wait_done(base_url: str, sweep_id: int, timeout_s: float = 180.0) -> dict[st
 def results(base_url: str, sweep_id: int, columns: str) -> dict[str, list[Any]]:
     """The sweep's results as the dashboard gets them (columnar JSON, point order)."""
     response = httpx.get(f"{base_url}/api/sweeps/{sweep_id}/results",
-                         params={"columns": columns, "limit": 1_000_000}, timeout=120)
+                         params={"columns": columns, "limit": 100_000}, timeout=120)
     assert response.status_code == 200, response.text
     return response.json()["columns"]
 

@@ -42,7 +42,8 @@ def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     # Small caps keep generated sweeps cheap to create; the queue is private and deleted afterwards.
     app = create_app(Settings(state_dir=directory / "var", database_url=url, broker_url=redis_url,
                               queue=f"dse-fuzz-{uuid.uuid4().hex[:8]}", demo_sweep=False, max_sweep_points=2000,
-                              chunk_size=500, sweeps_per_minute=100_000,
+                              chunk_size=500, sweeps_per_minute=100_000, evaluations_per_minute=100_000,
+                              allowed_hosts=["testserver"],  # the Host of schemathesis's in-process client
                               auth="required" if request.param.startswith("team") else "off"))
     yield app, headers
     with app.state.celery.connection_for_write() as connection:
@@ -52,8 +53,8 @@ def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 def _fuzz(operation, mode: GenerationMode, headers: dict[str, str]) -> str | None:
     """Runs one operation; returns the first failure as text (None when every example passed)."""
-    # /api/health answers 503 (documented) when a part is down: here no worker runs, and that is its job.
-    checks = [response_schema_conformance] if operation.path == "/api/health" else [
+    # /api/ready answers 503 (documented) when a part is down: here no worker runs, and that is its job.
+    checks = [response_schema_conformance] if operation.path == "/api/ready" else [
         not_a_server_error, response_schema_conformance]
     if mode is GenerationMode.POSITIVE:
         checks.append(status_code_conformance)

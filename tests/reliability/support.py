@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ import psutil
 import pytest
 import redis
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from backend.core.broker import create_celery
 from backend.core.db import make_engine, make_session_factory
@@ -65,10 +68,12 @@ def kill_tree(pid: int) -> int:
 
 
 class PrivateRedis:
-    """A redis-server of this test alone on a free loopback port, persistent (appendfsync always) so it can restart."""
+    """A redis-server of this test alone on a free loopback port: persistent (appendfsync always) so a restart keeps
+    its queue, or not (a restart empties it, as the shared default `--save "" --appendonly no` does)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, persistent: bool = True) -> None:
         self.directory = directory
+        self.persistent = persistent
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -80,7 +85,8 @@ class PrivateRedis:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.directory),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
+             *(["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]),
+             "--save", "", "--daemonize", "no",
              "--logfile", str(self.directory / "redis.log")])
         deadline = time.monotonic() + 15
         while True:
@@ -104,6 +110,81 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     server.start()
     yield server
     server.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def volatile_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path / "volatile-redis", persistent=False)
+    server.start()
+    yield server
+    server.stop(signal.SIGKILL)
+
+
+class DatabaseOutage:
+    """A TCP relay between the worker and PostgreSQL that the test can cut: while cut, every open connection is
+    closed and new ones are refused, exactly what the worker sees when the database server goes away."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def url(self, database_url: str) -> str:
+        return make_url(database_url).set(host="127.0.0.1", port=self.port).render_as_string(hide_password=False)
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        with self._lock:
+            victims, self._sockets = [*self._sockets, self._listener], []
+            self._listener = None
+        for sock in victims:
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            with self._lock:
+                self._sockets += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.fixture
+def database_outage(postgres_url: str) -> Iterator[DatabaseOutage]:
+    relay = DatabaseOutage(make_url(postgres_url).port or 5432)
+    yield relay
+    relay.cut()
 
 
 @pytest.fixture
@@ -185,6 +266,7 @@ def stored_counts(factory, sweep_id: int) -> dict[str, int]:
         return {"status": sweep.status, "total_points": sweep.total_points, "stored_rows": int(rows),
                 "distinct_point_indices": int(distinct), "done_points": sweep.done_points,
                 "failed_points": sweep.failed_points, "chunks": sweep.chunk_count, "chunks_done": sweep.chunks_done,
+                "chunks_failed": sweep.chunks_failed,
                 "chunk_attempts": int(attempts or 0)}
 
 

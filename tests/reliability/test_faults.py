@@ -10,17 +10,19 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from backend.core.broker import create_celery
 from backend.core.db import transaction
 from backend.core.settings import Settings
+from backend.models import DesignPoint
 from backend.sweeps import jobs
 from backend.sweeps.service import create_sweep
 from backend.sweeps.spec import SweepSpec
 from tests.reliability.support import (
     FAULT_SPEC,
     FAULT_SPEC_POINTS,
+    DatabaseOutage,
     PrivateRedis,
     Processes,
     kill_tree,
@@ -149,4 +151,81 @@ def test_an_api_restart_keeps_progress_and_results(pg_settings, db, processes: P
                                   "done_after_restart": after["done_points"], "results_total": results["total"],
                                   **counts})
     assert sorted(results["columns"]["point_index"]) == list(range(FAULT_SPEC_POINTS))
+    _assert_complete(counts)
+
+
+def _finish_after(factory, sweep_id: int, since: float, timeout_s: float, what: str) -> dict[str, float]:
+    """Waits for the sweep to finish; returns when (after `since`) it first progressed and when it finished."""
+    start_done = stored_counts(factory, sweep_id)["done_points"]
+    progressed: float | None = None
+    deadline = since + timeout_s
+    while not _finished(factory, sweep_id):
+        assert time.monotonic() < deadline, f"{what}: not done {timeout_s} s later: {stored_counts(factory, sweep_id)}"
+        if progressed is None and stored_counts(factory, sweep_id)["done_points"] > start_done:
+            progressed = time.monotonic()
+        time.sleep(0.2)
+    finished = time.monotonic()
+    return {"first_progress_s": round((progressed or finished) - since, 1), "finished_s": round(finished - since, 1)}
+
+
+def test_a_poison_value_fails_its_points_and_the_sweep_still_ends(pg_settings, db, processes: Processes) -> None:
+    """A wrong-typed value (`seq_len: "abc"`): its points fail with a message, every good point is stored once and
+    the sweep ends `done` (it never sits at `running`)."""
+    spec = {**FAULT_SPEC, "scenarios": [{"seq_len": 128}, {"seq_len": "abc"}]}
+    processes.worker(pg_settings, concurrency=2)
+    sweep_id = _submit(db, pg_settings, spec)
+    wait_until(lambda: _finished(db, sweep_id), 240, "the sweep with a poison value to finish")
+    counts = stored_counts(db, sweep_id)
+    with db() as session:
+        errors = session.execute(select(DesignPoint.error, func.count()).where(DesignPoint.sweep_id == sweep_id)
+                                 .group_by(DesignPoint.error)).all()
+    record_counts("poison_value", {"expected": FAULT_SPEC_POINTS, "errors": {str(e): n for e, n in errors}, **counts})
+    assert counts["status"] == "done"
+    assert counts["stored_rows"] == counts["distinct_point_indices"] == FAULT_SPEC_POINTS, counts
+    assert counts["done_points"] == counts["failed_points"] == FAULT_SPEC_POINTS // 2, counts
+    assert counts["chunks_done"] + counts["chunks_failed"] == counts["chunks"], counts  # chunks of bad points fail
+    by_error = dict(errors)
+    assert by_error.pop(None) == FAULT_SPEC_POINTS // 2 and len(by_error) == 1, errors  # one message for the bad
+    assert "seq_len" in next(iter(by_error)), errors
+
+
+def test_a_25_s_database_outage_ends_with_every_point_stored_once(pg_settings, db, processes: Processes,
+                                                                  database_outage: DatabaseOutage) -> None:
+    """The worker's database goes away for 25 s mid-sweep (connections cut, new ones refused): chunks retry with
+    backoff (1+2+4+8+16 s, DSE_DB_MAX_RETRIES=5) and the sweep completes once it is back, nothing lost or doubled."""
+    worker_settings = pg_settings.model_copy(update={
+        "database_url": database_outage.url(pg_settings.sqlalchemy_url)})
+    processes.worker(worker_settings, concurrency=2)
+    sweep_id = _submit(db, pg_settings)
+    wait_until(lambda: stored_counts(db, sweep_id)["done_points"] >= 40, 120, "the sweep to be under way")
+    database_outage.cut()
+    at_cut = stored_counts(db, sweep_id)
+    time.sleep(25)
+    during = stored_counts(db, sweep_id)
+    database_outage.restore()
+    timings = _finish_after(db, sweep_id, time.monotonic(), 180, "after the database came back")
+    counts = stored_counts(db, sweep_id)
+    record_counts("postgres_outage_25s", {"expected": FAULT_SPEC_POINTS, "done_at_cut": at_cut["done_points"],
+                                          "done_during_outage": during["done_points"], **timings, **counts})
+    assert during["done_points"] == at_cut["done_points"]  # the outage was real: nothing was written meanwhile
+    _assert_complete(counts)
+
+
+def test_a_redis_restart_without_persistence_completes_within_a_minute(pg_settings, db, processes: Processes,
+                                                                       volatile_redis: PrivateRedis) -> None:
+    """Redis restarts empty (no persistence): the queued and unacknowledged chunk tasks are gone. The workers'
+    lost-work watch sees queued chunks that nobody holds and queues them again within seconds."""
+    settings = pg_settings.model_copy(update={"broker_url": volatile_redis.url})
+    processes.worker(settings, concurrency=2)
+    sweep_id = _submit(db, settings)
+    wait_until(lambda: stored_counts(db, sweep_id)["done_points"] >= 60, 120, "the sweep to be under way")
+    volatile_redis.stop()
+    at_stop = stored_counts(db, sweep_id)
+    volatile_redis.start()
+    restarted = time.monotonic()
+    timings = _finish_after(db, sweep_id, restarted, 60, "after Redis restarted empty")
+    counts = stored_counts(db, sweep_id)
+    record_counts("redis_restart_without_persistence", {"expected": FAULT_SPEC_POINTS,
+                                                        "done_at_restart": at_stop["done_points"], **timings,
+                                                        **counts})
     _assert_complete(counts)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from backend import auth
-from backend.api.deps import CurrentUser, SessionDep, SettingsDep
-from backend.models import User
+from backend.api.deps import MAX_ID, CurrentUser, SessionDep, SettingsDep
+from backend.models import ApiToken, User
 
 router = APIRouter(tags=["accounts"])
 
@@ -56,19 +57,31 @@ def _admin(user: auth.Principal) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"only admins manage users; '{user.name}' is a {user.role}")
 
 
+def team_mode(settings: SettingsDep) -> None:
+    """Accounts, tokens and sessions exist in team mode only: a single-user server creates none (they would stay
+    valid if its database later served a team)."""
+    if not settings.auth_required:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "accounts exist in team mode only (a PostgreSQL database, or "
+                            "DSE_AUTH=required); this server runs in single-user mode")
+
+
+TeamOnly = [Depends(team_mode)]
+
+
 @router.get("/api/me", response_model=MeOut, summary="The signed-in user (or the local admin in single-user mode)")
 def read_me(user: CurrentUser, settings: SettingsDep) -> MeOut:
     return MeOut(name=user.name, role=user.role, signed_in=user.signed_in, auth_required=settings.auth_required)
 
 
-@router.get("/api/users", response_model=list[UserOut], summary="Users (admins only)")
+@router.get("/api/users", response_model=list[UserOut], summary="Users (admins only)", dependencies=TeamOnly)
 def list_users(user: CurrentUser, session: SessionDep) -> list[UserOut]:
     _admin(user)
     rows = session.execute(select(User).order_by(User.name)).scalars()
     return [UserOut(id=u.id, name=u.name, role=u.role, created_at=u.created_at) for u in rows]
 
 
-@router.post("/api/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Add a user (admins)")
+@router.post("/api/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Add a user (admins)",
+             dependencies=TeamOnly)
 def add_user(body: UserIn, user: CurrentUser, session: SessionDep) -> UserOut:
     _admin(user)
     try:
@@ -80,7 +93,7 @@ def add_user(body: UserIn, user: CurrentUser, session: SessionDep) -> UserOut:
 
 
 @router.post("/api/users/{name}/tokens", response_model=TokenOut, status_code=status.HTTP_201_CREATED,
-             summary="Create a token (admins for anyone, others for themselves)")
+             summary="Create a token (admins for anyone, others for themselves)", dependencies=TeamOnly)
 def create_token(name: str, body: TokenIn, user: CurrentUser, session: SessionDep) -> TokenOut:
     if name != user.name or not user.signed_in:
         _admin(user)
@@ -92,10 +105,9 @@ def create_token(name: str, body: TokenIn, user: CurrentUser, session: SessionDe
     return TokenOut(id=row.id, user=name, label=row.label, token=token)
 
 
-@router.delete("/api/tokens/{token_id}", response_model=TokenOut, summary="Revoke a token (admins, or its owner)")
-def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> TokenOut:
-    from backend.models import ApiToken
-
+@router.delete("/api/tokens/{token_id}", response_model=TokenOut, summary="Revoke a token (admins, or its owner)",
+               dependencies=TeamOnly)
+def revoke_token(token_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: CurrentUser, session: SessionDep) -> TokenOut:
     row = session.get(ApiToken, token_id)
     owner = session.get(User, row.user_id) if row is not None else None
     if row is None or owner is None:
@@ -111,7 +123,8 @@ class SessionIn(BaseModel):
     token: str = Field(min_length=1, max_length=200)
 
 
-@router.post("/api/session", response_model=MeOut, summary="Sign the dashboard in (the token becomes a cookie)")
+@router.post("/api/session", response_model=MeOut, dependencies=TeamOnly,
+             summary="Sign the dashboard in: a token opens a server-side session held in an HTTP-only cookie")
 def sign_in(body: SessionIn, request: Request, response: Response, session: SessionDep,
             settings: SettingsDep) -> MeOut:
     try:
@@ -119,15 +132,23 @@ def sign_in(body: SessionIn, request: Request, response: Response, session: Sess
     except auth.AuthError as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
     assert principal is not None
-    response.set_cookie(auth.SESSION_COOKIE, body.token.strip(), max_age=auth.SESSION_MAX_AGE_S, httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https", path="/")
+    cookie = auth.open_session(session, principal)
+    session.commit()
+    response.set_cookie(auth.SESSION_COOKIE, cookie, max_age=auth.SESSION_MAX_AGE_S, httponly=True,
+                        samesite="strict", secure=settings.secure_cookies or request.url.scheme == "https", path="/")
     return MeOut(name=principal.name, role=principal.role, signed_in=True, auth_required=settings.auth_required)
 
 
-@router.delete("/api/session", status_code=status.HTTP_204_NO_CONTENT, summary="Sign the dashboard out")
-def sign_out() -> Response:
+@router.delete("/api/session", status_code=status.HTTP_204_NO_CONTENT, dependencies=TeamOnly,
+               summary="Sign the dashboard out: the session is revoked, its cookie is worthless from now on")
+def sign_out(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    if cookie:
+        auth.close_session(session, cookie)
+        session.commit()
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=settings.secure_cookies or request.url.scheme == "https")
     return response
 
 

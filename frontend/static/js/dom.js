@@ -22,6 +22,13 @@ function append(el, children) {
   }
 }
 
+const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** For the few places that must hand a library markup (Plotly's hover text): text in, inert markup out. */
+export function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+}
+
 export function clear(el, ...children) {
   el.replaceChildren();
   append(el, children);

@@ -68,7 +68,7 @@ TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
     "POST /api/sweeps/estimate": (lambda c, t, h: c.post("/api/sweeps/estimate", json=DEMO_SPEC, headers=h),
                                   (401, 200, 200, 200, 200)),
     "POST /api/simulate": (lambda c, t, h: c.post("/api/simulate", json=ONE_POINT, headers=h),
-                           (401, 200, 200, 200, 200)),
+                           (401, 403, 200, 200, 200)),  # viewers run nothing
     "POST /api/sweeps": (lambda c, t, h: c.post("/api/sweeps", json=DEMO_SPEC, headers=h), (401, 403, 201, 201, 201)),
     "POST /api/sweeps/{id}/cancel": (lambda c, t, h: c.post(f"/api/sweeps/{_sweep_of_ada(c, t)}/cancel", headers=h),
                                      (401, 403, 200, 403, 200)),
@@ -83,7 +83,8 @@ TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
         lambda c, t, h: c.post("/api/users/ada/tokens", json={}, headers=h), (401, 403, 201, 403, 201)),
     "DELETE /api/tokens/{id} (ada's)": (
         lambda c, t, h: c.delete(f"/api/tokens/{_new_token_of_ada(c, t)}", headers=h), (401, 403, 200, 403, 200)),
-    "GET /api/health (public)": (lambda c, t, h: c.get("/api/health", headers=h), (UP, UP, UP, UP, UP)),
+    "GET /api/health (public)": (lambda c, t, h: c.get("/api/health", headers=h), (200, 200, 200, 200, 200)),
+    "GET /api/ready (public)": (lambda c, t, h: c.get("/api/ready", headers=h), (UP, UP, UP, UP, UP)),
     "GET /api/metrics (public)": (lambda c, t, h: c.get("/api/metrics", headers=h), (200, 200, 200, 200, 200)),
 }
 

@@ -2,7 +2,7 @@
 // exports; state in the URL; live while the sweep runs.
 
 import { api } from '../api.js';
-import { clear, debounce, errorNotice, h } from '../dom.js';
+import { clear, debounce, errorNotice, escapeHtml, h } from '../dom.js';
 import { fmtCompact, fmtDate, fmtValue } from '../format.js';
 import { DEFAULT_OBJECTIVES, direction, headlineMetrics, info, isMetric, titleOf } from '../catalog.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
@@ -185,7 +185,7 @@ export async function render(container, { id }, query) {
     const t1 = performance.now();
     const three = state.z && state.v === '3d';
     const traces = three
-      ? scatter3dTraces({ columns, shown, front, x: state.x, y: state.y, z: state.z, hoverText: (i) => hoverHtml(i, parameters, '<br>') })
+      ? scatter3dTraces({ columns, shown, front, x: state.x, y: state.y, z: state.z, hoverText: (i) => hoverHtml(i, parameters) })
       : scatterTraces({ columns, shown, front, knee, x: state.x, y: state.y, colourBy, categories });
     const layout = three ? scatter3dLayout(state) : scatterLayout(state);
     Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
@@ -236,14 +236,20 @@ export async function render(container, { id }, query) {
 
   const dimsNow = () => (parcoordsDiv.data?.[0]?.dimensions ?? []).map((d) => d.name);
 
-  function hoverHtml(i, parameters, br) {
+  // The hover lines as plain text: the 2-D tooltip puts them in text nodes, the 3-D hover escapes them.
+  function hoverLines(i, parameters) {
     const { columns, ids } = data;
-    const lines = [`<b>Point #${ids[i]}</b>`];
+    const lines = [`Point #${ids[i]}`];
     for (const name of parameters) lines.push(`${info(name).label}: ${fmt(columns[name][i], name)}`);
     for (const name of [state.x, state.y, state.z, 'area_mm2', 'utilization', 'bottleneck'].filter((n, k, a) => n && columns[n] && a.indexOf(n) === k)) {
       lines.push(`${info(name).label}: ${fmt(columns[name][i], name)}`);
     }
-    return lines.join(br);
+    return lines;
+  }
+
+  function hoverHtml(i, parameters) {
+    const [title, ...rest] = hoverLines(i, parameters).map(escapeHtml);
+    return [`<b>${title}</b>`, ...rest].join('<br>');
   }
 
   function bindEvents(parameters) {
@@ -254,7 +260,9 @@ export async function render(container, { id }, query) {
       const point = event.points?.[0];
       if (!point || point.customdata === undefined || point.data.type === 'scatter3d') return;
       const i = point.customdata;
-      tooltip.innerHTML = `${hoverHtml(i, parameters, '<br>')}<div class="muted">${view.front.includes(i) ? 'On the Pareto front · ' : ''}click to open</div>`;
+      const [title, ...rest] = hoverLines(i, parameters);
+      clear(tooltip, h('b', {}, title), rest.map((line) => [h('br'), line]),
+        h('div', { class: 'muted' }, `${view.front.includes(i) ? 'On the Pareto front · ' : ''}click to open`));
       const box = scatterDiv.getBoundingClientRect();
       const x = (event.event?.clientX ?? box.left) - box.left; const y = (event.event?.clientY ?? box.top) - box.top;
       tooltip.style.left = `${Math.min(x + 16, box.width - 260)}px`;
