@@ -7,7 +7,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from backend.api import openapi
-from backend.api.routes import accounts, health, presets
+from backend.api.routes import accounts, health, library, presets
 from backend.api.routes import frontend as frontend_routes
 from backend.api.routes.health import ReadinessProbe
 from backend.core import errors, limits, observability, security
@@ -17,6 +17,7 @@ from backend.core.settings import Settings, get_settings
 from backend.sweeps import jobs
 from backend.sweeps import routes as sweeps
 from backend.sweeps.metrics import SweepsCollector
+from backend.sweeps.spec import SweepSpec
 from frontend import STATIC_DIR
 
 
@@ -39,8 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sweeps.templates_router)
     app.include_router(presets.router)
     app.include_router(accounts.router)
+    app.include_router(library.router)
     errors.install(app)
-    openapi.install(app)
+    openapi.install(app, body_models=(SweepSpec, library.ModelIn))
     app.include_router(frontend_routes.router)
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)

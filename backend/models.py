@@ -150,6 +150,27 @@ class WebSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
+class LibraryKind(StrEnum):
+    MODEL = "model"
+    ACCELERATOR = "accelerator"
+
+
+class LibraryEntry(Base):
+    """A team's own model or accelerator: a definition in the presets' format, named like a preset. A sweep that
+    uses one copies the definition into its spec, so deleting the entry never breaks a stored sweep."""
+
+    __tablename__ = "library_entries"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text, default="")
+    definition: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 _SQL_TYPES = {"float": Float, "int": BigInteger, "str": String(64), "bool": Boolean}
 
 

@@ -143,24 +143,60 @@ def entry(name: str) -> Entry:
     return BY_NAME[name]
 
 
+SOURCE_MODELS: dict[Source, type[BaseModel]] = {"point": PointInputs, "model": ModelSpec, "scenario": Scenario,
+                                                "accelerator": AcceleratorSpec, "options": Options}
+
+
 @cache
 def _adapter(source: Source, name: str) -> TypeAdapter[Any]:
-    model = {"point": PointInputs, "model": ModelSpec, "scenario": Scenario, "accelerator": AcceleratorSpec,
-             "options": Options}[source]
-    info = model.model_fields[name]
+    info = SOURCE_MODELS[source].model_fields[name]
     return TypeAdapter(typing.Annotated[info.annotation, *info.metadata])
 
 
+def describe(parameter: Entry) -> str:
+    """What a field accepts, in words ("an integer from 1 to 4096", "one of: int4, int8")."""
+    if parameter.choices:
+        return "one of: " + ", ".join(parameter.choices) + (" (or empty)" if parameter.nullable else "")
+    if parameter.type == "bool":
+        return "true or false"
+    if parameter.type == "str":
+        return "text"
+    kind = "an integer" if parameter.type == "int" else "a number"
+    low, high = parameter.minimum, parameter.maximum
+    low_text = None if low is None else f"{'above' if parameter.exclusive_minimum else 'at least'} {_number(low)}"
+    high_text = None if high is None else f"{'below' if parameter.exclusive_maximum else 'at most'} {_number(high)}"
+    if low is not None and high is not None and not (parameter.exclusive_minimum or parameter.exclusive_maximum):
+        return f"{kind} from {_number(low)} to {_number(high)}"
+    return " ".join([kind, " and ".join(text for text in (low_text, high_text) if text)]).strip()
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def _shown(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:79] + "…"
+
+
 def check_value(name: str, value: Any) -> Any:
-    """`value` validated against the field's own type and bounds (ValueError naming the field and the rule)."""
+    """`value` validated against the field's own type and bounds (ValueError naming the field, the value and what is
+    valid: "rows: -8 is not an integer from 1 to 4,096"); returns the value as the field holds it ("16" -> 16)."""
     parameter = entry(name)
     try:
         return _adapter(parameter.source, name).validate_python(value)
+    except ValidationError:
+        raise ValueError(f"{name}: {_shown(value)} is not {describe(parameter)}") from None
+
+
+def check_field(source: Source, name: str, value: Any) -> Any:
+    """`check_value` for any field of `source`'s model, catalogued or not (e.g. a scenario's allow_longer)."""
+    if name in BY_NAME and BY_NAME[name].source == source:
+        return check_value(name, value)
+    try:
+        return _adapter(source, name).validate_python(value)
     except ValidationError as error:
-        rule = error.errors()[0]["msg"]
-        shown = repr(value)
-        shown = shown if len(shown) <= 80 else shown[:79] + "…"
-        raise ValueError(f"{name}: {shown} is not valid ({rule})") from None
+        raise ValueError(f"{name}: {_shown(value)} is not valid ({error.errors()[0]['msg']})") from None
 
 
 def stored(parameter: Entry, value: Any) -> Any:

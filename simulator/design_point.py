@@ -2,33 +2,72 @@
 
 It is what a sweep expands to and what a stored point keeps (`model_dump()` is the stored `params`), and
 `resolve()` turns it into the simulator's typed inputs, raising the simulator's own error when a value is invalid.
+A name that is not a packaged preset resolves through `Definitions`: the models and accelerators a sweep carries
+with it (a team library's entries are copied into the sweep, so a stored sweep never depends on the library).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from simulator.hardware import AcceleratorSpec, load_accelerator_preset, preset_options
+from simulator.hardware import AcceleratorSpec, accelerator_from_definition, load_accelerator_preset, preset_options
 from simulator.options import Options
 from simulator.vocabulary import Knob
-from simulator.workload import AnyModelSpec, Scenario, Workload, load_model_preset, with_dimensions
+from simulator.workload import (
+    AnyModelSpec,
+    Scenario,
+    Workload,
+    load_model_preset,
+    model_from_data,
+    with_dimensions,
+)
 
 Scalar = int | float | str | bool | None
 
 
 @lru_cache(maxsize=4096)
-def _accelerator(name: str, overrides: tuple[tuple[str, Any], ...]) -> AcceleratorSpec:
-    return load_accelerator_preset(name, **dict(overrides))
+def _accelerator(name: str, overrides: tuple[tuple[str, Any], ...], definition: str | None) -> AcceleratorSpec:
+    if definition is None:
+        return load_accelerator_preset(name, **dict(overrides))
+    return accelerator_from_definition(json.loads(definition), **dict(overrides))
 
 
 @lru_cache(maxsize=1024)
-def _model(name: str, dims: tuple[tuple[str, Any], ...]) -> AnyModelSpec:
-    model = load_model_preset(name)
+def _model(name: str, dims: tuple[tuple[str, Any], ...], definition: str | None) -> AnyModelSpec:
+    model = load_model_preset(name) if definition is None else model_from_data(json.loads(definition))
     return with_dimensions(model, **dict(dims)) if dims else model
+
+
+@dataclass(frozen=True, slots=True)
+class Definitions:
+    """Models and accelerators defined by a sweep (or a request) rather than packaged: name -> the preset file's
+    format (a model's fields, or an accelerator's fields with an optional `options:` block)."""
+
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    accelerators: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def model(self, name: str) -> str | None:
+        """The definition as canonical JSON (a cache key), or None for a packaged preset."""
+        found = self.models.get(name)
+        return None if found is None else json.dumps(found, sort_keys=True)
+
+    def accelerator(self, name: str) -> str | None:
+        found = self.accelerators.get(name)
+        return None if found is None else json.dumps(found, sort_keys=True)
+
+    def options(self, name: str) -> dict[str, Any]:
+        """The simulator options an accelerator assumes (a packaged preset's `options:` block, or a definition's)."""
+        found = self.accelerators.get(name)
+        return dict(found.get("options", {})) if found is not None else preset_options(name)
+
+
+NO_DEFINITIONS = Definitions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +100,11 @@ class PointInputs(BaseModel):
             data.pop("variant", None)
         return data
 
-    def resolve(self) -> ResolvedPoint:
+    def resolve(self, definitions: Definitions = NO_DEFINITIONS) -> ResolvedPoint:
         """The typed inputs; a ValueError (pydantic's ValidationError, a preset's KeyError) names what is wrong."""
-        model = _model(self.model, tuple(sorted(self.model_dims.items())))
+        model = _model(self.model, tuple(sorted(self.model_dims.items())), definitions.model(self.model))
         workload = Workload(model=model, scenario=Scenario(**self.scenario))
-        accelerator = _accelerator(self.accelerator, tuple(sorted(self.overrides.items())))
-        return ResolvedPoint(workload, accelerator, Options(**{**preset_options(self.accelerator), **self.options}))
+        accelerator = _accelerator(self.accelerator, tuple(sorted(self.overrides.items())),
+                                   definitions.accelerator(self.accelerator))
+        options = Options(**{**definitions.options(self.accelerator), **self.options})
+        return ResolvedPoint(workload, accelerator, options)

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 ERROR_SCHEMA = {
     "title": "Error", "type": "object", "required": ["detail"],
@@ -68,12 +69,23 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def install(app: FastAPI) -> None:
+def with_models(schema: dict[str, Any], models: tuple[type[BaseModel], ...]) -> dict[str, Any]:
+    """Adds request bodies that routes read themselves (a spec completed from the library, an upload that may be
+    JSON or multipart) to the components their `openapi_extra` refers to."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in models:
+        generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(generated.pop("$defs", {}))
+        components[model.__name__] = generated
+    return schema
+
+
+def install(app: FastAPI, body_models: tuple[type[BaseModel], ...] = ()) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document(get_openapi(
+            app.openapi_schema = document(with_models(get_openapi(
                 title=app.title, version=app.version, summary=app.summary, description=app.description,
-                routes=app.routes))
+                routes=app.routes), body_models))
         return app.openapi_schema
 
     app.openapi = openapi

@@ -8,26 +8,27 @@ import typer
 from sqlalchemy import select
 
 from backend import auth
-from backend.core.db import make_engine, make_session_factory, transaction
-from backend.core.settings import Settings
+from backend.cli.local import database, run
+from backend.core.db import transaction
 
 user_app = typer.Typer(help="Accounts of a team-shared database (admin, member, viewer).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens: created once, shown once, stored hashed.", no_args_is_help=True)
 
 
 def _factory():
-    return make_session_factory(make_engine(Settings().sqlalchemy_url))
+    return run(database)
 
 
 @user_app.command("add")
 def add(name: str, role: Annotated[str, typer.Option(help="admin, member or viewer.")] = "member") -> None:
     """Add a user."""
-    try:
-        with transaction(_factory()) as session:
+    factory = _factory()
+
+    def work() -> None:
+        with transaction(factory) as session:
             auth.add_user(session, name, role)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+
+    run(work)
     typer.echo(f"user {name} ({role}) added; create a token with `dse token create {name}`")
 
 
@@ -44,23 +45,25 @@ def list_() -> None:
 @token_app.command("create")
 def create(user: str, label: Annotated[str, typer.Option(help="What the token is for.")] = "") -> None:
     """Create a token for USER and print it (the only time it is shown)."""
-    try:
-        with transaction(_factory()) as session:
+    factory = _factory()
+
+    def work() -> tuple[int, str]:
+        with transaction(factory) as session:
             row, token = auth.create_token(session, user, label)
-            token_id = row.id
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+            return row.id, token
+
+    token_id, token = run(work)
     typer.echo(f"token {token_id} for {user}: {token}")
 
 
 @token_app.command("revoke")
 def revoke(token_id: int) -> None:
     """Revoke a token by its id."""
-    try:
-        with transaction(_factory()) as session:
+    factory = _factory()
+
+    def work() -> None:
+        with transaction(factory) as session:
             auth.revoke_token(session, token_id)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+
+    run(work)
     typer.echo(f"token {token_id} revoked")

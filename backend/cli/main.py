@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from backend.cli.accounts import token_app, user_app
+from backend.cli.library import accelerator_app, model_app
 from backend.cli.profile import profile
 from backend.cli.simulate import simulate, simulate_gemm
 from backend.cli.sweep import app as sweep_app
@@ -28,6 +29,8 @@ app.command()(profile)
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(model_app, name="model")
+app.add_typer(accelerator_app, name="accelerator")
 app.command()(export)
 
 

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from simulator.design_point import Definitions
+
 from backend.cli.catalog_options import Given, catalog_options
+from backend.cli.local import CliError, database, run
 
 
 class MappingObjective(StrEnum):
@@ -46,25 +51,64 @@ def _accelerator(preset: str, overrides: dict[str, Any]):
     return load_accelerator_preset(preset, **overrides)
 
 
+def _point_definitions(model: str | None, config: Path | None, accelerator: str) -> tuple[str, Definitions]:
+    """The model's name and what the point needs defined: a config file's model, or library entries (read from the
+    configured database only when a name is not a packaged preset)."""
+    from backend.cli.library import read_mapping
+    from simulator import list_accelerator_presets, list_model_presets
+    from simulator.design_point import Definitions
+    from simulator.workload import model_from_data, model_from_hf_dict
+
+    models: dict[str, Any] = {}
+    if config is not None:
+        data = read_mapping(config)
+        name = model or config.parent.name or config.stem
+        spec = model_from_hf_dict(data, name, where=str(config), origin=config.name) if "model_type" in data else (
+            model_from_data({"name": name, **data}))
+        models[name] = spec.model_dump(mode="json")
+        model = name
+    if model is None:
+        raise CliError("give --model NAME (a preset or a library model) or --config FILE (a config.json)")
+    presets = set(list_model_presets())
+    wanted = model not in presets and model not in models
+    if wanted or accelerator not in set(list_accelerator_presets()):
+        from backend import library
+
+        try:
+            factory = database()
+        except CliError:  # no database here: presets and files only (resolving says which name is unknown)
+            return model, Definitions(models, {})
+        with factory() as session:
+            found = library.definitions_for(session, model if wanted else "", accelerator)
+        models.update(found.models)
+        return model, Definitions(models, found.accelerators)
+    return model, Definitions(models, {})
+
+
 @catalog_options("scenario", "accelerator", "options")
 def simulate(
-    model: Annotated[str, typer.Option(help="Model preset name (see the model presets).")],
     given: Given,
-    accelerator: Annotated[str, typer.Option(help="Accelerator preset name.")] = "gemmini-default",
+    model: Annotated[str | None, typer.Option(help="Model: a preset, or a library model (`dse model list`).")] = None,
+    config: Annotated[Path | None, typer.Option(help="A Hugging Face config.json (or a model in the presets' "
+                                                     "format) to simulate instead of --model.")] = None,
+    accelerator: Annotated[str, typer.Option(help="Accelerator: a preset or a library accelerator.")] = (
+        "gemmini-default"),
     allow_longer: Annotated[bool, typer.Option(help="Allow sequences past the model's max positions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
     """Simulate one model on one accelerator: per-operator cycles, share and bound, and the totals."""
-    from simulator import Options, evaluate
-    from simulator.hardware import preset_options
+    from simulator import evaluate
+    from simulator.design_point import PointInputs
     from simulator.mapping import MappingError
-    from simulator.workload import Scenario, Workload, load_model_preset
 
+    name, definitions = run(lambda: _point_definitions(model, config, accelerator))
     try:
-        hw = _accelerator(accelerator, given.overrides)
-        spec = load_model_preset(model)
-        workload = Workload(model=spec, scenario=Scenario(**given.scenario, allow_longer=allow_longer))
-        report = evaluate(workload, hw, Options(**{**preset_options(accelerator), **given.options}))
+        point = PointInputs(model=name, scenario={**given.scenario, "allow_longer": allow_longer} if allow_longer
+                            else given.scenario, accelerator=accelerator, overrides=given.overrides,
+                            options=given.options)
+        resolved = point.resolve(definitions)
+        spec, hw = resolved.workload.model, resolved.accelerator
+        report = evaluate(resolved.workload, hw, resolved.options)
     except (ValidationError, ValueError, KeyError, MappingError) as error:
         raise _fail(_one_line(error)) from None
     if as_json:

@@ -21,16 +21,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from backend.cli.local import CliError, database, fail, run
+
 app = typer.Typer(help="Create, follow, list and cancel sweeps.", no_args_is_help=True)
 console = Console()
 
 ServerOption = Annotated[str | None, typer.Option(
     "--server", envvar="DSE_SERVER", help="API base URL (e.g. http://127.0.0.1:8000); in-process if unset.")]
 FINAL = ("done", "failed", "cancelled")
-
-
-class CliError(RuntimeError):
-    pass
 
 
 class Remote:
@@ -85,22 +83,24 @@ class Local:
 
     def __init__(self) -> None:
         from backend.core.broker import create_celery
-        from backend.core.db import make_engine, make_session_factory
         from backend.core.settings import Settings
         from backend.sweeps import jobs
 
         self.settings = Settings()
-        factory = make_session_factory(make_engine(self.settings.sqlalchemy_url))
-        self.factory = jobs.install(factory, create_celery(self.settings), self.settings.queue)
+        self.factory = jobs.install(database(self.settings), create_celery(self.settings), self.settings.queue)
 
     def _spec(self, spec: dict[str, Any]) -> Any:
+        """The spec with the library's definitions of the names it uses copied in (as the API does)."""
         from pydantic import ValidationError
 
         from backend.core.errors import readable
+        from backend.library import with_library
         from backend.sweeps.spec import SweepSpec
 
+        with self.factory() as session:
+            completed = with_library(session, spec)
         try:
-            return SweepSpec.model_validate(spec)
+            return SweepSpec.model_validate(completed)
         except ValidationError as error:
             raise CliError(readable(error.errors())[0]) from error
 
@@ -159,18 +159,11 @@ class Local:
 
 
 def _backend(server: str | None) -> Remote | Local:
-    return Remote(server) if server else Local()
+    return Remote(server) if server else run(Local)
 
 
 def _run(action: Any) -> Any:
-    from backend.core.errors import Conflict, NotFound
-
-    try:
-        return action()
-    except (CliError, NotFound, Conflict, ValueError, KeyError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        console.print(f"[red]error:[/red] {message}")
-        raise typer.Exit(2) from error
+    return run(action)
 
 
 def _load_spec(path: Path) -> dict[str, Any]:
@@ -268,13 +261,22 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
+SUFFIXES = {".csv": ExportFormat.csv, ".parquet": ExportFormat.parquet, ".pq": ExportFormat.parquet}
+
+
 def export(
     sweep_id: Annotated[int, typer.Argument(metavar="SWEEP", help="Sweep id.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.csv,
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.csv or .parquet).")],
+    fmt: Annotated[ExportFormat | None, typer.Option("--format", help="File format; default: from the output's "
+                                                     "extension.")] = None,
     server: ServerOption = None,
 ) -> None:
     """Write every result row of a sweep (parameters, metrics, errors) to a CSV or Parquet file."""
-    backend = _backend(server)
-    _run(lambda: backend.export(sweep_id, fmt.value, output))
+    if fmt is None:
+        fmt = SUFFIXES.get(output.suffix.lower())
+        if fmt is None:
+            fail(f"cannot tell the format of {output.name} from its extension; name it .csv or .parquet, or pass "
+                 "--format csv|parquet")
+    chosen = fmt
+    _run(lambda: _backend(server).export(sweep_id, chosen.value, output))
     console.print(f"wrote {output} ({output.stat().st_size:,} bytes)")

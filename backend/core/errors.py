@@ -40,11 +40,42 @@ def _where(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(p for p in parts if "[" not in p and p not in ("RangeAxis", "function-after"))
 
 
+# pydantic's words for the common cases, said as a person would (the form shows them next to the field)
+PLAIN: dict[str, str] = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field here",
+    "too_short": "give at least {min_length}",
+    "too_long": "takes at most {max_length}",
+    "string_too_short": "cannot be empty",
+    "string_too_long": "must be at most {max_length} characters",
+    "int_parsing": "must be a whole number",
+    "float_parsing": "must be a number",
+    "greater_than": "must be above {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be below {lt}",
+    "less_than_equal": "must be at most {le}",
+    "literal_error": "must be one of {expected}",
+    "json_invalid": "is not valid JSON",
+}
+
+
+def _plain(error: dict[str, Any]) -> str:
+    template = PLAIN.get(str(error.get("type")))
+    if template is None:
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    ctx = {key: f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+           for key, value in (error.get("ctx") or {}).items()}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return str(error.get("msg", ""))
+
+
 def readable(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     """One line for people and a `{loc, msg}` list for forms, from pydantic's errors."""
     items = []
     for error in errors:
-        msg = shorten(str(error.get("msg", "")).removeprefix("Value error, "))
+        msg = shorten(_plain(error))
         items.append({"loc": _where(error.get("loc", ())), "msg": msg})
     unique = list(dict.fromkeys(f"{i['loc']}: {i['msg']}" if i["loc"] else i["msg"] for i in items))
     return "; ".join(unique), items

@@ -4,7 +4,8 @@
   addressed to the bound host, localhost or `DSE_ALLOWED_HOSTS` (a DNS-rebinding page has another Host).
 - **CSRF**: a write that does not carry `Authorization` (a browser's cookie, or single-user mode's nobody) must
   come from this origin (`Sec-Fetch-Site: same-origin`, else `Origin` equal to this host or `DSE_PUBLIC_URL`) and
-  send JSON when it sends a body. A bearer token is never attached by a browser on its own, so token writes pass.
+  send JSON (or upload a file) when it sends a body. A bearer token is never attached by a browser on its own,
+  so token writes pass.
 - **Headers**: a CSP of this origin only (no inline script), no framing, no MIME sniffing, no referrer beyond
   this origin, and `Cache-Control: no-store` on API answers (they may carry tokens and private results).
 """
@@ -88,7 +89,8 @@ class SecurityMiddleware:
         if origin and origin != self.public_origin and urlsplit(origin).netloc != host.lower():
             return status.HTTP_403_FORBIDDEN, f"a write from another origin ({origin[:100]}) is refused (CSRF)"
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if content_type and content_type != b"application/json":
+        # JSON, or a file upload (a model's config.json) from this origin; no form or text body a page can forge
+        if content_type and content_type not in (b"application/json", b"multipart/form-data"):
             return (status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                     "send the request body as JSON (Content-Type: application/json)")
         return None

@@ -122,13 +122,13 @@ def run_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int) -
             return ChunkResult("skipped", reason=claimed)
         spec_data, chunk = claimed
         start, stop = chunk.start_index, chunk.stop_index
-        spec = SweepSpec.model_validate(spec_data)
+        spec = SweepSpec.stored(spec_data)
         is_search = spec.strategy == "search"
         points = (search_store.chunk_points(session, spec, sweep_id, start, stop) if is_search
                   else list(zip(range(start, stop), spec.points(start, stop), strict=True)))
 
     started = time.perf_counter()
-    outcomes = evaluate_points(points)
+    outcomes = evaluate_points(points, spec.definitions())
     elapsed = time.perf_counter() - started
 
     rows = [outcome.row(sweep_id) for outcome in outcomes]

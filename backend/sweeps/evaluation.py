@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from backend.columns import METRICS
 from backend.core.errors import message
 from simulator import Report, catalog, evaluate
-from simulator.design_point import PointInputs, ResolvedPoint
+from simulator.design_point import NO_DEFINITIONS, Definitions, PointInputs, ResolvedPoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +47,11 @@ def _report_parts(report: Report) -> dict[str, Any]:
     return {name: value for name, value in report.model_dump(mode="json").items() if name not in METRICS}
 
 
-def evaluate_point(index: int, inputs: PointInputs) -> Outcome:
+def evaluate_point(index: int, inputs: PointInputs, definitions: Definitions = NO_DEFINITIONS) -> Outcome:
     """Evaluate one point; an invalid input or an infeasible combination is recorded on the point, never raised."""
     resolved: ResolvedPoint | None = None
     try:
-        resolved = inputs.resolve()
+        resolved = inputs.resolve(definitions)
         report = evaluate(resolved.workload, resolved.accelerator, resolved.options)
     except (ValueError, KeyError, TypeError, ArithmeticError) as error:  # ValidationError, MappingError: ValueErrors
         return Outcome(index, catalog.record(inputs, resolved, None), inputs.model_dump(), None, _message(error))
@@ -59,6 +59,6 @@ def evaluate_point(index: int, inputs: PointInputs) -> Outcome:
     return Outcome(index, columns, inputs.model_dump(), _report_parts(report), None)
 
 
-def evaluate_points(points: list[tuple[int, PointInputs]]) -> list[Outcome]:
+def evaluate_points(points: list[tuple[int, PointInputs]], definitions: Definitions = NO_DEFINITIONS) -> list[Outcome]:
     """Evaluate design points (they share the simulator's graph and mapping caches); failures stay on their point."""
-    return [evaluate_point(index, inputs) for index, inputs in points]
+    return [evaluate_point(index, inputs, definitions) for index, inputs in points]

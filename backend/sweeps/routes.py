@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from pydantic import ValidationError
 
+from backend import library
 from backend.api.deps import MAX_ID, CurrentUser, PointId, SessionDep, SettingsDep, SweepId, get_principal
 from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS
 from backend.core.errors import NotFound
@@ -32,7 +34,7 @@ from backend.sweeps.schemas import (
 from backend.sweeps.spec import SweepSpec
 from backend.sweeps.templates import TEMPLATES
 from simulator.catalog import ACCELERATOR_FIELDS
-from simulator.design_point import PointInputs
+from simulator.design_point import Definitions, PointInputs
 
 router = APIRouter(prefix="/api/sweeps", tags=["sweeps"], dependencies=[Depends(get_principal)])
 templates_router = APIRouter(tags=["sweeps"], dependencies=[Depends(get_principal)])
@@ -42,10 +44,32 @@ FilterQuery = Annotated[list[str] | None, Query(
     alias="filter", description="Repeatable: `name:min:max` (numeric range, bounds optional) or `name=a,b`.")]
 
 
+async def _json_body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the body is not valid JSON") from None
+
+
+def submitted_spec(body: Annotated[Any, Depends(_json_body)], session: SessionDep) -> SweepSpec:
+    """The request's SweepSpec, with the library's definitions of the names it uses copied in (so library models
+    and accelerators validate like presets, and the stored spec carries them)."""
+    try:
+        return SweepSpec.model_validate(library.with_library(session, body))
+    except ValidationError as error:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+
+
+SpecIn = Annotated[SweepSpec, Depends(submitted_spec)]
+SPEC_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/SweepSpec"}}}}}
+
+
 @router.post("/estimate", response_model=Estimate, summary="Size of a spec, without creating it",
              description="Any signed-in user (viewers too: nothing runs), rate-limited per user "
-                         "(DSE_EVALUATIONS_PER_MINUTE).", dependencies=[Depends(limit_evaluations)])
-def estimate_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep) -> Estimate:
+                         "(DSE_EVALUATIONS_PER_MINUTE).", dependencies=[Depends(limit_evaluations)],
+             openapi_extra=SPEC_BODY)
+def estimate_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep) -> Estimate:
     points = sweeps_service.estimate(spec, settings)
     chunk_size = sweeps_service.chunk_size_for(session, settings)
     space = spec.grid_size()
@@ -60,8 +84,9 @@ def estimate_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep) 
                     strategy=spec.strategy, space_points=space, note=f"{points:,} points: {note}")
 
 
-@router.post("", response_model=SweepOut, status_code=status.HTTP_201_CREATED, summary="Create and queue a sweep")
-def create_sweep(spec: SweepSpec, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+@router.post("", response_model=SweepOut, status_code=status.HTTP_201_CREATED, summary="Create and queue a sweep",
+             openapi_extra=SPEC_BODY)
+def create_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep, user: CurrentUser,
                  request: Request) -> SweepOut:
     if not user.can_create():
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot create sweeps")
@@ -209,10 +234,10 @@ def read_point(point_id: PointId, session: SessionDep) -> PointOut:
                       inputs=point.params, report=point.report)
 
 
-def _simulate(request: SimulateRequest) -> PointOut:
+def _simulate(request: SimulateRequest, definitions: Definitions) -> PointOut:
     outcome = evaluate_point(0, PointInputs(model=request.model, scenario=request.scenario,
                                             accelerator=request.accelerator, overrides=request.overrides,
-                                            options=request.options))
+                                            options=request.options), definitions)
     if outcome.error:
         raise ValueError(outcome.error)
     return _point_out(outcome.columns, inputs=outcome.params, report=outcome.report)
@@ -221,7 +246,7 @@ def _simulate(request: SimulateRequest) -> PointOut:
 @points_router.post("/api/simulate", response_model=PointOut, summary="Evaluate one design point now (not stored)",
                     description="Members and admins (it runs the simulator), rate-limited per user "
                                 "(DSE_EVALUATIONS_PER_MINUTE).", dependencies=[Depends(limit_evaluations)])
-async def simulate(request: SimulateRequest, user: CurrentUser) -> PointOut:
+def simulate(request: SimulateRequest, user: CurrentUser, session: SessionDep) -> PointOut:
     if not user.can_create():
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot run the simulator")
-    return await run_in_threadpool(_simulate, request)
+    return _simulate(request, library.definitions_for(session, request.model, request.accelerator))

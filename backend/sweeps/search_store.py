@@ -159,7 +159,7 @@ def search_step(factory: sessionmaker[Session], database_url: str, sweep_id: int
         sweep = session.get(Sweep, sweep_id)
         if sweep is None or sweep.status not in ACTIVE_STATUSES:
             return StepResult("skipped", reason="sweep gone" if sweep is None else f"sweep {sweep.status}")
-        spec = SweepSpec.model_validate(sweep.spec)
+        spec = SweepSpec.stored(sweep.spec)
         batches = list(session.execute(select(SearchBatch).where(SearchBatch.sweep_id == sweep_id)
                                        .order_by(SearchBatch.batch_index)).scalars())
         last = batches[-1] if batches else None

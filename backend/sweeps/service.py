@@ -83,7 +83,7 @@ class SearchState:
 
 def search_state(session: Session, sweep: Sweep) -> SearchState | None:
     """The search driver's state (None for grid and random sweeps)."""
-    spec = SweepSpec.model_validate(sweep.spec)
+    spec = SweepSpec.stored(sweep.spec)
     if spec.strategy != "search":
         return None
     return SearchState(sampler=spec.sampler, budget=spec.budget or 0, budget_s=spec.budget_s,

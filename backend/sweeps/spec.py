@@ -9,17 +9,31 @@ the simulator's catalog when the spec is validated; sizes are computed per axis,
 from __future__ import annotations
 
 import difflib
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from backend.columns import METRICS, NUMERIC_METRICS
+from backend.core.errors import message
 from simulator import catalog, list_accelerator_presets, list_model_presets
-from simulator.design_point import PointInputs
+from simulator.design_point import Definitions, PointInputs
+from simulator.hardware import accelerator_from_definition
+from simulator.workload import AnyModelSpec, Scenario, Workload, load_model_preset, model_from_data
 
 Scalar = int | float | str | bool
 
@@ -104,7 +118,8 @@ class Variant(BaseModel):
 MAX_AXIS_VALUES = 100_000  # per axis; the product is capped by settings.max_sweep_points
 # What one spec may name, checked before anything is parsed further (a request never expands or holds more).
 MAX_AXES = 32  # over axes, option_axes, model_axes and scenario_axes together
-MAX_LIST_ITEMS = {"models": 64, "scenarios": 256, "variants": 256, "objectives": 8}
+MAX_LIST_ITEMS = {"models": 64, "scenarios": 256, "variants": 256, "objectives": 8, "model_definitions": 64,
+                  "accelerator_definitions": 64}
 MAX_SPEC_BYTES = 256 * 1024  # the spec as stored with its sweep
 DEFAULT_SEARCH_BATCH = 30
 # The names a spec's axes may use, per group (fields a sweep may vary, from the simulator's catalog).
@@ -114,11 +129,31 @@ AXIS_NAMES: dict[str, tuple[str, ...]] = {
     "model_axes": catalog.MODEL_DIMENSIONS,
     "scenario_axes": tuple(e.name for e in catalog.PARAMETERS if e.source == "scenario" and e.sweepable),
 }
+LIBRARY_HINT = ", or a {kind} of the team library (`dse {kind} list`)"
+AXIS_SOURCES: dict[str, catalog.Source] = {"axes": "accelerator", "option_axes": "options", "model_axes": "model",
+                                           "scenario_axes": "scenario"}
 AXIS_WHAT = {"axes": "accelerator axis", "option_axes": "option", "model_axes": "model axis",
              "scenario_axes": "scenario axis"}
 
 
-def unknown_names(what: str, names: Iterable[str], valid: Iterable[str]) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One refused value: where it is in the spec (a pydantic location), why, and the value."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    value: Any
+
+
+def _ends(axis: Axis) -> list[Any]:
+    """An axis's smallest and largest values (numbers), else its first and last."""
+    values = [axis.value(0), axis.value(axis.count() - 1)] if isinstance(axis, RangeAxis) else list(axis)
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    ends = [min(numbers), max(numbers)] if len(numbers) == len(values) else [values[0], values[-1]]
+    return list(dict.fromkeys(ends))
+
+
+def unknown_names(what: str, names: Iterable[str], valid: Iterable[str], also: str = "") -> str | None:
     """"unknown accelerator axis 'rowz' (did you mean rows?); valid: …", or None when every name is valid."""
     valid = list(valid)
     unknown = [name for name in names if name not in valid]
@@ -128,7 +163,7 @@ def unknown_names(what: str, names: Iterable[str], valid: Iterable[str]) -> str 
     for name in unknown:
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
         hints.append(f"'{name}'" + (f" (did you mean {close[0]}?)" if close else ""))
-    return f"unknown {what} {', '.join(hints)}; valid: {', '.join(valid)}"
+    return f"unknown {what} {', '.join(hints)}; valid: {', '.join(valid)}{also}"
 
 
 class SweepSpec(BaseModel):
@@ -153,11 +188,21 @@ class SweepSpec(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     owner: str | None = Field(default=None, max_length=200, description="Who ran it (free text).")
-    models: list[str] = Field(min_length=1, description="Model preset names (see GET /api/presets/models).")
+    models: list[str] = Field(min_length=1, description=(
+        "Model names: packaged presets (GET /api/presets/models), the team library's (GET /api/models) or this "
+        "spec's model_definitions."))
     scenarios: list[dict[str, Any]] = Field(
         default_factory=lambda: [{}], min_length=1,
         description="Scenario fields per scenario: batch, seq_len, prompt_len, generate_len, …")
-    accelerator: str = Field(default="gemmini-default", description="Accelerator preset the axes vary.")
+    accelerator: str = Field(default="gemmini-default", description=(
+        "Accelerator the axes vary: a packaged preset, a library accelerator (GET /api/accelerators) or one of "
+        "accelerator_definitions."))
+    model_definitions: dict[str, dict[str, Any]] = Field(default_factory=dict, description=(
+        "Models this sweep defines: name -> model fields in the presets' format. A library model named in `models` "
+        "is copied here when the sweep is created, so the stored sweep never depends on the library."))
+    accelerator_definitions: dict[str, dict[str, Any]] = Field(default_factory=dict, description=(
+        "Accelerators this sweep defines: name -> AcceleratorSpec fields (and an optional `options` block). A "
+        "library accelerator is copied here when the sweep is created."))
     axes: dict[str, Axis] = Field(
         default_factory=dict, description="Accelerator fields to vary: a list of values or {start, stop, step}.")
     model_axes: dict[str, Axis] = Field(
@@ -195,7 +240,7 @@ class SweepSpec(BaseModel):
             raise ValueError(f"the spec names {axes} axes; at most {MAX_AXES} (axes, option_axes, model_axes and "
                              "scenario_axes together)")
         for name, cap in MAX_LIST_ITEMS.items():
-            if isinstance(data.get(name), list) and len(data[name]) > cap:
+            if isinstance(data.get(name), list | dict) and len(data[name]) > cap:
                 raise ValueError(f"{name} has {len(data[name])} entries; at most {cap}")
         return data
 
@@ -235,19 +280,41 @@ class SweepSpec(BaseModel):
             raise ValueError(f"{', '.join(sorted(overlap))} named in both axes and option_axes")
         return self
 
+    @field_validator("model_definitions")
+    @classmethod
+    def _models_defined(cls, definitions: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, data in definitions.items():
+            try:
+                model_from_data(data)
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"model definition '{name[:80]}': {message(error)}") from None
+        return definitions
+
+    @field_validator("accelerator_definitions")
+    @classmethod
+    def _accelerators_defined(cls, definitions: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, data in definitions.items():
+            try:
+                accelerator_from_definition(data)
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"accelerator definition '{name[:80]}': {message(error)}") from None
+        return definitions
+
     @model_validator(mode="after")
     def _names_exist(self) -> SweepSpec:
-        """Every preset, axis, option and scenario field a spec names exists in the simulator."""
-        accelerators = list_accelerator_presets()
-        problems = [unknown_names("model preset", self.models, list_model_presets()),
-                    unknown_names("accelerator preset", [self.accelerator], accelerators)]
+        """Every model, accelerator, axis, option and scenario field a spec names exists."""
+        models = (*list_model_presets(), *self.model_definitions)
+        accelerators = (*list_accelerator_presets(), *self.accelerator_definitions)
+        problems = [unknown_names("model", self.models, models, LIBRARY_HINT.format(kind="model")),
+                    unknown_names("accelerator", [self.accelerator], accelerators,
+                                  LIBRARY_HINT.format(kind="accelerator"))]
         for group in AXIS_GROUPS:
             problems.append(unknown_names(AXIS_WHAT[group], getattr(self, group), AXIS_NAMES[group]))
         problems.append(unknown_names("option", self.options, AXIS_NAMES["option_axes"]))
         for position, scenario in enumerate(self.scenarios):
             problems.append(unknown_names(f"field of scenario {position + 1}", scenario, catalog.SCENARIO_FIELDS))
         for variant in self.variants:
-            for problem in (unknown_names("accelerator preset", [variant.accelerator] if variant.accelerator else [],
+            for problem in (unknown_names("accelerator", [variant.accelerator] if variant.accelerator else [],
                                           accelerators),
                             unknown_names("accelerator field", variant.overrides, AXIS_NAMES["axes"]),
                             unknown_names("option", variant.options, AXIS_NAMES["option_axes"])):
@@ -257,6 +324,96 @@ class SweepSpec(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _values_valid(self, info: ValidationInfo) -> SweepSpec:
+        """Every value is of its field's type and within its bounds, and every scenario runs on at least one of the
+        models: what fails for a value alone is refused here (naming the value and what is valid), not point by
+        point in a worker. Values come back as their fields hold them ("16" -> 16). A stored spec (`stored`) was
+        checked when it was submitted and is not checked again."""
+        if info.context and info.context.get("stored"):
+            return self
+        problems: list[Problem] = []
+
+        def check(loc: tuple[str | int, ...], source: catalog.Source, name: str, value: Any) -> Any:
+            try:
+                checked = catalog.check_field(source, name, value)
+            except ValueError as error:
+                problems.append(Problem(loc, str(error).removeprefix(f"{name}: "), value))
+                return value
+            # a whole number for a float field stays as given (64, not 64.0); anything else as the field holds it
+            return value if type(value) is int and isinstance(checked, float) else checked
+
+        for group in AXIS_GROUPS:
+            source = AXIS_SOURCES[group]
+            axes = getattr(self, group)
+            for name, axis in axes.items():
+                if isinstance(axis, RangeAxis):  # both ends and the first step (an integer field needs whole steps)
+                    for position in sorted({0, min(1, axis.count() - 1), axis.count() - 1}):
+                        check((group, name), source, name, axis.value(position))
+                else:
+                    axes[name] = [check((group, name), source, name, value) for value in axis]
+        self.options = {name: check(("options", name), "options", name, v) for name, v in self.options.items()}
+        self.scenarios = [{name: check(("scenarios", i, name), "scenario", name, v) for name, v in scenario.items()}
+                          for i, scenario in enumerate(self.scenarios)]
+        for i, variant in enumerate(self.variants):
+            variant.overrides = {name: check(("variants", i, "overrides", name), "accelerator", name, v)
+                                 for name, v in variant.overrides.items()}
+            variant.options = {name: check(("variants", i, "options", name), "options", name, v)
+                               for name, v in variant.options.items()}
+        if not problems:
+            problems = self._scenarios_nobody_runs()
+        if problems:
+            raise ValidationError.from_exception_data("SweepSpec", [
+                InitErrorDetails(type=PydanticCustomError("value_error", problem.message), loc=problem.loc,
+                                 input=problem.value) for problem in problems[:20]])
+        return self
+
+    @classmethod
+    def stored(cls, data: Any) -> SweepSpec:
+        """The spec as a sweep stored it: checked at its submission (perhaps by an older version with fewer checks),
+        so a value it holds that a newer check refuses fails its points in the worker instead of the whole sweep."""
+        return cls.model_validate(data, context={"stored": True})
+
+    def model_of(self, name: str) -> AnyModelSpec:
+        return model_from_data(self.model_definitions[name]) if name in self.model_definitions else (
+            load_model_preset(name))
+
+    def _scenarios_nobody_runs(self) -> list[str]:
+        """Each scenario, with each scenario axis at its ends, against the models: one that no model can run (a
+        decoder's lengths for an encoder-only sweep, a length past every model's max positions) is refused; one
+        that only some models run is a mixed sweep, and its other combinations fail point by point."""
+        models: dict[str, AnyModelSpec] = {}
+        for name in self.models:  # models that behave alike for these checks are checked once
+            model = self.model_of(name)
+            key = model.name if model.family == "cnn" else f"{model.family}/{model.max_positions}/{model.is_vision}"
+            models.setdefault(key, model)
+        ends = {name: _ends(axis) for name, axis in self.scenario_axes.items()}
+        problems: list[Problem] = []
+        for position, scenario in enumerate(self.scenarios):
+            base = {**scenario, **{name: values[0] for name, values in ends.items()}}
+            candidates: dict[str, tuple[tuple[str | int, ...], str]] = {
+                json.dumps(base, sort_keys=True): (("scenarios", position), "")}
+            for name, values in ends.items():
+                for value in values[1:]:
+                    candidates.setdefault(json.dumps({**base, name: value}, sort_keys=True),
+                                          (("scenario_axes", name), f"{name}={value} with scenario {position + 1}: "))
+            for text, (loc, prefix) in candidates.items():
+                reasons = []
+                for model in models.values():
+                    try:
+                        Workload(model=model, scenario=Scenario(**json.loads(text)))
+                        break
+                    except ValueError as error:
+                        reasons.append(message(error))
+                else:
+                    problems.append(Problem(loc, f"{prefix}no model of the sweep runs it "
+                                                 f"({'; '.join(dict.fromkeys(reasons))})", json.loads(text)))
+        return problems
+
+    def definitions(self) -> Definitions:
+        """The models and accelerators the spec defines (a point resolves its names through them)."""
+        return Definitions(self.model_definitions, self.accelerator_definitions)
 
     def dimensions(self) -> list[Dimension]:
         """The expansion's dimensions, outermost first: model, scenario, variant, then each group's axes."""

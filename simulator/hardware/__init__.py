@@ -2,6 +2,7 @@
 
 from simulator.hardware.presets import (
     UnknownPresetError,
+    accelerator_from_definition,
     list_accelerator_presets,
     load_accelerator_preset,
     load_accelerator_preset_data,
@@ -15,6 +16,7 @@ __all__ = [
     "AcceleratorSpec",
     "Technology",
     "UnknownPresetError",
+    "accelerator_from_definition",
     "list_accelerator_presets",
     "load_accelerator_preset",
     "load_accelerator_preset_data",

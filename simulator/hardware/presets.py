@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -47,16 +48,22 @@ def preset_options(name: str) -> dict[str, Any]:
 
 
 def load_accelerator_preset(name: str, **overrides: Any) -> AcceleratorSpec:
-    """An `AcceleratorSpec` from a packaged preset, with optional field overrides (validated).
+    """An `AcceleratorSpec` from a packaged preset, with optional field overrides (validated)."""
+    return accelerator_from_definition(load_accelerator_preset_data(name), **overrides)
+
+
+def accelerator_from_definition(data: Mapping[str, Any], **overrides: Any) -> AcceleratorSpec:
+    """An `AcceleratorSpec` from a preset's mapping (a packaged file's or a library entry's; its `sources` and
+    `options` are not fields), with optional field overrides (validated).
 
     The design's name records the overrides that change a field (`gemmini-default[rows=32]`), so a report names
     the design it evaluated, not the preset it started from.
     """
-    data = {k: v for k, v in load_accelerator_preset_data(name).items() if k not in ("sources", "options")}
-    base = AcceleratorSpec.model_validate(data)
+    fields = {k: v for k, v in data.items() if k not in ("sources", "options")}
+    base = AcceleratorSpec.model_validate(fields)
     if not overrides:
         return base
-    spec = AcceleratorSpec.model_validate({**data, **overrides})
+    spec = AcceleratorSpec.model_validate({**fields, **overrides})
     changed = [f"{key}={getattr(spec, key)}" for key in AcceleratorSpec.model_fields
                if key in overrides and key not in ("name", "description") and getattr(spec, key) != getattr(base, key)]
     if changed and "name" not in overrides:

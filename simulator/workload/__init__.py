@@ -2,7 +2,7 @@
 
 from simulator.workload.cnn import CnnSpec
 from simulator.workload.graph import build_graph, decode_groups_of
-from simulator.workload.hf_config import ConfigImportError, model_from_hf_config
+from simulator.workload.hf_config import ConfigImportError, model_from_hf_config, model_from_hf_dict
 from simulator.workload.model import (
     MODEL_DIMENSIONS,
     AnyModelSpec,
@@ -10,6 +10,7 @@ from simulator.workload.model import (
     UnknownPresetError,
     list_model_presets,
     load_model_preset,
+    model_from_data,
     model_from_file,
     with_dimensions,
 )
@@ -36,8 +37,10 @@ __all__ = [
     "fused_view",
     "list_model_presets",
     "load_model_preset",
+    "model_from_data",
     "model_from_file",
     "model_from_hf_config",
+    "model_from_hf_dict",
     "profile",
     "with_dimensions",
 ]

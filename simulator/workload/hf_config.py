@@ -35,11 +35,7 @@ def _activation(raw: Any, activations: dict[str, str], where: str) -> tuple[str,
 
 
 def model_from_hf_config(path: str | Path, name: str | None = None) -> ModelSpec:
-    """ModelSpec from a config.json file: performance fields mapped, known irrelevant fields ignored.
-
-    Unknown fields are refused (named in the error) rather than silently dropped: a field we do not know
-    might change the compute (mixture of experts, sliding windows…).
-    """
+    """ModelSpec from a config.json file (see `model_from_hf_dict`)."""
     path = Path(path)
     where = str(path)
     try:
@@ -50,6 +46,17 @@ def model_from_hf_config(path: str | Path, name: str | None = None) -> ModelSpec
         raise ConfigImportError(f"{where}: not valid JSON ({error.msg} at line {error.lineno})") from error
     except UnicodeDecodeError as error:
         raise ConfigImportError(f"{where}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+    return model_from_hf_dict(config, name, where=where, origin=f"{path.parent.name}/{path.name}",
+                              default_name=path.parent.name)
+
+
+def model_from_hf_dict(config: Any, name: str | None = None, where: str = "config.json",
+                       origin: str = "config.json", default_name: str = "") -> ModelSpec:
+    """ModelSpec from a config.json's content: performance fields mapped, known irrelevant fields ignored.
+
+    Unknown fields are refused (named in the error) rather than silently dropped: a field we do not know
+    might change the compute (mixture of experts, sliding windows…).
+    """
     if not isinstance(config, dict):
         raise ConfigImportError(f"{where}: expected a JSON object")
     mapping = _mapping()
@@ -61,7 +68,8 @@ def model_from_hf_config(path: str | Path, name: str | None = None) -> ModelSpec
     arch = mapping["architectures"].get(model_type)
     if arch is None:
         known = ", ".join(sorted(mapping["architectures"]))
-        raise ConfigImportError(f"{where}: unsupported architecture model_type='{model_type}' (supported: {known})")
+        raise ConfigImportError(f"{where}: unsupported architecture model_type='{model_type[:80]}' "
+                                f"(supported: {known})")
 
     fields: dict[str, str] = arch["fields"]
     optional = set(arch.get("optional", []))
@@ -73,13 +81,14 @@ def model_from_hf_config(path: str | Path, name: str | None = None) -> ModelSpec
         raise ConfigImportError(f"{where}: unknown field(s) for {model_type}: {', '.join(unknown)}")
 
     try:
-        return _model_spec(config, arch, mapping, model_type, fields, optional, path, name, where)
+        return _model_spec(config, arch, mapping, model_type, fields, optional, origin,
+                           name or config.get("_name_or_path") or default_name or model_type, where)
     except (TypeError, ArithmeticError) as error:  # a field of the wrong type or value (a list, zero, 1e400…)
         raise ConfigImportError(f"{where}: invalid field value for {model_type} ({error})") from error
 
 
 def _model_spec(config: dict[str, Any], arch: dict[str, Any], mapping: dict[str, Any], model_type: str,
-                fields: dict[str, str], optional: set[str], path: Path, name: str | None, where: str) -> ModelSpec:
+                fields: dict[str, str], optional: set[str], origin: str, name: str, where: str) -> ModelSpec:
     values: dict[str, Any] = dict(arch.get("defaults", {}))
     for target, key in fields.items():
         value = config.get(key)
@@ -88,9 +97,9 @@ def _model_spec(config: dict[str, Any], arch: dict[str, Any], mapping: dict[str,
                 raise ConfigImportError(f"{where}: missing required field '{key}' ({model_type})")
             continue
         values[target] = value
-    spec: dict[str, Any] = {"name": name or config.get("_name_or_path") or path.parent.name or model_type,
+    spec: dict[str, Any] = {"name": name,
                             "family": arch["family"], **arch["fixed"],
-                            "source": f"Hugging Face config.json ({model_type}): {path.parent.name}/{path.name}"}
+                            "source": f"Hugging Face config.json ({model_type}): {origin}"}
     if "activation" in values:
         spec["activation"], gated = _activation(values.pop("activation"), mapping["activations"], where)
         if gated:

@@ -34,8 +34,17 @@ def test_point_count_follows_typing_and_errors_sit_next_to_the_field(dashboard, 
     assert page.locator(".form-error").count() == 0, "a field's error is not repeated as a general one"
     page.locator("#health.ok").wait_for(timeout=60_000)
     screenshot("02-new-sweep-validation")
-    page.locator(".axis-values").first.fill("8, 16, 32")
     page.fill("#sweep-name", "my-first-sweep")
+    # A value the simulator refuses is named by the API at the door, on the row (or under the input) it concerns.
+    page.locator(".axis-values").first.fill("-8, 16")
+    page.locator(".axis-row .error", has_text="-8 is not an integer from 1 to 4,096").wait_for()
+    page.locator(".axis-values").first.fill("8, 16, 32")
+    page.fill("#scenario-seq-len", "128, abc")
+    page.locator("#err-scenarios-seq_len", has_text="'abc' is not an integer").wait_for()
+    page.fill("#scenario-seq-len", "128, 100000")
+    page.locator("#err-scenarios", has_text="exceeds bert-base's max positions 512").wait_for()
+    screenshot("03-new-sweep-value-errors")
+    page.fill("#scenario-seq-len", "128, 512")
     page.wait_for_function(COUNT_IS, arg="72")
     assert name_error.inner_text() == ""
     page.click("#create-sweep")

@@ -168,12 +168,21 @@ def _finish_after(factory, sweep_id: int, since: float, timeout_s: float, what: 
     return {"first_progress_s": round((progressed or finished) - since, 1), "finished_s": round(finished - since, 1)}
 
 
-def test_a_poison_value_fails_its_points_and_the_sweep_still_ends(pg_settings, db, processes: Processes) -> None:
-    """A wrong-typed value (`seq_len: "abc"`): its points fail with a message, every good point is stored once and
-    the sweep ends `done` (it never sits at `running`)."""
-    spec = {**FAULT_SPEC, "scenarios": [{"seq_len": 128}, {"seq_len": "abc"}]}
+def test_a_poison_value_is_refused_at_the_door_and_a_stored_one_still_ends(pg_settings, db,
+                                                                          processes: Processes) -> None:
+    """A wrong-typed value (`seq_len: "abc"`) is a 422 at the door now. A sweep stored with one anyway (by an older
+    version) still ends: its points fail with a message, every good point is stored once, the sweep is `done`."""
+    poison = {**FAULT_SPEC, "scenarios": [{"seq_len": 128}, {"seq_len": "abc"}]}
+    with pytest.raises(ValueError, match=r"scenarios\.1\.seq_len\n  'abc' is not an integer"):
+        SweepSpec.model_validate(poison)
     processes.worker(pg_settings, concurrency=2)
-    sweep_id = _submit(db, pg_settings, spec)
+    jobs.install(db, create_celery(pg_settings), pg_settings.queue)
+    with transaction(db) as session:  # stored as a valid spec, then poisoned before its chunks are published
+        sweep = create_sweep(session, SweepSpec.model_validate({**FAULT_SPEC, "scenarios": [{"seq_len": 128},
+                                                                                         {"seq_len": 512}]}),
+                             pg_settings)
+        sweep.spec = {**sweep.spec, "scenarios": poison["scenarios"]}
+        sweep_id = sweep.id
     wait_until(lambda: _finished(db, sweep_id), 240, "the sweep with a poison value to finish")
     counts = stored_counts(db, sweep_id)
     with db() as session:

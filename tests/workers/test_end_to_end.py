@@ -43,7 +43,7 @@ def test_cli_submits_waits_and_exports_in_process(settings, start_worker, tmp_pa
     table = pq.read_table(output)
     assert table.num_rows == 36 and sorted(table.column("point_index").to_pylist()) == list(range(36))
     missing = _dse(["sweep", "show", "999999"], env, tmp_path)
-    assert missing.returncode == 2 and "sweep 999999 does not exist" in missing.stdout
+    assert missing.returncode == 2 and "sweep 999999 does not exist" in missing.stderr
     assert _dse(["sweep", "cancel", sweep_id], env, tmp_path).returncode == 2  # already done: says so
 
 

@@ -9,7 +9,7 @@ import io
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from backend.core.errors import MAX_MESSAGE_CHARS
 from backend.core.security import DASHBOARD_CSP
@@ -125,18 +125,22 @@ def test_an_unknown_status_is_a_422_that_lists_the_valid_ones(client: TestClient
     assert answer.status_code == 422 and "queued" in answer.json()["detail"]
 
 
-def test_a_huge_bad_value_is_neither_stored_nor_echoed_in_full(client: TestClient, session_factory) -> None:
-    """A 200 kB value that fails evaluation: the point's error, the sweep's and the list stay small."""
+def test_a_huge_bad_value_is_refused_without_being_echoed_in_full(client: TestClient) -> None:
     huge = "x" * 200_000
-    sweep_id = _sweep(client, scenarios=[{"seq_len": 128}, {"seq_len": huge}], axes={"rows": [8]})
+    answer = client.post("/api/sweeps", json={**DEMO_SPEC, "scenarios": [{"seq_len": 128}, {"seq_len": huge}]})
+    assert answer.status_code == 422
+    assert len(answer.content) < 2 * MAX_MESSAGE_CHARS and "scenarios.1.seq_len" in answer.json()["detail"]
+    assert client.get("/api/sweeps").json()["total"] == 0
+
+
+def test_a_long_failure_message_is_stored_short(client: TestClient, session_factory) -> None:
+    """A point that fails for its combination (bert-base at 600 tokens, past its 512 positions) keeps a message of at
+    most MAX_MESSAGE_CHARS, and so does its sweep."""
+    sweep_id = _sweep(client, models=["bert-base", "gpt2"], scenarios=[{"seq_len": 600}], axes={"rows": [8]})
     run_chunk(session_factory, sweep_id, 0)
     sweep = client.get(f"/api/sweeps/{sweep_id}").json()
     assert sweep["status"] == "done" and sweep["failed_points"] == 1 and sweep["done_points"] == 1
-    assert len(sweep["error"]) <= MAX_MESSAGE_CHARS and "seq_len" in sweep["error"]
-    with session_factory() as session:
-        errors = session.execute(select(DesignPoint.error).where(DesignPoint.sweep_id == sweep_id)).scalars().all()
-    assert sorted(len(e or "") <= MAX_MESSAGE_CHARS for e in errors) == [True, True]
-    assert len(client.get("/api/sweeps").content) < 2 * len(huge)  # the list holds the spec once, not its echo
+    assert len(sweep["error"]) <= MAX_MESSAGE_CHARS and "max positions 512" in sweep["error"]
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised() -> None:
@@ -147,8 +151,8 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised() -> None:
 
 def test_the_csv_export_writes_neutralised_text_and_plain_numbers(client: TestClient, session_factory) -> None:
     """Whatever text a row holds (here an error text planted in the database) leaves as inert text."""
-    sweep_id = _sweep(client, scenarios=[{"seq_len": 128}, {"seq_len": "abc"}], axes={"rows": [8]})
-    run_chunk(session_factory, sweep_id, 0)
+    sweep_id = _sweep(client, models=["bert-base", "gpt2"], scenarios=[{"seq_len": 600}], axes={"rows": [8]})
+    run_chunk(session_factory, sweep_id, 0)  # bert-base fails at 600 tokens (512 positions), gpt2 runs
     with session_factory() as session, session.begin():
         session.execute(update(DesignPoint).where(DesignPoint.sweep_id == sweep_id, DesignPoint.error.is_not(None))
                         .values(error='=HYPERLINK("http://evil.example","x")'))
@@ -156,5 +160,5 @@ def test_the_csv_export_writes_neutralised_text_and_plain_numbers(client: TestCl
                           "&columns=point_index,error,latency_s")
     assert exported.status_code == 200, exported.text
     rows = {row["point_index"]: row for row in csv.DictReader(io.StringIO(exported.text))}
-    assert float(rows["0"]["latency_s"]) > 0 and rows["0"]["error"] == ""
-    assert rows["1"]["error"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert float(rows["1"]["latency_s"]) > 0 and rows["1"]["error"] == ""
+    assert rows["0"]["error"] == '\'=HYPERLINK("http://evil.example","x")'

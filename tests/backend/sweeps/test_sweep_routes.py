@@ -10,7 +10,7 @@ import pytest
 
 from backend.sweeps.chunks import run_chunk
 from simulator.pareto import pareto_mask
-from tests.sweeps_support import DEMO_SPEC, wait_for_sweep
+from tests.sweeps_support import DEMO_SPEC, queued_tasks, wait_for_sweep
 
 pytestmark = pytest.mark.redis
 
@@ -131,6 +131,72 @@ def test_bad_specs_are_422_with_a_message_to_act_on(client) -> None:
     assert random_without_n.status_code == 422 and "n_points" in str(random_without_n.json()["detail"])
     random = client.post("/api/sweeps/estimate", json={**DEMO_SPEC, "strategy": "random", "n_points": 500})
     assert random.json()["points"] == 500
+
+
+# The audit's inputs that used to pass the door and fail point by point in a worker: (change, where, what).
+BAD_AT_THE_DOOR = [
+    ({"axes": {"rows": [-8, 16]}}, "axes.rows", "-8 is not an integer from 1 to 4,096"),
+    ({"axes": {"rows": [0]}}, "axes.rows", "0 is not an integer from 1 to 4,096"),
+    ({"scenarios": [{"seq_len": 0}]}, "scenarios.0.seq_len", "0 is not an integer above 0"),
+    ({"models": ["gpt2"], "scenarios": [{"seq_len": 16, "generate_len": -5}]}, "scenarios.0.generate_len",
+     "-5 is not an integer from 0"),
+    ({"axes": {"scratchpad_kib": ["64, abc"]}}, "axes.scratchpad_kib", "'64, abc' is not a number above 0"),
+    ({"models": ["gpt2"], "scenarios": [{"seq_len": 100000}]}, "scenarios.0",
+     "sequence length 100000 exceeds gpt2's max positions 1024"),
+    ({"options": {"weight_precision": "int3"}}, "options.weight_precision", "'int3' is not one of: int8, int4"),
+    ({"scenarios": [{"seq_len": "abc"}]}, "scenarios.0.seq_len", "'abc' is not an integer"),
+    ({"scenario_axes": {"seq_len": [128, 4096]}, "scenarios": [{}]}, "scenario_axes.seq_len",
+     "sequence length 4096 exceeds bert-base's max positions 512"),
+    ({"variants": [{"label": "v", "overrides": {"dataflow": "is"}}]}, "variants.0.overrides.dataflow",
+     "'is' is not one of: ws, os"),
+    ({"models": ["bert-base"], "scenarios": [{"prompt_len": 4, "generate_len": 8}]}, "scenarios.0",
+     "no model of the sweep runs it (bert-base is an encoder"),
+]
+
+
+@pytest.mark.parametrize(("change", "where", "what"), BAD_AT_THE_DOOR, ids=[w for _, w, _ in BAD_AT_THE_DOOR])
+def test_a_bad_value_is_a_422_at_the_door_naming_field_and_value(client, settings, change, where, what) -> None:
+    spec = {**DEMO_SPEC, **change}
+    for path in ("/api/sweeps/estimate", "/api/sweeps"):
+        answer = client.post(path, json=spec)
+        assert answer.status_code == 422, (path, answer.text)
+        errors = {e["loc"]: e["msg"] for e in answer.json()["errors"]}
+        assert where in errors and what in errors[where], errors
+        assert answer.json()["detail"].startswith(f"{where}: ")
+    assert client.get("/api/sweeps").json()["total"] == 0 and queued_tasks(settings) == []  # nothing queued
+
+
+def test_a_mixed_sweep_keeps_its_combination_failures_per_point(client, session_factory) -> None:
+    """600 tokens is past bert-base's 512 positions but within gpt2's 1024: a combination, not a value, so the
+    sweep is accepted and the bert-base points fail with the simulator's message; the sweep ends done, 1 failed."""
+    created = client.post("/api/sweeps", json={**DEMO_SPEC, "models": ["bert-base", "gpt2"],
+                                               "scenarios": [{"seq_len": 600}], "axes": {"rows": [16]}})
+    assert created.status_code == 201, created.text
+    run_chunk(session_factory, created.json()["id"], 0)
+    sweep = client.get(f"/api/sweeps/{created.json()['id']}").json()
+    assert (sweep["status"], sweep["done_points"], sweep["failed_points"]) == ("done", 1, 1)
+    assert "exceeds bert-base's max positions 512" in sweep["error"]
+
+
+def test_a_sweep_whose_points_all_fail_is_failed(client, session_factory) -> None:
+    """Softmax on the accelerator of a preset without non-linear lanes: a combination of two fields (the door
+    accepts it), and every point fails; the sweep is `failed`."""
+    created = client.post("/api/sweeps", json={**DEMO_SPEC, "scenarios": [{"seq_len": 128}],
+                                               "axes": {"rows": [16], "softmax_on": ["accelerator"]}})
+    assert created.status_code == 201, created.text
+    run_chunk(session_factory, created.json()["id"], 0)
+    sweep = client.get(f"/api/sweeps/{created.json()['id']}").json()
+    assert (sweep["status"], sweep["done_points"], sweep["failed_points"]) == ("failed", 0, 1), sweep
+    assert "nonlinear_elements_per_cycle" in sweep["error"]
+
+
+def test_values_come_back_as_their_fields_hold_them(client) -> None:
+    created = client.post("/api/sweeps", json={**DEMO_SPEC, "axes": {"rows": ["16", 32], "scratchpad_kib": [64]},
+                                               "options": {"fuse_nonlinear": "true"}})
+    assert created.status_code == 201, created.text
+    spec = created.json()["spec"]
+    assert spec["axes"]["rows"] == [16, 32] and spec["axes"]["scratchpad_kib"] == [64]
+    assert spec["options"] == {"fuse_nonlinear": True}
 
 
 def test_results_queries_reject_bad_input(client) -> None:

@@ -3,7 +3,7 @@
 
 import { api, ApiError } from '../api.js';
 import { clear, debounce, h } from '../dom.js';
-import { headlineMetrics, sweepable, titleOf } from '../catalog.js';
+import { headlineMetrics, info, sweepable, titleOf } from '../catalog.js';
 import { axisCount, parseAxis } from '../axis_syntax.js';
 
 const DEFAULT_AXES = [['rows', '8, 16, 32'], ['cols', '8, 16, 32'], ['scratchpad_kib', '64, 256']];
@@ -13,7 +13,11 @@ async function presets(path) {
 }
 
 export async function render(container) {
-  const [models, accelerators] = await Promise.all([presets('/api/presets/models'), presets('/api/presets/accelerators')]);
+  const [models, accelerators, libraryModels, libraryAccelerators] = await Promise.all([
+    presets('/api/presets/models'), presets('/api/presets/accelerators'), presets('/api/models'), presets('/api/accelerators')]);
+  // the team library's entries are chosen like presets (a sweep copies their definitions when it is created)
+  models.items.push(...libraryModels.items.map((e) => ({ ...e.definition, name: e.name, source: e.source, library: e.owner })));
+  accelerators.items.push(...libraryAccelerators.items.map((e) => ({ ...e.definition, name: e.name, library: e.owner })));
   // what the catalog offers: headline metrics as objectives, every sweepable accelerator field as an axis
   const OBJECTIVES = headlineMetrics().filter((name) => name !== 'latency_cycles');
   const AXIS_SUGGESTIONS = sweepable('accelerator').map((p) => p.name);
@@ -22,31 +26,64 @@ export async function render(container) {
 
   const name = h('input', { type: 'text', id: 'sweep-name', value: `sweep-${new Date().toISOString().slice(5, 16).replace('T', '-')}`, required: true });
   const owner = h('input', { type: 'text', id: 'sweep-owner', value: localStorage.getItem('dse.owner') || '', placeholder: 'so the team knows whose it is' });
-  const modelBox = h('div', { class: 'checks', id: 'model-choices' }, models.items.length ? models.items.map((m, k) => {
-    const id = m.name;
+  const modelChoice = (m, checked) => {
     const detail = [m.family, m.num_layers ? `${m.num_layers} layers` : null, m.d_model ? `d=${m.d_model}` : null].filter(Boolean).join(', ');
-    return h('label', { title: m.source }, h('input', { type: 'checkbox', name: 'model', value: id, checked: k === 0 }), id,
-      detail ? h('span', { class: 'muted small' }, ` (${detail})`) : null);
-  }) : null);
+    return h('label', { title: m.source }, h('input', { type: 'checkbox', name: 'model', value: m.name, checked }), m.name,
+      detail ? h('span', { class: 'muted small' }, ` (${detail})`) : null,
+      m.library ? h('span', { class: 'tag', title: `in the team library (added by ${m.library})` }, 'library') : null);
+  };
+  const modelBox = h('div', { class: 'checks', id: 'model-choices' }, models.items.map((m, k) => modelChoice(m, k === 0)));
   const modelText = h('input', { type: 'text', id: 'model-names', placeholder: 'preset names, e.g. bert-base, gpt2-medium', value: models.items.length ? '' : 'bert-base' });
-  const upload = h('input', { type: 'file', id: 'model-config', accept: '.json,application/json' });
-  let uploaded = null;
+  // Import a Hugging Face config.json into the team library (POST /api/models), then choose it like a preset.
+  const upload = h('input', { type: 'file', id: 'model-config', accept: '.json,application/json', 'aria-label': 'A Hugging Face config.json' });
+  const importName = h('input', { type: 'text', id: 'model-import-name', placeholder: 'name in the library', 'aria-label': 'Name of the imported model' });
+  const importButton = h('button', { type: 'button', id: 'model-import', disabled: true }, 'Add to library');
+  const importStatus = h('span', { class: 'muted small', id: 'model-import-status', role: 'status' });
+  let pending = null;
   upload.addEventListener('change', async () => {
-    uploaded = null;
+    pending = null;
+    importButton.disabled = true;
+    errors.model_import.textContent = '';
+    importStatus.textContent = '';
     const file = upload.files[0];
     if (!file) return;
-    try { uploaded = { name: file.name.replace(/\.json$/, ''), config: JSON.parse(await file.text()) }; errors.model_configs.textContent = ''; } catch {
-      errors.model_configs.textContent = `${file.name} is not valid JSON`;
+    try { pending = JSON.parse(await file.text()); } catch {
+      errors.model_import.textContent = `${file.name} is not valid JSON: choose a model's config.json`;
+      return;
     }
-    estimate();
+    const fromConfig = String(pending._name_or_path || '').split('/').pop();
+    const fromFile = file.name.replace(/\.json$/i, '');
+    importName.value ||= (fromConfig || (fromFile !== 'config' ? fromFile : pending.model_type || 'my-model'))
+      .replace(/[^A-Za-z0-9._-]+/g, '-');
+    importButton.disabled = false;
+  });
+  importButton.addEventListener('click', async () => {
+    importButton.disabled = true;
+    errors.model_import.textContent = '';
+    try {
+      const entry = await api('/api/models', { method: 'POST', body: { name: importName.value.trim(), config: pending } });
+      modelBox.append(modelChoice({ ...entry.definition, name: entry.name, source: entry.source, library: entry.owner }, true));
+      importStatus.textContent = `Added ${entry.name} (${entry.definition.family}, ${entry.definition.num_layers} layers) and chose it.`;
+      upload.value = '';
+      importName.value = '';
+      pending = null;
+      estimate();
+    } catch (error) {
+      errors.model_import.textContent = error.message;
+      importButton.disabled = false;
+    }
   });
 
   const batch = h('input', { type: 'text', id: 'scenario-batch', value: '1' });
   const seqLen = h('input', { type: 'text', id: 'scenario-seq-len', value: '128, 512' });
   const genLen = h('input', { type: 'text', id: 'scenario-generate-len', value: '', placeholder: 'decoders only, e.g. 32' });
+  const acceleratorOption = (a) => h('option', { value: a.name, selected: a.name === 'gemmini-default' },
+    a.description && !a.library ? `${a.name} — ${a.description}` : a.name);
   const accelerator = accelerators.items.length
-    ? h('select', { id: 'accelerator' }, accelerators.items.map((a) => h('option', { value: a.name,
-      selected: a.name === 'gemmini-default' }, a.description ? `${a.name} — ${a.description}` : a.name)))
+    ? h('select', { id: 'accelerator' },
+      h('optgroup', { label: 'Presets' }, accelerators.items.filter((a) => !a.library).map(acceleratorOption)),
+      accelerators.items.some((a) => a.library)
+        ? h('optgroup', { label: 'Team library' }, accelerators.items.filter((a) => a.library).map(acceleratorOption)) : null)
     : h('input', { type: 'text', id: 'accelerator', value: 'gemmini-default' });
 
   const axesBody = h('tbody', {});
@@ -79,7 +116,10 @@ export async function render(container) {
   });
   const objectives = h('div', { class: 'checks', id: 'objectives' }, OBJECTIVES.map((o) => h('label', {},
     h('input', { type: 'checkbox', name: 'objective', value: o, checked: o === 'latency_s' || o === 'energy_j' }), titleOf(o))));
-  const options = h('textarea', { id: 'options', rows: '3', placeholder: '{"weight_precision": "int4", "sparsity": "2:4"}  (optional JSON: fixed simulator options)' });
+  const OPTION_NAMES = sweepable('options').map((p) => p.name);
+  const options = h('textarea', { id: 'options', rows: '3', placeholder: '{"weight_precision": "int4", "fuse_nonlinear": true}  (optional JSON: fixed simulator options)' });
+  const optionsHint = h('div', { class: 'hint', id: 'options-hint' }, 'Options: ', OPTION_NAMES.map((n, k) => [k ? ', ' : '',
+    h('code', { title: titleOf(n) + (info(n).choices ? ` — one of ${info(n).choices.join(', ')}` : '') }, n)]));
 
   const count = h('div', { class: 'metric', id: 'point-count', 'aria-live': 'polite' }, h('div', { class: 'label' }, 'Design points'), h('div', { class: 'value' }, '…'));
   const formError = h('div', { role: 'alert' });
@@ -95,15 +135,17 @@ export async function render(container) {
           h('div', { class: 'field' }, h('label', {}, 'Models'), models.error
             ? h('div', { class: 'hint' }, `Presets unavailable (${models.error.message}); type preset names:`) : modelBox,
           models.items.length ? null : modelText, fieldError('models'),
-          h('div', { class: 'hint' }, 'Or import a Hugging Face config.json: ', upload), fieldError('model_configs')),
+          h('div', { class: 'hint' }, 'Or add your own model from a Hugging Face config.json: '),
+          h('div', { class: 'inline-form' }, upload, importName, importButton), importStatus, fieldError('model_import')),
           h('div', { class: 'field' }, h('label', {}, 'Scenarios (every combination)'),
-            h('div', { class: 'inline' }, h('div', {}, h('label', { for: 'scenario-batch', class: 'hint' }, 'Batch sizes'), batch),
-              h('div', {}, h('label', { for: 'scenario-seq-len', class: 'hint' }, 'Sequence lengths (tokens)'), seqLen),
-              h('div', {}, h('label', { for: 'scenario-generate-len', class: 'hint' }, 'Generated tokens'), genLen)), fieldError('scenarios'))),
+            h('div', { class: 'inline' }, h('div', {}, h('label', { for: 'scenario-batch', class: 'hint' }, 'Batch sizes'), batch, fieldError('scenarios.batch')),
+              h('div', {}, h('label', { for: 'scenario-seq-len', class: 'hint' }, 'Sequence lengths (tokens)'), seqLen, fieldError('scenarios.seq_len')),
+              h('div', {}, h('label', { for: 'scenario-generate-len', class: 'hint' }, 'Generated tokens'), genLen, fieldError('scenarios.generate_len'))),
+            fieldError('scenarios'))),
         h('section', { class: 'card' }, h('h2', {}, '3. How to search'),
           h('div', { class: 'field' }, h('label', { for: 'strategy' }, 'Strategy'), strategy, fieldError('strategy')), randomBox,
           h('div', { class: 'field' }, h('label', {}, 'Objectives (the Pareto front minimizes/maximizes these)'), objectives, fieldError('objectives')),
-          h('details', {}, h('summary', {}, 'Options (advanced)'), h('div', { class: 'field' }, options, fieldError('options'))))),
+          h('details', {}, h('summary', {}, 'Options (advanced)'), h('div', { class: 'field' }, options, optionsHint, fieldError('options'))))),
       h('div', {},
         h('section', { class: 'card' }, h('h2', {}, '2. Hardware to explore'),
           h('div', { class: 'field' }, h('label', { for: 'accelerator' }, 'Accelerator preset'), accelerator, fieldError('accelerator'),
@@ -153,7 +195,6 @@ export async function render(container) {
     if (options.value.trim()) {
       try { body.options = JSON.parse(options.value); } catch { local.options = 'options must be a JSON object, e.g. {"weight_precision": "int4"}'; }
     }
-    if (uploaded) body.model_configs = { [uploaded.name]: uploaded.config };
     return { body, local };
   }
 
@@ -162,8 +203,14 @@ export async function render(container) {
     for (const row of axesBody.querySelectorAll('.axis-row')) row.errorBox.textContent = '';
     form.querySelectorAll('.invalid').forEach((el) => el.classList.remove('invalid'));
     const unplaced = [];
-    for (const [path, message] of Object.entries(fields)) {
+    for (const [rawPath, rawMessage] of Object.entries(fields)) {
+      // scenarios.3.seq_len: the form builds scenarios from one input per field, so the message goes under it
+      const scenario = rawPath.match(/^scenarios\.\d+\.(\w+)$/);
+      const path = scenario && errors[`scenarios.${scenario[1]}`] ? `scenarios.${scenario[1]}` : rawPath;
       const [head, sub] = path.split('.');
+      const last = path.split('.').pop();
+      const message = (head === 'options' || head === 'variants' || (head === 'scenarios' && !errors[path]))
+        && sub && !/^\d+$/.test(last) ? `${last}: ${rawMessage}` : rawMessage;
       if (head === 'axes' && sub) {
         const row = [...axesBody.querySelectorAll('.axis-row')].find((r) => r.querySelector('.axis-name').value.trim() === sub);
         if (row) { row.errorBox.textContent = message; row.querySelector('.axis-values').classList.add('invalid'); continue; }

@@ -1,9 +1,9 @@
 // One design point: metrics, where latency and energy go by operator class, roofline, per-operator mapping table.
 
 import { api } from '../api.js';
-import { h } from '../dom.js';
+import { clear, h } from '../dom.js';
 import { fmtValue } from '../format.js';
-import { headlineMetrics, info } from '../catalog.js';
+import { headlineMetrics, info, vocabulary } from '../catalog.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { normalizePoint, opClasses, param } from '../point_model.js';
 import { breakdownLayout, breakdownTraces } from '../plots/breakdown_bars.js';
@@ -28,6 +28,7 @@ export async function render(container, { id }) {
           e.target.textContent = `In compare list (${list.length})`;
         } }, 'Add to compare'),
         compareIds.length ? h('a', { class: 'button', href: `#/compare?ids=${[...compareIds, point.id].slice(-4).join(',')}` }, `Compare with ${compareIds.length} other${compareIds.length > 1 ? 's' : ''}`) : null,
+        point.error ? null : saveAccelerator(point),
         h('a', { class: 'button', href: `/api/points/${point.id}`, target: '_blank' }, 'JSON'))),
     point.error ? h('div', { class: 'notice error' }, `The simulator could not evaluate this point: ${point.error}`) : '',
     h('section', { class: 'card', 'aria-label': 'Metrics' }, h('div', { class: 'metrics', id: 'point-metrics' },
@@ -71,6 +72,31 @@ function qualityNote(m, report) {
   }
   return h('p', { id: 'point-quality' }, h('strong', {}, 'Quality loss (published estimate): '),
     `${fmtValue(m.quality_loss, '')} — ${report.quality_source}`);
+}
+
+/** "Save as accelerator": this point's hardware (every accelerator field) as a library accelerator, usable in a new
+ * sweep like a preset. */
+function saveAccelerator(point) {
+  const suggested = `${param(point, 'accelerator') || 'design'}-${param(point, 'rows')}x${param(point, 'cols')}-p${point.id}`
+    .replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 100);
+  const nameInput = h('input', { type: 'text', id: 'save-accelerator-name', value: suggested, 'aria-label': 'Name in the library' });
+  const status = h('span', { class: 'muted small', id: 'save-accelerator-status', role: 'status' });
+  const save = h('button', { type: 'submit', id: 'save-accelerator-confirm' }, 'Save');
+  const form = h('form', { class: 'inline-form', hidden: true, onsubmit: async (event) => {
+    event.preventDefault();
+    const definition = Object.fromEntries(vocabulary.parameters.filter((p) => p.source === 'accelerator')
+      .map((p) => [p.name, point.parameters[p.name]]).filter(([, v]) => v !== null && v !== undefined));
+    save.disabled = true;
+    try {
+      const entry = await api('/api/accelerators', { method: 'POST', body: { name: nameInput.value.trim(), definition } });
+      clear(status, 'Saved as ', h('strong', {}, entry.name), ': pick it as the accelerator of a ', h('a', { href: '#/new' }, 'new sweep'), '.');
+    } catch (error) {
+      status.textContent = error.message;
+    } finally { save.disabled = false; }
+  } }, nameInput, save, status);
+  const open = h('button', { type: 'button', id: 'save-accelerator', onclick: () => { form.hidden = false; open.hidden = true; nameInput.focus(); } },
+    'Save as accelerator');
+  return h('span', {}, open, form);
 }
 
 function parametersCard(point) {

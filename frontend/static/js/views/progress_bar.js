@@ -20,6 +20,10 @@ export function progressBar(sweep) {
     h('div', { class: 'progress-text' }, parts.join(' · ')));
 }
 
-export function statusBadge(status) {
-  return h('span', { class: `badge ${status}` }, status);
+/** The status, and for a finished sweep whose points partly failed, how many ("done · 12 failed"). */
+export function statusBadge(sweep) {
+  const partial = sweep.status === 'done' && sweep.failedPoints > 0;
+  return h('span', { class: `badge ${sweep.status}${partial ? ' partial' : ''}`,
+    title: partial ? `${sweep.failedPoints.toLocaleString('en-US')} of ${sweep.total.toLocaleString('en-US')} points failed; see the sweep's error` : undefined },
+  partial ? `${sweep.status} · ${fmtCompact(sweep.failedPoints)} failed` : sweep.status);
 }

@@ -84,7 +84,7 @@ export async function render(container, { id }, query) {
 
   function renderHead() {
     clear(head, h('div', { class: 'page-head' },
-      h('div', {}, h('h1', {}, sweep.name, ' ', statusBadge(sweep.status)),
+      h('div', {}, h('h1', {}, sweep.name, ' ', statusBadge(sweep)),
         h('div', { class: 'sub' }, [modelNames(sweep.models), `${fmtCompact(sweep.total)} points`, sweep.strategy,
           sweep.createdBy ? `by ${sweep.createdBy}` : null, fmtDate(sweep.createdAt)].filter(Boolean).join(' · '))),
       h('div', { class: 'toolbar' },
@@ -92,7 +92,7 @@ export async function render(container, { id }, query) {
         exportCsv, exportParquet,
         h('button', { type: 'button', id: 'export-png', onclick: () => Plotly.downloadImage(scatterDiv, {
           format: 'png', filename: `${sweep.name}-pareto`, width: 1400, height: 900 }) }, 'PNG'))),
-    isActive(sweep) || sweep.status === 'failed' ? h('div', { class: 'card' }, progressBar(sweep),
+    isActive(sweep) || sweep.status === 'failed' || sweep.failedPoints > 0 ? h('div', { class: 'card' }, progressBar(sweep),
       sweep.error ? h('div', { class: 'notice error', style: { marginTop: '8px' } }, sweep.error) : null) : null);
   }
 

@@ -55,7 +55,7 @@ function table(sweeps, refresh) {
       ? h('div', { class: 'small', style: { color: 'var(--bad)' } }, sweep.error) : null),
     h('td', {}, modelNames(sweep.models) || '–'),
     h('td', { class: 'num' }, fmtCompact(sweep.total)),
-    h('td', {}, statusBadge(sweep.status)),
+    h('td', {}, statusBadge(sweep)),
     h('td', { style: { minWidth: '220px' } }, progressBar(sweep)),
     h('td', {}, sweep.createdBy ?? '–', h('div', { class: 'small muted' }, fmtDate(sweep.createdAt))),
     h('td', { class: 'num' }, actions(sweep, refresh))));

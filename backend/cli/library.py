@@ -1,0 +1,164 @@
+"""`dse model add|list|rm` and `dse accelerator add|list|rm`: the team library, in-process on the configured database
+or against a server (`--server URL`, with DSE_TOKEN in team mode)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from backend.cli.catalog_options import Given, catalog_options
+from backend.cli.local import CliError, database, run
+from backend.cli.sweep import Remote, ServerOption
+from backend.models import LibraryKind
+
+model_app = typer.Typer(help="The team library's models (Hugging Face config.json or the presets' format).",
+                        no_args_is_help=True)
+accelerator_app = typer.Typer(help="The team library's accelerators (a preset with changes, or a definition).",
+                              no_args_is_help=True)
+console = Console()
+PATHS = {LibraryKind.MODEL: "/api/models", LibraryKind.ACCELERATOR: "/api/accelerators"}
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
+    """A JSON or YAML file holding one mapping."""
+    if not path.exists():
+        raise CliError(f"{path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        raise CliError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'} "
+                       f"({str(error).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise CliError(f"{path}: expected one mapping of fields")
+    return data
+
+
+def _add(kind: LibraryKind, body: dict[str, Any], server: str | None) -> dict[str, Any]:
+    if server:
+        return Remote(server)._call("POST", PATHS[kind], json=body)
+    from backend import library
+    from backend.api.routes.library import EntryOut
+    from backend.core.db import transaction
+
+    factory = database()
+    if kind is LibraryKind.MODEL:
+        definition, source = library.model_definition(body["name"], config=body.get("config"),
+                                                      definition=body.get("definition"))
+    else:
+        definition, source = library.accelerator_definition(
+            body["name"], preset=body.get("preset"), overrides=body.get("overrides"),
+            definition=body.get("definition"), options=body.get("options"))
+    with transaction(factory) as session:
+        entry = library.add(session, kind, body["name"], definition, source, getpass.getuser())
+        return EntryOut.of(entry).model_dump(mode="json")
+
+
+def _entries(kind: LibraryKind, server: str | None) -> list[dict[str, Any]]:
+    if server:
+        return Remote(server)._call("GET", PATHS[kind])
+    from backend import library
+    from backend.api.routes.library import EntryOut
+
+    with database()() as session:
+        return [EntryOut.of(e).model_dump(mode="json") for e in library.entries(session, kind)]
+
+
+def _remove(kind: LibraryKind, name: str, server: str | None) -> None:
+    if server:
+        Remote(server)._call("DELETE", f"{PATHS[kind]}/{quote(name, safe='')}")
+        return
+    from backend import library
+    from backend.core.db import transaction
+
+    with transaction(database()) as session:
+        library.remove(session, kind, name)
+
+
+@model_app.command("add")
+def model_add(name: str, file: Annotated[Path, typer.Argument(help="A Hugging Face config.json, or a YAML/JSON "
+                                                                  "model in the presets' format.")],
+              server: ServerOption = None) -> None:
+    """Add a model to the library under NAME; sweeps and `dse simulate --model NAME` use it like a preset."""
+    def work() -> dict[str, Any]:
+        data = read_mapping(file)
+        body = {"name": name, "config": data} if "model_type" in data else {"name": name, "definition": data}
+        return _add(LibraryKind.MODEL, body, server)
+
+    entry = run(work)
+    d = entry["definition"]
+    console.print(f"model {entry['name']} added: {d.get('family')}, {d.get('num_layers', '?')} layers, "
+                  f"d_model {d.get('d_model', '?')} ({entry['source']})")
+
+
+@model_app.command("list")
+def model_list(server: ServerOption = None) -> None:
+    """The library's models."""
+    table = Table("name", "family", "layers", "d_model", "heads", "max positions", "owner", "source")
+    for e in run(lambda: _entries(LibraryKind.MODEL, server)):
+        d = e["definition"]
+        table.add_row(e["name"], str(d.get("family", "")), str(d.get("num_layers", "")), str(d.get("d_model", "")),
+                      str(d.get("num_heads", "")), str(d.get("max_positions", "")), e["owner"], e["source"])
+    console.print(table)
+
+
+@model_app.command("rm")
+def model_rm(name: str, server: ServerOption = None) -> None:
+    """Remove a model (sweeps that used it keep their copy)."""
+    run(lambda: _remove(LibraryKind.MODEL, name, server))
+    console.print(f"model {name} removed")
+
+
+@accelerator_app.command("add")
+@catalog_options("accelerator")
+def accelerator_add(
+    name: str,
+    given: Given,
+    file: Annotated[Path | None, typer.Argument(help="YAML/JSON: AcceleratorSpec fields (and `options`), or "
+                                                     "`preset` with `overrides`.")] = None,
+    preset: Annotated[str | None, typer.Option(help="Start from this preset; the field flags change it.")] = None,
+    server: ServerOption = None,
+) -> None:
+    """Add an accelerator to the library under NAME: a preset with changed fields (`--preset gemmini-default
+    --rows 32`) or a file; sweeps and `dse simulate --accelerator NAME` use it like a preset."""
+    def work() -> dict[str, Any]:
+        if file is None and preset is None:
+            raise CliError("give --preset (and field flags such as --rows 32) or a FILE of AcceleratorSpec fields")
+        data = read_mapping(file) if file is not None else {}
+        if file is None or "preset" in data:
+            body = {"name": name, "preset": preset or data.get("preset"),
+                    "overrides": {**data.get("overrides", {}), **given.overrides}, "options": data.get("options", {})}
+        else:
+            body = {"name": name, "definition": {**data, **given.overrides}}
+        return _add(LibraryKind.ACCELERATOR, body, server)
+
+    entry = run(work)
+    d = entry["definition"]
+    console.print(f"accelerator {entry['name']} added: {d['rows']}x{d['cols']} {d['dataflow']}, "
+                  f"{d['scratchpad_kib']:g} KiB scratchpad ({entry['source']})")
+
+
+@accelerator_app.command("list")
+def accelerator_list(server: ServerOption = None) -> None:
+    """The library's accelerators."""
+    table = Table("name", "array", "dataflow", "scratchpad KiB", "accumulator KiB", "owner", "source")
+    for e in run(lambda: _entries(LibraryKind.ACCELERATOR, server)):
+        d = e["definition"]
+        table.add_row(e["name"], f"{d['rows']}x{d['cols']}", d["dataflow"], f"{d['scratchpad_kib']:g}",
+                      f"{d['accumulator_kib']:g}", e["owner"], e["source"])
+    console.print(table)
+
+
+@accelerator_app.command("rm")
+def accelerator_rm(name: str, server: ServerOption = None) -> None:
+    """Remove an accelerator (sweeps that used it keep their copy)."""
+    run(lambda: _remove(LibraryKind.ACCELERATOR, name, server))
+    console.print(f"accelerator {name} removed")

@@ -1,0 +1,73 @@
+"""What the in-process commands share: the configured database (refused, not created, when there is none here) and
+one-line errors (exit code 2, no traceback).
+
+Run outside a stack's directory, `dse sweep list` would otherwise create an empty `./var/dse.sqlite3` and fail on
+its missing tables; it says instead where it looked and how to point it at a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.core.db import make_engine, make_session_factory
+from backend.core.errors import Conflict, NotFound, message
+from backend.core.settings import Settings
+
+T = TypeVar("T")
+HOW = "start `dse serve` here (it creates and migrates one), set DSE_DATABASE_URL, or pass --server URL"
+
+
+class CliError(RuntimeError):
+    """A problem the user can act on: printed as one line, exit code 2."""
+
+
+def database(settings: Settings | None = None) -> sessionmaker[Session]:
+    """Sessions on the configured database; CliError (creating nothing) when it does not exist or is not migrated."""
+    settings = settings or Settings()
+    url = make_url(settings.sqlalchemy_url)
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database)
+        if not path.exists():
+            where = path.parent if settings.database_url is None else path
+            raise CliError(f"no database at {where}; {HOW}")
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        if not inspect(engine).has_table("sweeps"):
+            raise CliError(f"the database {shown} has no Transformer DSE tables; {HOW}")
+    except SQLAlchemyError as error:
+        raise CliError(f"cannot open the database {shown} ({type(error.orig or error).__name__}); {HOW}") from None
+    return make_session_factory(engine)
+
+
+def fail(text: str) -> NoReturn:
+    typer.echo(f"error: {text}", err=True)
+    raise typer.Exit(2)
+
+
+def run(action: Callable[[], T]) -> T:
+    """Runs a command's work; any expected failure becomes one line on stderr and exit code 2."""
+    try:
+        return action()
+    except (CliError, NotFound, Conflict) as error:
+        fail(str(error))
+    except ValidationError as error:
+        fail(message(error))
+    except SQLAlchemyError as error:
+        fail(f"database error ({type(getattr(error, 'orig', None) or error).__name__}): "
+             f"{str(getattr(error, 'orig', None) or error).strip().splitlines()[0][:300]}")
+    except (ValueError, KeyError, OSError) as error:
+        fail(message(error) if not isinstance(error, OSError) else f"{error.filename or ''}: {error.strerror}")
+
+
+def first_line(value: Any) -> str:
+    return str(value).strip().splitlines()[0] if str(value).strip() else type(value).__name__

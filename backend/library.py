@@ -1,0 +1,163 @@
+"""The team library: models and accelerators a team defines once and names like presets.
+
+An entry is a definition in the presets' own format (a model's fields; an accelerator's fields and its options),
+checked when it is added. Wherever a preset name is accepted a library name is too: a sweep copies the definitions
+it uses into its spec when it is submitted (`with_library`), so a stored sweep never depends on the library and
+deleting an entry breaks nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.core.errors import Conflict, NotFound, message
+from backend.models import LibraryEntry, LibraryKind
+from simulator import list_accelerator_presets, list_model_presets
+from simulator.design_point import Definitions
+from simulator.hardware import accelerator_from_definition, load_accelerator_preset_data, preset_options
+from simulator.options import Options
+from simulator.workload import ConfigImportError, model_from_data, model_from_hf_dict
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+NAME_RULE = "1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
+class LibraryError(ValueError):
+    """A definition the simulator cannot use, or a name that cannot be an entry's (422 with the reason)."""
+
+
+def _preset_names(kind: LibraryKind) -> tuple[str, ...]:
+    return list_model_presets() if kind is LibraryKind.MODEL else list_accelerator_presets()
+
+
+def check_name(kind: LibraryKind, name: str) -> str:
+    if not NAME.match(name):
+        raise LibraryError(f"name '{name[:100]}' is not valid: {NAME_RULE}")
+    key = name.lower().replace("_", "-")
+    if any(key == preset.lower().replace("_", "-") for preset in _preset_names(kind)):
+        raise LibraryError(f"'{name}' is a packaged {kind} preset; choose another name")
+    return name
+
+
+def model_definition(name: str, *, config: Any = None, definition: Any = None) -> tuple[dict[str, Any], str]:
+    """(definition, source) from a Hugging Face config.json's content or a model in the presets' format."""
+    if (config is None) == (definition is None):
+        raise LibraryError("give either `config` (a Hugging Face config.json) or `definition` (the presets' format)")
+    try:
+        if config is not None:
+            model = model_from_hf_dict(config, name, where="config.json", origin="uploaded config.json")
+            source = model.source
+        else:
+            if not isinstance(definition, Mapping):
+                raise LibraryError("definition must be an object of model fields")
+            model = model_from_data({**definition, "name": name})
+            source = str(definition.get("source", "")) or "a definition in the presets' format"
+    except ConfigImportError as error:
+        raise LibraryError(str(error)) from None
+    except (ValueError, TypeError) as error:
+        raise LibraryError(f"model '{name}': {message(error)}") from None
+    return model.model_dump(mode="json"), source
+
+
+def accelerator_definition(name: str, *, preset: str | None = None, overrides: Mapping[str, Any] | None = None,
+                           definition: Any = None, options: Mapping[str, Any] | None = None,
+                           ) -> tuple[dict[str, Any], str]:
+    """(definition, source) from "preset + overrides" or a whole AcceleratorSpec mapping, with optional options."""
+    if (preset is None) == (definition is None):
+        raise LibraryError("give either `preset` (with optional `overrides`) or `definition` (AcceleratorSpec fields)")
+    try:
+        if preset is not None:
+            base = load_accelerator_preset_data(preset)
+            spec = accelerator_from_definition(base, **dict(overrides or {}))
+            assumed = {**preset_options(preset), **dict(options or {})}
+            changed = ", ".join(f"{k}={v}" for k, v in (overrides or {}).items())
+            source = f"preset {preset}" + (f" with {changed}" if changed else "")
+        else:
+            if not isinstance(definition, Mapping):
+                raise LibraryError("definition must be an object of accelerator fields")
+            spec = accelerator_from_definition(definition)
+            assumed = dict(definition.get("options", {})) | dict(options or {})
+            source = "a definition of AcceleratorSpec fields"
+    except KeyError as error:
+        raise LibraryError(message(error)) from None
+    except (ValueError, TypeError) as error:
+        raise LibraryError(f"accelerator '{name}': {message(error)}") from None
+    data = {**spec.model_dump(mode="json"), "name": name}
+    if assumed:
+        try:
+            data["options"] = Options(**assumed).model_dump(mode="json", exclude_defaults=True)
+        except ValueError as error:
+            raise LibraryError(f"accelerator '{name}' options: {message(error)}") from None
+    return data, source
+
+
+def add(session: Session, kind: LibraryKind, name: str, definition: dict[str, Any], source: str,
+        owner: str) -> LibraryEntry:
+    check_name(kind, name)
+    if _find(session, kind, name) is not None:
+        raise Conflict(f"the library already has a {kind} named '{name}'; remove it first or choose another name")
+    entry = LibraryEntry(kind=kind.value, name=name, owner=owner, source=source[:500], definition=definition)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _find(session: Session, kind: LibraryKind, name: str) -> LibraryEntry | None:
+    return session.execute(select(LibraryEntry).where(LibraryEntry.kind == kind.value,
+                                                      LibraryEntry.name == name)).scalar_one_or_none()
+
+
+def get(session: Session, kind: LibraryKind, name: str) -> LibraryEntry:
+    entry = _find(session, kind, name)
+    if entry is None:
+        raise NotFound(f"the library has no {kind} named '{name[:100]}'")
+    return entry
+
+
+def entries(session: Session, kind: LibraryKind) -> list[LibraryEntry]:
+    return list(session.execute(select(LibraryEntry).where(LibraryEntry.kind == kind.value)
+                                .order_by(LibraryEntry.name)).scalars())
+
+
+def remove(session: Session, kind: LibraryKind, name: str) -> None:
+    session.delete(get(session, kind, name))
+
+
+def _definitions(session: Session, kind: LibraryKind, names: set[str]) -> dict[str, dict[str, Any]]:
+    if not names:
+        return {}
+    rows = session.execute(select(LibraryEntry.name, LibraryEntry.definition).where(
+        LibraryEntry.kind == kind.value, LibraryEntry.name.in_(sorted(names)))).all()
+    return {name: definition for name, definition in rows}
+
+
+def with_library(session: Session, spec: Any) -> Any:
+    """A submitted spec (raw JSON) with the definitions of the library names it uses copied into it (names that are
+    presets or already defined by the spec are left alone; unknown ones are left for the spec's own check)."""
+    if not isinstance(spec, dict):
+        return spec
+    out = dict(spec)
+    models = {name for name in spec.get("models") or [] if isinstance(name, str)}
+    accelerators = {spec.get("accelerator")} | {v.get("accelerator") for v in spec.get("variants") or []
+                                                 if isinstance(v, dict)}
+    for kind, names, key in ((LibraryKind.MODEL, models, "model_definitions"),
+                             (LibraryKind.ACCELERATOR, {a for a in accelerators if isinstance(a, str)},
+                              "accelerator_definitions")):
+        given = spec.get(key) if isinstance(spec.get(key), dict) else {}
+        wanted = {name for name in names if name not in given} - set(_preset_names(kind))
+        found = _definitions(session, kind, wanted)
+        if found:
+            out[key] = {**given, **found}
+    return out
+
+
+def definitions_for(session: Session, model: str, accelerator: str) -> Definitions:
+    """What one point (`POST /api/simulate`, `dse simulate`) needs from the library for these names."""
+    return Definitions(_definitions(session, LibraryKind.MODEL, {model} - set(list_model_presets())),
+                       _definitions(session, LibraryKind.ACCELERATOR,
+                                    {accelerator} - set(list_accelerator_presets())))
