@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from backend.api import openapi
+from backend.api import docs, openapi
 from backend.api.routes import accounts, health, library, presets
 from backend.api.routes import frontend as frontend_routes
 from backend.api.routes.health import ReadinessProbe
@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Transformer DSE",
         summary="Design-space exploration of Transformer inference on DNN accelerators.",
         version="0.1.0",
+        docs_url=None,  # served from local assets by backend/api/docs.py
+        redoc_url=None,
     )
     engine = make_engine(settings.sqlalchemy_url)
     app.state.settings = settings
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(library.router)
     errors.install(app)
     openapi.install(app, body_models=(SweepSpec, library.ModelIn))
+    docs.install(app)
     app.include_router(frontend_routes.router)
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)

@@ -16,15 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import Conflict, NotFound, message
-from backend.models import LibraryEntry, LibraryKind
+from backend.models import TEXT_COLUMN_LENGTH, LibraryEntry, LibraryKind
 from simulator import list_accelerator_presets, list_model_presets
 from simulator.design_point import Definitions
 from simulator.hardware import accelerator_from_definition, load_accelerator_preset_data, preset_options
 from simulator.options import Options
 from simulator.workload import ConfigImportError, model_from_data, model_from_hf_dict
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-NAME_RULE = "1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"
+# A sweep stores the name in a text result column: no longer than that column.
+NAME = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{TEXT_COLUMN_LENGTH - 1}}}$")
+NAME_RULE = f"1 to {TEXT_COLUMN_LENGTH} letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 
 class LibraryError(ValueError):

@@ -171,7 +171,8 @@ class LibraryEntry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-_SQL_TYPES = {"float": Float, "int": BigInteger, "str": String(64), "bool": Boolean}
+TEXT_COLUMN_LENGTH = 64  # a text result column (model, accelerator, variant): names are checked to fit it
+_SQL_TYPES = {"float": Float, "int": BigInteger, "str": String(TEXT_COLUMN_LENGTH), "bool": Boolean}
 
 
 def _result_columns() -> dict[str, Any]:

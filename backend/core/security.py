@@ -27,6 +27,9 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DASHBOARD_CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
                  "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
                  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# The API pages (backend/api/docs.py): Swagger UI starts from an inline script; both pages stay on this origin
+# (ReDoc's sidebar would fetch a logo from cdn.redoc.ly: refused here, so no reader's visit is seen by a third party).
+DOCS_CSP = DASHBOARD_CSP.replace("script-src 'self' 'unsafe-eval'", "script-src 'self' 'unsafe-inline'")
 HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
            (b"referrer-policy", b"same-origin"), (b"cross-origin-opener-policy", b"same-origin")]
 
@@ -64,8 +67,8 @@ class SecurityMiddleware:
                 extra = list(HEADERS)
                 if path.startswith("/api/"):
                     extra.append((b"cache-control", b"no-store"))
-                if not path.startswith(("/docs", "/redoc")):  # FastAPI's API browser brings its own inline script
-                    extra.append((b"content-security-policy", DASHBOARD_CSP.encode()))
+                csp = DOCS_CSP if path in ("/docs", "/redoc") else DASHBOARD_CSP
+                extra.append((b"content-security-policy", csp.encode()))
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in present)]
             await send(message)

@@ -69,6 +69,21 @@ def _open(page, base_url: str, sweep_id: int, query: str = "", parcoords: bool =
     page.evaluate("() => window.scrollTo(0, 0)")
 
 
+NO_CLOUD = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => ({
+  id: gd.id, send: gd._context.showSendToCloud, server: gd._context.plotlyServerURL,
+  buttons: [...gd.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title')),
+}))"""
+
+
+def _assert_no_cloud_buttons(page, at_least: int) -> None:
+    """Plotly's "Share chart" uploads the figure to Plotly Cloud: no chart may offer it or know the cloud's URL."""
+    plots = page.evaluate(NO_CLOUD)
+    assert len(plots) >= at_least, plots
+    for plot in plots:
+        assert plot["send"] is False and plot["server"] == "", plot
+        assert not any("Share" in (title or "") or "Studio" in (title or "") for title in plot["buttons"]), plot
+
+
 def _drawn(page) -> int:
     return sum(t["n"] for t in page.evaluate(TRACE_COUNTS) if t["meta"] in ("points", "front"))
 
@@ -78,6 +93,7 @@ def test_pareto_view_shows_every_point_and_the_front(served, page, screenshot) -
     traces = page.evaluate(TRACE_COUNTS)
     points = sum(t["n"] for t in traces if t["meta"] == "points")
     front = next(t for t in traces if t["meta"] == "front")
+    _assert_no_cloud_buttons(page, at_least=2)  # the scatter and the parallel coordinates
     assert all(t["type"] == "scattergl" for t in traces)
     assert points + front["n"] == served.count == 432, traces
     api_front = httpx.get(f"{served.base_url}/api/sweeps/{served.sweep_id}/pareto",
@@ -127,6 +143,7 @@ def test_hover_shows_the_design_and_click_opens_the_point(served, page, screensh
                              ".reduce((n, t) => n + t.x.length, 0)")
     placed = [op for op in ops if op["flops"] > 0 and op["cycles"] > 0]  # requantize steps do no arithmetic
     assert roofline == len(placed) > 10
+    _assert_no_cloud_buttons(page, at_least=2)  # the breakdown and the roofline
     page.wait_for_timeout(300)
     screenshot("05-point-view")
 
@@ -194,6 +211,7 @@ def test_compare_two_points(served, page, screenshot) -> None:
     assert page.locator("#compare-table thead th").count() == picked + 1
     bars = page.evaluate("() => document.getElementById('compare-latency').data.map(t => t.y.length)")
     assert bars and set(bars) == {picked}
+    _assert_no_cloud_buttons(page, at_least=1)
     page.wait_for_timeout(300)
     screenshot("07-compare")
 

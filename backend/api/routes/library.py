@@ -18,10 +18,10 @@ from starlette.datastructures import UploadFile
 
 from backend import library
 from backend.api.deps import CurrentUser, SessionDep
-from backend.models import LibraryEntry, LibraryKind
+from backend.models import TEXT_COLUMN_LENGTH, LibraryEntry, LibraryKind
 
 router = APIRouter(tags=["library"])
-EntryName = Annotated[str, Path(min_length=1, max_length=100)]
+EntryName = Annotated[str, Path(min_length=1, max_length=TEXT_COLUMN_LENGTH)]
 
 
 class EntryOut(BaseModel):
@@ -44,13 +44,13 @@ class EntryOut(BaseModel):
 
 
 class ModelIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description=library.NAME_RULE)
+    name: str = Field(min_length=1, max_length=TEXT_COLUMN_LENGTH, description=library.NAME_RULE)
     config: dict[str, Any] | None = Field(default=None, description="A Hugging Face config.json's content.")
     definition: dict[str, Any] | None = Field(default=None, description="Model fields in the presets' format.")
 
 
 class AcceleratorIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description=library.NAME_RULE)
+    name: str = Field(min_length=1, max_length=TEXT_COLUMN_LENGTH, description=library.NAME_RULE)
     preset: str | None = Field(default=None, description="Start from this preset (or a library accelerator's "
                                                          "definition: give `definition`).")
     overrides: dict[str, Any] = Field(default_factory=dict, description="AcceleratorSpec fields to change.")

@@ -49,3 +49,23 @@ export function fmtDate(iso) {
   if (Number.isNaN(date.getTime())) return String(iso);
   return date.toLocaleString('en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
+
+/** Ticks for a log axis over [lo, hi]: 1, 2, 5 × 10ⁿ (only 1 × 10ⁿ past six decades), each labelled in full with
+ * its unit ("500 ms", "1 s", "2 s"), so a label never reads as a bare leading digit. Plotly axis attributes;
+ * none for a span without two such ticks. */
+export function logAxisTicks(lo, hi, unit = '') {
+  if (!(lo > 0) || !(hi > 0) || !Number.isFinite(lo) || !Number.isFinite(hi)) return {};
+  if (hi < lo) [lo, hi] = [hi, lo];
+  const first = Math.floor(Math.log10(lo));
+  const last = Math.ceil(Math.log10(hi));
+  const steps = last - first > 6 ? [1] : [1, 2, 5];
+  const tickvals = [];
+  for (let exponent = first; exponent <= last; exponent += 1) {
+    for (const step of steps) {
+      const value = Number((step * 10 ** exponent).toPrecision(1));
+      if (value >= lo / 1.5 && value <= hi * 1.5) tickvals.push(value);
+    }
+  }
+  if (tickvals.length < 2) return {};  // a span within a factor of ~2: Plotly's own ticks are full numbers there
+  return { tickmode: 'array', tickvals, ticktext: tickvals.map((v) => fmtValue(v, unit, 1)) };
+}

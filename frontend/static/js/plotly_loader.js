@@ -2,22 +2,32 @@
 
 let loading = null;
 
+// Plotly's "Share chart" button uploads the figure (the data of confidential designs) to Plotly Cloud, and its
+// server URL defaults to cloud.plotly.com: both off for every chart, whichever config a chart passes.
+const NO_CLOUD = { showSendToCloud: false, showEditInChartStudio: false, plotlyServerURL: '', showLink: false };
+
+function configured(plotly) {
+  plotly.setPlotConfig({ ...NO_CLOUD, displaylogo: false });
+  return plotly;
+}
+
 export function loadPlotly() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  loading ??= window.dsePlotlyEarly ?? new Promise((resolve, reject) => {
+  if (window.Plotly) return Promise.resolve(configured(window.Plotly));
+  loading ??= (window.dsePlotlyEarly ?? new Promise((resolve, reject) => {
     const script = document.createElement('script');
     script.src = '/vendor/plotly.js';
     script.onload = () => resolve(window.Plotly);
     script.onerror = () => reject(new Error('Plotly.js could not be loaded from /vendor/plotly.js'));
     document.head.append(script);
-  });
+  })).then(configured);
   return loading;
 }
 
 export const PLOT_CONFIG = {
   responsive: true,
   displaylogo: false,
-  modeBarButtonsToRemove: ['lasso2d', 'select2d', 'toImage'],
+  ...NO_CLOUD,
+  modeBarButtonsToRemove: ['lasso2d', 'select2d', 'toImage', 'sendChartToCloud', 'editInChartStudio'],
 };
 
 export const BASE_LAYOUT = {

@@ -3,6 +3,7 @@
 
 import { BASE_LAYOUT, PLOT_CONFIG } from '../plotly_loader.js';
 import { info, titleOf } from '../catalog.js';
+import { logAxisTicks } from '../format.js';
 
 export const TRACE_POINTS = 20000;
 const FRONT_COLOUR = '#e4572e';
@@ -60,7 +61,19 @@ export function scatterTraces({ columns, shown, front, knee, x, y, colourBy, cat
   return traces;
 }
 
-export function scatterLayout({ x, y, logX, logY }) {
+/** The smallest and largest positive finite value of `name` over `indices` (a log axis's span). */
+export function positiveSpan(columns, name, indices) {
+  let lo = Infinity; let hi = -Infinity;
+  const values = columns[name] ?? [];
+  for (const i of indices) {
+    const v = values[i];
+    if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  }
+  return [lo, hi];
+}
+
+export function scatterLayout({ x, y, logX, logY }, spans = {}) {
+  const ticks = (name, log, span) => (log && span ? logAxisTicks(span[0], span[1], info(name).unit) : {});
   return {
     ...BASE_LAYOUT,
     uirevision: `${x}|${y}|${logX}|${logY}`,
@@ -68,9 +81,9 @@ export function scatterLayout({ x, y, logX, logY }) {
     dragmode: 'zoom',
     margin: { l: 78, r: 20, t: 10, b: 56 },
     xaxis: { title: { text: titleOf(x) }, type: logX ? 'log' : 'linear', gridcolor: '#eef0f3', zeroline: false,
-      exponentformat: 'SI' },
+      exponentformat: 'SI', ...ticks(x, logX, spans.x) },
     yaxis: { title: { text: titleOf(y) }, type: logY ? 'log' : 'linear', gridcolor: '#eef0f3', zeroline: false,
-      exponentformat: 'SI' },
+      exponentformat: 'SI', ...ticks(y, logY, spans.y) },
     legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 12 } },
   };
 }

@@ -3,7 +3,7 @@
 
 import { BASE_LAYOUT } from '../plotly_loader.js';
 import { opClasses } from '../point_model.js';
-import { fmtValue } from '../format.js';
+import { fmtValue, logAxisTicks } from '../format.js';
 
 export function rooflineFigure(ops, { peakFlopsPerCycle, dramBytesPerCycle }) {
   const placed = ops.filter((op) => op.flops > 0 && op.cycles > 0);
@@ -20,6 +20,7 @@ export function rooflineFigure(ops, { peakFlopsPerCycle, dramBytesPerCycle }) {
     x: roofX, y: roofX.map((x) => Math.min(peak, bandwidth * x)), line: { color: '#1d2430', width: 2 }, hoverinfo: 'skip',
   }];
   const maxCycles = Math.max(...placed.map((op) => op.cycles));
+  const yLow = Math.min(peak, ...placed.map((op) => op.flops / op.cycles), ...roofX.map((x) => bandwidth * x));
   for (const cls of opClasses()) {
     const mine = placed.filter((op) => op.op_class === cls.key);
     if (!mine.length) continue;
@@ -37,8 +38,8 @@ export function rooflineFigure(ops, { peakFlopsPerCycle, dramBytesPerCycle }) {
     height: 460,
     margin: { l: 70, r: 10, t: 52, b: 50 },
     title: { text: `Roofline: peak ${fmtValue(peak)} FLOP/cycle, DRAM ${fmtValue(bandwidth)} B/cycle<br><span style="font-size:11px;color:#5d6675">marker size: share of cycles</span>`, font: { size: 14 }, x: 0, xanchor: 'left' },
-    xaxis: { type: 'log', title: { text: 'Arithmetic intensity (FLOP/B of DRAM traffic)' }, gridcolor: '#eef0f3', range: [Math.log10(xmin), Math.log10(xmax)] },
-    yaxis: { type: 'log', title: { text: 'Attained (FLOP/cycle)' }, gridcolor: '#eef0f3' },
+    xaxis: { type: 'log', title: { text: 'Arithmetic intensity (FLOP/B of DRAM traffic)' }, gridcolor: '#eef0f3', range: [Math.log10(xmin), Math.log10(xmax)], ...logAxisTicks(xmin, xmax) },
+    yaxis: { type: 'log', title: { text: 'Attained (FLOP/cycle)' }, gridcolor: '#eef0f3', ...logAxisTicks(yLow, peak) },
     legend: { x: 1.02, y: 1, font: { size: 11 } },
   };
   return { traces, layout };

@@ -10,7 +10,7 @@ import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_
 import { distinct, loadResults } from '../results_data.js';
 import { isActive, modelNames, normalizeSweep } from '../sweep_model.js';
 import { readState, writeState } from '../url_state.js';
-import { scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces } from '../plots/pareto_scatter.js';
+import { positiveSpan, scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces } from '../plots/pareto_scatter.js';
 import { brushedFilters, parcoordsLayout, parcoordsTrace } from '../plots/parallel_coords.js';
 import { progressBar, statusBadge } from './progress_bar.js';
 import { controls } from './sweep_controls.js';
@@ -187,7 +187,8 @@ export async function render(container, { id }, query) {
     const traces = three
       ? scatter3dTraces({ columns, shown, front, x: state.x, y: state.y, z: state.z, hoverText: (i) => hoverHtml(i, parameters) })
       : scatterTraces({ columns, shown, front, knee, x: state.x, y: state.y, colourBy, categories });
-    const layout = three ? scatter3dLayout(state) : scatterLayout(state);
+    const layout = three ? scatter3dLayout(state)
+      : scatterLayout(state, { x: positiveSpan(columns, state.x, filtered), y: positiveSpan(columns, state.y, filtered) });
     Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
     const t2 = performance.now();
     clear(caption, `${filtered.length.toLocaleString('en-US')} of ${data.count.toLocaleString('en-US')} points pass the filters · `,
