@@ -13,6 +13,7 @@ NUMERIC_METRICS: tuple[str, ...] = tuple(name for name, entry in METRICS.items()
 # Metrics the results table indexes per sweep (the usual objectives and filters).
 INDEXED_METRICS: tuple[str, ...] = ("latency_s", "energy_j", "area_mm2", "edp_j_s", "throughput_per_s")
 # Columns of every result row besides parameters and metrics.
+TEXT_COLUMN_LENGTH = 64  # a text result column (model, accelerator, variant): names are checked to fit it
 ROW_COLUMNS: tuple[str, ...] = ("id", "point_index", "error")
 ALL_COLUMNS: tuple[str, ...] = (*ROW_COLUMNS, *PARAMETERS, *METRICS)
 

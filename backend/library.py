@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.columns import TEXT_COLUMN_LENGTH
 from backend.core.errors import Conflict, NotFound, message
-from backend.models import TEXT_COLUMN_LENGTH, LibraryEntry, LibraryKind
+from backend.models import LibraryEntry, LibraryKind
 from simulator import list_accelerator_presets, list_model_presets
 from simulator.design_point import Definitions
 from simulator.hardware import accelerator_from_definition, load_accelerator_preset_data, preset_options

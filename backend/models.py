@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from backend.columns import INDEXED_METRICS, METRICS, PARAMETERS
+from backend.columns import INDEXED_METRICS, METRICS, PARAMETERS, TEXT_COLUMN_LENGTH
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -171,7 +171,6 @@ class LibraryEntry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-TEXT_COLUMN_LENGTH = 64  # a text result column (model, accelerator, variant): names are checked to fit it
 _SQL_TYPES = {"float": Float, "int": BigInteger, "str": String(TEXT_COLUMN_LENGTH), "bool": Boolean}
 
 

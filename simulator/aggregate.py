@@ -2,6 +2,12 @@
 
 Ops run one after another (the host and the accelerator do not overlap, as in the survey's Gemmini baseline), so
 latency is the sum of the rows' cycles. Energy adds static power (leakage x area) over the latency.
+
+A model that generates text (decoder, encoder-decoder) also gets the serving metrics, from its rows' phases:
+time to first token = everything before the first decode step (encoder and prefill; the prompt's last logits give
+token 1), or one mean decode step when there is no prompt (token 1 comes out of step 1); time per output token =
+the decode rows over the `generate_len` steps; decode throughput = batch x steps over the decode time; energy per
+output token = the decode rows' dynamic energy plus static power over the decode time, per generated token.
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ class Priced:
 
     model: str
     batch: int
+    generates: bool  # a decoder or encoder-decoder: the serving metrics apply
+    generate_len: int
     quality_loss: float | None
     quality_source: str | None
     ops: tuple[OpReport, ...]
@@ -56,8 +64,35 @@ class Priced:
 
 def priced(lowered: Lowered, ops: list[OpReport]) -> Priced:
     quality = lowered.quality
-    return Priced(lowered.workload.model.name, lowered.workload.scenario.batch, quality.loss if quality else None,
-                  quality.source if quality else None, tuple(ops))
+    workload = lowered.workload
+    return Priced(workload.model.name, workload.scenario.batch,
+                  workload.model.family in ("decoder", "encoder-decoder"), workload.generate_len,
+                  quality.loss if quality else None, quality.source if quality else None, tuple(ops))
+
+
+@dataclass(frozen=True, slots=True)
+class Serving:
+    """The serving metrics of a text-generating point (see the module's docstring); None where they do not apply."""
+
+    ttft_s: float | None = None
+    tpot_s: float | None = None
+    decode_tokens_per_s: float | None = None
+    decode_energy_per_token_j: float | None = None
+
+    @classmethod
+    def of(cls, point: Priced, clock_hz: float, static_w: float) -> Serving:
+        if not point.generates:
+            return cls()
+        decode = Totals.of(tuple(op for op in point.ops if op.phase == "decode"))
+        before_s = sum(op.cycles for op in point.ops if op.phase != "decode") / clock_hz
+        if not point.generate_len:
+            return cls(ttft_s=before_s)
+        decode_s = decode.cycles / clock_hz
+        tokens = point.batch * point.generate_len
+        tpot_s = decode_s / point.generate_len
+        return cls(ttft_s=before_s if before_s else tpot_s, tpot_s=tpot_s,
+                   decode_tokens_per_s=tokens / decode_s if decode_s else None,
+                   decode_energy_per_token_j=(decode.dynamic_energy_j + static_w * decode_s) / tokens)
 
 
 def report(point: Priced, hw: AcceleratorSpec, tech: Technology) -> Report:
@@ -70,8 +105,10 @@ def report(point: Priced, hw: AcceleratorSpec, tech: Technology) -> Report:
         by_class[op.op_class] = by_class.get(op.op_class, 0.0) + op.cycles
     latency_s = totals.cycles / (hw.clock_ghz * 1e9)
     parts = area(hw, tech)
-    static_j = parts.total_mm2 * tech.static_w_per_mm2 * latency_s
+    static_w = parts.total_mm2 * tech.static_w_per_mm2
+    static_j = static_w * latency_s
     energy_j = totals.dynamic_energy_j + static_j
+    serving = Serving.of(point, hw.clock_ghz * 1e9, static_w)
     return Report(
         model=point.model, accelerator=hw.name, latency_cycles=totals.cycles, latency_s=latency_s,
         throughput_per_s=point.batch / latency_s if latency_s else 0.0, energy_j=energy_j,
@@ -81,6 +118,8 @@ def report(point: Priced, hw: AcceleratorSpec, tech: Technology) -> Report:
         utilization=totals.macs / (totals.cycles * hw.peak_macs_per_cycle) if totals.cycles else 0.0,
         dram_bytes=totals.dram_bytes, compulsory_dram_bytes=totals.compulsory_dram_bytes, macs=totals.macs,
         bottleneck=max(by_bound, key=by_bound.__getitem__),
+        ttft_s=serving.ttft_s, tpot_s=serving.tpot_s, decode_tokens_per_s=serving.decode_tokens_per_s,
+        decode_energy_per_token_j=serving.decode_energy_per_token_j,
         cycles_by_class=by_class,
         area_breakdown_mm2={"pe_array": parts.pe_array_mm2, "scratchpad": parts.scratchpad_mm2,
                             "accumulator": parts.accumulator_mm2, "nonlinear": parts.nonlinear_mm2,

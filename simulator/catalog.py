@@ -121,7 +121,7 @@ def _point(name: str) -> Entry:
 
 PARAMETERS: tuple[Entry, ...] = (
     _point("model"), *_entries(ModelSpec, "model"), *_entries(Scenario, "scenario"), _point("accelerator"),
-    *_entries(AcceleratorSpec, "accelerator", base_values()), *_entries(Options, "options"),
+    _point("variant"), *_entries(AcceleratorSpec, "accelerator", base_values()), *_entries(Options, "options"),
 )
 METRICS: tuple[Entry, ...] = tuple(_entries(Report, "report"))
 BY_NAME: dict[str, Entry] = {entry.name: entry for entry in (*PARAMETERS, *METRICS)}
@@ -212,7 +212,8 @@ def stored(parameter: Entry, value: Any) -> Any:
 def record(inputs: PointInputs, resolved: ResolvedPoint | None, report: Report | None) -> dict[str, Any]:
     """The flat row of one design point: every parameter (resolved where the inputs were valid, else what of the
     given values is of the column's type) and every metric (None without a report)."""
-    given: dict[str, Any] = {"model": inputs.model, "accelerator": inputs.accelerator, **inputs.model_dims,
+    given: dict[str, Any] = {"model": inputs.model, "accelerator": inputs.accelerator, "variant": inputs.variant,
+                             **inputs.model_dims,
                              **inputs.scenario, **inputs.overrides, **inputs.options}
     row: dict[str, Any] = {}
     for parameter in PARAMETERS:

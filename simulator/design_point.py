@@ -91,7 +91,8 @@ class PointInputs(BaseModel):
     overrides: dict[str, Scalar] = Field(default_factory=dict)
     options: dict[str, Scalar] = Field(default_factory=dict)
     model_dims: dict[str, Scalar] = Field(default_factory=dict)
-    variant: Annotated[str | None, Knob("Variant", group="workload")] = None
+    # a dimension of its own (the spec's `variants`), not an axis
+    variant: Annotated[str | None, Knob("Variant", group="workload", sweepable=False)] = None
 
     @model_serializer(mode="wrap")
     def _without_empty_variant(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -65,6 +65,11 @@ class Report(BaseModel):
     compulsory_dram_bytes: Annotated[float, Measure("Compulsory DRAM traffic", "B")]
     macs: Annotated[float, Measure("MACs", "")]
     bottleneck: Annotated[Bound, Measure("Bottleneck", "", None)]
+    # Serving metrics of a model that generates text (None for encoders and CNNs); simulator/aggregate.py says how.
+    ttft_s: Annotated[float | None, Measure("Time to first token", "s", headline=True)] = None
+    tpot_s: Annotated[float | None, Measure("Time per output token", "s", headline=True)] = None
+    decode_tokens_per_s: Annotated[float | None, Measure("Decode throughput", "tokens/s", "max", headline=True)] = None
+    decode_energy_per_token_j: Annotated[float | None, Measure("Energy per output token", "J")] = None
     cycles_by_class: dict[str, float]
     area_breakdown_mm2: dict[str, float]
     ops: list[OpReport]

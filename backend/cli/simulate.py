@@ -17,10 +17,17 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from simulator import Report
     from simulator.design_point import Definitions
 
 from backend.cli.catalog_options import Given, catalog_options
 from backend.cli.local import CliError, database, run
+
+
+class OpsShown(StrEnum):
+    AUTO = "auto"
+    PHASES = "phases"
+    ALL = "all"
 
 
 class MappingObjective(StrEnum):
@@ -95,8 +102,11 @@ def simulate(
         "gemmini-default"),
     allow_longer: Annotated[bool, typer.Option(help="Allow sequences past the model's max positions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    ops: Annotated[OpsShown, typer.Option(
+        "--ops", help="Operator rows: `auto` (every row for one phase, a subtotal per phase for an LLM's prefill and "
+                      "decode), `phases` or `all`.")] = OpsShown.AUTO,
 ) -> None:
-    """Simulate one model on one accelerator: per-operator cycles, share and bound, and the totals."""
+    """Simulate one model on one accelerator: per-operator (or per-phase) cycles, share and bound, and the totals."""
     from simulator import evaluate
     from simulator.design_point import PointInputs
     from simulator.mapping import MappingError
@@ -117,14 +127,12 @@ def simulate(
     console = Console()
     if not console.is_terminal:  # piped output: do not truncate the table to 80 columns
         console = Console(width=200)
-    table = Table(title=f"{spec.name} on {hw.name} ({hw.rows}x{hw.cols} {hw.dataflow})")
-    for column in ("op", "class", "phase", "count", "shape", "cycles", "share", "bound", "runs on", "mapping"):
-        table.add_column(column, justify="right" if column in ("count", "cycles", "share") else "left")
-    total = report.latency_cycles or 1.0
-    for op in report.ops:
-        table.add_row(op.name, op.op_class, op.phase, str(op.count), op.shape, f"{op.cycles:,.0f}",
-                      f"{100 * op.cycles / total:.1f}%", op.bound, op.where, op.mapping)
-    console.print(table)
+    title = f"{spec.name} on {hw.name} ({hw.rows}x{hw.cols} {hw.dataflow})"
+    phases = list(dict.fromkeys(op.phase for op in report.ops))
+    by_phase = ops is OpsShown.PHASES or (ops is OpsShown.AUTO and len(phases) > 1)
+    console.print(_phase_table(report, phases, title) if by_phase else _ops_table(report, title))
+    if by_phase and ops is OpsShown.AUTO:
+        console.print(f"({len(report.ops)} operators in {len(phases)} phases; --ops all lists every one)")
     console.print(
         f"latency {report.latency_cycles:,.0f} cycles = {report.latency_s * 1e3:.3f} ms | "
         f"throughput {report.throughput_per_s:.2f}/s | energy {report.energy_j * 1e3:.3f} mJ "
@@ -133,6 +141,43 @@ def simulate(
         f"static {report.energy_static_j * 1e3:.3f}) | area {report.area_mm2:.3f} mm² | power {report.power_w:.3f} W | "
         f"utilization {100 * report.utilization:.1f}% | DRAM {report.dram_bytes / 1e6:.2f} MB | "
         f"bottleneck {report.bottleneck}")
+    if report.tpot_s is not None or report.ttft_s is not None:
+        console.print(
+            f"time to first token {_ms(report.ttft_s)} | time per output token {_ms(report.tpot_s)} | "
+            f"decode {report.decode_tokens_per_s or 0:,.1f} tokens/s | "
+            f"energy per output token {(report.decode_energy_per_token_j or 0) * 1e3:.3f} mJ")
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1e3:.3f} ms"
+
+
+def _ops_table(report: Report, title: str) -> Table:
+    table = Table(title=title)
+    for column in ("op", "class", "phase", "count", "shape", "cycles", "share", "bound", "runs on", "mapping"):
+        table.add_column(column, justify="right" if column in ("count", "cycles", "share") else "left")
+    total = report.latency_cycles or 1.0
+    for op in report.ops:
+        table.add_row(op.name, op.op_class, op.phase, str(op.count), op.shape, f"{op.cycles:,.0f}",
+                      f"{100 * op.cycles / total:.1f}%", op.bound, op.where, op.mapping)
+    return table
+
+
+def _phase_table(report: Report, phases: list[str], title: str) -> Table:
+    """One row per phase: its operators, cycles, share, energy and the cycles of each bound."""
+    table = Table(title=f"{title}, by phase")
+    for column in ("phase", "operators", "cycles", "share", "energy", "memory-bound", "compute-bound", "non-linear"):
+        table.add_column(column, justify="left" if column == "phase" else "right")
+    total = report.latency_cycles or 1.0
+    for phase in phases:
+        mine = [op for op in report.ops if op.phase == phase]
+        cycles = sum(op.cycles for op in mine)
+        bound = {kind: sum(op.cycles for op in mine if op.bound == kind) / (cycles or 1.0)
+                 for kind in ("memory", "compute", "non-linear")}
+        table.add_row(phase, str(len(mine)), f"{cycles:,.0f}", f"{100 * cycles / total:.1f}%",
+                      f"{sum(op.energy_j for op in mine) * 1e3:.3f} mJ",
+                      *(f"{100 * bound[kind]:.0f}%" for kind in ("memory", "compute", "non-linear")))
+    return table
 
 
 @catalog_options("accelerator")

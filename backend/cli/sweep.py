@@ -151,7 +151,7 @@ class Local:
 
         with self.factory() as session:
             get_sweep(session, sweep_id)
-        query = ResultQuery(columns=list(ALL_COLUMNS), filters=[], sort=[], limit=0)
+        query = ResultQuery(columns=list(ALL_COLUMNS), filters=[], sort=[], limit=0, include_failed=True)
         stream = export.csv_stream if fmt == "csv" else export.parquet_stream
         with output.open("wb") as file:
             for block in stream(self.factory, sweep_id, query):

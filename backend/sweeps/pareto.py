@@ -73,10 +73,46 @@ def _front_box(session: Session, conditions: list[ColumnElement[bool]],
     return [_no_worse(objectives[1], second, best_first[1]), _no_worse(objectives[0], first, best_second[0])]
 
 
-def _fetch_objectives(session: Session, sweep_id: int, objectives: list[Objective],
-                      filters: list[str]) -> tuple[np.ndarray, np.ndarray]:
+MAX_GROUP_COLUMNS = 4
+MAX_GROUPS = 256
+
+
+def parse_group_by(text: str | None) -> list[str]:
+    """`model,seq_len`: design parameters whose every combination of values gets its own front."""
+    names = [part.strip() for part in (text or "").split(",") if part.strip()]
+    for name in names:
+        if name not in PARAMETERS:
+            raise BadQuery(f"cannot group by '{name[:50]}': group by design parameters such as model, seq_len, "
+                           "variant or rows")
+    if len(set(names)) != len(names):
+        raise BadQuery("a group_by column is named twice")
+    if len(names) > MAX_GROUP_COLUMNS:
+        raise BadQuery(f"group by at most {MAX_GROUP_COLUMNS} columns")
+    return names
+
+
+def _matches(name: str, value: Any) -> ColumnElement[bool]:
+    column = column_of(name)
+    return column.is_(None) if value is None else column == value
+
+
+def groups(session: Session, sweep: Sweep, names: list[str], filters: list[str]) -> list[dict[str, Any]]:
+    """The distinct value combinations of `names` among the sweep's results (after filters), in sorted order."""
+    conditions = where(sweep.id, ResultQuery(columns=["id"], filters=filters, sort=[]))
+    columns = [column_of(name) for name in names]
+    statement = select(*columns).where(*conditions).distinct().order_by(*(c.asc().nulls_last() for c in columns))
+    rows = session.execute(statement.limit(MAX_GROUPS + 1)).all()
+    if len(rows) > MAX_GROUPS:
+        raise BadQuery(f"grouping by {', '.join(names)} gives more than {MAX_GROUPS} groups: group by fewer "
+                       "columns, or filter the sweep first")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _fetch_objectives(session: Session, sweep_id: int, objectives: list[Objective], filters: list[str],
+                      group: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Point ids and objective values (of the candidates for the front) as arrays, without ORM objects."""
     conditions = where(sweep_id, ResultQuery(columns=["id"], filters=filters, sort=[]))
+    conditions += [_matches(name, value) for name, value in group.items()]
     if len(objectives) == 2:
         conditions += _front_box(session, conditions, objectives)
     statement = select(DesignPoint.id, *(getattr(DesignPoint, o.name) for o in objectives)).where(*conditions)
@@ -154,21 +190,23 @@ def forget_fronts() -> None:
 
 
 def pareto(session: Session, sweep: Sweep, objectives: list[Objective], columns: list[str],
-           filters: list[str]) -> tuple[dict[str, list[Any]], int]:
-    """The non-dominated points (ordered by the first objective) as columns, and how many points were compared."""
+           filters: list[str], group: dict[str, Any] | None = None) -> tuple[dict[str, list[Any]], int]:
+    """The non-dominated points (ordered by the first objective) as columns, and how many points were compared;
+    with `group` ({column: value}), among the points with those values only."""
+    group = group or {}
     key = (str(session.get_bind().engine.url), sweep.id, sweep.created_at, sweep.done_points, sweep.failed_points,
-           tuple(objectives), tuple(columns), tuple(filters))
+           tuple(objectives), tuple(columns), tuple(filters), tuple(group.items()))
     front = _fronts.get(key)
     if front is None:
-        front = _pareto(session, sweep, objectives, columns, filters)
+        front = _pareto(session, sweep, objectives, columns, filters, group)
         _fronts.put(key, front)
     return front
 
 
 def _pareto(session: Session, sweep: Sweep, objectives: list[Objective], columns: list[str],
-            filters: list[str]) -> tuple[dict[str, list[Any]], int]:
+            filters: list[str], group: dict[str, Any]) -> tuple[dict[str, list[Any]], int]:
     sweep_id = sweep.id
-    ids, values = _fetch_objectives(session, sweep_id, objectives, filters)
+    ids, values = _fetch_objectives(session, sweep_id, objectives, filters, group)
     mask = pareto_mask(values, [o.direction == "max" for o in objectives])
     front = ids[mask]
     order = np.argsort(values[mask, 0] * (-1 if objectives[0].direction == "max" else 1), kind="stable")
@@ -181,6 +219,12 @@ def _pareto(session: Session, sweep: Sweep, objectives: list[Objective], columns
             by_id[row[0]] = tuple(row)
     rows = [by_id[i] for i in front_ids if i in by_id]
     # Without filters every stored point took part: the sweep's counter says how many, no count(*) needed.
-    compared = count(session, sweep_id, ResultQuery(columns=["id"], filters=filters, sort=[])) if filters else \
-        sweep.done_points
+    if group:
+        conditions = where(sweep_id, ResultQuery(columns=["id"], filters=filters, sort=[]))
+        compared = int(session.execute(select(func.count()).select_from(DesignPoint).where(
+            *conditions, *(_matches(name, value) for name, value in group.items()))).scalar_one())
+    elif filters:
+        compared = count(session, sweep_id, ResultQuery(columns=["id"], filters=filters, sort=[]))
+    else:
+        compared = sweep.done_points
     return {name: [row[i] for row in rows] for i, name in enumerate(wanted)}, compared

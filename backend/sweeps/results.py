@@ -92,6 +92,7 @@ class ResultQuery:
     limit: int = 1000
     offset: int = 0
     include_failed: bool = False
+    failed_only: bool = False  # only the points whose evaluation failed
 
     def __post_init__(self) -> None:
         for name in self.columns:
@@ -102,7 +103,9 @@ class ResultQuery:
 
 def where(sweep_id: int, query: ResultQuery) -> list[ColumnElement[bool]]:
     conditions = [DesignPoint.sweep_id == sweep_id]
-    if not query.include_failed:
+    if query.failed_only:
+        conditions.append(DesignPoint.error.is_not(None))
+    elif not query.include_failed:
         conditions.append(DesignPoint.error.is_(None))
     conditions.extend(parse_filter(text) for text in query.filters)
     return conditions
@@ -151,6 +154,8 @@ def page(session: Session, sweep_id: int, query: ResultQuery, total_mode: str = 
         columns = {name: [row[i] for row in rows] for i, name in enumerate(query.columns)}
     if not query.filters:
         sweep = session.get(Sweep, sweep_id)
+        if query.failed_only:
+            return columns, sweep.failed_points, True
         return columns, sweep.done_points + (sweep.failed_points if query.include_failed else 0), True
     if total_mode == "estimate":
         exact = session.connection().dialect.name != "postgresql"  # elsewhere the "estimate" is a count
@@ -194,3 +199,11 @@ def _copy_columns(connection: Any, statement: Select[Any], names: list[str]) -> 
                                 quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]))
     return {name: table[name].to_numpy(zero_copy_only=False) if name in numeric else table[name].to_pylist()
             for name in names}
+
+
+def error_groups(session: Session, sweep_id: int, limit: int = 20) -> list[tuple[str, int, int]]:
+    """The sweep's failure messages, most frequent first: (message, points, one point's id)."""
+    statement = (select(DesignPoint.error, func.count(), func.min(DesignPoint.id))
+                 .where(DesignPoint.sweep_id == sweep_id, DesignPoint.error.is_not(None))
+                 .group_by(DesignPoint.error).order_by(func.count().desc(), DesignPoint.error).limit(limit))
+    return [(str(error), int(points), int(point_id)) for error, points, point_id in session.execute(statement)]

@@ -23,8 +23,12 @@ from backend.sweeps import service as sweeps_service
 from backend.sweeps.evaluation import evaluate_point
 from backend.sweeps.schemas import (
     Columnar,
+    ErrorGroupOut,
+    ErrorsOut,
     Estimate,
     ObjectiveOut,
+    ParetoGroupOut,
+    ParetoGroupsOut,
     ParetoOut,
     PointOut,
     SimulateRequest,
@@ -157,7 +161,10 @@ def read_results(
     limit: Annotated[int | None, Query(ge=1, le=results_service.MAX_PAGE_ROWS,
                                        description="Rows per page (JSON default 1000; CSV/Parquet: all).")] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-    include_failed: Annotated[bool, Query(description="Also return points whose evaluation failed.")] = False,
+    include_failed: Annotated[bool | None, Query(
+        description="Also return points whose evaluation failed (their `error` column says why). Default: yes for "
+                    "CSV and Parquet exports (every point of the sweep), no for pages.")] = None,
+    failed_only: Annotated[bool, Query(description="Only the points whose evaluation failed.")] = False,
     format: Annotated[Literal["json", "csv", "parquet", "arrays"], Query(
         description="`arrays`: the page as binary columns (little-endian uint32 header length, JSON header, "
                     "padding to 8 bytes, numeric columns as float64; see backend/services/export.py).")] = "json",
@@ -168,7 +175,8 @@ def read_results(
     query = results_service.ResultQuery(
         columns=_columns(columns), filters=filters or [], sort=_sort(sort),
         limit=limit if limit is not None else (1000 if format in ("json", "arrays") else 0), offset=offset,
-        include_failed=include_failed)
+        include_failed=format in ("csv", "parquet") if include_failed is None else include_failed,
+        failed_only=failed_only)
     for text in query.filters:
         results_service.parse_filter(text)  # bad filters are a 422 before streaming starts
     if format in ("json", "arrays"):
@@ -194,18 +202,45 @@ def read_results(
                              media_type="application/vnd.apache.parquet", headers=headers)
 
 
-@router.get("/{sweep_id}/pareto", response_model=ParetoOut, summary="The Pareto front over chosen objectives")
+@router.get("/{sweep_id}/errors", response_model=ErrorsOut, summary="Why points failed, grouped by message")
+def read_errors(sweep_id: SweepId, session: SessionDep,
+                limit: Annotated[int, Query(ge=1, le=200, description="Most messages to return.")] = 20) -> ErrorsOut:
+    """The failed points' messages with how many points each, so a sweep with failures says why in one glance
+    (the points themselves: `results?include_failed=true&filter=...`)."""
+    sweep = sweeps_service.get_sweep(session, sweep_id)
+    groups = results_service.error_groups(session, sweep_id, limit)
+    return ErrorsOut(failed_points=sweep.failed_points, groups=[
+        ErrorGroupOut(error=error, points=points, example_point_id=point_id) for error, points, point_id in groups])
+
+
+@router.get("/{sweep_id}/pareto", response_model=ParetoOut | ParetoGroupsOut,
+            summary="The Pareto front over chosen objectives, or one front per group")
 def read_pareto(
     sweep_id: SweepId, session: SessionDep,
     objectives: Annotated[str, Query(description="Comma-separated metrics; each metric's own direction unless "
                                                  "prefixed `min:` or `max:`.")] = "latency_s,energy_j",
     columns: ColumnsQuery = None, filters: FilterQuery = None,
-) -> ParetoOut:
+    group_by: Annotated[str | None, Query(
+        description="Comma-separated design parameters (e.g. `model,seq_len`): one front per combination of their "
+                    f"values (at most {pareto_service.MAX_GROUPS} groups), answered as `groups`.")] = None,
+) -> ParetoOut | ParetoGroupsOut:
+    """Non-dominated points among the sweep's results (failed points excluded, filters applied). Without
+    `group_by` one front over every point; with it, one front per group, so a design is only ever compared with
+    designs for the same workload."""
     sweep = sweeps_service.get_sweep(session, sweep_id)
     parsed = pareto_service.parse_objectives(objectives)
-    data, compared = pareto_service.pareto(session, sweep, parsed, _columns(columns), filters or [])
-    return ParetoOut(columns=data, objectives=[ObjectiveOut(name=o.name, direction=o.direction) for o in parsed],
-                     front_size=len(data["id"]), compared=compared)
+    wanted = _columns(columns)
+    names = pareto_service.parse_group_by(group_by)
+    described = [ObjectiveOut(name=o.name, direction=o.direction) for o in parsed]
+    if not names:
+        data, compared = pareto_service.pareto(session, sweep, parsed, wanted, filters or [])
+        return ParetoOut(columns=data, objectives=described, front_size=len(data["id"]), compared=compared)
+    out = []
+    for key in pareto_service.groups(session, sweep, names, filters or []):
+        data, compared = pareto_service.pareto(session, sweep, parsed, wanted, filters or [], key)
+        records = [dict(zip(data, values, strict=True)) for values in zip(*data.values(), strict=True)]
+        out.append(ParetoGroupOut(key=key, front=records, front_size=len(records), compared=compared))
+    return ParetoGroupsOut(group_by=names, objectives=described, groups=out)
 
 
 @templates_router.get("/api/templates", response_model=list[dict[str, Any]],

@@ -125,6 +125,35 @@ class ParetoOut(BaseModel):
     compared: int = Field(description="Points (after filters, failed points excluded) the front was taken over.")
 
 
+class ErrorGroupOut(BaseModel):
+    error: str = Field(description="The message the simulator gave for these points.")
+    points: int
+    example_point_id: int = Field(description="One of these points (GET /api/points/{id} shows it).")
+
+
+class ErrorsOut(BaseModel):
+    """Why points failed, grouped by message (most frequent first; at most `limit` messages)."""
+
+    failed_points: int
+    groups: list[ErrorGroupOut]
+
+
+class ParetoGroupOut(BaseModel):
+    key: dict[str, Any] = Field(description="The group's values of the `group_by` columns.")
+    front: list[dict[str, Any]] = Field(description="The group's front, one record per point, by the first "
+                                                    "objective.")
+    front_size: int
+    compared: int = Field(description="Points of this group (after filters) the front was taken over.")
+
+
+class ParetoGroupsOut(BaseModel):
+    """One front per group: a design for BERT-512 is never compared with one for BERT-128."""
+
+    group_by: list[str]
+    objectives: list[ObjectiveOut]
+    groups: list[ParetoGroupOut]
+
+
 class PointOut(BaseModel):
     """One design point: its parameters, metrics, full inputs and the simulator's report (per-operator table)."""
 

@@ -28,8 +28,9 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from backend.columns import METRICS, NUMERIC_METRICS
+from backend.columns import METRICS, NUMERIC_METRICS, TEXT_COLUMN_LENGTH
 from backend.core.errors import message
+from backend.sweeps.templates import TEMPLATES
 from simulator import catalog, list_accelerator_presets, list_model_presets
 from simulator.design_point import Definitions, PointInputs
 from simulator.hardware import accelerator_from_definition
@@ -109,7 +110,7 @@ class Variant(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    label: str = Field(min_length=1, max_length=200)
+    label: str = Field(min_length=1, max_length=TEXT_COLUMN_LENGTH)  # stored in the points' `variant` column
     accelerator: str | None = Field(default=None, description="Preset of this variant (default: the spec's).")
     overrides: dict[str, Scalar] = Field(default_factory=dict, description="Accelerator fields to set.")
     options: dict[str, Any] = Field(default_factory=dict, description="Simulator options to set.")
@@ -228,6 +229,17 @@ class SweepSpec(BaseModel):
     batch_size: int | None = Field(default=None, ge=1, le=10_000, description="Points asked per `search` batch "
                                    "(evaluated in parallel by the workers; NSGA-II's population). Default 30.")
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
+    template: str | None = Field(default=None, description=(
+        "The built-in template (GET /api/templates) this sweep was made from: its study view shows the template's "
+        "published figures beside the sweep's."))
+
+    @field_validator("template")
+    @classmethod
+    def _known_template(cls, name: str | None) -> str | None:
+        known = [template["id"] for template in TEMPLATES]
+        if name is not None and name not in known:
+            raise ValueError(f"unknown template '{name[:64]}'; the templates are {', '.join(known)}")
+        return name
 
     @model_validator(mode="before")
     @classmethod
@@ -484,6 +496,8 @@ def varied_columns(spec: Mapping[str, Any]) -> list[str]:
     names = ["model", *(key for scenario in spec.get("scenarios", [{}]) for key in scenario)]
     for group in AXIS_GROUPS:
         names += list(spec.get(group, {}))
+    if spec.get("variants"):
+        names.append("variant")
     for variant in spec.get("variants", []):
         names += ["accelerator", *variant.get("overrides", {}), *variant.get("options", {})]
     return [name for name in dict.fromkeys(names) if name in catalog.BY_NAME]

@@ -2,8 +2,11 @@
 
 A GEMM is priced by its mapping search (simulator/mapping), a point-wise op by the non-linear model
 (`nonlinear.py`, `cnn_fusion.py`). Every record is a total over the op's copies. "Bound" has one meaning for every
-op: `memory` when moving its DRAM bytes at the accelerator's bandwidth takes longer than its compute on the unit it
-runs on, else `compute` (the array) or `non-linear` (non-linear units or the host) — the roofline's reading.
+op, the roofline's reading: `memory` when moving its DRAM bytes at the accelerator's bandwidth takes longer than
+its arithmetic at the unit's peak rate — for a GEMM, its MACs at rows x cols per cycle, i.e. its arithmetic
+intensity is left of the roofline's ridge — else `compute` (the array) or `non-linear` (non-linear units or the
+host, whose compute cycles are their peak-rate time). A GEMM slower than both roofs (fold overheads, a decode GEMV
+waiting on weight preloads) is still labelled by the roof it sits under, as the roofline plot shows it.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ def _gemm(work: GemmWork, hw: AcceleratorSpec, objective: Objective, tiling: Til
         energy_j=cost.energy_pj * times * _J_PER_PJ, energy_mac_j=cost.energy_mac_pj * times * _J_PER_PJ,
         energy_sram_j=cost.energy_sram_pj * times * _J_PER_PJ, energy_dram_j=cost.energy_dram_pj * times * _J_PER_PJ,
         energy_nonlinear_j=0.0, utilization=cost.utilization,
-        where="accelerator", mapping=cost.mapping.describe(), bound=bound(cost.compute_cycles, memory, True))
+        where="accelerator", mapping=cost.mapping.describe(),
+        bound=bound(cost.macs / hw.peak_macs_per_cycle, memory, True))
 
 
 def _part(work: PointwiseWork, part: NonlinearCost, hw: AcceleratorSpec) -> OpReport:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from optuna.storages._rdb import models as optuna_models
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from backend.migrate import downgrade, upgrade
 from backend.models import Base
@@ -29,7 +29,31 @@ def _columns(url: str) -> dict[str, set[str]]:
         engine.dispose()
 
 
+def _variant_is_filled_from_stored_inputs(url: str) -> None:
+    """0011 adds the `variant` column and fills it for existing rows from their stored inputs."""
+    upgrade(url, "0010")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO sweeps (id, name, owner, spec, status, total_points, done_points, failed_points, "
+                "chunk_size, chunk_count, chunks_done, chunks_failed, compute_s, created_at) VALUES "
+                "(1, 'old', 'anonymous', '{}', 'done', 2, 2, 0, 2, 1, 1, 0, 0, CURRENT_TIMESTAMP)"))
+            connection.execute(text(
+                "INSERT INTO design_points (sweep_id, point_index, params) VALUES "
+                """(1, 0, '{"model": "bert-base", "variant": "4 fusion"}'), (1, 1, '{"model": "bert-base"}')"""))
+        upgrade(url)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT point_index, variant, ttft_s FROM design_points "
+                                           "ORDER BY point_index")).all()
+        assert [tuple(row) for row in rows] == [(0, "4 fusion", None), (1, None, None)]
+        downgrade(url, "base")
+    finally:
+        engine.dispose()
+
+
 def _round_trip(url: str) -> None:
+    _variant_is_filled_from_stored_inputs(url)
     upgrade(url)
     expected = set(Base.metadata.tables) | {"alembic_version"} | set(optuna_models.BaseModel.metadata.tables)
     assert _tables(url) == expected, "the migrations must create exactly the ORM's and Optuna's tables"
@@ -50,7 +74,6 @@ def test_round_trip_on_postgres(postgres_server_url: str) -> None:
     """Uses its own database so that other tests' schemas are not touched."""
     import uuid
 
-    from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
     name = f"dse_migr_{uuid.uuid4().hex[:8]}"

@@ -50,13 +50,14 @@ def submit(base_url: str, spec: dict[str, Any]) -> int:
     return int(response.json()["id"])
 
 
-def wait_done(base_url: str, sweep_id: int, timeout_s: float = 180.0) -> dict[str, Any]:
+def wait_done(base_url: str, sweep_id: int, timeout_s: float = 180.0, failures: bool = False) -> dict[str, Any]:
+    """The sweep once finished; it must be `done` and, unless `failures`, have no failed point."""
     deadline = time.monotonic() + timeout_s
     sweep: dict[str, Any] = {}
     while time.monotonic() < deadline:
         sweep = httpx.get(f"{base_url}/api/sweeps/{sweep_id}", timeout=30).json()
         if sweep["status"] in ("done", "failed", "cancelled"):
-            assert sweep["status"] == "done" and not sweep["failed_points"], sweep
+            assert sweep["status"] == "done" and (failures or not sweep["failed_points"]), sweep
             return sweep
         time.sleep(0.3)
     raise AssertionError(f"sweep {sweep_id} not finished after {timeout_s} s: {sweep}")
@@ -89,9 +90,12 @@ def seed(database_url: str, spec: dict[str, Any], processes: int = 2, chunk_size
     factory = make_session_factory(engine)
     queued = jobs.collect(factory)  # the chunk jobs its creation queues, run here instead of by the stack's worker
     with transaction(factory) as session:
-        sweep_id = create_sweep(session, SweepSpec.model_validate(spec), settings).id
+        sweep = create_sweep(session, SweepSpec.model_validate(spec), settings)
+        sweep_id, chunk_count = sweep.id, sweep.chunk_count
     engine.dispose()
-    chunks = [job.args[1] for job in queued if job.task == jobs.RUN_CHUNK_TASK]
+    # every chunk, whether its creation queued the chunk jobs or (above 32 chunks) one job that queues them
+    assert queued, "creating a sweep queues its work"
+    chunks = list(range(chunk_count))
     shares = [chunks[start::processes] for start in range(processes)]
     if processes == 1:
         _run_chunks(database_url, sweep_id, shares[0])

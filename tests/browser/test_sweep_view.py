@@ -274,7 +274,7 @@ def test_thinning_keeps_the_front_and_the_outliers_and_splits_traces(served, pag
     assert total == 40_176
     columns = real_sweeps.results(served.base_url, sweep_id, "id,latency_s,energy_j")
     page.set_default_timeout(60_000)
-    _open(page, served.base_url, sweep_id)
+    _open(page, served.base_url, sweep_id, "?g=-")  # one front over all points (the default is one per workload)
     drawn = page.evaluate("""() => document.getElementById('pareto-plot').data
       .filter(t => t.meta === 'points' || t.meta === 'front')
       .map(t => ({meta: t.meta, type: t.type, idx: Array.from(t.customdata)}))""")
@@ -294,3 +294,79 @@ def test_thinning_keeps_the_front_and_the_outliers_and_splits_traces(served, pag
             assert any(values[i] == extreme for i in shown), extreme
     caption = page.locator("#scatter-caption").inner_text()
     assert f"{total:,} of {total:,} points" in caption and "thinned" in caption
+
+
+def test_each_workload_gets_its_own_front_as_the_api_computes_it(served, page, screenshot) -> None:
+    """The large sweep runs 2 models x 3 sequence lengths: by default six fronts, each the API's group front."""
+    sweep_id = served.large.result(timeout=300)
+    columns = real_sweeps.results(served.base_url, sweep_id, "id,model,seq_len")
+    groups = httpx.get(f"{served.base_url}/api/sweeps/{sweep_id}/pareto", params={
+        "objectives": "latency_s,energy_j", "columns": "id", "group_by": "model,seq_len"}).json()["groups"]
+    assert len(groups) == 6, groups
+    page.set_default_timeout(60_000)
+    _open(page, served.base_url, sweep_id, parcoords=False)
+    fronts = page.evaluate("""() => document.getElementById('pareto-plot').data.filter(t => t.meta === 'front')
+      .map(t => ({name: t.name, ids: Array.from(t.customdata)}))""")
+    drawn = [{columns["id"][i] for i in front["ids"]} for front in fronts]
+    assert sorted(map(sorted, drawn)) == sorted(sorted(row["id"] for row in g["front"]) for g in groups)
+    assert all(("bert-base" in f["name"] or "gpt2" in f["name"]) and "·" in f["name"] for f in fronts), fronts
+    knees = page.evaluate("() => document.getElementById('pareto-plot').data.find(t => t.meta === 'knee').x.length")
+    assert knees == 6
+    assert page.locator("#front-table thead th", has_text="Front").count() == 1
+    assert "6 Pareto fronts, one per model × sequence length" in page.locator("#scatter-caption").inner_text()
+    screenshot("10-fronts-per-workload")
+    page.locator("#group-by input[value=seq_len]").uncheck()  # one front per model
+    page.wait_for_function("() => document.getElementById('pareto-plot').data"
+                           ".filter(t => t.meta === 'front').length === 2")
+    assert "g=model" in page.url
+
+
+def test_failed_points_show_a_banner_and_their_rows(served, page, screenshot) -> None:
+    """600 tokens is past bert-base's 512 positions, within gpt2's 1024: half the points fail, and the page says
+    so, why, and lists them with their error; the exports keep them."""
+    spec = {**real_sweeps.MEDIUM_SPEC, "name": "half-fails", "models": ["bert-base", "gpt2"],
+            "scenarios": [{"seq_len": 600}], "axes": {"rows": [8, 16], "cols": [16]}}
+    sweep_id = real_sweeps.submit(served.base_url, spec)
+    sweep = real_sweeps.wait_done(served.base_url, sweep_id, failures=True)
+    assert (sweep["status"], sweep["done_points"], sweep["failed_points"]) == ("done", 2, 2)
+    page.goto(f"{served.base_url}/#/sweeps/{sweep_id}")
+    banner = page.locator("#failures-banner")
+    banner.wait_for()
+    text = banner.inner_text()
+    assert "2 of 4 points failed" in text and "2 × " in text and "exceeds bert-base's max positions 512" in text, text
+    assert "2 failed points are not drawn" in page.locator("#scatter-caption").inner_text()
+    page.click("#show-failed")
+    page.wait_for_function("() => document.querySelectorAll('#points-table tbody tr.failed').length === 2")
+    assert page.locator("#points-table tbody tr").count() == 2
+    assert "max positions 512" in page.locator("#points-table tbody tr").first.inner_text()
+    page.uncheck("#points-failed-only")
+    page.wait_for_function("() => document.querySelectorAll('#points-table tbody tr').length === 4")
+    assert "rows 1–4 of 4" in page.locator("#points-pager").inner_text()
+    screenshot("11-failed-points")
+    exported = httpx.get(f"{served.base_url}/api/sweeps/{sweep_id}/results", params={"format": "csv"}).text
+    assert exported.count("max positions 512") == 2
+
+
+def test_a_decoder_point_shows_serving_metrics_and_phase_subtotals(served, page, screenshot) -> None:
+    spec = {**real_sweeps.MEDIUM_SPEC, "name": "gpt2-decode", "models": ["gpt2"],
+            "scenarios": [{"prompt_len": 64, "generate_len": 32}], "axes": {"rows": [16], "cols": [16]}}
+    sweep_id = real_sweeps.submit(served.base_url, spec)
+    real_sweeps.wait_done(served.base_url, sweep_id)
+    point_id = real_sweeps.results(served.base_url, sweep_id, "id")["id"][0]
+    point = httpx.get(f"{served.base_url}/api/points/{point_id}").json()
+    page.goto(f"{served.base_url}/#/points/{point_id}")
+    page.locator("#ops-table tbody tr").first.wait_for()
+    metrics = page.locator("#point-metrics").inner_text()
+    for label in ("Time to first token", "Time per output token", "Decode throughput"):
+        assert label in metrics, metrics
+    subtotals = page.locator("#ops-table tr.phase-subtotal")
+    assert subtotals.count() == 2
+    assert subtotals.nth(0).inner_text().startswith("Prefill") and subtotals.nth(1).inner_text().startswith("Decode")
+    ops = point["report"]["ops"]
+    assert page.locator("#ops-table tbody tr").count() == len(ops) + 2
+    decode_ops = sum(op["phase"] == "decode" for op in ops)
+    assert f"Decode: {decode_ops} operators" in subtotals.nth(1).inner_text()
+    # a decode GEMV is memory-bound on the roofline and labelled so
+    assert any(op["phase"] == "decode" and op["kind"] == "gemm" and op["bound"] == "memory" for op in ops)
+    page.wait_for_timeout(300)
+    screenshot("12-decoder-point")

@@ -18,7 +18,8 @@ from starlette.datastructures import UploadFile
 
 from backend import library
 from backend.api.deps import CurrentUser, SessionDep
-from backend.models import TEXT_COLUMN_LENGTH, LibraryEntry, LibraryKind
+from backend.columns import TEXT_COLUMN_LENGTH
+from backend.models import LibraryEntry, LibraryKind
 
 router = APIRouter(tags=["library"])
 EntryName = Annotated[str, Path(min_length=1, max_length=TEXT_COLUMN_LENGTH)]

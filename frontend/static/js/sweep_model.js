@@ -33,3 +33,17 @@ export function isActive(sweep) {
 export function modelNames(models) {
   return models.join(', ');
 }
+
+const WORKLOAD_FIELDS = ['seq_len', 'prompt_len', 'generate_len', 'batch', 'image_size'];
+
+/** The columns that tell a sweep's workloads apart: the model when it has several, and each scenario field that
+ * takes more than one value. Designs are compared (one Pareto front) only within a workload. */
+export function workloadColumns(spec) {
+  const columns = (spec.models ?? []).length > 1 ? ['model'] : [];
+  const scenarios = spec.scenarios ?? [];
+  for (const field of WORKLOAD_FIELDS) {
+    const values = new Set(scenarios.map((scenario) => JSON.stringify(scenario[field] ?? null)));
+    if (values.size > 1 || field in (spec.scenario_axes ?? {})) columns.push(field);
+  }
+  return columns;
+}

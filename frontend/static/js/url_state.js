@@ -1,7 +1,8 @@
-// The sweep view's state in the URL, compactly: #/sweeps/7?x=latency_s&y=energy_j&z=area_mm2&v=3d&c=rows&log=xy&f=rows:8:16,area_mm2:0:1.5
+// The sweep view's state in the URL, compactly: #/sweeps/7?x=latency_s&y=energy_j&z=area_mm2&v=3d&c=rows&g=model,seq_len&log=xy&f=rows:8:16,area_mm2:0:1.5
+// (g: the columns whose every combination of values gets its own front; '-' for one front over all points)
 // Numbers are written with 4 significant digits so a shared link stays short.
 
-const KEYS = ['x', 'y', 'z', 'v', 'c', 'log', 'f', 'front'];
+const KEYS = ['x', 'y', 'z', 'v', 'c', 'g', 'log', 'f', 'front'];
 
 export function readState(query, defaults) {
   const state = { ...defaults, filters: {} };
@@ -28,7 +29,7 @@ function short(value, roundUp) {
 
 export function writeState(path, state, defaults) {
   const params = new URLSearchParams();
-  for (const key of ['x', 'y', 'z', 'v', 'c', 'front']) {
+  for (const key of ['x', 'y', 'z', 'v', 'c', 'g', 'front']) {
     if (state[key] && state[key] !== defaults[key]) params.set(key, state[key]);
   }
   const log = `${state.logX ? 'x' : ''}${state.logY ? 'y' : ''}`;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import numpy as np
@@ -57,6 +58,37 @@ def test_results_hold_every_point(client, stored) -> None:
     assert sorted(columns["point_index"]) == list(range(36))
     assert set(columns["rows"]) == {8, 16, 32}
     assert all(value > 0 for value in columns["latency_s"])
+
+
+def test_pareto_per_group_is_the_one_pareto_mask_within_each_group(client, stored) -> None:
+    """The demo sweep runs seq 128 and 512: one front each, never a front that compares the two."""
+    sweep_id, _ = stored
+    cols = client.get(f"/api/sweeps/{sweep_id}/results", params={"columns": "id,seq_len,latency_s,energy_j"}).json()[
+        "columns"]
+    answer = client.get(f"/api/sweeps/{sweep_id}/pareto", params={
+        "objectives": "latency_s,energy_j", "columns": "rows,cols", "group_by": "model,seq_len"}).json()
+    assert answer["group_by"] == ["model", "seq_len"]
+    assert [group["key"] for group in answer["groups"]] == [{"model": "bert-base", "seq_len": 128},
+                                                           {"model": "bert-base", "seq_len": 512}]
+    for group in answer["groups"]:
+        mine = [i for i, seq in enumerate(cols["seq_len"]) if seq == group["key"]["seq_len"]]
+        values = np.c_[[cols["latency_s"][i] for i in mine], [cols["energy_j"][i] for i in mine]]
+        expected = {cols["id"][mine[i]] for i in np.flatnonzero(pareto_mask(values))}
+        assert {row["id"] for row in group["front"]} == expected and group["front_size"] == len(expected)
+        assert group["compared"] == len(mine) == 18
+        assert all("rows" in row and "latency_s" in row for row in group["front"])
+    overall = client.get(f"/api/sweeps/{sweep_id}/pareto").json()
+    assert set(overall["columns"]["seq_len"]) == {128}, "the ungrouped front mixes workloads: 128 always wins"
+    filtered = client.get(f"/api/sweeps/{sweep_id}/pareto", params={"group_by": "rows", "filter": "rows:16:"}).json()
+    assert [group["key"] for group in filtered["groups"]] == [{"rows": 16}, {"rows": 32}]
+
+
+@pytest.mark.parametrize(("group_by", "message"), [
+    ("latency_s", "cannot group by 'latency_s': group by design parameters"),
+    ("model,model", "named twice"), ("model,seq_len,rows,cols,scratchpad_kib", "at most 4 columns")])
+def test_a_bad_group_by_is_a_422_that_says_why(client, stored, group_by: str, message: str) -> None:
+    answer = client.get(f"/api/sweeps/{stored[0]}/pareto", params={"group_by": group_by})
+    assert answer.status_code == 422 and message in answer.json()["detail"], answer.text
 
 
 def test_results_filter_select_sort_and_page(client, stored) -> None:
@@ -176,6 +208,19 @@ def test_a_mixed_sweep_keeps_its_combination_failures_per_point(client, session_
     sweep = client.get(f"/api/sweeps/{created.json()['id']}").json()
     assert (sweep["status"], sweep["done_points"], sweep["failed_points"]) == ("done", 1, 1)
     assert "exceeds bert-base's max positions 512" in sweep["error"]
+    # exports keep every point, the failed one with its error; a page shows results unless asked for failures
+    results = f"/api/sweeps/{sweep['id']}/results"
+    rows = list(csv.DictReader(io.StringIO(client.get(results, params={"format": "csv"}).text)))
+    assert sorted((row["model"], bool(row["error"])) for row in rows) == [("bert-base", True), ("gpt2", False)]
+    failed = next(row for row in rows if row["error"])
+    assert "max positions 512" in failed["error"] and failed["latency_s"] == ""
+    table = pq.read_table(io.BytesIO(client.get(results, params={"format": "parquet"}).content))
+    assert table.num_rows == 2 and sum(e is not None for e in table.column("error").to_pylist()) == 1
+    assert client.get(results, params={"columns": "model,error"}).json()["columns"]["model"] == ["gpt2"]
+    page = client.get(results, params={"columns": "model,error", "include_failed": True}).json()
+    assert page["total"] == 2 and sorted(page["columns"]["model"]) == ["bert-base", "gpt2"]
+    only_results = client.get(results, params={"format": "csv", "include_failed": False}).text
+    assert len(list(csv.DictReader(io.StringIO(only_results)))) == 1
 
 
 def test_a_sweep_whose_points_all_fail_is_failed(client, session_factory) -> None:
@@ -296,3 +341,27 @@ def test_binary_columns_hold_what_the_json_page_holds(client, session_factory, s
     assert header["count"] == 0 and len(columns["latency_s"]) == 0 and columns["model"] == []
     bad = client.get(f"/api/sweeps/{sweep_id}/results", params={"format": "arrays", "filter": "rows:x:"})
     assert bad.status_code == 422 and "not a number" in bad.json()["detail"]
+
+
+def test_a_decoder_sweep_carries_its_variants_and_serving_metrics(client, session_factory) -> None:
+    """GPT-2 with a 32-token prompt and 16 generated tokens, two named variants: each row has its variant label and
+    TTFT, TPOT and decode throughput that add up to its latency; an encoder's row has none of them."""
+    created = client.post("/api/sweeps", json={
+        **DEMO_SPEC, "models": ["gpt2", "bert-base"], "scenarios": [{"prompt_len": 32, "generate_len": 16}],
+        "variants": [{"label": "1 baseline"}, {"label": "2 wide", "overrides": {"cols": 32}}], "axes": {}})
+    assert created.status_code == 201, created.text
+    run_chunk(session_factory, created.json()["id"], 0)
+    columns = "model,variant,latency_s,ttft_s,tpot_s,decode_tokens_per_s,decode_energy_per_token_j,energy_j,error"
+    page = client.get(f"/api/sweeps/{created.json()['id']}/results",
+                      params={"columns": columns, "include_failed": True}).json()["columns"]
+    rows = [dict(zip(page, values, strict=True)) for values in zip(*page.values(), strict=True)]
+    gpt2 = [row for row in rows if row["model"] == "gpt2"]
+    assert sorted(row["variant"] for row in gpt2) == ["1 baseline", "2 wide"]
+    for row in gpt2:
+        assert row["error"] is None and 0 < row["ttft_s"] < row["latency_s"]
+        assert abs(row["ttft_s"] + 16 * row["tpot_s"] - row["latency_s"]) < 1e-9 * row["latency_s"]
+        assert abs(row["decode_tokens_per_s"] * row["tpot_s"] - 1) < 1e-9
+        assert 0 < 16 * row["decode_energy_per_token_j"] < row["energy_j"]
+    # bert-base is an encoder: prompt/generate lengths do not apply, so it fails with that reason
+    bert = [row for row in rows if row["model"] == "bert-base"]
+    assert bert and all("is an encoder" in row["error"] and row["ttft_s"] is None for row in bert)

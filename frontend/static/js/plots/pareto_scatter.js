@@ -1,5 +1,6 @@
 // The Pareto scatter: dominated points as split scattergl traces (plotly.js hover freezes with >=100k points
-// in one trace), the front as a highlighted step line, the knee point starred; or a 3-D view.
+// in one trace), each workload's front as a highlighted step line in its own colour, knee points starred; or a 3-D
+// view.
 
 import { BASE_LAYOUT, PLOT_CONFIG } from '../plotly_loader.js';
 import { info, titleOf } from '../catalog.js';
@@ -24,8 +25,12 @@ export function colourSpec(columns, name, indices, categories) {
   return { color: indices.map((i) => values[i]), cmin: lo, cmax: hi, categorical: false };
 }
 
-export function scatterTraces({ columns, shown, front, knee, x, y, colourBy, categories }) {
-  const frontSet = new Set(front);
+// one colour per workload's front (the first is the single front's orange)
+export const GROUP_COLOURS = [FRONT_COLOUR, '#2458d6', '#1f9e89', '#9b4dca', '#e1a100', '#d1495b', '#3c9d3c', '#7a5c3e'];
+
+/** `fronts`: [{label, front, knee}], one per group (a single unlabelled one without grouping). */
+export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categories }) {
+  const frontSet = new Set(fronts.flatMap((f) => f.front));
   const dominated = shown.filter((i) => !frontSet.has(i));
   const traces = [];
   for (let start = 0, part = 0; start < dominated.length || part === 0; start += TRACE_POINTS, part += 1) {
@@ -44,13 +49,18 @@ export function scatterTraces({ columns, shown, front, knee, x, y, colourBy, cat
       customdata: idx, hoverinfo: 'none', marker, meta: 'points' });
     if (start + TRACE_POINTS >= dominated.length) break;
   }
-  traces.push({ type: 'scattergl', mode: 'lines+markers', name: `Pareto front (${front.length})`,
-    x: front.map((i) => columns[x][i]), y: front.map((i) => columns[y][i]), customdata: front, hoverinfo: 'none',
-    line: { color: FRONT_COLOUR, width: 1.5, shape: 'hv' },
-    marker: { size: 9, color: FRONT_COLOUR, symbol: 'diamond', line: { color: '#7a1f05', width: 1 } }, meta: 'front' });
-  if (knee !== null && knee !== undefined) {
-    traces.push({ type: 'scattergl', mode: 'markers', name: 'Knee point', x: [columns[x][knee]], y: [columns[y][knee]],
-      customdata: [knee], hoverinfo: 'none', meta: 'knee',
+  fronts.forEach(({ label, front }, k) => {
+    const colour = GROUP_COLOURS[k % GROUP_COLOURS.length];
+    traces.push({ type: 'scattergl', mode: 'lines+markers', name: label ? `${label} (${front.length})` : `Pareto front (${front.length})`,
+      x: front.map((i) => columns[x][i]), y: front.map((i) => columns[y][i]), customdata: front, hoverinfo: 'none',
+      line: { color: colour, width: 1.5, shape: 'hv' }, legendgroup: `front-${k}`,
+      marker: { size: 9, color: colour, symbol: 'diamond', line: { color: '#1d2430', width: 0.8 } }, meta: 'front' });
+  });
+  const knees = fronts.map((f) => f.knee).filter((i) => i !== null && i !== undefined);
+  if (knees.length) {
+    traces.push({ type: 'scattergl', mode: 'markers', name: knees.length > 1 ? 'Knee point of each front' : 'Knee point',
+      x: knees.map((i) => columns[x][i]), y: knees.map((i) => columns[y][i]),
+      customdata: knees, hoverinfo: 'none', meta: 'knee',
       marker: { size: 16, symbol: 'star', color: '#ffd23f', line: { color: '#1d2430', width: 1.2 } } });
   }
   if (colourBy && categories) {  // legend entries for the colour classes

@@ -116,22 +116,42 @@ function energyCard(m) {
       : h('p', { class: 'muted' }, 'No energy breakdown reported.'));
 }
 
+const PHASE_LABELS = { encoder: 'Encoder', prefill: 'Prefill', decode: 'Decode', forward: 'Forward pass' };
+
+/** The operator table; with more than one phase (an LLM's prefill and decode), a subtotal row heads each phase. */
 function opsTable(ops) {
   const classLabel = Object.fromEntries(opClasses().map((c) => [c.key, c.label]));
   const total = ops.reduce((acc, op) => acc + op.cycles, 0) || 1;
+  const phases = [...new Set(ops.map((op) => op.phase))];
+  const headers = ['Operator', 'Phase', 'Class', 'Shape', '×', 'FLOPs', 'DRAM', '× compulsory', 'Cycles', 'Share', 'Energy', 'Util.', 'Bound', 'Mapping'];
+  const numeric = (k) => k >= 4 && k <= 11;
+  const opRow = (op) => h('tr', {},
+    h('td', {}, op.name), h('td', {}, PHASE_LABELS[op.phase] ?? op.phase), h('td', {}, classLabel[op.op_class] ?? op.op_class),
+    h('td', { class: 'small' }, op.shape), h('td', { class: 'num' }, op.count),
+    h('td', { class: 'num' }, fmtValue(op.flops, 'FLOP')), h('td', { class: 'num' }, fmtValue(op.dram_bytes, 'B')),
+    h('td', { class: 'num' }, op.compulsory_dram_bytes ? `${(op.dram_bytes / op.compulsory_dram_bytes).toFixed(2)}×` : '–'),
+    h('td', { class: 'num' }, fmtValue(op.cycles, 'cycles')), h('td', { class: 'num' }, `${((op.cycles / total) * 100).toFixed(1)}%`),
+    h('td', { class: 'num' }, fmtValue(op.energy_j, 'J')), h('td', { class: 'num' }, op.kind === 'gemm' ? `${(op.utilization * 100).toFixed(0)}%` : '–'),
+    h('td', {}, h('span', { class: `badge ${op.bound}` }, op.bound)),
+    h('td', { class: 'small' }, op.mapping || '–'));
+  const subtotalRow = (phase, mine) => {
+    const sum = (key) => mine.reduce((acc, op) => acc + op[key], 0);
+    return h('tr', { class: 'phase-subtotal', 'data-phase': phase },
+      h('th', { scope: 'rowgroup', colspan: 2 }, `${PHASE_LABELS[phase] ?? phase}: ${mine.length} operators`),
+      h('td', { colspan: 3 }), h('td', { class: 'num' }, fmtValue(sum('flops'), 'FLOP')),
+      h('td', { class: 'num' }, fmtValue(sum('dram_bytes'), 'B')), h('td', {}),
+      h('td', { class: 'num' }, fmtValue(sum('cycles'), 'cycles')),
+      h('td', { class: 'num' }, `${((sum('cycles') / total) * 100).toFixed(1)}%`),
+      h('td', { class: 'num' }, fmtValue(sum('energy_j'), 'J')), h('td', { colspan: 3 }));
+  };
+  const body = phases.length > 1
+    ? phases.flatMap((phase) => { const mine = ops.filter((op) => op.phase === phase); return [subtotalRow(phase, mine), ...mine.map(opRow)]; })
+    : ops.map(opRow);
   return h('section', { class: 'card', 'aria-labelledby': 'ops-title' },
-    h('h2', { id: 'ops-title' }, `Operators (${ops.length}): mapping and bound`),
+    h('h2', { id: 'ops-title' }, `Operators (${ops.length}): mapping and bound`,
+      phases.length > 1 ? h('span', { class: 'muted small' }, ` · by phase: ${phases.map((p) => PHASE_LABELS[p] ?? p).join(', ')}`) : null),
     h('div', { class: 'table-wrap', style: { maxHeight: '560px' } }, h('table', { class: 'data', id: 'ops-table' },
-      h('thead', {}, h('tr', {}, ['Operator', 'Class', 'Shape', '×', 'FLOPs', 'DRAM', '× compulsory', 'Cycles', 'Share', 'Energy', 'Util.', 'Bound', 'Mapping']
-        .map((t, k) => h('th', { scope: 'col', class: k >= 3 && k <= 10 ? 'num' : undefined,
-          title: t === '× compulsory' ? 'DRAM traffic as a multiple of the bytes that must cross the DRAM link at least once' : undefined }, t)))),
-      h('tbody', {}, ops.map((op) => h('tr', {},
-        h('td', {}, op.name), h('td', {}, classLabel[op.op_class]),
-        h('td', { class: 'small' }, op.shape), h('td', { class: 'num' }, op.count),
-        h('td', { class: 'num' }, fmtValue(op.flops, 'FLOP')), h('td', { class: 'num' }, fmtValue(op.dram_bytes, 'B')),
-        h('td', { class: 'num' }, op.compulsory_dram_bytes ? `${(op.dram_bytes / op.compulsory_dram_bytes).toFixed(2)}×` : '–'),
-        h('td', { class: 'num' }, fmtValue(op.cycles, 'cycles')), h('td', { class: 'num' }, `${((op.cycles / total) * 100).toFixed(1)}%`),
-        h('td', { class: 'num' }, fmtValue(op.energy_j, 'J')), h('td', { class: 'num' }, op.kind === 'gemm' ? `${(op.utilization * 100).toFixed(0)}%` : '–'),
-        h('td', {}, h('span', { class: `badge ${op.bound}` }, op.bound)),
-        h('td', { class: 'small' }, op.mapping || '–')))))));
+      h('thead', {}, h('tr', {}, headers.map((t, k) => h('th', { scope: 'col', class: numeric(k) ? 'num' : undefined,
+        title: t === '× compulsory' ? 'DRAM traffic as a multiple of the bytes that must cross the DRAM link at least once' : undefined }, t)))),
+      h('tbody', {}, body))));
 }

@@ -32,9 +32,25 @@ export function controls({ state, metrics, parameters, onChange, onCopyLink }) {
     h('div', { class: 'field', style: { marginTop: '10px' } }, h('label', {}, 'Axes'), logs),
     select('colour-by', 'Colour by', colourOptions, state.z && (state.v || 'c') === 'c' ? '' : state.c,
       (c) => set({ c }), { allowNone: state.z && (state.v || 'c') === 'c' ? 'the third objective' : 'front only' }),
+    groupBox(state, parameters, set),
     filtersBox(state, [...parameters, ...metrics], set),
     h('div', { class: 'toolbar', style: { marginTop: '12px' } },
       h('button', { type: 'button', id: 'copy-link', onclick: onCopyLink, title: 'Copy a link to exactly this view' }, 'Copy link')));
+}
+
+/** "One front per": ticking parameters splits the points into groups (e.g. model × sequence length), each with its
+ * own front; nothing ticked is one front over every point. */
+function groupBox(state, parameters, set) {
+  const chosen = new Set(state.g && state.g !== '-' ? state.g.split(',') : []);
+  const toggle = (name, on) => {
+    const next = parameters.filter((p) => (p === name ? on : chosen.has(p)));
+    set({ g: next.length ? next.join(',') : '-' });
+  };
+  return h('div', { class: 'field', id: 'group-by' }, h('label', {}, 'One front per'),
+    h('div', { class: 'checks' }, parameters.map((name) => h('label', {}, h('input', { type: 'checkbox', value: name,
+      checked: chosen.has(name), onchange: (e) => toggle(name, e.target.checked) }), info(name).label))),
+    h('div', { class: 'hint' }, chosen.size ? 'Each combination of the ticked values has its own front.'
+      : 'One front over every point: tick the workload columns to compare like with like.'));
 }
 
 function filtersBox(state, columns, set) {

@@ -8,13 +8,15 @@ import { DEFAULT_OBJECTIVES, direction, headlineMetrics, info, isMetric, titleOf
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_math.js';
 import { distinct, loadResults } from '../results_data.js';
-import { isActive, modelNames, normalizeSweep } from '../sweep_model.js';
+import { isActive, modelNames, normalizeSweep, workloadColumns } from '../sweep_model.js';
 import { readState, writeState } from '../url_state.js';
 import { positiveSpan, scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces } from '../plots/pareto_scatter.js';
 import { brushedFilters, parcoordsLayout, parcoordsTrace } from '../plots/parallel_coords.js';
 import { progressBar, statusBadge } from './progress_bar.js';
 import { controls } from './sweep_controls.js';
 import { frontTable } from './front_table.js';
+import { failuresBanner, pointsTable } from './points_table.js';
+import { studyCard } from './study_view.js';
 
 const POLL_MS = 2000;
 const RELOAD_MS = 4000;
@@ -27,11 +29,16 @@ export async function render(container, { id }, query) {
   const plotlyLoading = loadPlotly();
   let sweep = normalizeSweep(await api(`/api/sweeps/${sweepId}`));
   const objectives = sweep.objectives.length >= 2 ? sweep.objectives : DEFAULT_OBJECTIVES;
-  const defaults = { x: objectives[0], y: objectives[1], z: objectives[2] ?? '', v: 'c', c: '', log: 'xy' };
+  // one front per workload (model × scenario fields the sweep varies), so no design is compared across workloads
+  const workload = workloadColumns(sweep.spec).join(',') || '-';
+  const defaults = { x: objectives[0], y: objectives[1], z: objectives[2] ?? '', v: 'c', c: '', g: workload, log: 'xy' };
   let state = readState(query, defaults);
 
   const head = h('div', {});
+  const failures = h('div', {});
   const notice = h('div', {});
+  const studyBox = h('div', {});  // a sweep of named variants opens on its study view
+  let study = null;
   const side = h('div', {});
   const scatterDiv = h('div', { class: 'plot tall', id: 'pareto-plot', role: 'img', 'aria-label': 'Pareto scatter plot' });
   const tooltip = h('div', { class: 'point-tooltip', id: 'point-tooltip', role: 'tooltip', hidden: true });
@@ -43,12 +50,14 @@ export async function render(container, { id }, query) {
   const hvCaption = h('div', { class: 'small muted', id: 'hypervolume-caption' });
   const searchCard = h('section', { class: 'card', id: 'search-card', hidden: true, 'aria-labelledby': 'hv-title' },
     h('h2', { id: 'hv-title' }, 'Front improving over time'), hvCaption, hvDiv);
-  container.append(head, notice, h('div', { class: 'grid-side' }, side,
+  const table = pointsTable({ sweepId, columns: [...new Set([...sweep.varied, ...objectives, ...headlineMetrics()])],
+    chosen: [...new Set([...sweep.varied.slice(0, 6), ...objectives])] });
+  container.append(head, failures, notice, studyBox, h('div', { class: 'grid-side' }, side,
     h('section', { class: 'card', style: { position: 'relative' }, 'aria-label': 'Pareto scatter' }, scatterDiv, tooltip, caption)),
   searchCard, tableBox,
   h('section', { class: 'card', 'aria-labelledby': 'pc-title' }, h('h2', { id: 'pc-title' }, 'Parallel coordinates'),
     h('div', { class: 'small muted' }, 'Drag along an axis to keep only that range; the scatter, the front and the filtered CSV follow. Front designs in orange.'),
-    parcoordsDiv));
+    parcoordsDiv), table.card);
   // Parallel coordinates cost seconds of WebGL set-up without a GPU: draw them when they scroll into view.
   let parcoordsVisible = false;
   let pendingParcoords = null;
@@ -68,6 +77,7 @@ export async function render(container, { id }, query) {
   let parcoordsKey = '';
   let parcoordsTimer = null;
   let parcoordsDraws = 0;
+  let shownFailures = 0;
 
   // Server-side exports of exactly the points that pass the view's filters (every column).
   const exportCsv = h('a', { class: 'button', id: 'export-csv', download: '', title: 'Every column of the points that pass the filters' }, 'CSV');
@@ -93,7 +103,16 @@ export async function render(container, { id }, query) {
         h('button', { type: 'button', id: 'export-png', onclick: () => Plotly.downloadImage(scatterDiv, {
           format: 'png', filename: `${sweep.name}-pareto`, width: 1400, height: 900 }) }, 'PNG'))),
     isActive(sweep) || sweep.status === 'failed' || sweep.failedPoints > 0 ? h('div', { class: 'card' }, progressBar(sweep),
-      sweep.error ? h('div', { class: 'notice error', style: { marginTop: '8px' } }, sweep.error) : null) : null);
+      sweep.error && !sweep.failedPoints ? h('div', { class: 'notice error', style: { marginTop: '8px' } }, sweep.error) : null) : null);
+    if (sweep.failedPoints !== shownFailures) {
+      shownFailures = sweep.failedPoints;
+      if (!sweep.failedPoints) clear(failures);
+      else {
+        failuresBanner(sweep, () => table.showFailed())
+          .then((banner) => clear(failures, banner))
+          .catch((error) => clear(failures, errorNotice(error, 'Could not load why points failed')));
+      }
+    }
   }
 
   function drawSearch() {
@@ -136,7 +155,22 @@ export async function render(container, { id }, query) {
       clear(notice, errorNotice(error, 'Could not load the results'));
       return;
     }
-    if (!stopped) draw();
+    if (!stopped) { draw(); table.load(); drawStudy(); }
+  }
+
+  async function drawStudy() {
+    if (!sweep.spec.variants?.length || !data?.count) return;
+    if (!study) {
+      let template = null;
+      if (sweep.spec.template) {
+        try { template = (await api('/api/templates')).find((t) => t.id === sweep.spec.template) ?? null; } catch { template = null; }
+      }
+      study = studyCard({ sweep, data, template, Plotly });
+      clear(studyBox, study.card);
+      await study.draw();
+    } else {
+      await study.update(data);
+    }
   }
 
   function columnsOf() {
@@ -160,7 +194,8 @@ export async function render(container, { id }, query) {
     clear(side, controls({ state, metrics, parameters, onChange: (next) => { state = next; draw(); }, onCopyLink: copyLink }));
     if (!data.count) {
       Plotly.purge(scatterDiv); Plotly.purge(parcoordsDiv);
-      clear(caption, isActive(sweep) ? 'No results yet: the workers are evaluating the first chunk…' : 'This sweep has no results.');
+      clear(caption, isActive(sweep) ? 'No results yet: the workers are evaluating the first chunk…'
+        : sweep.failedPoints ? 'No point of this sweep could be evaluated: the banner above says why.' : 'This sweep has no results.');
       clear(tableBox);
       return;
     }
@@ -170,9 +205,15 @@ export async function render(container, { id }, query) {
     const filtered = applyFilters(columns, valid, state.filters);
     const objs = [state.x, state.y, ...(state.z ? [state.z] : [])];
     const dirs = objs.map(direction);
-    const front = paretoFront(columns, objs, dirs, filtered.slice());
-    if (state.z) front.sort((a, b) => columns[state.x][a] - columns[state.x][b]);
-    const knee = kneePoint(columns, objs, dirs, front, [state.logX, state.logY, false]);
+    const groupBy = groupColumns(state.g, columns);
+    const fronts = groupsOf(columns, filtered, groupBy).map(({ label, indices }) => {
+      const mine = paretoFront(columns, objs, dirs, indices);
+      if (state.z) mine.sort((a, b) => columns[state.x][a] - columns[state.x][b]);
+      return { label, front: mine, knee: kneePoint(columns, objs, dirs, mine, [state.logX, state.logY, false]) };
+    });
+    const front = fronts.flatMap((f) => f.front);
+    const groupOf = new Map(fronts.flatMap(({ label, front: mine }) => mine.map((i) => [i, label])));
+    const kneeSet = new Set(fronts.map((f) => f.knee).filter((i) => i !== null && i !== undefined));
     const colourBy = state.z && (state.v || 'c') === 'c' ? state.z : state.c;
     const colourValues = colourBy ? distinct(columns[colourBy] ?? [], 10) : [];
     const categories = colourBy && (colourValues.some((v) => typeof v === 'string') || (parameters.includes(colourBy) && colourValues.length <= 10))
@@ -181,20 +222,24 @@ export async function render(container, { id }, query) {
     const { shown, thinned } = thinForDisplay(filtered, columns[state.x], columns[state.y], {
       keep: new Set(front), logX: state.logX, logY: state.logY, limit: DISPLAY_LIMIT,
       colourCodes: codes ? columns[colourBy].map((v) => codes[v] ?? 0) : null });
-    view = { filtered, front, shown, knee };
+    view = { filtered, front, shown, fronts };
     const t1 = performance.now();
     const three = state.z && state.v === '3d';
     const traces = three
       ? scatter3dTraces({ columns, shown, front, x: state.x, y: state.y, z: state.z, hoverText: (i) => hoverHtml(i, parameters) })
-      : scatterTraces({ columns, shown, front, knee, x: state.x, y: state.y, colourBy, categories });
+      : scatterTraces({ columns, shown, fronts: fronts.length === 1 ? [{ ...fronts[0], label: '' }] : fronts,
+        x: state.x, y: state.y, colourBy, categories });
     const layout = three ? scatter3dLayout(state)
       : scatterLayout(state, { x: positiveSpan(columns, state.x, filtered), y: positiveSpan(columns, state.y, filtered) });
     Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
     const t2 = performance.now();
     clear(caption, `${filtered.length.toLocaleString('en-US')} of ${data.count.toLocaleString('en-US')} points pass the filters · `,
-      `${front.length} on the Pareto front (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`,
+      sweep.failedPoints ? `${sweep.failedPoints.toLocaleString('en-US')} failed points are not drawn (see above) · ` : '',
+      fronts.length > 1
+        ? `${front.length} on ${fronts.length} Pareto fronts, one per ${groupBy.map((n) => info(n).label.toLowerCase()).join(' × ')} (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`
+        : `${front.length} on the Pareto front (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`,
       thinned ? ` · drawing ${shown.length.toLocaleString('en-US')}: dense regions thinned, front and isolated points always kept` : '',
-      knee !== null ? ' · ★ knee point' : '', ' · hover a point for its design, click to open it');
+      kneeSet.size ? ` · ★ knee point${kneeSet.size > 1 ? ' of each front' : ''}` : '', ' · hover a point for its design, click to open it');
     const t3 = performance.now();
     // Parallel coordinates after the scatter has painted: the Pareto view is usable while they draw.
     clearTimeout(parcoordsTimer);
@@ -208,11 +253,16 @@ export async function render(container, { id }, query) {
     };
     if (parcoordsVisible) pendingParcoords();
     else if (!observing) { observing = true; requestAnimationFrame(() => observer.observe(parcoordsDiv)); }
-    clear(tableBox, frontTable({ columns, ids, front, knee, parameters,
+    clear(tableBox, frontTable({ columns, ids, front, knees: kneeSet, groupOf: fronts.length > 1 ? groupOf : null, parameters,
       metrics: [...new Set([...objs, ...['latency_s', 'energy_j', 'area_mm2', 'utilization'].filter((m) => metrics.includes(m))])],
       onCompare: (selected) => { location.hash = `#/compare?ids=${selected.join(',')}`; } }));
     bindEvents(parameters);
     Object.assign(timings, { front_and_thinning_ms: t1 - t0, scatter_ms: t2 - t1, table_ms: performance.now() - t3 });
+  }
+
+  /** The group-by columns of the view: loaded parameter columns only ('-' or none: one front). */
+  function groupColumns(text, columns) {
+    return (text && text !== '-' ? text.split(',') : []).filter((name) => columns[name] && !isMetric(name));
   }
 
   function drawParcoords(parameters, metrics, shown, frontSet, objs) {
@@ -275,6 +325,23 @@ export async function render(container, { id }, query) {
       const i = event.points?.[0]?.customdata;
       if (i !== undefined && data.ids[i] !== undefined) location.hash = `#/points/${data.ids[i]}`;
     });
+  }
+
+  /** The filtered points split by the values of `names`, in sorted key order, each with a label ("bert-base · 512"). */
+  function groupsOf(columns, indices, names) {
+    if (!names.length) return [{ label: '', indices: indices.slice() }];
+    const groups = new Map();
+    for (const i of indices) {
+      const values = names.map((name) => columns[name][i]);
+      const key = JSON.stringify(values);
+      if (!groups.has(key)) groups.set(key, { values, indices: [] });
+      groups.get(key).indices.push(i);
+    }
+    const compare = (a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b)));
+    return [...groups.values()]
+      .sort((a, b) => a.values.reduce((order, v, k) => order || compare(v, b.values[k]), 0))
+      .map(({ values, indices: mine }) => ({ indices: mine,
+        label: values.map((v, k) => (typeof v === 'number' ? fmt(v, names[k]) : String(v ?? '–'))).join(' · ') }));
   }
 
   function fmt(value, name) {

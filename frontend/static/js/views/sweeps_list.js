@@ -11,11 +11,20 @@ const POLL_MS = 2000;
 
 export async function render(container) {
   const body = h('div', {});
+  const selected = new Set();  // sweeps ticked for comparison (kept across the list's refreshes)
+  const compareButton = h('button', { type: 'button', id: 'compare-sweeps', disabled: true,
+    title: 'Tick two or more sweeps to see their Pareto fronts on one plot',
+    onclick: () => { location.hash = `#/compare-sweeps?ids=${[...selected].join(',')}`; } }, 'Compare sweeps');
+  const onSelect = (id, on) => {
+    if (on) selected.add(id); else selected.delete(id);
+    compareButton.disabled = selected.size < 2;
+    compareButton.textContent = selected.size ? `Compare sweeps (${selected.size})` : 'Compare sweeps';
+  };
   container.append(
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, 'Sweeps'),
         h('div', { class: 'sub' }, 'Every sweep in the shared result database. Open one to explore its Pareto front.')),
-      h('div', { class: 'toolbar', id: 'templates' }, h('a', { class: 'button primary', href: '#/new' }, '+ New sweep'))),
+      h('div', { class: 'toolbar', id: 'templates' }, compareButton, h('a', { class: 'button primary', href: '#/new' }, '+ New sweep'))),
     body);
   templateButtons(container.querySelector('#templates'));
 
@@ -25,7 +34,7 @@ export async function render(container) {
     try {
       const sweeps = (await api('/api/sweeps')).items.map(normalizeSweep);
       if (stopped) return;
-      clear(body, sweeps.length ? table(sweeps, refresh) : emptyState());
+      clear(body, sweeps.length ? table(sweeps, refresh, selected, onSelect) : emptyState());
       if (sweeps.some(isActive)) timer = setTimeout(refresh, POLL_MS);
     } catch (error) {
       if (stopped) return;
@@ -49,8 +58,10 @@ function emptyState() {
       'The REST API is documented at ', h('a', { href: '/docs' }, '/docs'), '.'));
 }
 
-function table(sweeps, refresh) {
+function table(sweeps, refresh, selected, onSelect) {
   const rows = sweeps.map((sweep) => h('tr', { 'data-sweep-id': String(sweep.id) },
+    h('td', {}, h('input', { type: 'checkbox', class: 'compare-pick', 'aria-label': `Compare sweep ${sweep.name}`,
+      checked: selected.has(sweep.id), onchange: (e) => onSelect(sweep.id, e.target.checked) })),
     h('td', {}, h('a', { href: `#/sweeps/${sweep.id}` }, sweep.name), sweep.error
       ? h('div', { class: 'small', style: { color: 'var(--bad)' } }, sweep.error) : null),
     h('td', {}, modelNames(sweep.models) || '–'),
@@ -61,8 +72,8 @@ function table(sweeps, refresh) {
     h('td', { class: 'num' }, actions(sweep, refresh))));
   return h('div', { class: 'card', style: { padding: 0 } },
     h('table', { class: 'data', 'aria-label': 'Sweeps' },
-      h('thead', {}, h('tr', {}, ['Name', 'Models', 'Points', 'Status', 'Progress', 'Created', ''].map(
-        (title, i) => h('th', { class: i === 2 ? 'num' : undefined, scope: 'col' }, title)))),
+      h('thead', {}, h('tr', {}, ['', 'Name', 'Models', 'Points', 'Status', 'Progress', 'Created', ''].map(
+        (title, i) => h('th', { class: i === 3 ? 'num' : undefined, scope: 'col' }, i === 0 ? h('span', { class: 'sr-only' }, 'Compare') : title)))),
       h('tbody', {}, rows)));
 }
 
