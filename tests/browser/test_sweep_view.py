@@ -188,15 +188,28 @@ def test_view_state_lives_in_a_short_shareable_url(served, page, screenshot) -> 
 
 
 def test_brushing_parallel_coordinates_filters_the_scatter(served, page) -> None:
+    """Array rows (4…128, powers of two) is a log2 axis with a labelled tick at each value; a brush snaps to the
+    values it covers; a filter no point passes says so and offers to clear it."""
     _open(page, served.base_url, served.sweep_id)
+    rows = page.evaluate("() => document.getElementById('parcoords-plot').data[0].dimensions"
+                         ".find(d => d.name === 'rows')")
+    assert rows["tickvals"] == [2, 3, 4, 5, 6, 7] and rows["ticktext"] == ["4", "8", "16", "32", "64", "128"]
     index = page.evaluate("() => document.getElementById('parcoords-plot').data[0].dimensions"
                           ".findIndex(d => d.name === 'rows')")
-    page.evaluate(f"() => Plotly.restyle('parcoords-plot', {{'dimensions[{index}].constraintrange': [[7, 33]]}})")
+    # a brush from 7 to 33 rows, drawn on the log2 axis
+    page.evaluate(f"() => Plotly.restyle('parcoords-plot', {{'dimensions[{index}].constraintrange': "
+                  f"[[Math.log2(7), Math.log2(33)]]}})")
     page.locator("[data-filter=rows]").wait_for()
-    expected = sum(1 for v in served.columns["rows"] if 7 <= v <= 33)
+    expected = sum(1 for v in served.columns["rows"] if 8 <= v <= 32)
     assert 0 < expected < served.count
     assert _drawn(page) == expected
-    assert "f=rows:7:33" in page.url
+    assert "f=rows:8:32" in page.url, page.url  # snapped to the values the brush covers
+    page.goto(f"{served.base_url}/#/sweeps/{served.sweep_id}?f=rows:5:6")
+    page.locator("#no-match").wait_for()
+    assert "No point matches the filters" in page.locator("#no-match").inner_text()
+    page.click("#clear-filters")
+    page.wait_for_function(f"() => document.getElementById('pareto-plot').data.filter(t => t.meta === 'points' "
+                           f"|| t.meta === 'front').reduce((n, t) => n + t.x.length, 0) === {served.count}")
 
 
 def test_compare_two_points(served, page, screenshot) -> None:

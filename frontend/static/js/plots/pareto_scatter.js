@@ -12,8 +12,9 @@ const POINT_COLOUR = '#7b8fb8';
 const CATEGORY_COLOURS = ['#2458d6', '#1f9e89', '#e1a100', '#9b4dca', '#d1495b', '#3c9d3c', '#7a5c3e', '#e377c2',
   '#17becf', '#8c8c8c'];
 
-/** Marker colours for `indices`: numbers on a colour scale, strings as categories. */
-export function colourSpec(columns, name, indices, categories) {
+/** Marker colours for `indices`: numbers on a colour scale spanning the shown points (`span`), strings as
+ * categories. */
+export function colourSpec(columns, name, indices, categories, span = indices) {
   if (!name || !columns[name]) return null;
   const values = columns[name];
   if (categories) {
@@ -21,7 +22,7 @@ export function colourSpec(columns, name, indices, categories) {
     return { color: indices.map((i) => CATEGORY_COLOURS[codes.get(values[i]) % CATEGORY_COLOURS.length]), categorical: true };
   }
   let lo = Infinity; let hi = -Infinity;
-  for (const v of values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  for (const i of span) { const v = values[i]; if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; } }
   return { color: indices.map((i) => values[i]), cmin: lo, cmax: hi, categorical: false };
 }
 
@@ -29,13 +30,15 @@ export function colourSpec(columns, name, indices, categories) {
 export const GROUP_COLOURS = [FRONT_COLOUR, '#2458d6', '#1f9e89', '#9b4dca', '#e1a100', '#d1495b', '#3c9d3c', '#7a5c3e'];
 
 /** `fronts`: [{label, front, knee}], one per group (a single unlabelled one without grouping). */
-export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categories }) {
+/** `steps`: join each front by a step line (two objectives); with a third objective as colour the 2-D projection of
+ * the front is no staircase, so its points are only highlighted. */
+export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categories, steps = true }) {
   const frontSet = new Set(fronts.flatMap((f) => f.front));
   const dominated = shown.filter((i) => !frontSet.has(i));
   const traces = [];
   for (let start = 0, part = 0; start < dominated.length || part === 0; start += TRACE_POINTS, part += 1) {
     const idx = dominated.slice(start, start + TRACE_POINTS);
-    const colour = colourSpec(columns, colourBy, idx, categories);
+    const colour = colourSpec(columns, colourBy, idx, categories, shown);
     const marker = { size: shown.length > 5000 ? 5 : 8, opacity: shown.length > 5000 ? 0.55 : 0.8, color: POINT_COLOUR };
     if (colour) {
       Object.assign(marker, { color: colour.color, opacity: 0.7 });
@@ -51,7 +54,7 @@ export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categori
   }
   fronts.forEach(({ label, front }, k) => {
     const colour = GROUP_COLOURS[k % GROUP_COLOURS.length];
-    traces.push({ type: 'scattergl', mode: 'lines+markers', name: label ? `${label} (${front.length})` : `Pareto front (${front.length})`,
+    traces.push({ type: 'scattergl', mode: steps ? 'lines+markers' : 'markers', name: label ? `${label} (${front.length})` : `Pareto front (${front.length})`,
       x: front.map((i) => columns[x][i]), y: front.map((i) => columns[y][i]), customdata: front, hoverinfo: 'none',
       line: { color: colour, width: 1.5, shape: 'hv' }, legendgroup: `front-${k}`,
       marker: { size: 9, color: colour, symbol: 'diamond', line: { color: '#1d2430', width: 0.8 } }, meta: 'front' });

@@ -12,7 +12,8 @@ function select(id, label, options, value, onChange, { allowNone = null } = {}) 
   return h('div', { class: 'field' }, h('label', { for: id }, label), el);
 }
 
-export function controls({ state, metrics, parameters, onChange, onCopyLink }) {
+/** `numeric(name)`: whether a column holds numbers (a min/max filter makes no sense for a category). */
+export function controls({ state, metrics, parameters, numeric, onChange, onCopyLink }) {
   const set = (patch) => onChange({ ...state, ...patch });
   const zMode = h('div', { class: 'checks', role: 'radiogroup', 'aria-label': 'Show the third objective as' },
     ['c', '3d'].map((mode) => h('label', {}, h('input', { type: 'radio', name: 'zmode', value: mode,
@@ -33,7 +34,7 @@ export function controls({ state, metrics, parameters, onChange, onCopyLink }) {
     select('colour-by', 'Colour by', colourOptions, state.z && (state.v || 'c') === 'c' ? '' : state.c,
       (c) => set({ c }), { allowNone: state.z && (state.v || 'c') === 'c' ? 'the third objective' : 'front only' }),
     groupBox(state, parameters, set),
-    filtersBox(state, [...parameters, ...metrics], set),
+    filtersBox(state, [...parameters, ...metrics].filter((name) => numeric(name)), set),
     h('div', { class: 'toolbar', style: { marginTop: '12px' } },
       h('button', { type: 'button', id: 'copy-link', onclick: onCopyLink, title: 'Copy a link to exactly this view' }, 'Copy link')));
 }

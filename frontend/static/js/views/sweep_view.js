@@ -191,7 +191,8 @@ export async function render(container, { id }, query) {
     if (state.z && !metrics.includes(state.z)) state.z = '';
     writeState(`/sweeps/${sweepId}`, state, defaults);
     updateExportLinks();
-    clear(side, controls({ state, metrics, parameters, onChange: (next) => { state = next; draw(); }, onCopyLink: copyLink }));
+    clear(side, controls({ state, metrics, parameters, onChange: (next) => { state = next; draw(); }, onCopyLink: copyLink,
+      numeric: (name) => (columns[name] ?? []).some((v) => typeof v === 'number') }));
     if (!data.count) {
       Plotly.purge(scatterDiv); Plotly.purge(parcoordsDiv);
       clear(caption, isActive(sweep) ? 'No results yet: the workers are evaluating the first chunk…'
@@ -228,12 +229,15 @@ export async function render(container, { id }, query) {
     const traces = three
       ? scatter3dTraces({ columns, shown, front, x: state.x, y: state.y, z: state.z, hoverText: (i) => hoverHtml(i, parameters) })
       : scatterTraces({ columns, shown, fronts: fronts.length === 1 ? [{ ...fronts[0], label: '' }] : fronts,
-        x: state.x, y: state.y, colourBy, categories });
+        x: state.x, y: state.y, colourBy, categories, steps: !state.z });
     const layout = three ? scatter3dLayout(state)
       : scatterLayout(state, { x: positiveSpan(columns, state.x, filtered), y: positiveSpan(columns, state.y, filtered) });
     Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
     const t2 = performance.now();
-    clear(caption, `${filtered.length.toLocaleString('en-US')} of ${data.count.toLocaleString('en-US')} points pass the filters · `,
+    if (!filtered.length && Object.keys(state.filters).length) {
+      clear(caption, h('span', { class: 'notice warn', id: 'no-match' }, 'No point matches the filters. ',
+        h('button', { type: 'button', id: 'clear-filters', onclick: () => { state = { ...state, filters: {} }; draw(); } }, 'Clear filters')));
+    } else clear(caption, `${filtered.length.toLocaleString('en-US')} of ${data.count.toLocaleString('en-US')} points pass the filters · `,
       sweep.failedPoints ? `${sweep.failedPoints.toLocaleString('en-US')} failed points are not drawn (see above) · ` : '',
       fronts.length > 1
         ? `${front.length} on ${fronts.length} Pareto fronts, one per ${groupBy.map((n) => info(n).label.toLowerCase()).join(' × ')} (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`
