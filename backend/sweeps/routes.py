@@ -75,7 +75,9 @@ SPEC_BODY = {"requestBody": {"required": True, "content": {
              openapi_extra=SPEC_BODY)
 def estimate_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep) -> Estimate:
     points = sweeps_service.estimate(spec, settings)
-    chunk_size = sweeps_service.chunk_size_for(session, settings)
+    stored = spec.model_dump(mode="json")
+    chunk_size = sweeps_service.chunk_size_for(session, settings, stored)
+    speed = sweeps_service.measured_speed(session, stored)
     space = spec.grid_size()
     note = {"grid": "the grid of all dimensions", "random": f"{spec.n_points} random draws from the space",
             "search": f"the search's budget ({spec.budget} points, at most the whole space), evaluated in batches "
@@ -85,7 +87,10 @@ def estimate_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep) -> 
     return Estimate(points=points, max_points=settings.max_sweep_points, chunk_size=chunk_size,
                     chunks=max(1, -(-points // chunk_size)),
                     dimensions={dimension.key: dimension.count for dimension in spec.dimensions()},
-                    strategy=spec.strategy, space_points=space, note=f"{points:,} points: {note}")
+                    strategy=spec.strategy, space_points=space, note=f"{points:,} points: {note}",
+                    points_per_s=speed.points_per_s if speed else None,
+                    worker_seconds=points / speed.points_per_s if speed else None,
+                    speed_source=speed.source if speed else "no sweep measured yet")
 
 
 @router.post("", response_model=SweepOut, status_code=status.HTTP_201_CREATED, summary="Create and queue a sweep",

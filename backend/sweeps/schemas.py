@@ -100,6 +100,11 @@ class Estimate(BaseModel):
     strategy: str = "grid"
     space_points: int = Field(default=0, description="Size of the whole space (the grid of all dimensions).")
     note: str = Field(default="", description="How `points` was derived (e.g. a search's budget).")
+    points_per_s: float | None = Field(default=None, description="Evaluation speed of one worker process for this "
+                                                                 "workload, as measured on earlier sweeps.")
+    worker_seconds: float | None = Field(default=None, description="`points` at that speed: seconds of one worker "
+                                                                   "process (divide by the workers running).")
+    speed_source: str = Field(default="", description="Where `points_per_s` comes from.")
 
 
 class Columnar(BaseModel):

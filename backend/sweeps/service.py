@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from backend.models import ACTIVE_STATUSES, FINAL_STATUSES, Sweep, SweepChunk, S
 from backend.sweeps import jobs, search_store
 from backend.sweeps.spec import SweepSpec, check_size
 
-MIN_CHUNK_POINTS = 200
+MIN_CHUNK_POINTS = 16  # a slow workload (LLM decode, ~20 points/s) still shows progress within seconds
 MAX_CHUNK_POINTS = 5000
 DEFAULT_POINTS_PER_S = 200.0  # one worker process, before any sweep has been measured
 
@@ -29,27 +30,53 @@ def estimate(spec: SweepSpec, settings: Settings) -> int:
     return check_size(spec, settings.max_sweep_points)
 
 
-def measured_points_per_s(session: Session) -> float | None:
-    """Evaluation speed of one worker process, from the chunks of recent sweeps."""
-    recent = select(Sweep.done_points, Sweep.failed_points, Sweep.compute_s).where(
-        Sweep.compute_s > 0).order_by(Sweep.id.desc()).limit(20).subquery()
-    points, seconds = session.execute(
-        select(func.sum(recent.c.done_points + recent.c.failed_points), func.sum(recent.c.compute_s))).one()
-    return float(points) / float(seconds) if points and seconds else None
+def workload_key(spec: Mapping[str, Any]) -> str:
+    """What evaluation speed depends on most: the models, and whether they decode (one op row per decode group)."""
+    decodes = any(scenario.get("generate_len") for scenario in spec.get("scenarios", [])) or \
+        "generate_len" in spec.get("scenario_axes", {})
+    return f"{','.join(sorted(spec.get('models', [])))}|{'decode' if decodes else 'single pass'}"
 
 
-def chunk_size_for(session: Session, settings: Settings) -> int:
-    """A chunk of about `chunk_target_s` seconds at the measured speed, within a few hundred to a few thousand."""
+@dataclass(frozen=True)
+class Speed:
+    """Evaluation speed of one worker process for a spec, and where the figure comes from."""
+
+    points_per_s: float
+    source: str
+
+
+def measured_speed(session: Session, spec: Mapping[str, Any] | None = None) -> Speed | None:
+    """Points/s of one worker on recent sweeps of the same workload (models, decoding or not), else on any recent
+    sweep; None before anything was measured."""
+    recent = session.execute(select(Sweep.spec, Sweep.done_points + Sweep.failed_points, Sweep.compute_s)
+                             .where(Sweep.compute_s > 0).order_by(Sweep.id.desc()).limit(50)).all()
+    if spec is not None:
+        key = workload_key(spec)
+        same = [(points, seconds) for stored, points, seconds in recent if workload_key(stored) == key]
+        if same:
+            rate = sum(p for p, _ in same) / sum(t for _, t in same)
+            return Speed(rate, f"measured on {len(same)} earlier sweep{'s' if len(same) > 1 else ''} of this "
+                               f"workload ({key.replace('|', ', ')})")
+    if recent[:20]:
+        points = sum(p for _, p, _ in recent[:20])
+        seconds = sum(t for _, _, t in recent[:20])
+        return Speed(points / seconds, "measured on recent sweeps of other workloads")
+    return None
+
+
+def chunk_size_for(session: Session, settings: Settings, spec: Mapping[str, Any] | None = None) -> int:
+    """A chunk of about `chunk_target_s` seconds at the speed measured for this workload, within bounds."""
     if settings.chunk_size:
         return settings.chunk_size
-    rate = measured_points_per_s(session) or DEFAULT_POINTS_PER_S
+    speed = measured_speed(session, spec)
+    rate = speed.points_per_s if speed else DEFAULT_POINTS_PER_S
     return int(min(max(rate * settings.chunk_target_s, MIN_CHUNK_POINTS), MAX_CHUNK_POINTS))
 
 
 def create_sweep(session: Session, spec: SweepSpec, settings: Settings) -> Sweep:
     """A queued sweep and its chunk rows; its work is queued on the session and sent when the caller commits."""
     total = estimate(spec, settings)
-    size = chunk_size_for(session, settings)
+    size = chunk_size_for(session, settings, spec.model_dump(mode="json"))
     count = max(1, math.ceil(total / size))
     if spec.strategy == "search":  # chunks are created batch by batch by the search's driver
         size, count = spec.search_batch_size(), 0

@@ -51,13 +51,15 @@ def submit(base_url: str, spec: dict[str, Any]) -> int:
 
 
 def wait_done(base_url: str, sweep_id: int, timeout_s: float = 180.0, failures: bool = False) -> dict[str, Any]:
-    """The sweep once finished; it must be `done` and, unless `failures`, have no failed point."""
+    """The sweep once finished; it must be `done` and, unless `failures`, have no failed point (with `failures`,
+    `failed` too: every point failed)."""
     deadline = time.monotonic() + timeout_s
     sweep: dict[str, Any] = {}
     while time.monotonic() < deadline:
         sweep = httpx.get(f"{base_url}/api/sweeps/{sweep_id}", timeout=30).json()
         if sweep["status"] in ("done", "failed", "cancelled"):
-            assert sweep["status"] == "done" and (failures or not sweep["failed_points"]), sweep
+            assert (sweep["status"] in ("done", "failed")) if failures else (
+                sweep["status"] == "done" and not sweep["failed_points"]), sweep
             return sweep
         time.sleep(0.3)
     raise AssertionError(f"sweep {sweep_id} not finished after {timeout_s} s: {sweep}")

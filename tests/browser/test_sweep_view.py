@@ -383,3 +383,17 @@ def test_a_decoder_point_shows_serving_metrics_and_phase_subtotals(served, page,
     assert any(op["phase"] == "decode" and op["kind"] == "gemm" and op["bound"] == "memory" for op in ops)
     page.wait_for_timeout(300)
     screenshot("12-decoder-point")
+
+
+def test_a_sweep_without_results_still_offers_its_selectors_and_axes(served, page) -> None:
+    """Every point fails (softmax on an accelerator without non-linear lanes): no result to draw, but the objective
+    selectors, the axes and the reason are there, as they are before a running sweep's first chunk lands."""
+    spec = {**real_sweeps.MEDIUM_SPEC, "name": "all-fail", "axes": {"rows": [16], "softmax_on": ["accelerator"]}}
+    sweep_id = real_sweeps.submit(served.base_url, spec)
+    real_sweeps.wait_done(served.base_url, sweep_id, failures=True)
+    page.goto(f"{served.base_url}/#/sweeps/{sweep_id}")
+    page.locator("#failures-banner").wait_for()
+    assert page.locator("#obj-x option").count() >= 5 and page.locator("#obj-x").input_value() == "latency_s"
+    page.wait_for_function("() => document.getElementById('pareto-plot')._fullLayout?.xaxis?.title?.text "
+                           "=== 'Latency (s)'")
+    assert "could be evaluated" in page.locator("#scatter-caption").inner_text()

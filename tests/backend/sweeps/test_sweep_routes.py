@@ -365,3 +365,22 @@ def test_a_decoder_sweep_carries_its_variants_and_serving_metrics(client, sessio
     # bert-base is an encoder: prompt/generate lengths do not apply, so it fails with that reason
     bert = [row for row in rows if row["model"] == "bert-base"]
     assert bert and all("is an encoder" in row["error"] and row["ttft_s"] is None for row in bert)
+
+
+def test_the_estimate_times_a_spec_from_earlier_sweeps_of_its_workload(client, session_factory) -> None:
+    """Before any sweep: no figure. After one bert-base sweep: its measured speed for bert-base specs, and the
+    all-sweeps figure, labelled so, for another workload."""
+    decode = {**DEMO_SPEC, "models": ["gpt2"], "scenarios": [{"prompt_len": 16, "generate_len": 8}]}
+    first = client.post("/api/sweeps/estimate", json=DEMO_SPEC).json()
+    assert first["worker_seconds"] is None and first["speed_source"] == "no sweep measured yet"
+    sweep_id = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
+    for chunk in range(client.get(f"/api/sweeps/{sweep_id}").json()["chunk_count"]):
+        run_chunk(session_factory, sweep_id, chunk)
+    measured = client.get(f"/api/sweeps/{sweep_id}").json()
+    same = client.post("/api/sweeps/estimate", json=DEMO_SPEC).json()
+    assert same["speed_source"] == "measured on 1 earlier sweep of this workload (bert-base, single pass)"
+    assert same["points_per_s"] > 0 and abs(same["worker_seconds"] * same["points_per_s"] - 36) < 1e-6
+    assert measured["done_points"] == 36
+    other = client.post("/api/sweeps/estimate", json=decode).json()
+    assert other["speed_source"] == "measured on recent sweeps of other workloads"
+    assert other["points_per_s"] == pytest.approx(same["points_per_s"])

@@ -5,6 +5,7 @@ import { api, ApiError } from '../api.js';
 import { clear, debounce, h } from '../dom.js';
 import { headlineMetrics, info, sweepable, titleOf } from '../catalog.js';
 import { axisCount, parseAxis } from '../axis_syntax.js';
+import { fmtDuration } from '../format.js';
 
 const DEFAULT_AXES = [['rows', '8, 16, 32'], ['cols', '8, 16, 32'], ['scratchpad_kib', '64, 256']];
 
@@ -232,7 +233,10 @@ export async function render(container) {
       const answer = await api('/api/sweeps/estimate', { method: 'POST', body });
       if (token !== estimateToken) return;
       showErrors({});
-      setCount(answer.points.toLocaleString('en-US'), `limit ${answer.max_points.toLocaleString('en-US')} points`);
+      const time = answer.worker_seconds !== null && answer.worker_seconds !== undefined
+        ? ` · about ${fmtDuration(Math.max(1, answer.worker_seconds))} of one worker's time (${answer.speed_source})`
+        : ' · time: no sweep measured yet';
+      setCount(answer.points.toLocaleString('en-US'), `limit ${answer.max_points.toLocaleString('en-US')} points${time}`);
       submit.disabled = false;
     } catch (error) {
       if (token !== estimateToken) return;

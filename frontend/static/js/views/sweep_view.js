@@ -174,6 +174,10 @@ export async function render(container, { id }, query) {
   }
 
   function columnsOf() {
+    if (!data.count) {  // before the first result: the selectors offer what the sweep will report
+      return { metrics: [...new Set([...objectives, ...headlineMetrics()])].filter((m) => info(m).kind === 'metric'),
+        parameters: sweep.varied.filter((name) => !isMetric(name)) };
+    }
     const names = Object.keys(data.columns);
     const numeric = (name) => data.columns[name].some((v) => typeof v === 'number');
     const metrics = names.filter((n) => isMetric(n) && numeric(n) && n !== 'id');
@@ -193,8 +197,9 @@ export async function render(container, { id }, query) {
     updateExportLinks();
     clear(side, controls({ state, metrics, parameters, onChange: (next) => { state = next; draw(); }, onCopyLink: copyLink,
       numeric: (name) => (columns[name] ?? []).some((v) => typeof v === 'number') }));
-    if (!data.count) {
-      Plotly.purge(scatterDiv); Plotly.purge(parcoordsDiv);
+    if (!data.count) {  // the axes are there before the first point
+      Plotly.react(scatterDiv, [], scatterLayout(state), PLOT_CONFIG);
+      Plotly.purge(parcoordsDiv);
       clear(caption, isActive(sweep) ? 'No results yet: the workers are evaluating the first chunk…'
         : sweep.failedPoints ? 'No point of this sweep could be evaluated: the banner above says why.' : 'This sweep has no results.');
       clear(tableBox);
