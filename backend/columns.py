@@ -3,6 +3,8 @@ plus the row's own columns, and which metrics are indexed. Nothing here names a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from simulator.catalog import METRICS as METRIC_ENTRIES
 from simulator.catalog import PARAMETERS as PARAMETER_ENTRIES
 from simulator.catalog import Entry
@@ -18,7 +20,26 @@ ROW_COLUMNS: tuple[str, ...] = ("id", "point_index", "error")
 ALL_COLUMNS: tuple[str, ...] = (*ROW_COLUMNS, *PARAMETERS, *METRICS)
 
 
+@dataclass(frozen=True)
+class Ratio:
+    """A column against a baseline point (`results?baseline=ID`): computed per query, never stored."""
+
+    name: str
+    label: str
+    of: str  # the metric it compares
+    inverted: bool  # baseline / value (a speedup: above 1 is better) rather than value / baseline
+
+
+RATIOS: dict[str, Ratio] = {ratio.name: ratio for ratio in (
+    Ratio("speedup", "Speedup vs baseline", "latency_s", True),
+    Ratio("energy_ratio", "Energy vs baseline", "energy_j", False),
+    Ratio("edp_ratio", "EDP vs baseline", "edp_j_s", False),
+)}
+
+
 def column_kind(name: str) -> str:
     """The column's type ("float", "int", "str" or "bool"): how it is stored, filtered and encoded."""
+    if name in RATIOS:
+        return "float"
     entry = PARAMETERS.get(name) or METRICS.get(name)
     return entry.type if entry else ("str" if name == "error" else "int")

@@ -50,9 +50,18 @@ class OpClassOut(BaseModel):
     label: str
 
 
+class RatioOut(BaseModel):
+    name: str
+    label: str
+    of: str = Field(description="The metric compared with the baseline point's.")
+    direction: str = Field(description="Which way is better: a speedup is `max`, an energy ratio `min`.")
+
+
 class Catalog(BaseModel):
     metrics: list[CatalogEntry]
     parameters: list[CatalogEntry]
+    ratios: list[RatioOut] = Field(default_factory=list, description="Columns against a baseline point "
+                                                                     "(results?baseline=ID).")
     op_classes: list[OpClassOut] = Field(description="Every op class a report's per-operator rows use, in order.")
     phases: list[str] = Field(description="Every phase an operator runs in.")
     bounds: list[str] = Field(description="What can bound an operator (and a design's bottleneck).")

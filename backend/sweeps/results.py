@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from pyarrow import csv as pa_csv
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Float, Select, func, literal, select
 from sqlalchemy.orm import Session
 
-from backend.columns import ALL_COLUMNS, column_kind
+from backend.columns import ALL_COLUMNS, RATIOS, column_kind
 from backend.models import DesignPoint, Sweep
 
 MAX_PAGE_ROWS = 1_000_000
@@ -31,7 +31,15 @@ class BadQuery(ValueError):
     """A filter, column or sort the results cannot answer; the message says what is valid."""
 
 
-def column_of(name: str) -> Any:
+def column_of(name: str, baseline: dict[str, float] | None = None) -> Any:
+    """The column (or, for a ratio, its expression against the `baseline` point's metrics)."""
+    if name in RATIOS:
+        if baseline is None:
+            raise BadQuery(f"'{name}' compares each point with a baseline point: add baseline=POINT_ID")
+        ratio = RATIOS[name]
+        base = literal(baseline[ratio.of], Float)
+        value = func.nullif(getattr(DesignPoint, ratio.of), 0.0)
+        return (base / value if ratio.inverted else value / func.nullif(base, 0.0)).label(name)
     if name not in ALL_COLUMNS:
         raise BadQuery(f"unknown column '{name}'; valid: {', '.join(ALL_COLUMNS)}")
     return getattr(DesignPoint, name)
@@ -93,12 +101,13 @@ class ResultQuery:
     offset: int = 0
     include_failed: bool = False
     failed_only: bool = False  # only the points whose evaluation failed
+    baseline: dict[str, float] | None = None  # the baseline point's metrics, for ratio columns
 
     def __post_init__(self) -> None:
         for name in self.columns:
-            column_of(name)
+            column_of(name, self.baseline)
         for key in self.sort:
-            column_of(key.removeprefix("-"))
+            column_of(key.removeprefix("-"), self.baseline)
 
 
 def where(sweep_id: int, query: ResultQuery) -> list[ColumnElement[bool]]:
@@ -112,10 +121,10 @@ def where(sweep_id: int, query: ResultQuery) -> list[ColumnElement[bool]]:
 
 
 def _select(sweep_id: int, query: ResultQuery) -> Select[Any]:
-    statement = select(*(column_of(name) for name in query.columns)).where(*where(sweep_id, query))
+    statement = select(*(column_of(name, query.baseline) for name in query.columns)).where(*where(sweep_id, query))
     order = []
     for key in query.sort:
-        column = column_of(key.removeprefix("-"))
+        column = column_of(key.removeprefix("-"), query.baseline)
         order.append(column.desc() if key.startswith("-") else column.asc())
     order.append(DesignPoint.point_index.asc())  # a stable order makes paging well defined
     return statement.order_by(*order)
@@ -207,3 +216,15 @@ def error_groups(session: Session, sweep_id: int, limit: int = 20) -> list[tuple
                  .where(DesignPoint.sweep_id == sweep_id, DesignPoint.error.is_not(None))
                  .group_by(DesignPoint.error).order_by(func.count().desc(), DesignPoint.error).limit(limit))
     return [(str(error), int(points), int(point_id)) for error, points, point_id in session.execute(statement)]
+
+
+def baseline_of(session: Session, sweep_id: int, point_id: int) -> dict[str, float]:
+    """The metrics the ratio columns compare with, from an evaluated point of this sweep."""
+    names = sorted({ratio.of for ratio in RATIOS.values()})
+    row = session.execute(select(DesignPoint.sweep_id, DesignPoint.error, *(getattr(DesignPoint, n) for n in names))
+                          .where(DesignPoint.id == point_id)).first()
+    if row is None or row[0] != sweep_id:
+        raise BadQuery(f"baseline point {point_id} is not a point of sweep {sweep_id}")
+    if row[1] is not None or any(value is None for value in row[2:]):
+        raise BadQuery(f"baseline point {point_id} failed to evaluate; choose an evaluated point")
+    return dict(zip(names, (float(v) for v in row[2:]), strict=True))

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from backend import library
 from backend.api.deps import MAX_ID, CurrentUser, PointId, SessionDep, SettingsDep, SweepId, get_principal
-from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS
+from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS, RATIOS
 from backend.core.errors import NotFound
 from backend.core.limits import limit_evaluations, limit_sweep_creation
 from backend.models import DesignPoint, SweepStatus
@@ -170,6 +170,9 @@ def read_results(
         description="Also return points whose evaluation failed (their `error` column says why). Default: yes for "
                     "CSV and Parquet exports (every point of the sweep), no for pages.")] = None,
     failed_only: Annotated[bool, Query(description="Only the points whose evaluation failed.")] = False,
+    baseline: Annotated[int | None, Query(ge=1, le=MAX_ID, description=(
+        "A point of this sweep to compare with: adds the columns speedup (its latency / the point's), "
+        "energy_ratio and edp_ratio (the point's / its), to all columns by default, or by name in `columns`."))] = None,
     format: Annotated[Literal["json", "csv", "parquet", "arrays"], Query(
         description="`arrays`: the page as binary columns (little-endian uint32 header length, JSON header, "
                     "padding to 8 bytes, numeric columns as float64; see backend/services/export.py).")] = "json",
@@ -177,8 +180,12 @@ def read_results(
         description="With filters on a large sweep, `estimate` skips counting every matching row.")] = "exact",
 ) -> Columnar | Response:
     sweeps_service.get_sweep(session, sweep_id)
+    base = results_service.baseline_of(session, sweep_id, baseline) if baseline is not None else None
+    names = _columns(columns)
+    if base is not None and columns is None:
+        names += list(RATIOS)
     query = results_service.ResultQuery(
-        columns=_columns(columns), filters=filters or [], sort=_sort(sort),
+        columns=names, filters=filters or [], sort=_sort(sort), baseline=base,
         limit=limit if limit is not None else (1000 if format in ("json", "arrays") else 0), offset=offset,
         include_failed=format in ("csv", "parquet") if include_failed is None else include_failed,
         failed_only=failed_only)

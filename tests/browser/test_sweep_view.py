@@ -397,3 +397,29 @@ def test_a_sweep_without_results_still_offers_its_selectors_and_axes(served, pag
     page.wait_for_function("() => document.getElementById('pareto-plot')._fullLayout?.xaxis?.title?.text "
                            "=== 'Latency (s)'")
     assert "could be evaluated" in page.locator("#scatter-caption").inner_text()
+
+
+def test_any_point_as_baseline_adds_ratios_to_the_table_the_tooltips_and_the_exports(served, page) -> None:
+    base = served.columns["id"][0]
+    page.goto(f"{served.base_url}/#/points/{base}")
+    page.click("#set-baseline")
+    page.wait_for_url(f"**/#/sweeps/{served.sweep_id}?b={base}")
+    page.locator("#front-table tbody tr").first.wait_for()
+    headers = page.locator("#front-table thead").inner_text()
+    assert "Speedup vs baseline" in headers and "Energy vs baseline" in headers and "EDP vs baseline" in headers
+    assert f"Baseline: #{base}" in page.locator("#baseline-chip").inner_text()
+    marker = page.evaluate("() => document.getElementById('pareto-plot').data.find(t => t.meta === 'baseline')")
+    assert marker and marker["name"] == f"Baseline #{base}"
+    first = page.locator("#front-table tbody tr").first
+    point_id = int(first.get_attribute("data-point-id"))
+    latency = dict(zip(served.columns["id"], served.columns["latency_s"], strict=True))
+    speedup = latency[base] / latency[point_id]
+    cells = first.locator("td").all_inner_texts()
+    assert any(text.strip() == f"{float(f'{speedup:.3g}'):g} ×" for text in cells), (cells, speedup)
+    href = page.locator("#export-csv").get_attribute("href")
+    assert f"baseline={base}" in href
+    exported = httpx.get(f"{served.base_url}{href}").text.splitlines()
+    assert "speedup" in exported[0].split(",") and len(exported) == served.count + 1
+    page.click("#baseline-chip button")
+    page.wait_for_function("() => !location.hash.includes('b=')")
+    assert "Speedup vs baseline" not in page.locator("#front-table thead").inner_text()

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from backend.api.deps import get_principal
-from backend.api.schemas import Catalog, CatalogEntry, OpClassOut
+from backend.api.schemas import Catalog, CatalogEntry, OpClassOut, RatioOut
+from backend.columns import RATIOS
 from backend.models import SweepStatus
 from simulator import catalog as simulator_catalog
 from simulator import list_accelerator_presets, list_model_presets, load_accelerator_preset, load_model_preset
@@ -34,4 +35,6 @@ def catalog() -> Catalog:
                    parameters=[CatalogEntry.of(e) for e in simulator_catalog.PARAMETERS],
                    op_classes=[OpClassOut(name=name, label=OP_CLASS_LABELS[name])
                                for name in simulator_catalog.OP_CLASSES], phases=list(simulator_catalog.PHASES),
-                   bounds=list(simulator_catalog.BOUNDS), statuses=[s.value for s in SweepStatus])
+                   bounds=list(simulator_catalog.BOUNDS), statuses=[s.value for s in SweepStatus],
+                   ratios=[RatioOut(name=r.name, label=r.label, of=r.of, direction="max" if r.inverted else "min")
+                           for r in RATIOS.values()])

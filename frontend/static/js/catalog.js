@@ -14,13 +14,17 @@ const ROW_COLUMNS = {
 const PERCENT = new Set(['utilization']);
 
 const entries = { ...ROW_COLUMNS };
-export const vocabulary = { metrics: [], parameters: [], opClasses: [], phases: [], bounds: [], statuses: [] };
+export const vocabulary = { metrics: [], parameters: [], opClasses: [], phases: [], bounds: [], statuses: [], ratios: [] };
 let loaded = null;
 
 export function loadCatalog() {
   loaded ??= api('/api/catalog').then((data) => {
+    vocabulary.ratios = data.ratios ?? [];
     for (const entry of [...data.metrics, ...data.parameters]) {
       entries[entry.name] = PERCENT.has(entry.name) ? { ...entry, unit: '%' } : entry;
+    }
+    for (const ratio of data.ratios ?? []) {  // against a baseline point: computed, never stored
+      entries[ratio.name] = { ...ratio, unit: '×', kind: 'ratio', type: 'float' };
     }
     Object.assign(vocabulary, { metrics: data.metrics, parameters: data.parameters, opClasses: data.op_classes,
       phases: data.phases, bounds: data.bounds, statuses: data.statuses });

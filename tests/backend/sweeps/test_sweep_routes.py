@@ -91,6 +91,28 @@ def test_a_bad_group_by_is_a_422_that_says_why(client, stored, group_by: str, me
     assert answer.status_code == 422 and message in answer.json()["detail"], answer.text
 
 
+def test_ratio_columns_against_a_baseline_point(client, stored) -> None:
+    sweep_id, cols = stored
+    base = cols["id"][5]
+    results = f"/api/sweeps/{sweep_id}/results"
+    page = client.get(results, params={"baseline": base, "columns": "id,latency_s,energy_j,edp_j_s,speedup,"
+                                       "energy_ratio,edp_ratio", "sort": "-speedup"}).json()["columns"]
+    b = page["id"].index(base)
+    for k in range(len(page["id"])):
+        assert page["speedup"][k] == pytest.approx(page["latency_s"][b] / page["latency_s"][k])
+        assert page["energy_ratio"][k] == pytest.approx(page["energy_j"][k] / page["energy_j"][b])
+        assert page["edp_ratio"][k] == pytest.approx(page["edp_j_s"][k] / page["edp_j_s"][b])
+    assert page["speedup"][b] == pytest.approx(1.0) and page["speedup"] == sorted(page["speedup"], reverse=True)
+    exported = list(csv.DictReader(io.StringIO(client.get(results, params={"format": "csv", "baseline": base}).text)))
+    assert len(exported) == 36 and {"speedup", "energy_ratio", "edp_ratio"} <= set(exported[0])
+    assert "speedup" not in client.get(results, params={"limit": 1}).json()["columns"]
+    without = client.get(results, params={"columns": "id,speedup"})
+    assert without.status_code == 422 and "add baseline=POINT_ID" in without.json()["detail"]
+    elsewhere = client.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
+    foreign = client.get(f"/api/sweeps/{elsewhere}/results", params={"baseline": base})
+    assert foreign.status_code == 422 and f"is not a point of sweep {elsewhere}" in foreign.json()["detail"]
+
+
 def test_results_filter_select_sort_and_page(client, stored) -> None:
     sweep_id, columns = stored
     cutoff = float(np.median(columns["energy_j"]))

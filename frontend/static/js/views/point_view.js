@@ -28,6 +28,8 @@ export async function render(container, { id }) {
           e.target.textContent = `In compare list (${list.length})`;
         } }, 'Add to compare'),
         compareIds.length ? h('a', { class: 'button', href: `#/compare?ids=${[...compareIds, point.id].slice(-4).join(',')}` }, `Compare with ${compareIds.length} other${compareIds.length > 1 ? 's' : ''}`) : null,
+        point.error || !point.sweepId ? null : h('a', { class: 'button', id: 'set-baseline', href: `#/sweeps/${point.sweepId}?b=${point.id}`,
+          title: 'Open the sweep with this point as the baseline: speedup, energy and EDP ratios against it' }, 'Set as baseline'),
         point.error ? null : saveAccelerator(point),
         h('a', { class: 'button', href: `/api/points/${point.id}`, target: '_blank' }, 'JSON'))),
     point.error ? h('div', { class: 'notice error' }, `The simulator could not evaluate this point: ${point.error}`) : '',

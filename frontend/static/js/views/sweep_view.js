@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { clear, debounce, errorNotice, escapeHtml, h } from '../dom.js';
 import { fmtCompact, fmtDate, fmtValue } from '../format.js';
-import { DEFAULT_OBJECTIVES, direction, headlineMetrics, info, isMetric, titleOf } from '../catalog.js';
+import { DEFAULT_OBJECTIVES, direction, headlineMetrics, info, isMetric, titleOf, vocabulary } from '../catalog.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_math.js';
 import { distinct, loadResults } from '../results_data.js';
@@ -85,8 +85,9 @@ export async function render(container, { id }, query) {
   function updateExportLinks() {
     const filters = Object.entries(state.filters).map(([name, [lo, hi]]) => `&filter=${encodeURIComponent(
       `${name}:${Number.isFinite(lo) ? lo : ''}:${Number.isFinite(hi) ? hi : ''}`)}`).join('');
-    exportCsv.href = `/api/sweeps/${sweepId}/results?format=csv${filters}`;
-    exportParquet.href = `/api/sweeps/${sweepId}/results?format=parquet${filters}`;
+    const base = baselineIndex() !== null ? `&baseline=${state.b}` : '';
+    exportCsv.href = `/api/sweeps/${sweepId}/results?format=csv${filters}${base}`;
+    exportParquet.href = `/api/sweeps/${sweepId}/results?format=parquet${filters}${base}`;
     const label = Object.keys(state.filters).length ? ' (filtered)' : '';
     exportCsv.textContent = `CSV${label}`;
     exportParquet.textContent = `Parquet${label}`;
@@ -140,7 +141,8 @@ export async function render(container, { id }, query) {
   }
 
   function wantedColumns() {
-    const metrics = [...objectives, ...headlineMetrics(), state.x, state.y, state.z, state.c].filter(Boolean);
+    const metrics = [...objectives, ...headlineMetrics(), ...vocabulary.ratios.map((r) => r.of), state.x, state.y,
+      state.z, state.c].filter(Boolean);
     return ['id', ...new Set([...sweep.varied, ...metrics, 'bottleneck'])];
   }
 
@@ -173,12 +175,30 @@ export async function render(container, { id }, query) {
     }
   }
 
+  /** The baseline point's index in the loaded data (state.b is its id), or null. */
+  function baselineIndex() {
+    if (!state.b || !data?.count) return null;
+    const i = data.ids.indexOf(Number(state.b));
+    return i >= 0 ? i : null;
+  }
+
+  /** speedup, energy_ratio, edp_ratio of every loaded point against the baseline (the catalog's ratios). */
+  function addRatios() {
+    const b = baselineIndex();
+    for (const ratio of vocabulary.ratios) {
+      if (b === null) { delete data.columns[ratio.name]; continue; }
+      const values = data.columns[ratio.of];
+      if (!values) continue;
+      data.columns[ratio.name] = Array.from(values, (v) => (ratio.direction === 'max' ? values[b] / v : v / values[b]));
+    }
+  }
+
   function columnsOf() {
     if (!data.count) {  // before the first result: the selectors offer what the sweep will report
       return { metrics: [...new Set([...objectives, ...headlineMetrics()])].filter((m) => info(m).kind === 'metric'),
         parameters: sweep.varied.filter((name) => !isMetric(name)) };
     }
-    const names = Object.keys(data.columns);
+    const names = Object.keys(data.columns).filter((name) => info(name).kind !== 'ratio');
     const numeric = (name) => data.columns[name].some((v) => typeof v === 'number');
     const metrics = names.filter((n) => isMetric(n) && numeric(n) && n !== 'id');
     const parameters = names.filter((n) => !isMetric(n) && !['id', 'point_id', 'point_index', 'error', 'sweep_id'].includes(n)
@@ -188,6 +208,7 @@ export async function render(container, { id }, query) {
 
   function draw() {
     if (!data) return;
+    addRatios();
     const { columns, ids } = data;
     const { metrics, parameters } = columnsOf();
     if (!metrics.includes(state.x)) state.x = metrics[0];
@@ -235,6 +256,12 @@ export async function render(container, { id }, query) {
       ? scatter3dTraces({ columns, shown, front, x: state.x, y: state.y, z: state.z, hoverText: (i) => hoverHtml(i, parameters) })
       : scatterTraces({ columns, shown, fronts: fronts.length === 1 ? [{ ...fronts[0], label: '' }] : fronts,
         x: state.x, y: state.y, colourBy, categories, steps: !state.z });
+    const b = baselineIndex();
+    if (b !== null && !three) {
+      traces.push({ type: 'scattergl', mode: 'markers', name: `Baseline #${state.b}`, meta: 'baseline', hoverinfo: 'none',
+        x: [columns[state.x][b]], y: [columns[state.y][b]], customdata: [b],
+        marker: { size: 20, symbol: 'circle-open', color: '#1d2430', line: { width: 2.5, color: '#1d2430' } } });
+    }
     const layout = three ? scatter3dLayout(state)
       : scatterLayout(state, { x: positiveSpan(columns, state.x, filtered), y: positiveSpan(columns, state.y, filtered) });
     Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
@@ -248,7 +275,10 @@ export async function render(container, { id }, query) {
         ? `${front.length} on ${fronts.length} Pareto fronts, one per ${groupBy.map((n) => info(n).label.toLowerCase()).join(' × ')} (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`
         : `${front.length} on the Pareto front (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`,
       thinned ? ` · drawing ${shown.length.toLocaleString('en-US')}: dense regions thinned, front and isolated points always kept` : '',
-      kneeSet.size ? ` · ★ knee point${kneeSet.size > 1 ? ' of each front' : ''}` : '', ' · hover a point for its design, click to open it');
+      kneeSet.size ? ` · ★ knee point${kneeSet.size > 1 ? ' of each front' : ''}` : '', ' · hover a point for its design, click to open it',
+      b !== null ? h('span', { id: 'baseline-chip', class: 'filter-chip' }, `Baseline: #${state.b} (ratios in the table, tooltips and exports)`,
+        h('button', { type: 'button', 'aria-label': 'Clear the baseline', onclick: () => { state = { ...state, b: '' }; draw(); } }, '×'))
+        : ' · shift-click a point to compare every design with it');
     const t3 = performance.now();
     // Parallel coordinates after the scatter has painted: the Pareto view is usable while they draw.
     clearTimeout(parcoordsTimer);
@@ -263,7 +293,8 @@ export async function render(container, { id }, query) {
     if (parcoordsVisible) pendingParcoords();
     else if (!observing) { observing = true; requestAnimationFrame(() => observer.observe(parcoordsDiv)); }
     clear(tableBox, frontTable({ columns, ids, front, knees: kneeSet, groupOf: fronts.length > 1 ? groupOf : null, parameters,
-      metrics: [...new Set([...objs, ...['latency_s', 'energy_j', 'area_mm2', 'utilization'].filter((m) => metrics.includes(m))])],
+      metrics: [...new Set([...objs, ...['latency_s', 'energy_j', 'area_mm2', 'utilization'].filter((m) => metrics.includes(m)),
+        ...(baselineIndex() !== null ? vocabulary.ratios.map((r) => r.name) : [])])],
       onCompare: (selected) => { location.hash = `#/compare?ids=${selected.join(',')}`; } }));
     bindEvents(parameters);
     Object.assign(timings, { front_and_thinning_ms: t1 - t0, scatter_ms: t2 - t1, table_ms: performance.now() - t3 });
@@ -304,6 +335,11 @@ export async function render(container, { id }, query) {
     for (const name of [state.x, state.y, state.z, 'area_mm2', 'utilization', 'bottleneck'].filter((n, k, a) => n && columns[n] && a.indexOf(n) === k)) {
       lines.push(`${info(name).label}: ${fmt(columns[name][i], name)}`);
     }
+    const b = baselineIndex();
+    if (b !== null) {
+      lines.push(i === b ? 'The baseline' : vocabulary.ratios.filter((r) => columns[r.name])
+        .map((r) => `${r.label.replace(' vs baseline', '')} ${fmtValue(columns[r.name][i], '×')}`).join(' · ') + ` (vs #${state.b})`);
+    }
     return lines;
   }
 
@@ -322,7 +358,7 @@ export async function render(container, { id }, query) {
       const i = point.customdata;
       const [title, ...rest] = hoverLines(i, parameters);
       clear(tooltip, h('b', {}, title), rest.map((line) => [h('br'), line]),
-        h('div', { class: 'muted' }, `${view.front.includes(i) ? 'On the Pareto front · ' : ''}click to open`));
+        h('div', { class: 'muted' }, `${view.front.includes(i) ? 'On the Pareto front · ' : ''}click to open · shift-click: set as baseline`));
       const box = scatterDiv.getBoundingClientRect();
       const x = (event.event?.clientX ?? box.left) - box.left; const y = (event.event?.clientY ?? box.top) - box.top;
       tooltip.style.left = `${Math.min(x + 16, box.width - 260)}px`;
@@ -332,7 +368,9 @@ export async function render(container, { id }, query) {
     scatterDiv.on('plotly_unhover', () => { tooltip.hidden = true; });
     scatterDiv.on('plotly_click', (event) => {
       const i = event.points?.[0]?.customdata;
-      if (i !== undefined && data.ids[i] !== undefined) location.hash = `#/points/${data.ids[i]}`;
+      if (i === undefined || data.ids[i] === undefined) return;
+      if (event.event?.shiftKey) { state = { ...state, b: String(data.ids[i]) }; draw(); return; }
+      location.hash = `#/points/${data.ids[i]}`;
     });
   }
 
