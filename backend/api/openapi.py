@@ -8,8 +8,11 @@ Schemathesis checks every response against this document, so the document must b
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
@@ -69,6 +72,23 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+@cache
+def descriptions() -> dict[str, str]:
+    """What each operation does ("METHOD path" -> text), kept as data in operations.yaml."""
+    return yaml.safe_load((Path(__file__).with_name("operations.yaml")).read_text())
+
+
+def described(schema: dict[str, Any]) -> dict[str, Any]:
+    """Gives operations without a description of their own the one in operations.yaml."""
+    texts = descriptions()
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            text = texts.get(f"{method.upper()} {path}")
+            if text and not operation.get("description"):
+                operation["description"] = text
+    return schema
+
+
 def with_models(schema: dict[str, Any], models: tuple[type[BaseModel], ...]) -> dict[str, Any]:
     """Adds request bodies that routes read themselves (a spec completed from the library, an upload that may be
     JSON or multipart) to the components their `openapi_extra` refers to."""
@@ -83,9 +103,9 @@ def with_models(schema: dict[str, Any], models: tuple[type[BaseModel], ...]) -> 
 def install(app: FastAPI, body_models: tuple[type[BaseModel], ...] = ()) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document(with_models(get_openapi(
+            app.openapi_schema = described(document(with_models(get_openapi(
                 title=app.title, version=app.version, summary=app.summary, description=app.description,
-                routes=app.routes), body_models))
+                routes=app.routes), body_models)))
         return app.openapi_schema
 
     app.openapi = openapi
