@@ -89,3 +89,17 @@ def test_two_sweeps_compared_on_one_plot(dashboard, page, screenshot) -> None:
     assert other.locator("#compare-sweeps-table tbody tr").count() == sum(map(len, expected))
     other.close()
     screenshot("14-compare-sweeps")
+
+
+def test_the_demo_sweep_shows_one_front_per_sequence_length(dashboard, page, screenshot) -> None:
+    """`make run`'s demo sweep runs BERT-Base at 128 and 512 tokens: two fronts, never one mixing the two."""
+    wait_for_health(dashboard.base_url, timeout_s=180)
+    demo = next(s for s in httpx.get(f"{dashboard.base_url}/api/sweeps").json()["items"] if s["name"] == "demo")
+    real_sweeps.wait_done(dashboard.base_url, demo["id"])
+    page.goto(f"{dashboard.base_url}/#/sweeps/{demo['id']}")
+    page.locator("#front-table tbody tr").first.wait_for()
+    names = page.evaluate("() => document.getElementById('pareto-plot').data.filter(t => t.meta === 'front')"
+                          ".map(t => t.name)")
+    assert len(names) == 2 and names[0].startswith("128 tokens") and names[1].startswith("512 tokens"), names
+    assert page.locator("#group-by input[value=seq_len]").is_checked()
+    screenshot("15-demo-two-fronts")
