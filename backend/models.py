@@ -171,13 +171,14 @@ class LibraryEntry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-_SQL_TYPES = {"float": Float, "int": BigInteger, "str": String(TEXT_COLUMN_LENGTH), "bool": Boolean}
+_SQL_TYPES = {"float": Float, "int": BigInteger, "bool": Boolean}
 
 
 def _result_columns() -> dict[str, Any]:
     columns: dict[str, Any] = {}
     for entry in (*PARAMETERS.values(), *METRICS.values()):
-        columns[entry.name] = mapped_column(_SQL_TYPES[entry.type], nullable=True)
+        kind = String(entry.text_length or TEXT_COLUMN_LENGTH) if entry.type == "str" else _SQL_TYPES[entry.type]
+        columns[entry.name] = mapped_column(kind, nullable=True)
     return columns
 
 

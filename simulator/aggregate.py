@@ -59,6 +59,8 @@ class Priced:
     generate_len: int
     quality_loss: float | None
     quality_source: str | None
+    fused_groups: str
+    notes: tuple[str, ...]
     ops: tuple[OpReport, ...]
 
 
@@ -67,7 +69,8 @@ def priced(lowered: Lowered, ops: list[OpReport]) -> Priced:
     workload = lowered.workload
     return Priced(workload.model.name, workload.scenario.batch,
                   workload.model.family in ("decoder", "encoder-decoder"), workload.generate_len,
-                  quality.loss if quality else None, quality.source if quality else None, tuple(ops))
+                  quality.loss if quality else None, quality.source if quality else None, lowered.fused_groups,
+                  lowered.notes, tuple(ops))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,4 +127,5 @@ def report(point: Priced, hw: AcceleratorSpec, tech: Technology) -> Report:
         area_breakdown_mm2={"pe_array": parts.pe_array_mm2, "scratchpad": parts.scratchpad_mm2,
                             "accumulator": parts.accumulator_mm2, "nonlinear": parts.nonlinear_mm2,
                             "fixed": parts.fixed_mm2},
-        ops=list(ops), quality_loss=point.quality_loss, quality_source=point.quality_source)
+        ops=list(ops), quality_loss=point.quality_loss, quality_source=point.quality_source,
+        fused_groups=point.fused_groups, notes=list(point.notes))

@@ -55,6 +55,7 @@ class Entry:
     description: str = ""
     stored_as: str = ""
     headline: bool = False
+    text_length: int = 0  # characters of a text column beyond the store's default
 
     @property
     def categorical(self) -> bool:
@@ -106,12 +107,13 @@ def _entries(model: type[BaseModel], source: Source, defaults: dict[str, Any] | 
         if isinstance(knob, Measure):
             entries.append(Entry(name=name, kind="metric", source=source, type=kind, label=knob.label, unit=knob.unit,
                                  direction=knob.direction, nullable=nullable, choices=choices,
-                                 description=info.description or "", headline=knob.headline))
+                                 description=info.description or "", headline=knob.headline,
+                                 text_length=knob.text_length))
         else:
             entries.append(Entry(name=name, kind="parameter", source=source, type=kind, label=knob.label,
                                  unit=knob.unit, group=knob.group, sweepable=knob.sweepable, nullable=nullable,
                                  choices=choices, default=default, description=info.description or "",
-                                 stored_as=knob.stored_as, **_bounds(info)))
+                                 stored_as=knob.stored_as, text_length=knob.text_length, **_bounds(info)))
     return entries
 
 

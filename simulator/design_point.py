@@ -29,6 +29,8 @@ from simulator.workload import (
 )
 
 Scalar = int | float | str | bool | None
+# Options that together say what is fused: a point that sets any of them replaces its preset's choice entirely.
+FUSION_OPTIONS = frozenset({"fusion", "fuse_nonlinear", "keep_scores_on_chip"})
 
 
 @lru_cache(maxsize=4096)
@@ -107,5 +109,8 @@ class PointInputs(BaseModel):
         workload = Workload(model=model, scenario=Scenario(**self.scenario))
         accelerator = _accelerator(self.accelerator, tuple(sorted(self.overrides.items())),
                                    definitions.accelerator(self.accelerator))
-        options = Options(**{**definitions.options(self.accelerator), **self.options})
+        preset_options = definitions.options(self.accelerator)
+        if FUSION_OPTIONS & self.options.keys():
+            preset_options = {k: v for k, v in preset_options.items() if k not in FUSION_OPTIONS}
+        options = Options(**{**preset_options, **self.options})
         return ResolvedPoint(workload, accelerator, options)

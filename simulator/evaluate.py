@@ -37,7 +37,7 @@ class _PricedCache:
         lowered = lower(workload, accelerator, options)
         tech = Technology.at(accelerator.technology_nm)
         point = priced(lowered, [row for work in lowered.work
-                                 for row in cost(work, accelerator, tech, options.mapping_objective, options.tiling)])
+                                 for row in cost(work, accelerator, tech, options)])
         with self._lock:
             if key not in self._points:
                 self._points[key] = point

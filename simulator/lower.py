@@ -4,8 +4,10 @@ Precision options rebuild the model at their widths; each GEMM gets the operand 
 compressed weights with their index bits, an im2col convolution's real input map, a 32-bit output an unfused
 non-linear op reads) and where each operand lives: weights and a decoder's KV cache in DRAM; an activation in the
 L2 when it fits half of it (the previous op left it there; the other half holds what the op writes), else DRAM;
-attention scores on chip when they stay in the accumulator. Each point-wise op says whether it is fused and what
-share of its traffic misses the L2. Nothing here prices anything.
+attention scores on chip when the `attention` group keeps them in the accumulator. The fusion groups
+(simulator/fusion.py) are decided here, producer by producer: a group applies when its consumers run on the
+accelerator and, for a row-wise one, the mapping can hold whole output rows (asked of simulator/mapping, which
+enumerates the tiles but prices nothing); its consumers are then fused. Nothing here prices anything.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from simulator import fusion
+from simulator.fusion import FusionGroup
 from simulator.hardware.spec import FUSABLE, AcceleratorSpec
-from simulator.mapping.gemm import Source
+from simulator.mapping.gemm import Source, whole_rows_refusal
 from simulator.options import PRECISIONS, Options
 from simulator.quality import PublishedQuality, published_quality
-from simulator.workload import AttentionRole, Operator, Workload, build_graph
+from simulator.workload import Operator, Role, Workload, build_graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,8 @@ class GemmWork:
     a_source: Source
     b_source: Source
     c_dest: Source
+    whole_rows: bool = False  # a fused row-wise consumer: output tiles span whole rows
+    fusion: str = ""  # the fusion group it produces for, if any
 
     @property
     def repeats(self) -> int:
@@ -43,9 +49,9 @@ class PointwiseWork:
     """One non-GEMM op: a non-linear or element-wise op, fused onto its producer or not."""
 
     op: Operator
-    fused: bool  # on the producing GEMM's accumulator read path (Transformer ops on the accelerator)
+    fused: bool  # on the producing GEMM's accumulator read path (a fusion group applied to its producer)
     cnn_fused: bool  # folded into / fused onto its convolution the way a CNN-tuned Gemmini runs it
-    scores_on_chip: bool  # attention softmax over scores that stay in the accumulator
+    scores_on_chip: bool  # attention softmax over scores that stay in the accumulator (the `attention` group)
     float_activations: bool
     act_bytes: float
     bytes_read: float  # the op's inputs, its producer's output at accumulator width when the GEMM kept it
@@ -60,6 +66,8 @@ class Lowered:
     workload: Workload  # at the precisions the options ask for
     work: tuple[Work, ...]
     quality: PublishedQuality | None
+    fused_groups: str  # the fusion groups applied to at least one op ('none' when none was)
+    notes: tuple[str, ...]  # why a fusion group was refused where it was asked for
 
 
 def _format(precision: str | None, model_bits: int) -> tuple[int, str, str]:
@@ -100,29 +108,14 @@ def _at_precision(workload: Workload, options: Options) -> Workload:
     return workload.model_copy(update={"model": workload.model.model_copy(update=update)})
 
 
-def scores_on_chip(kv_length: int, hw: AcceleratorSpec, options: Options) -> bool:
-    """Q·Kᵀ scores stay on chip when `rows` full rows of them fit the accumulator and softmax is on-chip."""
-    return (options.keep_scores_on_chip and hw.softmax_on == "accelerator"
-            and hw.rows * kv_length * hw.accumulator_bits / 8 <= hw.accumulator_bytes)
-
-
 def _place(tensor_bytes: float, hw: AcceleratorSpec) -> Source:
     """An activation lives in the L2 when it fits half of it, else in DRAM."""
     return "l2" if hw.l2_kib and tensor_bytes <= hw.l2_bytes / 2 else "dram"
 
 
-def _keeps_accumulator_width(op: Operator, consumer: Operator | None, hw: AcceleratorSpec, options: Options) -> bool:
-    """A GEMM's output stays 32-bit (`gemm_output: accumulator`) when the next op, a non-linear op that is not fused
-    onto it, reads it."""
-    if options.gemm_output != "accumulator" or consumer is None or consumer.kind == "gemm":
-        return False
-    fused = (options.fuse_nonlinear and consumer.op_class in FUSABLE
-             and hw.placement(consumer.op_class) == "accelerator") or bool(consumer.fusion and options.fuse_nonlinear)
-    return consumer.op_class in FUSABLE and not fused
-
-
-def _gemm(op: Operator, consumer: Operator | None, hw: AcceleratorSpec, options: Options, weight_bits: int,
-          act_bits: int) -> GemmWork:
+def _operands(op: Operator, hw: AcceleratorSpec, options: Options, weight_bits: int,
+              act_bits: int) -> tuple[int, float, float]:
+    """(k the array runs, A bits, B bits) of a GEMM."""
     a_bits: float = act_bits * min(1.0, op.a_elements / (op.m * op.k * op.instances))  # im2col: the input map
     b_bits: float = weight_bits if op.b_is_weight else act_bits
     k = op.k
@@ -134,30 +127,66 @@ def _gemm(op: Operator, consumer: Operator | None, hw: AcceleratorSpec, options:
         k = -(-op.k * kept // group)
         a_bits = act_bits * op.k / k
         b_bits = weight_bits + max(1, (group - 1).bit_length())
-    out_bits = hw.accumulator_bits if _keeps_accumulator_width(op, consumer, hw, options) else act_bits
-    on_chip = op.role != AttentionRole.NONE and scores_on_chip(
-        op.n if op.role == AttentionRole.SCORES else op.k, hw, options)
-    kv_cache = op.phase == "decode" and op.role != AttentionRole.NONE
-    a_source: Source = ("chip" if op.role == AttentionRole.CONTEXT and on_chip
-                        else _place(op.m * k * op.instances * a_bits / 8, hw))
+    return k, a_bits, b_bits
+
+
+def _gemm(op: Operator, consumer: Operator | None, hw: AcceleratorSpec, options: Options, operands: tuple[int, float,
+          float], act_bits: int, group: FusionGroup | None, a_on_chip: bool) -> GemmWork:
+    k, a_bits, b_bits = operands
+    # A GEMM's output stays 32-bit (`gemm_output: accumulator`) when the next op, a non-linear op not fused onto it,
+    # reads it; a fused group's result leaves at the activation width.
+    keeps_accumulator = (options.gemm_output == "accumulator" and group is None and consumer is not None
+                         and consumer.kind != "gemm" and consumer.op_class in FUSABLE)
+    out_bits = hw.accumulator_bits if keeps_accumulator else act_bits
+    kv_cache = op.phase == "decode" and op.role in (Role.SCORES, Role.CONTEXT)
+    a_source: Source = "chip" if a_on_chip else _place(op.m * k * op.instances * a_bits / 8, hw)
     b_source: Source = ("dram" if op.b_is_weight or kv_cache
                         else _place(k * op.n * op.instances * b_bits / 8, hw))
-    c_dest: Source = ("chip" if op.role == AttentionRole.SCORES and on_chip
+    c_dest: Source = ("chip" if group is not None and group.scores_on_chip
                       else _place(op.m * op.n * op.instances * out_bits / 8, hw))
-    return GemmWork(op, k, a_bits, b_bits, out_bits, a_source, b_source, c_dest)
+    return GemmWork(op, k, a_bits, b_bits, out_bits, a_source, b_source, c_dest,
+                    whole_rows=group is not None and group.row_wise, fusion=group.name if group else "")
 
 
 def _pointwise(op: Operator, producer: GemmWork | None, hw: AcceleratorSpec, options: Options,
-               float_activations: bool, act_bits: int, scores_fit: bool) -> PointwiseWork:
+               float_activations: bool, act_bits: int, group: FusionGroup | None) -> PointwiseWork:
     act_bytes = act_bits / 8
     bytes_read = float(op.bytes_read)
     if producer is not None and producer.out_bits != act_bits:  # the GEMM before it kept its output 32-bit
         bytes_read += op.elements * (producer.out_bits - act_bits) / 8
     tensors_in_l2 = _place(max(bytes_read, op.bytes_written), hw) == "l2"
-    return PointwiseWork(op, fused=options.fuse_nonlinear and op.op_class in FUSABLE,
-                         cnn_fused=bool(op.fusion) and options.fuse_nonlinear, scores_on_chip=scores_fit,
+    return PointwiseWork(op, fused=group is not None,
+                         cnn_fused=bool(op.fusion) and fusion.CONV_EPILOGUE in options.fusion_groups,
+                         scores_on_chip=group is not None and group.scores_on_chip,
                          float_activations=float_activations, act_bytes=act_bytes, bytes_read=bytes_read,
                          dram_share=0.0 if tensors_in_l2 else 1.0)
+
+
+def _consumers(ops: tuple[Operator, ...], position: int, group: FusionGroup) -> list[Operator]:
+    """The ops after a producer that a group fuses onto it (they follow it, up to the next GEMM it does not
+    include)."""
+    found = []
+    for op in ops[position + 1:]:
+        if op.role in group.consumers:
+            found.append(op)
+        elif op.kind == "gemm":
+            break
+    return found
+
+
+def _refusal(group: FusionGroup, op: Operator, consumers: list[Operator], hw: AcceleratorSpec, options: Options,
+             operands: tuple[int, float, float], act_bits: int) -> tuple[str, bool] | None:
+    """Why a group cannot apply to this producer, and whether that is a capacity limit (always reported) rather
+    than a placement (reported only when the group was named); None when it applies."""
+    for consumer in consumers:
+        if consumer.kind != "gemm" and hw.placement(consumer.op_class) != "accelerator":
+            return f"{group.name} not applied to {op.name}: {consumer.op_class} runs on the host CPU", False
+    if not group.row_wise:
+        return None
+    k, a_bits, b_bits = operands
+    why = whole_rows_refusal(op.m, k, op.n, hw, a_bits=a_bits, b_bits=b_bits, out_bits=act_bits,
+                             mapper=options.mapper, tiling=options.tiling)
+    return (f"{group.name} not applied to {op.name} ({op.phase}): {why}", True) if why else None
 
 
 @lru_cache(maxsize=512)
@@ -174,15 +203,38 @@ def lower(workload: Workload, hw: AcceleratorSpec, options: Options) -> Lowered:
                                              options.sparsity))
     workload = _at_precision(workload, options)
     model = workload.model
+    act_bits = model.activation_bits
     float_activations = _format(options.activation_precision, model.activation_bits)[1] == "float"
+    requested = options.fusion_groups
+    named = options.fusion is not None
     ops = _ops(workload, options.kv_cache)
     work: list[Work] = []
+    pending: dict[Role, FusionGroup] = {}  # consumers still to come of the group applied to the last producer
+    applied: set[str] = set()
+    notes: dict[str, None] = {}
     for position, op in enumerate(ops):
-        if op.kind == "gemm":
-            consumer = ops[position + 1] if position + 1 < len(ops) else None
-            work.append(_gemm(op, consumer, hw, options, model.weight_bits, model.activation_bits))
+        if op.kind != "gemm":
+            producer = work[-1] if work and isinstance(work[-1], GemmWork) else None
+            work.append(_pointwise(op, producer, hw, options, float_activations, act_bits, pending.pop(op.role, None)))
             continue
-        producer = work[-1] if work and isinstance(work[-1], GemmWork) else None
-        on_chip = op.role == AttentionRole.PROBABILITIES and scores_on_chip(op.n, hw, options)
-        work.append(_pointwise(op, producer, hw, options, float_activations, model.activation_bits, on_chip))
-    return Lowered(workload, tuple(work), quality)
+        a_on_chip = op.role in pending  # A·V reading probabilities the attention group kept on chip
+        pending.clear()
+        operands = _operands(op, hw, options, model.weight_bits, act_bits)
+        group = None
+        for candidate in fusion.for_producer(op.role, requested):
+            consumers = _consumers(ops, position, candidate)
+            refused = _refusal(candidate, op, consumers, hw, options, operands, act_bits)
+            if refused is None:
+                group = candidate
+                break
+            reason, capacity = refused
+            if named or capacity:
+                notes[reason] = None
+        consumer = ops[position + 1] if position + 1 < len(ops) else None
+        work.append(_gemm(op, consumer, hw, options, operands, act_bits, group, a_on_chip))
+        if group is not None:
+            pending = dict.fromkeys(group.consumers, group)
+            applied.add(group.name)
+    if any(isinstance(w, PointwiseWork) and w.cnn_fused for w in work):
+        applied.add(fusion.CONV_EPILOGUE)
+    return Lowered(workload, tuple(work), quality, fusion.canonical(frozenset(applied)), tuple(notes))

@@ -65,6 +65,8 @@ class Report(BaseModel):
     compulsory_dram_bytes: Annotated[float, Measure("Compulsory DRAM traffic", "B")]
     macs: Annotated[float, Measure("MACs", "")]
     bottleneck: Annotated[Bound, Measure("Bottleneck", "", None)]
+    # The fusion groups applied to at least one op (simulator/fusion.py), 'none' when none was.
+    fused_groups: Annotated[str, Measure("Fusion applied", "", None, text_length=128)] = "none"
     # Serving metrics of a model that generates text (None for encoders and CNNs); simulator/aggregate.py says how.
     ttft_s: Annotated[float | None, Measure("Time to first token", "s", headline=True)] = None
     tpot_s: Annotated[float | None, Measure("Time per output token", "s", headline=True)] = None
@@ -78,3 +80,4 @@ class Report(BaseModel):
     # Looked up in simulator/data/quality.yaml (published tables), never estimated.
     quality_loss: Annotated[float | None, Measure("Quality loss (published estimate)", "", headline=True)] = None
     quality_source: str | None = None  # the published row it comes from (paper, table, task, metric, values)
+    notes: list[str] = []  # what the simulator could not do as asked (a fusion group refused, and why)

@@ -21,6 +21,7 @@ class Knob:
     `column`: stored as a result column (a run switch such as `allow_longer` is not a design parameter).
     `stored_as`: the attribute whose value the column records, when it is not the field itself (`num_kv_heads`
     is None for "as many as num_heads"; the column records the resolved `kv_heads`).
+    `text_length`: characters a text column holds, when a value can outgrow the default (a set of fusion groups).
     """
 
     label: str
@@ -29,6 +30,7 @@ class Knob:
     sweepable: bool = True
     column: bool = True
     stored_as: str = ""
+    text_length: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +42,4 @@ class Measure:
     unit: str = ""
     direction: Direction | None = "min"
     headline: bool = False
+    text_length: int = 0

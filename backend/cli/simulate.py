@@ -36,6 +36,11 @@ class MappingObjective(StrEnum):
     edp = "edp"
 
 
+class Mapper(StrEnum):
+    optimal = "optimal"
+    gemmini = "gemmini"
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
@@ -105,12 +110,20 @@ def simulate(
     ops: Annotated[OpsShown, typer.Option(
         "--ops", help="Operator rows: `auto` (every row for one phase, a subtotal per phase for an LLM's prefill and "
                       "decode), `phases` or `all`.")] = OpsShown.AUTO,
+    fuse: Annotated[list[str] | None, typer.Option(
+        "--fuse", help="A fusion group to apply (repeatable): qk_softmax, attention, wout_layernorm, ffn1_activation, "
+                       "ffn2_layernorm, residual, conv_epilogue; `--fuse none` fuses nothing. Same as --fusion "
+                       "A+B.")] = None,
 ) -> None:
     """Simulate one model on one accelerator: per-operator (or per-phase) cycles, share and bound, and the totals."""
     from simulator import evaluate
     from simulator.design_point import PointInputs
     from simulator.mapping import MappingError
 
+    if fuse:
+        if "fusion" in given.options:
+            raise _fail("give --fuse (repeatable) or --fusion, not both")
+        given.options["fusion"] = "+".join(fuse)
     name, definitions = run(lambda: _point_definitions(model, config, accelerator))
     try:
         point = PointInputs(model=name, scenario={**given.scenario, "allow_longer": allow_longer} if allow_longer
@@ -140,7 +153,9 @@ def simulate(
         f"DRAM {report.energy_dram_j * 1e3:.3f}, non-linear {report.energy_nonlinear_j * 1e3:.3f}, "
         f"static {report.energy_static_j * 1e3:.3f}) | area {report.area_mm2:.3f} mm² | power {report.power_w:.3f} W | "
         f"utilization {100 * report.utilization:.1f}% | DRAM {report.dram_bytes / 1e6:.2f} MB | "
-        f"bottleneck {report.bottleneck}")
+        f"bottleneck {report.bottleneck} | fusion applied: {report.fused_groups}")
+    for note in report.notes:
+        console.print(f"note: {note}")
     if report.tpot_s is not None or report.ttft_s is not None:
         console.print(
             f"time to first token {_ms(report.ttft_s)} | time per output token {_ms(report.tpot_s)} | "
@@ -190,14 +205,16 @@ def simulate_gemm(
     ideal_memory: Annotated[bool, typer.Option(help="Unlimited bandwidth: cycles = compute cycles.")] = False,
     objective: Annotated[MappingObjective, typer.Option("--mapping-objective", help="What the mapping search "
                                                          "minimises.")] = MappingObjective.latency,
+    mapper: Annotated[Mapper, typer.Option(help="optimal: our search; gemmini: the tiles Gemmini's software tiler "
+                                                "picks (tiled_matmul_auto).")] = Mapper.optimal,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Cost of one (M x K).(K x N) GEMM on the array under the best mapping."""
+    """Cost of one (M x K).(K x N) GEMM on the array under the best mapping (or Gemmini's tiler's)."""
     from simulator.mapping import MappingError, gemm_cost
 
     try:
         hw = _accelerator(accelerator, given.overrides)
-        cost = gemm_cost(m, k, n, hw, objective=objective.value, ideal_memory=ideal_memory)
+        cost = gemm_cost(m, k, n, hw, objective=objective.value, mapper=mapper.value, ideal_memory=ideal_memory)
     except (ValidationError, ValueError, KeyError, MappingError) as error:
         raise _fail(_one_line(error)) from None
     result = {"cycles": cost.cycles, "compute_cycles": cost.compute_cycles, "stall_cycles": cost.stall_cycles,

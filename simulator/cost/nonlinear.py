@@ -32,14 +32,14 @@ class NonlinearCost:
 
 def memory_cycles(hw: AcceleratorSpec, local_bytes: float, dram_bytes: float, dma: bool = True) -> float:
     """Cycles to move an op's data: over the local link (to the L2, else DRAM; DMA-limited unless the host moves
-    it), and with an L2 also its DRAM share over the DRAM link; plus the link's latency unless the timing is
-    `analytic` (op time = max(compute, memory))."""
+    it), and with an L2 also its DRAM share over the DRAM link (DMA-limited over a miss's round trip unless the host
+    moves it); plus the link's latency unless the timing is `analytic` (op time = max(compute, memory))."""
     if not local_bytes:
         return 0.0
     bandwidth, latency = hw.local_link if dma else hw.memory_link
     time = local_bytes / bandwidth
     if hw.l2_kib:
-        time = max(time, dram_bytes / hw.dram_bytes_per_cycle)
+        time = max(time, dram_bytes / (hw.dram_link_bytes_per_cycle if dma else hw.dram_bytes_per_cycle))
     return time if hw.timing == "analytic" else time + latency
 
 

@@ -16,7 +16,8 @@ from simulator.cost.nonlinear import NonlinearCost, nonlinear_cost
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
 from simulator.lower import GemmWork, PointwiseWork, Work
-from simulator.mapping.gemm import Objective, Tiling, gemm_cost
+from simulator.mapping.gemm import gemm_cost
+from simulator.options import Options
 from simulator.report import Bound, OpReport
 
 _J_PER_PJ = 1e-12
@@ -29,11 +30,11 @@ def bound(compute_cycles: float, memory_cycles: float, on_array: bool) -> Bound:
     return "compute" if on_array else "non-linear"
 
 
-def _gemm(work: GemmWork, hw: AcceleratorSpec, objective: Objective, tiling: Tiling) -> OpReport:
+def _gemm(work: GemmWork, hw: AcceleratorSpec, options: Options) -> OpReport:
     op, times = work.op, work.repeats
-    cost = gemm_cost(op.m, work.k, op.n, hw, objective=objective, a_bits=work.a_bits, b_bits=work.b_bits,
-                     out_bits=work.out_bits, a_source=work.a_source, b_source=work.b_source, c_dest=work.c_dest,
-                     tiling=tiling)
+    cost = gemm_cost(op.m, work.k, op.n, hw, objective=options.mapping_objective, a_bits=work.a_bits,
+                     b_bits=work.b_bits, out_bits=work.out_bits, a_source=work.a_source, b_source=work.b_source,
+                     c_dest=work.c_dest, tiling=options.tiling, mapper=options.mapper, whole_rows=work.whole_rows)
     memory = cost.dram_bytes / hw.dram_bytes_per_cycle
     return OpReport(
         name=op.name, kind=op.kind, op_class=op.op_class, phase=op.phase, count=op.layer_count,
@@ -46,7 +47,7 @@ def _gemm(work: GemmWork, hw: AcceleratorSpec, objective: Objective, tiling: Til
         energy_j=cost.energy_pj * times * _J_PER_PJ, energy_mac_j=cost.energy_mac_pj * times * _J_PER_PJ,
         energy_sram_j=cost.energy_sram_pj * times * _J_PER_PJ, energy_dram_j=cost.energy_dram_pj * times * _J_PER_PJ,
         energy_nonlinear_j=0.0, utilization=cost.utilization,
-        where="accelerator", mapping=cost.mapping.describe(),
+        where="accelerator", mapping=cost.mapping.describe() + (f" · fused {work.fusion}" if work.fusion else ""),
         bound=bound(cost.macs / hw.peak_macs_per_cycle, memory, True))
 
 
@@ -67,11 +68,10 @@ def _part(work: PointwiseWork, part: NonlinearCost, hw: AcceleratorSpec) -> OpRe
         bound=bound(part.compute_cycles, memory, part.on_array))
 
 
-def cost(work: Work, hw: AcceleratorSpec, tech: Technology, objective: Objective,
-         tiling: Tiling = "search") -> list[OpReport]:
+def cost(work: Work, hw: AcceleratorSpec, tech: Technology, options: Options) -> list[OpReport]:
     """The report rows of one lowered op (a point-wise op on the host may add a de/quantization row)."""
     if isinstance(work, GemmWork):
-        return [_gemm(work, hw, objective, tiling)]
+        return [_gemm(work, hw, options)]
     op = work.op
     if work.cnn_fused:  # CNN: see cnn_fusion
         parts = [cnn_fused_cost(op.op_class, op.fusion, op.elements, work.act_bytes, hw, tech, work.dram_share)]

@@ -27,7 +27,7 @@ PRESET_DIR = Path(__file__).resolve().parent.parent / "data" / "accelerators"
 @cache
 def base_values() -> dict[str, Any]:
     data = yaml.safe_load((PRESET_DIR / f"{BASE_PRESET}.yaml").read_text())
-    return {k: v for k, v in data.items() if k not in ("name", "description", "sources")}
+    return {k: v for k, v in data.items() if k not in ("name", "description", "sources", "options")}
 
 
 class AcceleratorSpec(BaseModel):
@@ -97,6 +97,10 @@ class AcceleratorSpec(BaseModel):
         description="number format of the PE array's multipliers (int: Gemmini; float: e.g. fp16 PEs)")
     sparse_support: Annotated[bool, Knob("Structured-sparsity support", group="array")] = Field(
         description="PEs skip pruned weights of N:M structured sparsity (operand-select muxes, metadata)")
+    gemm_efficiency: Annotated[float, Knob("GEMM efficiency", "", "array")] = Field(
+        gt=0, le=1, description="the share of the modelled array throughput a real chip reaches on GEMMs (compute "
+                                "cycles / efficiency); 1 = the model as derived; below 1 only when calibrated to "
+                                "measurements (dse calibrate)")
 
     @model_validator(mode="before")
     @classmethod
@@ -154,9 +158,21 @@ class AcceleratorSpec(BaseModel):
             return self.l2_bytes_per_cycle, self.l2_latency_cycles
         return self.dram_bytes_per_cycle, self.dram_latency_cycles
 
+    @property
+    def dram_link_bytes_per_cycle(self) -> float:
+        """Bytes/cycle the DMA's traffic to DRAM sustains through an L2: the DRAM link's width, bounded by the
+        requests the DMA keeps in flight over the whole round trip of a miss (L2 lookup, then DRAM): a request
+        that misses holds its slot until DRAM answers (Little's law; the L2 has no prefetcher to hide it)."""
+        bandwidth = self.dram_bytes_per_cycle
+        if self.l2_kib > 0 and self.dma_max_in_flight:
+            latency = self.l2_latency_cycles + self.dram_latency_cycles
+            if latency:
+                bandwidth = min(bandwidth, self.dma_max_in_flight * self.dma_request_bytes / latency)
+        return bandwidth
+
     def hardware_key(self) -> tuple:
         """The fields a GEMM mapping depends on (the mapping-cache key; name and non-linear fields excluded)."""
-        return (self.rows, self.cols, self.dataflow, self.timing, self.input_bits, self.weight_bits,
-                self.accumulator_bits, self.scratchpad_bytes, self.accumulator_bytes, self.l2_bytes,
-                self.local_link, self.dram_bytes_per_cycle, self.dram_latency_cycles, self.technology_nm,
+        return (self.rows, self.cols, self.dataflow, self.timing, self.gemm_efficiency, self.input_bits,
+                self.weight_bits, self.accumulator_bits, self.scratchpad_bytes, self.accumulator_bytes, self.l2_bytes,
+                self.local_link, self.dram_link_bytes_per_cycle, self.dram_latency_cycles, self.technology_nm,
                 self.array_format)

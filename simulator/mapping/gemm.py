@@ -26,11 +26,14 @@ from pydantic import BaseModel, ConfigDict
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
 from simulator.mapping import output_stationary, tiles, weight_stationary
+from simulator.mapping.gemmini_tiler import TilerError, gemmini_tiles
 
 Objective = Literal["latency", "energy", "edp"]
 Source = Literal["dram", "l2", "chip"]  # where an operand comes from (or, for the output, where it goes)
 Tiling = Literal["search", "square"]
+Mapper = Literal["optimal", "gemmini"]
 LOOP_ORDERS: tuple[str, ...] = tuple("".join(p) for p in itertools.permutations("mnk"))
+GEMMINI_ORDER = "mnk"  # tiled_matmul_outer: i0 -> j0 -> k0, outer to inner
 
 
 class MappingError(ValueError):
@@ -50,11 +53,13 @@ class Mapping(BaseModel):
     scratchpad_bytes_used: int
     accumulator_bytes_used: int
     l2_pinned: str = ""  # operands kept in the L2 across re-fetches: "a", "b", "c" (partial sums)
+    mapper: str = "optimal"  # who chose it: our search, or Gemmini's software tiler
 
     def describe(self) -> str:
         pinned = f" L2 {'+'.join(self.l2_pinned)}" if self.l2_pinned else ""
+        tiler = " (Gemmini tiler)" if self.mapper == "gemmini" else ""
         return (f"{self.dataflow} tile m{self.tile_m} k{self.tile_k} n{self.tile_n} "
-                f"order {'>'.join(self.loop_order)}{pinned}")
+                f"order {'>'.join(self.loop_order)}{pinned}{tiler}")
 
 
 class GemmCost(BaseModel):
@@ -98,13 +103,51 @@ DATAFLOWS = {"ws": weight_stationary, "os": output_stationary}
 def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objective = "latency",
               a_bits: float | None = None, b_bits: float | None = None, out_bits: int | None = None,
               a_source: Source = "dram", b_source: Source = "dram", c_dest: Source = "dram",
-              tiling: Tiling = "search", ideal_memory: bool = False) -> GemmCost:
-    """Best mapping of one (m x k) . (k x n) GEMM for `objective`; cached by (shape, hardware, options)."""
+              tiling: Tiling = "search", mapper: Mapper = "optimal", whole_rows: bool = False,
+              ideal_memory: bool = False) -> GemmCost:
+    """The mapping of one (m x k) . (k x n) GEMM: the best for `objective` (`mapper="optimal"`), or the one
+    Gemmini's software tiler picks (`"gemmini"`); cached by (shape, hardware, options).
+
+    `whole_rows`: a fused row-wise consumer (softmax, a normalization) reads the output as it leaves the
+    accumulator, so an output tile must span whole rows (all n columns).
+    """
     if min(m, k, n) < 1:
         raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
     key = (m, k, n, hw.hardware_key(), objective, a_bits or hw.input_bits, b_bits or hw.weight_bits,
-           out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, ideal_memory)
+           out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows, ideal_memory)
     return _search(key)
+
+
+def whole_rows_refusal(m: int, k: int, n: int, hw: AcceleratorSpec, *, a_bits: float, b_bits: float, out_bits: int,
+                       mapper: Mapper = "optimal", tiling: Tiling = "search") -> str | None:
+    """Why no output tile of this GEMM can hold whole rows for a fused row-wise consumer; None when one can.
+
+    The smallest whole-row tile of the mapper's space: Gemmini's tiler starts from one block of rows; the search's
+    smallest tile has the fewest rows and the shortest K its dataflow allows (the free dimension from 1, a folded one
+    from the array's size); square tiles need a side of at least n.
+    """
+    a_b, b_b, acc_b = a_bits / 8.0, b_bits / 8.0, hw.accumulator_bits / 8.0
+    sp_bytes, acc_bytes = hw.scratchpad_bytes, hw.accumulator_bytes
+    if mapper == "gemmini":
+        try:
+            gemmini_tiles(m, k, n, hw.rows, hw.cols, hw.dataflow, a_b, b_b, acc_b, sp_bytes, acc_bytes, whole_rows=True)
+        except TilerError as error:
+            return str(error)
+        return None
+    if tiling == "square":
+        sides = _square(m, k, n, hw.rows, hw.cols)[0]
+        side = int(sides[sides >= n][0]) if (sides >= n).any() else int(sides[-1])
+        em, ek = min(side, m), min(side, k)
+    elif hw.dataflow == "ws":
+        em, ek = 1, min(hw.rows, k)
+    else:
+        em, ek = min(hw.rows, m), 1
+    sp_need, acc_need = 2.0 * (em * ek * a_b + ek * n * b_b), em * n * acc_b
+    if sp_need <= sp_bytes and acc_need <= acc_bytes:
+        return None
+    return (f"whole output rows of {n} do not fit: the smallest such tile ({em}x{ek}x{n}) needs "
+            f"{acc_need / 1024:g} KiB of accumulator (have {acc_bytes / 1024:g}) and {sp_need / 1024:g} KiB of "
+            f"scratchpad (have {sp_bytes / 1024:g})")
 
 
 def cache_clear() -> None:
@@ -131,9 +174,10 @@ _REFETCH = np.array([[[loop in _refetch_dims(order, dims) for loop in "mkn"] for
 class _Tilings(NamedTuple):
     """The legal tilings of one GEMM on one array and memory size, with the work and traffic of each (arrays over
     candidates; `fetched` is (loop orders, operands a/b/spill, candidates): bytes each operand moves over the local
-    link). Bandwidths, latencies, the L2 and technology do not enter here, so a sweep over them re-prices these
-    instead of enumerating them again."""
+    link under each of `orders`). Bandwidths, latencies, the L2 and technology do not enter here, so a sweep over
+    them re-prices these instead of enumerating them again."""
 
+    orders: tuple[str, ...]
     em: np.ndarray
     ek: np.ndarray
     en: np.ndarray
@@ -155,10 +199,19 @@ def _square(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, n
 @lru_cache(maxsize=512)  # up to ~100 KB per entry (a few hundred tilings x 6 orders): bounded at ~50 MB
 def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing: str, a_bits: float, b_bits: float,
              out_bits: int, acc_bits: int, sp_bytes: int, acc_bytes_cap: int, a_source: str, b_source: str,
-             c_dest: str, tiling: str) -> _Tilings:
+             c_dest: str, tiling: str, mapper: str, whole_rows: bool) -> _Tilings:
     a_b, b_b, o_b, acc_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0, acc_bits / 8.0
     folds = DATAFLOWS[dataflow]
-    if tiling == "square":
+    orders = LOOP_ORDERS
+    reuse = (False, False)
+    if mapper == "gemmini":
+        try:
+            chosen = gemmini_tiles(m, k, n, rows, cols, dataflow, a_b, b_b, acc_b, sp_bytes, acc_bytes_cap, whole_rows)
+        except TilerError as error:
+            raise MappingError(str(error)) from None
+        tm, tk, tn = (np.array([x], dtype=np.int64) for x in (chosen.tile_m, chosen.tile_kk, chosen.tile_n))
+        orders, reuse = (GEMMINI_ORDER,), (chosen.a_reuse, chosen.b_reuse)
+    elif tiling == "square":
         side = _square(m, k, n, rows, cols)[0]
         tm = tk = tn = side
     else:
@@ -168,7 +221,12 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
     sp_need = 2.0 * (em * ek * a_b + ek * en * b_b)  # double-buffered A and B tiles
     acc_need = em * en * acc_b
     legal = (sp_need <= sp_bytes) & (acc_need <= acc_bytes_cap)
+    if whole_rows:
+        legal &= en == n
     if not legal.any():
+        if whole_rows:
+            raise MappingError(f"no tile of GEMM {m}x{k}x{n} holds whole output rows for a fused row-wise op "
+                               f"(scratchpad {sp_bytes} B, accumulator {acc_bytes_cap} B)")
         i = int(np.argmin(sp_need + acc_need))
         raise MappingError(
             f"no tile of GEMM {m}x{k}x{n} fits on chip: the smallest ({int(em[i])}x{int(ek[i])}x{int(en[i])}) needs "
@@ -181,15 +239,21 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
         timing, m, k, n, rows, cols, tm, tk, a_b, b_b, acc_b))
 
     # Fetch multiplicity of each operand under each order: the product of the trip counts of its re-fetch loops,
-    # for all orders and candidates at once: (orders, operands, candidates).
+    # for all orders and candidates at once: (orders, operands, candidates). Gemmini's tiler loads an operand once
+    # when it reuses it (a_reuse / b_reuse).
     loops = np.stack([trips["m"], trips["k"], trips["n"]]).astype(np.float64)  # (3, candidates)
-    mult = np.where(_REFETCH[:, :, :, None], loops[None, None], 1.0).prod(axis=2)
+    refetch = _REFETCH[[LOOP_ORDERS.index(order) for order in orders]]
+    mult = np.where(refetch[:, :, :, None], loops[None, None], 1.0).prod(axis=2)
+    if reuse[0]:
+        mult[:, 0] = 1.0
+    if reuse[1]:
+        mult[:, 1] = 1.0
     fetched = np.stack([m * k * a_b * mult[:, 0] * (a_source != "chip"),
                         k * n * b_b * mult[:, 1] * (b_source != "chip"),
                         (mult[:, 2] - 1.0) * m * n * acc_b], axis=1)  # spills: written and read back
     out_bytes = m * n * o_b if c_dest != "chip" else 0.0
-    tilings = _Tilings(em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes)
-    for array in tilings[:-1]:
+    tilings = _Tilings(orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes)
+    for array in tilings[1:-1]:
         array.setflags(write=False)  # shared by every later search that hits this cache entry
     return tilings
 
@@ -208,14 +272,17 @@ def _pinned(mask: int, read_saving: tuple[np.ndarray, ...], o: int, i: int) -> s
 
 @lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
 def _search(key: tuple) -> GemmCost:
-    m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, ideal_memory = key
-    (rows, cols, dataflow, timing, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, l2_bytes, local_link,
-     dram_bw, dram_latency, node, fmt) = hwkey
+    (m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
+     ideal_memory) = key
+    (rows, cols, dataflow, timing, efficiency, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, l2_bytes,
+     local_link, dram_bw, dram_latency, node, fmt) = hwkey
     local_bw, local_latency = local_link
     a_b, b_b = a_bits / 8.0, b_bits / 8.0
-    em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes = _tilings(
+    orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes = _tilings(
         m, k, n, rows, cols, dataflow, timing, a_bits, b_bits, out_bits, acc_bits, sp_bytes, acc_bytes_cap,
-        a_source, b_source, c_dest, tiling)
+        a_source, b_source, c_dest, tiling, mapper, whole_rows)
+    if efficiency != 1.0:
+        compute = compute / efficiency
     spill = fetched[:, 2]
     local_reads = fetched[:, 0] + fetched[:, 1] + spill  # (orders, candidates)
     local_writes = out_bytes + spill
@@ -279,8 +346,8 @@ def _search(key: tuple) -> GemmCost:
     o, i = divmod(flat, em.shape[0])
     macs = m * k * n
     mapping = Mapping(dataflow=dataflow, tile_m=int(em[i]), tile_k=int(ek[i]), tile_n=int(en[i]),
-                      loop_order=LOOP_ORDERS[o], scratchpad_bytes_used=int(sp_need[i]),
-                      accumulator_bytes_used=int(acc_need[i]),
+                      loop_order=orders[o], scratchpad_bytes_used=int(sp_need[i]),
+                      accumulator_bytes_used=int(acc_need[i]), mapper=mapper,
                       l2_pinned="" if best_set is None else _pinned(sets[int(best_set[0, o, i])], read_saving, o, i))
     total = float(cycles[o, i])
     comp = float(compute[i])

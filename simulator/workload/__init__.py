@@ -14,14 +14,14 @@ from simulator.workload.model import (
     model_from_file,
     with_dimensions,
 )
-from simulator.workload.operator import AttentionRole, Operator, OperatorGraph
+from simulator.workload.operator import Operator, OperatorGraph, Role
 from simulator.workload.profile import Profile, Totals, fused_view, profile
 from simulator.workload.scenario import Scenario, Workload
 
 __all__ = [
     "MODEL_DIMENSIONS",
     "AnyModelSpec",
-    "AttentionRole",
+    "Role",
     "CnnSpec",
     "ConfigImportError",
     "ModelSpec",

@@ -26,12 +26,12 @@ from __future__ import annotations
 from simulator.workload.cnn_graph import cnn_ops
 from simulator.workload.model import ModelSpec
 from simulator.workload.operator import (
-    AttentionRole,
     OpClass,
     Operator,
     OperatorGraph,
     OpKind,
     Phase,
+    Role,
     flops_per_element,
     nbytes,
 )
@@ -51,7 +51,7 @@ class _Builder:
     def gemm(
         self, name: str, op_class: OpClass, phase: Phase, count: int, m: int, k: int, n: int,
         instances: int = 1, b_is_weight: bool = True, steps: int = 1, kv_length: int = 0,
-        role: AttentionRole = AttentionRole.NONE,
+        role: Role = Role.NONE,
     ) -> None:
         b_elements = k * n if b_is_weight else k * n * instances
         out = m * n * instances
@@ -68,7 +68,7 @@ class _Builder:
     def pointwise(
         self, name: str, kind: OpKind, op_class: OpClass, phase: Phase, count: int, rows: int, row_len: int,
         flops_each: int, operands: int = 1, steps: int = 1, kv_length: int = 0,
-        role: AttentionRole = AttentionRole.NONE,
+        role: Role = Role.NONE,
     ) -> None:
         elements = rows * row_len
         self.ops.append(Operator(
@@ -91,34 +91,35 @@ class _Builder:
         group = model.num_heads // model.kv_heads
         instances = batch * model.kv_heads
         self.gemm(f"{prefix}qk_matmul", "attention", phase, count, group * q_len, model.head_dim, kv_len,
-                  instances, b_is_weight=False, steps=steps, kv_length=kv_length, role=AttentionRole.SCORES)
+                  instances, b_is_weight=False, steps=steps, kv_length=kv_length, role=Role.SCORES)
         self.pointwise(f"{prefix}softmax", "nonlinear", "softmax", phase, count, batch * model.num_heads * q_len,
                        kv_len, self.cost["softmax"], steps=steps, kv_length=kv_length,
-                       role=AttentionRole.PROBABILITIES)
+                       role=Role.PROBABILITIES)
         self.gemm(f"{prefix}av_matmul", "attention", phase, count, group * q_len, kv_len, model.head_dim,
-                  instances, b_is_weight=False, steps=steps, kv_length=kv_length, role=AttentionRole.CONTEXT)
+                  instances, b_is_weight=False, steps=steps, kv_length=kv_length, role=Role.CONTEXT)
 
-    def norm(self, index: int, phase: Phase, count: int, rows: int, steps: int) -> None:
+    def norm(self, index: int, phase: Phase, count: int, rows: int, steps: int, role: Role) -> None:
         kind = self.model.norm
         self.pointwise(f"{kind}_{index}", "nonlinear", "normalization", phase, count, rows, self.model.d_model,
-                       self.cost[kind], steps=steps)
+                       self.cost[kind], steps=steps, role=role)
 
-    def residual(self, index: int, phase: Phase, count: int, rows: int, steps: int) -> None:
+    def residual(self, index: int, phase: Phase, count: int, rows: int, steps: int, role: Role) -> None:
         self.pointwise(f"residual_add_{index}", "elementwise", "residual", phase, count, rows, self.model.d_model,
-                       self.cost["residual_add"], operands=2, steps=steps)
+                       self.cost["residual_add"], operands=2, steps=steps, role=role)
 
     def ffn(self, phase: Phase, count: int, rows: int, steps: int) -> None:
         model = self.model
-        self.gemm("ffn_up", "ffn", phase, count, rows, model.d_model, model.d_ff, steps=steps)
+        self.gemm("ffn_up", "ffn", phase, count, rows, model.d_model, model.d_ff, steps=steps, role=Role.FFN_IN)
         act_cost = self.cost[model.activation]
         if model.ffn_kind == "gated":
-            self.gemm("ffn_gate", "ffn", phase, count, rows, model.d_model, model.d_ff, steps=steps)
+            self.gemm("ffn_gate", "ffn", phase, count, rows, model.d_model, model.d_ff, steps=steps,
+                      role=Role.FFN_IN)
             self.pointwise("activation", "nonlinear", "activation", phase, count, rows, model.d_ff,
-                           act_cost + self.cost["gate_multiply"], operands=2, steps=steps)
+                           act_cost + self.cost["gate_multiply"], operands=2, steps=steps, role=Role.FFN_ACTIVATION)
         else:
             self.pointwise("activation", "nonlinear", "activation", phase, count, rows, model.d_ff, act_cost,
-                           steps=steps)
-        self.gemm("ffn_down", "ffn", phase, count, rows, model.d_ff, model.d_model, steps=steps)
+                           steps=steps, role=Role.FFN_ACTIVATION)
+        self.gemm("ffn_down", "ffn", phase, count, rows, model.d_ff, model.d_model, steps=steps, role=Role.FFN_OUT)
 
     def qkv(self, prefix: str, phase: Phase, count: int, q_rows: int, kv_rows: int, steps: int) -> None:
         model = self.model
@@ -130,7 +131,7 @@ class _Builder:
 
     def out_proj(self, prefix: str, phase: Phase, count: int, rows: int, steps: int) -> None:
         d = self.model.d_model
-        self.gemm(f"{prefix}out_proj", "projection", phase, count, rows, d, d, steps=steps)
+        self.gemm(f"{prefix}out_proj", "projection", phase, count, rows, d, d, steps=steps, role=Role.ATTENTION_OUT)
 
     def embedding(self, phase: Phase, count: int, batch: int, tokens: int, steps: int) -> None:
         model = self.model
@@ -172,19 +173,19 @@ def _layer(
         builder.attention_core("", phase, layers * group_steps, batch, q_len, kv_len, group_steps,
                                kv_len if phase == "decode" else 0)
     builder.out_proj("", phase, count, rows, steps)
-    builder.residual(1, phase, count, rows, steps)
-    builder.norm(1, phase, count, rows, steps)
+    builder.residual(1, phase, count, rows, steps, Role.ATTENTION_RESIDUAL)
+    builder.norm(1, phase, count, rows, steps, Role.ATTENTION_NORM)
     index = 2
     if cross_len:
         builder.qkv("cross_", phase, count, rows, 0, steps)  # cross K/V come from the encoder, once
         builder.attention_core("cross_", phase, count, batch, q_len, cross_len, steps)
         builder.out_proj("cross_", phase, count, rows, steps)
-        builder.residual(index, phase, count, rows, steps)
-        builder.norm(index, phase, count, rows, steps)
+        builder.residual(index, phase, count, rows, steps, Role.ATTENTION_RESIDUAL)
+        builder.norm(index, phase, count, rows, steps, Role.ATTENTION_NORM)
         index += 1
     builder.ffn(phase, count, rows, steps)
-    builder.residual(index, phase, count, rows, steps)
-    builder.norm(index, phase, count, rows, steps)
+    builder.residual(index, phase, count, rows, steps, Role.FFN_RESIDUAL)
+    builder.norm(index, phase, count, rows, steps, Role.FFN_NORM)
 
 
 def decode_groups_of(first: int, steps: int, max_groups: int) -> list[tuple[int, int]]:

@@ -19,14 +19,24 @@ import yaml
 from simulator.workload.scenario import Workload
 
 
-class AttentionRole(StrEnum):
-    """What an op is in an attention block: Q·Kᵀ makes the scores, softmax turns them into probabilities, A·V reads
-    them."""
+class Role(StrEnum):
+    """What an op is in its Transformer block, for the fusion groups that join a GEMM with the ops reading its output
+    (simulator/fusion.py). Attention: Q·Kᵀ makes the scores, softmax turns them into probabilities, A·V reads them.
+    After attention: the output projection, its residual add and norm. FFN: the input GEMM(s) and their activation,
+    the output GEMM, its residual add and norm."""
 
     NONE = ""
     SCORES = "scores"
     PROBABILITIES = "probabilities"
     CONTEXT = "context"
+    ATTENTION_OUT = "attention_out"
+    ATTENTION_RESIDUAL = "attention_residual"
+    ATTENTION_NORM = "attention_norm"
+    FFN_IN = "ffn_in"
+    FFN_ACTIVATION = "ffn_activation"
+    FFN_OUT = "ffn_out"
+    FFN_RESIDUAL = "ffn_residual"
+    FFN_NORM = "ffn_norm"
 
 
 OpKind = Literal["gemm", "nonlinear", "elementwise"]
@@ -87,7 +97,7 @@ class Operator(Traffic):
     decode_steps: int = 1
     kv_length: int = 0
     fusion: Fusion = ""
-    role: AttentionRole = AttentionRole.NONE
+    role: Role = Role.NONE
     operands: int = 1  # input tensors of a point-wise op (a residual add reads two)
     a_elements: int = 0  # GEMMs: distinct A-operand elements moved (all instances); 0 = m·k·instances
 

@@ -35,6 +35,11 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any], dict[str, Any]]] = {
     "bert-base-512-2of4": ("bert-base-512", "gemmini-transformer", {"sparse_support": True}, {"sparsity": "2:4"}),
     "llama-2-7b-decode-int4": ("llama-2-7b-decode", "gemmini-transformer", {}, {"weight_precision": "int4"}),
     "llama-2-7b-decode-2of4": ("llama-2-7b-decode", "gemmini-32x32", {"sparse_support": True}, {"sparsity": "2:4"}),
+    # Gemmini's own tiler, and the LayerNorm fusions that lose with a 128 KiB accumulator (survey Sec 5.5)
+    "bert-base-512-gemmini-tiler": ("bert-base-512", "gemmini-transformer", {}, {"mapper": "gemmini"}),
+    "bert-base-512-ln-fusion": ("bert-base-512", "gemmini-transformer", {"accumulator_kib": 128},
+                                {"mapper": "gemmini", "fusion": "wout_layernorm+ffn2_layernorm",
+                                 "gemm_output": "accumulator"}),
 }
 
 

@@ -1,5 +1,5 @@
-"""No design point beats physics: decode never runs faster than its DRAM bytes or its MACs allow, and the default
-mapping does not buy latency with traffic."""
+"""No design point beats physics: decode never runs faster than its DRAM bytes or its MACs allow, streams its
+weights at what the DMA sustains from DRAM, and the default mapping does not buy latency with traffic."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from simulator.workload import Scenario, Workload, load_model_preset
 @pytest.mark.parametrize("accelerator", ["gemmini-transformer", "gemmini-transformer-32x32", "gemmini-default"])
 @pytest.mark.parametrize(("model", "scenario"), [("gpt2", {"prompt_len": 0, "generate_len": 48}),
                                                  ("llama-2-7b", {"prompt_len": 64, "generate_len": 4})])
-def test_decode_sits_on_the_dram_floor_and_never_below_either_floor(model: str, scenario: dict,
-                                                                     accelerator: str) -> None:
+def test_decode_sits_on_the_dma_floor_and_never_below_either_floor(model: str, scenario: dict,
+                                                                    accelerator: str) -> None:
+    """The DMA floor: every byte at what the DMA sustains from DRAM, its requests in flight over a miss's round
+    trip (16 x 64 B over 40 + 100 cycles = 7.3 B/cycle on the 16x16 presets, below the 16 B/cycle DRAM link)."""
     workload = Workload(model=load_model_preset(model), scenario=Scenario(**scenario))
     hw = load_accelerator_preset(accelerator)
     decode = [op for op in evaluate(workload, hw).ops if op.phase == "decode"]
@@ -21,9 +23,10 @@ def test_decode_sits_on_the_dram_floor_and_never_below_either_floor(model: str, 
     moved = sum(op.bytes * op.layer_count for op in build_graph(workload).ops if op.phase == "decode")
     dram_floor = moved / hw.dram_bytes_per_cycle  # every byte dse profile counts, once, at full bandwidth
     compute_floor = sum(op.macs for op in decode) / hw.peak_macs_per_cycle
+    dma_floor = moved / hw.dram_link_bytes_per_cycle
     assert cycles >= dram_floor * 0.999 and cycles >= compute_floor
     if hw.nonlinear_elements_per_cycle:  # non-linear ops on the accelerator: the weights' stream is the time
-        assert cycles <= 1.3 * dram_floor, f"{cycles / dram_floor:.2f}x the DRAM floor"
+        assert cycles <= 1.3 * dma_floor, f"{cycles / dma_floor:.2f}x the DMA floor"
 
 
 def test_the_default_mapping_keeps_traffic_near_compulsory() -> None:

@@ -77,14 +77,17 @@ def test_technology_scales_and_interpolates() -> None:
 def test_a_preset_carries_the_options_its_model_assumes() -> None:
     """survey-analytic is the survey's Sec 3.3 model: its square tiles, no fusion and 32-bit GEMM outputs apply
     wherever the preset is named, and a given option still wins."""
-    assert preset_options("survey-analytic") == {"tiling": "square", "fuse_nonlinear": False,
-                                                 "keep_scores_on_chip": False, "gemm_output": "accumulator"}
-    assert preset_options("gemmini-default") == {}
+    assert preset_options("survey-analytic") == {"tiling": "square", "fusion": "none", "gemm_output": "accumulator"}
+    assert preset_options("gemmini-default") == {"gemm_output": "accumulator"}  # int32 results to unfused ops
     point = PointInputs(model="bert-base", scenario={"seq_len": 128}, accelerator="survey-analytic",
                         options={"tiling": "search"}).resolve()
-    assert (point.options.tiling, point.options.gemm_output, point.options.fuse_nonlinear) == (
-        "search", "accumulator", False)
+    assert (point.options.tiling, point.options.gemm_output, point.options.fusion_groups) == (
+        "search", "accumulator", frozenset())
     assert point.accelerator.timing == "analytic" and point.accelerator.l2_kib == 2048
+    # a point that says anything about fusion replaces the preset's choice, shorthand or named
+    shorthand = PointInputs(model="bert-base", scenario={"seq_len": 128}, accelerator="survey-analytic",
+                            options={"keep_scores_on_chip": True, "fuse_nonlinear": False}).resolve()
+    assert shorthand.options.fusion_groups == {"attention"}
 
 
 def test_the_survey_analytic_preset_follows_the_papers_bert_curve() -> None:
