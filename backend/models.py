@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -83,6 +84,8 @@ class Sweep(Base):
     chunks_done: Mapped[int] = mapped_column(Integer, default=0)
     chunks_failed: Mapped[int] = mapped_column(Integer, default=0)
     compute_s: Mapped[float] = mapped_column(Float, default=0.0)  # summed evaluation time over chunks
+    # the simulator that was current when the sweep was created (backend/sweeps/fingerprint.py)
+    simulator_fingerprint: Mapped[str | None] = mapped_column(String(32), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
@@ -108,6 +111,7 @@ class SweepChunk(Base):
     elapsed_s: Mapped[float | None] = mapped_column(Float, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    simulator_fingerprint: Mapped[str | None] = mapped_column(String(32), default=None)  # the one that evaluated it
 
 
 # --- Accounts -----------------------------------------------------------------------------------------
@@ -183,10 +187,11 @@ def _result_columns() -> dict[str, Any]:
 
 
 class DesignPoint(Base):
-    """One evaluated design point: every input parameter and scalar metric as a column, the report as JSON.
+    """One evaluated design point: every input parameter and scalar metric as a column, and the small per-class and
+    per-phase breakdown (backend/sweeps/breakdown.py). Nothing else: the point is a pure function of its sweep's spec
+    and `point_index`, so its inputs and its full report are recomputed when someone opens it (GET /api/points/{id}).
 
-    `point_index` is the point's key within its sweep (the point is a pure function of spec and index),
-    so (sweep_id, point_index) is unique and a retried chunk inserts nothing twice.
+    (sweep_id, point_index) is unique, so a retried chunk inserts nothing twice.
     """
 
     __tablename__ = "design_points"
@@ -196,9 +201,7 @@ class DesignPoint(Base):
     point_index: Mapped[int] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     locals().update(_result_columns())
-    params: Mapped[dict[str, Any]] = mapped_column(Json)  # the full inputs (workload, accelerator, options)
-    # The rest of the Report (per-operator table, breakdowns); last and large, read one point at a time.
-    report: Mapped[dict[str, Any] | None] = mapped_column(Json, default=None)
+    breakdown: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
     __table_args__ = (
         UniqueConstraint("sweep_id", "point_index", name="uq_design_points_sweep_id_point_index"),

@@ -4,6 +4,10 @@ Idempotent by construction: the points are a pure function of (spec, indices); t
 whose (sweep_id, point_index) exists (ON CONFLICT DO NOTHING on PostgreSQL and SQLite); and the chunk's
 row moves from `queued` to `done`/`failed` once, so progress counters never count a chunk twice.
 A chunk that completes a `search` batch queues the search's next step in the same transaction.
+
+Bulk ingestion: on PostgreSQL the rows are COPYed into a per-connection temporary staging table and moved with one
+INSERT … SELECT … ON CONFLICT DO NOTHING; on SQLite one executemany. The chunk records the simulator fingerprint
+that evaluated it.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.db import transaction
@@ -22,6 +26,7 @@ from backend.core.errors import shorten
 from backend.models import ACTIVE_STATUSES, DesignPoint, Sweep, SweepChunk, SweepStatus, utcnow
 from backend.sweeps import jobs, search_store
 from backend.sweeps.evaluation import evaluate_points
+from backend.sweeps.fingerprint import simulator_fingerprint
 from backend.sweeps.spec import SweepSpec
 
 log = logging.getLogger("dse.chunks")
@@ -57,34 +62,47 @@ def _start(session: Session, sweep_id: int, chunk_index: int) -> tuple[dict[str,
     return sweep.spec, chunk
 
 
-def insert_points(session: Session, sweep_id: int, rows: list[dict[str, Any]]) -> int:
+_COLUMNS = tuple(column.name for column in DesignPoint.__table__.columns if column.name != "id")
+_STAGING = "design_points_staging"
+
+
+def insert_points(session: Session, rows: list[dict[str, Any]]) -> int:
     """Bulk insert; rows already stored (a retried chunk) are skipped. Returns rows inserted."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(DesignPoint).on_conflict_do_nothing(index_elements=["sweep_id", "point_index"])
-    before = _count(session, sweep_id, rows)
-    session.execute(statement, rows)
-    return _count(session, sweep_id, rows) - before
+    if session.get_bind().dialect.name == "postgresql":
+        return _copy_points(session, rows)
+    statement = sqlite.insert(DesignPoint.__table__).on_conflict_do_nothing(index_elements=["sweep_id", "point_index"])
+    return session.connection().execute(statement, rows).rowcount  # executemany: rows changed, summed
 
 
-def _count(session: Session, sweep_id: int, rows: list[dict[str, Any]]) -> int:
-    low = min(row["point_index"] for row in rows)
-    high = max(row["point_index"] for row in rows)
-    return int(session.execute(select(func.count()).select_from(DesignPoint).where(
-        DesignPoint.sweep_id == sweep_id, DesignPoint.point_index.between(low, high))).scalar_one())
+def _copy_points(session: Session, rows: list[dict[str, Any]]) -> int:
+    """COPY into the connection's staging table (created once per connection, emptied at commit), then one
+    INSERT … SELECT that skips rows already stored."""
+    columns = ", ".join(f'"{name}"' for name in _COLUMNS)
+    session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS AS "
+                         f"SELECT {columns} FROM design_points WITH NO DATA"))
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {_STAGING} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(tuple(row.get(name) for name in _COLUMNS))
+    moved = session.execute(text(
+        f"INSERT INTO design_points ({columns}) SELECT {columns} FROM {_STAGING} "
+        "ON CONFLICT (sweep_id, point_index) DO NOTHING")).rowcount
+    session.execute(text(f"DELETE FROM {_STAGING}"))  # a second chunk in the same transaction starts empty
+    return moved
 
 
 def _finish(session: Session, sweep_id: int, chunk: SweepChunk, status: str, points_ok: int, points_failed: int,
-            elapsed_s: float, error: str | None, is_search: bool) -> bool:
+            elapsed_s: float, error: str | None, is_search: bool, fingerprint: str | None = None) -> bool:
     """Moves the chunk to its final status once and adds it to the sweep's counters; finishes the sweep (a `search`
     sweep is finished by its driver, which this queues when the chunk completes its batch)."""
     now = utcnow()
     moved = session.execute(update(SweepChunk).where(SweepChunk.id == chunk.id,
                                                      SweepChunk.status == SweepStatus.QUEUED)
                             .values(status=status, points_ok=points_ok, points_failed=points_failed,
-                                    elapsed_s=elapsed_s, error=error, finished_at=now)).rowcount
+                                    elapsed_s=elapsed_s, error=error, finished_at=now,
+                                    simulator_fingerprint=fingerprint)).rowcount
     if moved != 1:
         return False
     failed = 1 if status == SweepStatus.FAILED else 0
@@ -139,8 +157,9 @@ def run_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int) -
     with transaction(factory) as session:
         if session.get(Sweep, sweep_id) is None:
             return ChunkResult("skipped", reason="sweep deleted")
-        inserted = insert_points(session, sweep_id, rows)
-        _finish(session, sweep_id, chunk, status, points_ok, points_failed, elapsed, first_error, is_search)
+        inserted = insert_points(session, rows)
+        _finish(session, sweep_id, chunk, status, points_ok, points_failed, elapsed, first_error, is_search,
+                simulator_fingerprint())
     log.info("sweep %d chunk %d: %d ok, %d failed, %d inserted in %.2f s", sweep_id, chunk_index, points_ok,
              points_failed, inserted, elapsed)
     return ChunkResult(status, inserted, points_ok, points_failed, elapsed)

@@ -1,7 +1,8 @@
 """Evaluating design points for the result store: one row per point, built in one place (`evaluate_point`).
 
-A row is the catalog's record of the point (simulator.catalog.record: every parameter and metric column), its
-stored inputs (`params`, the point's `model_dump()`) and the report's non-scalar parts, or the error that stopped it.
+A stored row is the catalog's record of the point (simulator.catalog.record: every parameter and metric column), its
+small per-class/per-phase breakdown (backend/sweeps/breakdown.py), or the error that stopped it. Nothing else: the
+point's inputs follow from (spec, index) and its full report is recomputed when someone opens it.
 """
 
 from __future__ import annotations
@@ -14,23 +15,25 @@ from pydantic import ValidationError
 
 from backend.columns import METRICS
 from backend.core.errors import message
+from backend.sweeps import breakdown
 from simulator import Report, catalog, evaluate
 from simulator.design_point import NO_DEFINITIONS, Definitions, PointInputs, ResolvedPoint
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One evaluated point as a result row: parameter and metric columns, full inputs, report, or an error."""
+    """One evaluated point: its parameter and metric columns and breakdown, or an error; with the full report when
+    it was evaluated to be shown (never stored)."""
 
     index: int
     columns: dict[str, Any]
-    params: dict[str, Any]
-    report: dict[str, Any] | None  # the Report's non-scalar parts: ops, cycles by class, area breakdown
+    breakdown: bytes | None
     error: str | None
+    report: Report | None = None
 
     def row(self, sweep_id: int) -> dict[str, Any]:
         return {"sweep_id": sweep_id, "point_index": self.index, "error": self.error, **self.columns,
-                "params": self.params, "report": self.report}
+                "breakdown": self.breakdown}
 
 
 def _message(error: Exception) -> str:
@@ -43,7 +46,8 @@ def _finite(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def _report_parts(report: Report) -> dict[str, Any]:
+def report_parts(report: Report) -> dict[str, Any]:
+    """The report's non-scalar parts (per-operator rows, breakdowns, notes): what the columns do not hold."""
     return {name: value for name, value in report.model_dump(mode="json").items() if name not in METRICS}
 
 
@@ -54,11 +58,16 @@ def evaluate_point(index: int, inputs: PointInputs, definitions: Definitions = N
         resolved = inputs.resolve(definitions)
         report = evaluate(resolved.workload, resolved.accelerator, resolved.options)
     except (ValueError, KeyError, TypeError, ArithmeticError) as error:  # ValidationError, MappingError: ValueErrors
-        return Outcome(index, catalog.record(inputs, resolved, None), inputs.model_dump(), None, _message(error))
+        return Outcome(index, catalog.record(inputs, resolved, None), None, _message(error))
     columns = {name: _finite(value) for name, value in catalog.record(inputs, resolved, report).items()}
-    return Outcome(index, columns, inputs.model_dump(), _report_parts(report), None)
+    return Outcome(index, columns, breakdown.encode(report.ops), None, report)
 
 
 def evaluate_points(points: list[tuple[int, PointInputs]], definitions: Definitions = NO_DEFINITIONS) -> list[Outcome]:
-    """Evaluate design points (they share the simulator's graph and mapping caches); failures stay on their point."""
-    return [evaluate_point(index, inputs, definitions) for index, inputs in points]
+    """Evaluate design points (they share the simulator's graph and mapping caches); failures stay on their point.
+    The outcomes keep no report (a chunk stores columns and breakdowns only)."""
+    return [_lean(evaluate_point(index, inputs, definitions)) for index, inputs in points]
+
+
+def _lean(outcome: Outcome) -> Outcome:
+    return Outcome(outcome.index, outcome.columns, outcome.breakdown, outcome.error)

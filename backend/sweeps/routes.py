@@ -16,11 +16,11 @@ from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS, RATIOS
 from backend.core.errors import NotFound
 from backend.core.limits import limit_evaluations, limit_sweep_creation
 from backend.models import DesignPoint, SweepStatus
-from backend.sweeps import export
+from backend.sweeps import breakdown, export, recompute
 from backend.sweeps import pareto as pareto_service
 from backend.sweeps import results as results_service
 from backend.sweeps import service as sweeps_service
-from backend.sweeps.evaluation import evaluate_point
+from backend.sweeps.evaluation import evaluate_point, report_parts
 from backend.sweeps.schemas import (
     Columnar,
     ErrorGroupOut,
@@ -31,6 +31,7 @@ from backend.sweeps.schemas import (
     ParetoGroupsOut,
     ParetoOut,
     PointOut,
+    RecomputedOut,
     SimulateRequest,
     SweepList,
     SweepOut,
@@ -277,17 +278,23 @@ def read_point(point_id: PointId, session: SessionDep) -> PointOut:
     if point is None:
         raise NotFound(f"design point {point_id} does not exist")
     columns = {name: getattr(point, name) for name in (*PARAMETERS, *METRICS)}
+    found = recompute.recompute(session, point)
+    check = RecomputedOut(stored_by=found.stored_by, current=found.current,
+                          same_simulator=found.stored_by == found.current, differences=list(found.differences))
+    report = report_parts(found.outcome.report) if found.outcome.report is not None else None
     return _point_out(columns, id=point.id, sweep_id=point.sweep_id, point_index=point.point_index, error=point.error,
-                      inputs=point.params, report=point.report)
+                      inputs=found.inputs.model_dump(), report=report, breakdown=breakdown.decode(point.breakdown),
+                      recomputed=check)
 
 
 def _simulate(request: SimulateRequest, definitions: Definitions) -> PointOut:
-    outcome = evaluate_point(0, PointInputs(model=request.model, scenario=request.scenario,
-                                            accelerator=request.accelerator, overrides=request.overrides,
-                                            options=request.options), definitions)
-    if outcome.error:
+    inputs = PointInputs(model=request.model, scenario=request.scenario, accelerator=request.accelerator,
+                         overrides=request.overrides, options=request.options)
+    outcome = evaluate_point(0, inputs, definitions)
+    if outcome.error or outcome.report is None:
         raise ValueError(outcome.error)
-    return _point_out(outcome.columns, inputs=outcome.params, report=outcome.report)
+    return _point_out(outcome.columns, inputs=inputs.model_dump(), report=report_parts(outcome.report),
+                      breakdown=breakdown.decode(outcome.breakdown))
 
 
 @points_router.post("/api/simulate", response_model=PointOut, summary="Evaluate one design point now (not stored)",

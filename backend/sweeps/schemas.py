@@ -159,6 +159,17 @@ class ParetoGroupsOut(BaseModel):
     groups: list[ParetoGroupOut]
 
 
+class RecomputedOut(BaseModel):
+    """How a stored point's report was obtained: recomputed now from its sweep's spec and index."""
+
+    stored_by: str | None = Field(description="Fingerprint of the simulator that stored the point (null: not "
+                                              "recorded, a point stored before fingerprints).")
+    current: str = Field(description="Fingerprint of the simulator that recomputed the report.")
+    same_simulator: bool
+    differences: list[str] = Field(description="Metrics whose recomputed value differs from the stored one, with "
+                                               "both values; empty when the recomputation reproduces the row.")
+
+
 class PointOut(BaseModel):
     """One design point: its parameters, metrics, full inputs and the simulator's report (per-operator table)."""
 
@@ -171,6 +182,11 @@ class PointOut(BaseModel):
     accelerator: dict[str, Any] = Field(default_factory=dict, description="Every accelerator field of the point.")
     inputs: dict[str, Any] = Field(description="model, scenario, accelerator preset and overrides, options.")
     report: dict[str, Any] | None = Field(description="ops (per-operator rows), cycles_by_class, area breakdown.")
+    breakdown: dict[str, Any] | None = Field(default=None, description="What the stored row keeps: cycles, energy "
+                                                                       "and DRAM bytes by op class and by phase.")
+    recomputed: RecomputedOut | None = Field(default=None, description="A stored point's report is recomputed "
+                                                                       "when it is read; this says by which "
+                                                                       "simulator and what differs.")
 
 
 class SimulateRequest(BaseModel):

@@ -84,6 +84,16 @@ def chunk_points(session: Session, spec: SweepSpec, sweep_id: int, start: int,
     return [(int(number), spec.point_of(params)) for number, params in trials]
 
 
+def trial(session: Session, spec: SweepSpec, sweep_id: int, number: int) -> tuple[int, PointInputs] | None:
+    """(position in the sweep's sequence, inputs) of one asked trial; None when no batch asked it."""
+    for batch in session.execute(select(SearchBatch).where(SearchBatch.sweep_id == sweep_id)
+                                 .order_by(SearchBatch.batch_index)).scalars():
+        for offset, (asked, params) in enumerate(batch.trials):
+            if int(asked) == number:
+                return batch.first_position + offset, spec.point_of(params)
+    return None
+
+
 def chunk_finished(session: Session, sweep_id: int, start: int) -> bool:
     """Counts a finished chunk on its batch; True for the chunk that completes the batch (exactly one)."""
     batch_id = session.execute(select(SearchBatch.id).where(

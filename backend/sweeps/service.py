@@ -17,6 +17,7 @@ from backend.core.errors import Conflict, NotFound
 from backend.core.settings import Settings
 from backend.models import ACTIVE_STATUSES, FINAL_STATUSES, Sweep, SweepChunk, SweepStatus, utcnow
 from backend.sweeps import jobs, search_store
+from backend.sweeps.fingerprint import simulator_fingerprint
 from backend.sweeps.spec import SweepSpec, check_size
 
 MIN_CHUNK_POINTS = 16  # a slow workload (LLM decode, ~20 points/s) still shows progress within seconds
@@ -82,7 +83,8 @@ def create_sweep(session: Session, spec: SweepSpec, settings: Settings) -> Sweep
         size, count = spec.search_batch_size(), 0
     sweep = Sweep(name=spec.name, owner=spec.owner or "anonymous", spec=spec.model_dump(mode="json"),
                   status=SweepStatus.QUEUED, total_points=total, done_points=0, failed_points=0, chunk_size=size,
-                  chunk_count=count, chunks_done=0, chunks_failed=0, compute_s=0.0, created_at=utcnow())
+                  chunk_count=count, chunks_done=0, chunks_failed=0, compute_s=0.0, created_at=utcnow(),
+                  simulator_fingerprint=simulator_fingerprint())
     session.add(sweep)
     session.flush()
     if count:

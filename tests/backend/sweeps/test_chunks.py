@@ -47,8 +47,9 @@ def test_running_a_chunk_twice_writes_nothing_twice(session_factory, settings) -
     assert (again.status, again.inserted, again.points_ok) == ("done", 0, 10)
     assert _rows(session_factory, sweep_id) == 10
     with transaction(session_factory) as session:  # the same rows inserted directly: ON CONFLICT DO NOTHING
-        rows = [{"sweep_id": sweep_id, "point_index": i, "params": {}} for i in range(5, 15)]
-        assert insert_points(session, sweep_id, rows) == 5
+        rows = [{"sweep_id": sweep_id, "point_index": i, "error": "direct", "breakdown": b"\x00\x01"}
+                for i in range(5, 15)]
+        assert insert_points(session, rows) == 5
     assert _rows(session_factory, sweep_id) == 15
     sweep = _sweep(session_factory, sweep_id)
     assert (sweep.status, sweep.done_points, sweep.chunks_done) == ("running", 10, 1)

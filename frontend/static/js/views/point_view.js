@@ -33,6 +33,7 @@ export async function render(container, { id }) {
         point.error ? null : saveAccelerator(point),
         h('a', { class: 'button', href: `/api/points/${point.id}`, target: '_blank' }, 'JSON'))),
     point.error ? h('div', { class: 'notice error' }, `The simulator could not evaluate this point: ${point.error}`) : '',
+    recomputedNotice(raw.recomputed),
     h('section', { class: 'card', 'aria-label': 'Metrics' }, h('div', { class: 'metrics', id: 'point-metrics' },
       [...headlineMetrics(), 'bottleneck'].filter((name) => m[name] !== null).map((name) => h('div', { class: 'metric' },
         h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit))))),
@@ -64,6 +65,24 @@ export async function render(container, { id }) {
     breakdown.append(h('p', { class: 'muted' }, 'This report has no per-operator table.'));
   }
   return () => [breakdown, energyBreakdown, roofline].forEach((el) => Plotly.purge(el));
+}
+
+/** A stored point's report is recomputed when it is opened: say so when another simulator stored it, and name every
+ * metric the recomputation does not reproduce (the stored values stay what the sweep stored). */
+function recomputedNotice(check) {
+  if (!check) return '';
+  if (check.differences.length) {
+    return h('div', { class: 'notice error', id: 'point-recomputed' },
+      h('strong', {}, 'The recomputed report differs from the stored result. '),
+      `Stored by simulator ${check.stored_by ?? '(not recorded)'}, recomputed by ${check.current}: `,
+      h('ul', {}, check.differences.map((d) => h('li', {}, d))),
+      'The metrics above are the stored ones; the operator table is the recomputation.');
+  }
+  if (!check.same_simulator) {
+    return h('p', { class: 'muted small', id: 'point-recomputed' },
+      `Report recomputed by simulator ${check.current} (the point was stored by ${check.stored_by ?? 'a simulator that did not record its fingerprint'}); its metrics agree with the stored ones.`);
+  }
+  return '';
 }
 
 // The quality column is a published figure looked up for this model and setting, never the simulator's estimate.
