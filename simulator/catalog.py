@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
@@ -211,27 +212,43 @@ def stored(parameter: Entry, value: Any) -> Any:
         return None
 
 
-def record(inputs: PointInputs, resolved: ResolvedPoint | None, report: Report | None) -> dict[str, Any]:
+_BY_SOURCE: dict[str, tuple[Entry, ...]] = {source: tuple(e for e in PARAMETERS if e.source == source)
+                                            for source in ("point", "model", "scenario", "accelerator", "options")}
+
+
+@lru_cache(maxsize=8192)
+def _fields_of(source: str, holder: Any) -> tuple[tuple[str, Any], ...]:
+    """(column, value) of one resolved input (a model, scenario, accelerator or options: frozen, so many points share
+    one and it is read once)."""
+    if source == "model":
+        return tuple((e.name, getattr(holder, e.stored_as or e.name) if isinstance(holder, ModelSpec) else None)
+                     for e in _BY_SOURCE[source])
+    return tuple((e.name, getattr(holder, e.name)) for e in _BY_SOURCE[source])
+
+
+def record(inputs: PointInputs, resolved: ResolvedPoint | None,
+           report: Report | Mapping[str, Any] | None) -> dict[str, Any]:
     """The flat row of one design point: every parameter (resolved where the inputs were valid, else what of the
-    given values is of the column's type) and every metric (None without a report)."""
-    given: dict[str, Any] = {"model": inputs.model, "accelerator": inputs.accelerator, "variant": inputs.variant,
-                             **inputs.model_dims,
-                             **inputs.scenario, **inputs.overrides, **inputs.options}
+    given values is of the column's type) and every metric (None without a report; a report, or its metrics by name
+    as simulator.batch gives them)."""
     row: dict[str, Any] = {}
-    for parameter in PARAMETERS:
-        if resolved is None:
+    if resolved is None:
+        given: dict[str, Any] = {"model": inputs.model, "accelerator": inputs.accelerator, "variant": inputs.variant,
+                                 **inputs.model_dims, **inputs.scenario, **inputs.overrides, **inputs.options}
+        for parameter in PARAMETERS:
             row[parameter.name] = stored(parameter, given.get(parameter.name))
-            continue
-        if parameter.source == "point":
-            value = getattr(inputs, parameter.name)
-        elif parameter.source == "model":
-            model = resolved.workload.model
-            value = getattr(model, parameter.stored_as or parameter.name) if isinstance(model, ModelSpec) else None
-        else:
-            holder = {"scenario": resolved.workload.scenario, "accelerator": resolved.accelerator,
-                      "options": resolved.options}[parameter.source]
-            value = getattr(holder, parameter.name)
-        row[parameter.name] = value
+    else:
+        for parameter in _BY_SOURCE["point"]:
+            row[parameter.name] = getattr(inputs, parameter.name)
+        for source, holder in (("model", resolved.workload.model), ("scenario", resolved.workload.scenario),
+                               ("accelerator", resolved.accelerator), ("options", resolved.options)):
+            row.update(_fields_of(source, holder))
+        row = {parameter.name: row[parameter.name] for parameter in PARAMETERS}  # the catalog's column order
     for metric in METRICS:
-        row[metric.name] = getattr(report, metric.name) if report is not None else None
+        if report is None:
+            row[metric.name] = None
+        elif isinstance(report, Mapping):
+            row[metric.name] = report[metric.name]
+        else:
+            row[metric.name] = getattr(report, metric.name)
     return row

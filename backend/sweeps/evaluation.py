@@ -17,6 +17,7 @@ from backend.columns import METRICS
 from backend.core.errors import message
 from backend.sweeps import breakdown
 from simulator import Report, catalog, evaluate
+from simulator.batch import evaluate_batch
 from simulator.design_point import NO_DEFINITIONS, Definitions, PointInputs, ResolvedPoint
 
 
@@ -64,10 +65,23 @@ def evaluate_point(index: int, inputs: PointInputs, definitions: Definitions = N
 
 
 def evaluate_points(points: list[tuple[int, PointInputs]], definitions: Definitions = NO_DEFINITIONS) -> list[Outcome]:
-    """Evaluate design points (they share the simulator's graph and mapping caches); failures stay on their point.
-    The outcomes keep no report (a chunk stores columns and breakdowns only)."""
-    return [_lean(evaluate_point(index, inputs, definitions)) for index, inputs in points]
-
-
-def _lean(outcome: Outcome) -> Outcome:
-    return Outcome(outcome.index, outcome.columns, outcome.breakdown, outcome.error)
+    """Evaluate a chunk's design points in one batch (simulator/batch.py: metrics and breakdowns as arrays, no
+    report); an invalid input or an infeasible combination is recorded on its point, never raised."""
+    outcomes: list[Outcome | None] = [None] * len(points)
+    ready: list[tuple[int, int, PointInputs, ResolvedPoint]] = []
+    for position, (index, inputs) in enumerate(points):
+        try:
+            ready.append((position, index, inputs, inputs.resolve(definitions)))
+        except (ValueError, KeyError, TypeError, ArithmeticError) as error:
+            outcomes[position] = Outcome(index, catalog.record(inputs, None, None), None, _message(error))
+    batch = evaluate_batch([(r.workload, r.accelerator, r.options) for _, _, _, r in ready])
+    for k, (position, index, inputs, resolved) in enumerate(ready):
+        error = batch.errors[k]
+        if error is not None:
+            outcomes[position] = Outcome(index, catalog.record(inputs, resolved, None), None, _message(error))
+            continue
+        columns = catalog.record(inputs, resolved, batch.row(k))
+        for name in METRICS:  # only a metric can be infinite (a division by a zero-cycle latency)
+            columns[name] = _finite(columns[name])
+        outcomes[position] = Outcome(index, columns, batch.breakdown[k].astype("<f4").tobytes(), None)
+    return [outcome for outcome in outcomes if outcome is not None]
