@@ -119,12 +119,18 @@ TRANSFORMER_CLASSES = {"Projection GEMMs", "Attention GEMMs", "FFN GEMMs", "Soft
 def test_hover_shows_the_design_and_click_opens_the_point(served, page, screenshot) -> None:
     _open(page, served.base_url, served.sweep_id)
     knee = page.evaluate(POINT_XY, "knee")
-    point_id = served.columns["id"][knee["index"]]
     page.mouse.move(knee["x"], knee["y"])
     tooltip = page.locator("#point-tooltip")
     tooltip.wait_for(state="visible")
     text = tooltip.inner_text()
-    assert f"Point #{point_id}" in text and "Array rows" in text and "Latency" in text, text
+    # designs that differ only where the model says it does not matter (a DRAM bandwidth above what the DMA's
+    # requests in flight sustain) sit on the same spot: the tooltip names one of them
+    columns = served.columns
+    same_spot = {columns["id"][i] for i in range(len(columns["id"]))
+                 if (columns["latency_s"][i], columns["energy_j"][i]) == (columns["latency_s"][knee["index"]],
+                                                                          columns["energy_j"][knee["index"]])}
+    point_id = next((pid for pid in same_spot if f"Point #{pid}\n" in text + "\n"), None)
+    assert point_id is not None and "Array rows" in text and "Latency" in text, (text, same_spot)
     assert "On the Pareto front" in text
     screenshot("04-sweep-hover")
     page.mouse.click(knee["x"], knee["y"])
@@ -393,6 +399,7 @@ def test_a_sweep_without_results_still_offers_its_selectors_and_axes(served, pag
     real_sweeps.wait_done(served.base_url, sweep_id, failures=True)
     page.goto(f"{served.base_url}/#/sweeps/{sweep_id}")
     page.locator("#failures-banner").wait_for()
+    page.locator("#obj-x option").first.wait_for(state="attached")  # the controls are drawn once the results load
     assert page.locator("#obj-x option").count() >= 5 and page.locator("#obj-x").input_value() == "latency_s"
     page.wait_for_function("() => document.getElementById('pareto-plot')._fullLayout?.xaxis?.title?.text "
                            "=== 'Latency (s)'")
