@@ -1,6 +1,7 @@
 """Transformer DSE simulator: a pure library (no I/O beyond its own data files and user-given configs)."""
 
-from simulator.evaluate import cache_clear, evaluate, evaluate_batch
+from simulator.batch import BatchResult, evaluate_batch
+from simulator.evaluate import cache_clear, evaluate
 from simulator.hardware import AcceleratorSpec, list_accelerator_presets, load_accelerator_preset
 from simulator.options import Options
 from simulator.report import Report
@@ -23,6 +24,7 @@ from simulator.workload import (
 
 __all__ = [
     "AcceleratorSpec",
+    "BatchResult",
     "Options",
     "Report",
     "cache_clear",

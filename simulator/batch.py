@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,17 @@ class BatchResult:
         return {name: values[i] for name, values in self.metrics.items()}
 
 
+@lru_cache(maxsize=4096)
+def _lowered(workload: Workload, options: Options, key: tuple, hw: AcceleratorSpec) -> Lowered:
+    """`lower` once per lowering key (the first point's accelerator stands for the rest; errors are not cached, so
+    a failing point's message names its own accelerator)."""
+    return lower(workload, hw, options)
+
+
+def lowered_cache_clear() -> None:
+    _lowered.cache_clear()
+
+
 def lowering_key(hw: AcceleratorSpec) -> tuple:
     """The accelerator fields `lower` reads (formats, placements, memories, array and timing): points that share it
     share their operator work."""
@@ -63,7 +75,7 @@ def lowering_key(hw: AcceleratorSpec) -> tuple:
 
 @dataclass
 class _Links:
-    """The fields that vary within a lowering group, one array entry per point."""
+    """The accelerator fields of a group's points, one array entry per point."""
 
     specs: list[AcceleratorSpec]
     dram_bw: np.ndarray = field(init=False)
@@ -90,6 +102,10 @@ class _Links:
         self.clock_hz = np.array([hw.clock_ghz * 1e9 for hw in specs])
         self.techs = [Technology.at(hw.technology_nm) for hw in specs]
         self.peak = np.array([hw.peak_macs_per_cycle for hw in specs], dtype=float)
+        self.cols = np.array([hw.cols for hw in specs], dtype=float)
+        self.has_l2 = np.array([hw.l2_kib > 0 for hw in specs])
+        self.analytic = np.array([hw.timing == "analytic" for hw in specs])
+        self.host_quantization = np.array([hw.quantization_on == "host_cpu" for hw in specs])
         # points with one hardware key share every GEMM's mapping: price each key once
         keys = [hw.hardware_key() for hw in specs]
         first: dict[tuple, int] = {}
@@ -106,12 +122,22 @@ class _Links:
     def tech(self, name: str) -> np.ndarray:
         return self._memoised(("tech", name), lambda: np.array([getattr(t, name) for t in self.techs]))
 
-    def sram(self, kib: float) -> np.ndarray:
-        return self._memoised(("sram", kib), lambda: np.array([t.sram_pj_per_byte(kib) for t in self.techs]))
+    def sram(self, field_name: str) -> np.ndarray:
+        """SRAM energy per byte of each point's scratchpad_kib or accumulator_kib."""
+        return self._memoised(("sram", field_name), lambda: np.array(
+            [t.sram_pj_per_byte(getattr(hw, field_name)) for t, hw in zip(self.techs, self.specs, strict=True)]))
+
+    def on_accelerator(self, op_class: str) -> np.ndarray:
+        return self._memoised(("placement", op_class),
+                              lambda: np.array([hw.placement(op_class) == "accelerator" for hw in self.specs]))
 
     def host(self, op_class: str) -> np.ndarray:
         return self._memoised(("host", op_class),
                               lambda: np.array([hw.host_cycles_per_element(op_class) for hw in self.specs]))
+
+    def of(self, name: str) -> np.ndarray:
+        return self._memoised(("field", name), lambda: np.array([getattr(hw, name) for hw in self.specs],
+                                                                 dtype=float))
 
 
 @dataclass
@@ -137,7 +163,7 @@ class _Rows:
         self.breakdown = np.zeros((self.points, len(QUANTITIES), len(OP_CLASSES) + len(PHASES)))
         self.decode_cycles, self.decode_energy = zeros(), zeros()
 
-    def add(self, op_class: str, phase: str, cycles: np.ndarray, macs: Any, dram: np.ndarray, compulsory: np.ndarray,
+    def add(self, op_class: str, phase: str, cycles: np.ndarray, macs: Any, dram: Any, compulsory: Any,
             energy: dict[str, Any], bound: np.ndarray) -> None:
         """One report row for every point (`bound`: index into BOUNDS per point)."""
         self.cycles += cycles
@@ -158,28 +184,32 @@ class _Rows:
             self.decode_energy += total_energy
 
 
-def _bound(compute: np.ndarray, memory: np.ndarray, on_array: bool) -> np.ndarray:
+def _bound(compute: np.ndarray, memory: np.ndarray, on_array: np.ndarray | bool) -> np.ndarray:
     """simulator/cost/operators.py `bound`, as an index into BOUNDS."""
-    return np.where(memory > compute, 1, 0 if on_array else 2)
+    return np.where(memory > compute, 1, np.where(on_array, 0, 2))
 
 
-def _memory_cycles(links: _Links, timing: str, l2: bool, local: np.ndarray | float, dram: np.ndarray | float,
-                   dma: bool = True) -> np.ndarray:
-    """simulator/cost/nonlinear.py `memory_cycles` over the points."""
+def _memory_cycles(links: _Links, local: np.ndarray | float, dram: np.ndarray | float,
+                   dma: bool | np.ndarray = True) -> np.ndarray:
+    """simulator/cost/nonlinear.py `memory_cycles` over the points (`dma`: per point, the DMA moves it)."""
     local = np.broadcast_to(np.asarray(local, dtype=float), links.dram_bw.shape)
-    bandwidth, latency = (links.local_bw, links.local_latency) if dma else (links.memory_bw, links.memory_latency)
+    bandwidth = np.where(dma, links.local_bw, links.memory_bw)
+    latency = np.where(dma, links.local_latency, links.memory_latency)
     time = local / bandwidth
-    if l2:
-        time = np.maximum(time, dram / (links.dram_link_bw if dma else links.dram_bw))
-    if timing != "analytic":
-        time = time + latency
+    time = np.where(links.has_l2, np.maximum(time, dram / np.where(dma, links.dram_link_bw, links.dram_bw)), time)
+    time = np.where(links.analytic, time, time + latency)
     return np.where(local > 0, time, 0.0)
 
 
-def _gemm(rows: _Rows, work: GemmWork, links: _Links, options: Options, errors: list[Exception | None]) -> None:
-    op, times = work.op, work.repeats
+def _gemm(rows: _Rows, works: list[GemmWork], u_index: np.ndarray, links: _Links, options: Options,
+          errors: list[Exception | None]) -> None:
+    """One GEMM for every point: each (lowering, hardware key) pair priced once through the mapping cache."""
+    op = works[0].op
+    codes = u_index * len(links.key_specs) + links.key_index
+    unique, inverse = np.unique(codes, return_inverse=True)
     costs: list[Any] = []
-    for hw in links.key_specs:
+    for code in unique:
+        work, hw = works[code // len(links.key_specs)], links.key_specs[code % len(links.key_specs)]
         try:
             costs.append(gemm_cost(op.m, work.k, op.n, hw, objective=options.mapping_objective, a_bits=work.a_bits,
                                    b_bits=work.b_bits, out_bits=work.out_bits, a_source=work.a_source,
@@ -187,19 +217,15 @@ def _gemm(rows: _Rows, work: GemmWork, links: _Links, options: Options, errors: 
                                    mapper=options.mapper, whole_rows=work.whole_rows))
         except MappingError as error:
             costs.append(error)
-    failed = [isinstance(c, MappingError) for c in costs]
-    for i, key in enumerate(links.key_index):
-        if failed[key]:
-            errors[i] = errors[i] or costs[key]
-    if all(failed):
-        return
-    macs = next(c for c in costs if not isinstance(c, MappingError)).macs
+    failed = np.array([isinstance(c, MappingError) for c in costs])
+    for i in np.flatnonzero(failed[inverse]):
+        errors[i] = errors[i] or costs[inverse[i]]
 
     def pick(name: str) -> np.ndarray:
-        values = np.array([0.0 if bad else getattr(c, name) for c, bad in zip(costs, failed, strict=True)])
-        return values[links.key_index]
+        return np.array([0.0 if bad else getattr(c, name) for c, bad in zip(costs, failed, strict=True)])[inverse]
 
-    dram = pick("dram_bytes")
+    times = op.layer_count * op.instances
+    dram, macs = pick("dram_bytes"), pick("macs")
     rows.add(op.op_class, op.phase, pick("cycles") * times, macs * times, dram * times,
              pick("compulsory_dram_bytes") * times,
              {"mac": pick("energy_mac_pj") * times * _J_PER_PJ, "sram": pick("energy_sram_pj") * times * _J_PER_PJ,
@@ -207,106 +233,100 @@ def _gemm(rows: _Rows, work: GemmWork, links: _Links, options: Options, errors: 
              _bound(macs / links.peak, dram / links.dram_bw, True))
 
 
-def _pointwise(rows: _Rows, work: PointwiseWork, hw0: AcceleratorSpec, links: _Links) -> None:
-    """simulator/cost/nonlinear.py and cnn_fusion.py, one report row (or two: a host op's de/quantization)."""
-    op, count = work.op, work.op.layer_count
-    l2, timing = hw0.l2_kib > 0, hw0.timing
-    dram_pj = links.tech("dram_pj_per_byte")
-    sram = links.sram
-    on_array = False
-    if work.cnn_fused:
-        if op.fusion == "folded":
-            zero = np.zeros(len(links.specs))
-            rows.add(op.op_class, op.phase, zero, 0.0, zero, zero, {}, _bound(zero, zero, True))
-            return
-        if op.fusion == "output_path":
-            zero = np.zeros(len(links.specs))
-            nl = op.elements * links.tech("nonlinear_pj_per_element_pass")
+def _pointwise(rows: _Rows, works: list[PointwiseWork], u_index: np.ndarray, links: _Links) -> None:
+    """simulator/cost/nonlinear.py and cnn_fusion.py for every point, one report row (and a host op's
+    de/quantization row); what the lowering decided per point (fused, scores on chip, bytes read, the share that
+    misses the L2) is gathered by each point's lowering."""
+    first = works[0]
+    op, count, points = first.op, first.op.layer_count, len(links.specs)
+    gather = lambda name: np.array([getattr(w, name) for w in works], dtype=float)[u_index]  # noqa: E731
+    share, bytes_read = gather("dram_share"), gather("bytes_read")
+    dram_pj, zero = links.tech("dram_pj_per_byte"), np.zeros(points)
+    if first.cnn_fused:  # the same for every point: the options decide it
+        if op.fusion in ("folded", "output_path"):
+            nl = op.elements * links.tech("nonlinear_pj_per_element_pass") if op.fusion == "output_path" else zero
             rows.add(op.op_class, op.phase, zero, 0.0, zero, zero, {"nonlinear": nl * count * _J_PER_PJ},
                      _bound(zero, zero, True))
             return
-        moved = op.elements * work.act_bytes
-        dram = moved * work.dram_share
-        memory = _memory_cycles(links, timing, l2, moved, dram)
-        compute = np.full(len(links.specs), op.elements / hw0.cols)
-        cycles = np.maximum(compute, memory)
-        parts = {"sram": op.elements * hw0.accumulator_bits / 8 * 2 * sram(hw0.accumulator_kib),
-                 "dram": dram * dram_pj, "nonlinear": 0.0}
-        dram_arr, on_array, nl_rows = np.full(len(links.specs), dram), True, None
-    elif op.op_class not in FUSABLE:
-        moved = float(work.bytes_read + op.bytes_written)
-        dram = moved * work.dram_share
-        cycles = _memory_cycles(links, timing, l2, moved, dram)
-        compute = np.zeros(len(links.specs))
-        parts = {"sram": moved * sram(hw0.scratchpad_kib), "dram": dram * dram_pj, "nonlinear": 0.0}
-        dram_arr, nl_rows = np.full(len(links.specs), dram), None
-    elif hw0.placement(op.op_class) == "accelerator":
-        passes = np.where(links.passes > 0, links.passes, links.techs[0].nonlinear_passes[op.op_class])
-        if work.fused or work.scores_on_chip:
-            compute = op.elements * (passes - 1) / links.lanes
-            moved = float(op.elements * work.act_bytes) if op.op_class == "residual" else 0.0
-        else:
-            compute = op.elements * passes / links.lanes
-            moved = float(work.bytes_read + op.bytes_written)
-        dram = moved * work.dram_share
-        cycles = np.maximum(compute, _memory_cycles(links, timing, l2, moved, dram))
-        parts = {"nonlinear": op.elements * passes * links.tech("nonlinear_pj_per_element_pass"),
-                 "sram": op.elements * passes * work.act_bytes * 2 * sram(hw0.accumulator_kib), "dram": dram * dram_pj}
-        dram_arr, nl_rows = np.full(len(links.specs), dram), None
-    else:  # the host CPU
-        moved = float(work.bytes_read + op.bytes_written)
-        dram = moved * work.dram_share
-        compute = op.elements * links.host(op.op_class)
-        cycles = np.maximum(compute, _memory_cycles(links, timing, l2, moved, dram, dma=False))
-        host_pj = links.tech("host_pj_per_cycle")
-        parts = {"nonlinear": compute * host_pj, "sram": 0.0, "dram": dram * dram_pj}
-        dram_arr = np.full(len(links.specs), dram)
-        nl_rows = None
-        if hw0.quantization_on == "host_cpu" and not work.float_activations:
-            quant = op.elements * (op.operands + 1) * links.host("quantization")
-            nl_rows = (quant, quant * host_pj)
-    memory = dram_arr / links.dram_bw
-    rows.add(op.op_class, op.phase, cycles * count, 0.0, dram_arr * count, dram_arr * count,
-             {part: np.asarray(value) * count * _J_PER_PJ for part, value in parts.items()},
-             _bound(compute, memory, on_array))
-    if nl_rows is not None:
-        quant, quant_pj = nl_rows
-        zero = np.zeros(len(links.specs))
-        rows.add("quantization", op.phase, quant * count, 0.0, zero, zero, {"nonlinear": quant_pj * count * _J_PER_PJ},
-                 _bound(quant, zero, False))
+        moved = op.elements * first.act_bytes
+        dram = moved * share
+        compute = op.elements / links.cols
+        cycles = np.maximum(compute, _memory_cycles(links, moved, dram))
+        parts = {"sram": op.elements * links.of("accumulator_bits") / 8 * 2 * links.sram("accumulator_kib"),
+                 "dram": dram * dram_pj}
+        rows.add(op.op_class, op.phase, cycles * count, 0.0, dram * count, dram * count,
+                 {part: value * count * _J_PER_PJ for part, value in parts.items()},
+                 _bound(compute, dram / links.dram_bw, True))
+        return
+    unfused_moved = bytes_read + op.bytes_written
+    if op.op_class not in FUSABLE:  # data movement: a memory-bound copy
+        dram = unfused_moved * share
+        rows.add(op.op_class, op.phase, _memory_cycles(links, unfused_moved, dram) * count, 0.0, dram * count,
+                 dram * count, {"sram": unfused_moved * links.sram("scratchpad_kib") * count * _J_PER_PJ,
+                                "dram": dram * dram_pj * count * _J_PER_PJ},
+                 _bound(zero, dram / links.dram_bw, False))
+        return
+    accelerator = links.on_accelerator(op.op_class)
+    # on the accelerator's units
+    passes = np.where(links.passes > 0, links.passes, links.techs[0].nonlinear_passes[op.op_class])
+    lanes = np.where(accelerator, links.lanes, 1.0)  # a host-placed point's lanes are never read
+    on_read_path = gather("fused").astype(bool) | gather("scores_on_chip").astype(bool)
+    unit_compute = op.elements * np.where(on_read_path, passes - 1, passes) / lanes
+    unit_moved = np.where(on_read_path, float(op.elements * first.act_bytes) if op.op_class == "residual" else 0.0,
+                          unfused_moved)
+    # on the host
+    host_compute = op.elements * links.host(op.op_class)
+    moved = np.where(accelerator, unit_moved, unfused_moved)
+    dram = moved * share
+    compute = np.where(accelerator, unit_compute, host_compute)
+    cycles = np.maximum(compute, _memory_cycles(links, moved, dram, dma=accelerator))
+    host_pj = links.tech("host_pj_per_cycle")
+    parts = {"nonlinear": np.where(accelerator, op.elements * passes * links.tech("nonlinear_pj_per_element_pass"),
+                                   host_compute * host_pj),
+             "sram": np.where(accelerator, op.elements * passes * first.act_bytes * 2 * links.sram("accumulator_kib"),
+                              0.0),
+             "dram": dram * dram_pj}
+    rows.add(op.op_class, op.phase, cycles * count, 0.0, dram * count, dram * count,
+             {part: value * count * _J_PER_PJ for part, value in parts.items()},
+             _bound(compute, dram / links.dram_bw, False))
+    converts = ~accelerator & links.host_quantization & (not first.float_activations)
+    if converts.any():
+        quant = np.where(converts, op.elements * (op.operands + 1) * links.host("quantization"), 0.0)
+        rows.add("quantization", op.phase, quant * count, 0.0, zero, zero,
+                 {"nonlinear": quant * host_pj * count * _J_PER_PJ}, _bound(quant, zero, False))
 
 
-def _group(workload: Workload, options: Options, specs: list[AcceleratorSpec], lowered: Lowered,
-           errors: list[Exception | None]) -> tuple[dict[str, np.ndarray | list[Any]], np.ndarray]:
-    """The metrics and breakdowns of points sharing a workload, options and lowering key."""
+def _group(workload: Workload, options: Options, specs: list[AcceleratorSpec], lowerings: list[Lowered],
+           u_index: np.ndarray, errors: list[Exception | None]) -> tuple[dict[str, Any], np.ndarray]:
+    """The metrics and breakdowns of the points sharing a workload and options (their lowerings may differ)."""
     points = len(specs)
     links, rows = _Links(specs), _Rows(points)
-    for work in lowered.work:
-        if isinstance(work, GemmWork):
-            _gemm(rows, work, links, options, errors)
+    for position in range(len(lowerings[0].work)):
+        works = [lowered.work[position] for lowered in lowerings]
+        if isinstance(works[0], GemmWork):
+            _gemm(rows, works, u_index, links, options, errors)
         else:
-            _pointwise(rows, work, specs[0], links)
+            _pointwise(rows, works, u_index, links)
     latency_s = rows.cycles / links.clock_hz
-    parts = [area(hw, tech) for hw, tech in zip(specs, links.techs, strict=True)]
-    area_mm2 = np.array([p.total_mm2 for p in parts])
+    area_mm2 = np.array([area(hw, tech).total_mm2 for hw, tech in zip(specs, links.techs, strict=True)])
     static_w = area_mm2 * links.tech("static_w_per_mm2")
     static_j = static_w * latency_s
     dynamic = rows.energy["mac"] + rows.energy["sram"] + rows.energy["dram"] + rows.energy["nonlinear"]
     energy_j = dynamic + static_j
     safe = np.where(latency_s > 0, latency_s, 1.0)
-    peak = links.peak
-    out: dict[str, np.ndarray | list[Any]] = {
+    out: dict[str, Any] = {
         "latency_cycles": rows.cycles, "latency_s": latency_s,
         "throughput_per_s": np.where(latency_s > 0, workload.scenario.batch / safe, 0.0), "energy_j": energy_j,
         "energy_mac_j": rows.energy["mac"], "energy_sram_j": rows.energy["sram"],
         "energy_dram_j": rows.energy["dram"], "energy_nonlinear_j": rows.energy["nonlinear"],
         "energy_static_j": static_j, "edp_j_s": energy_j * latency_s, "area_mm2": area_mm2,
         "power_w": np.where(latency_s > 0, energy_j / safe, 0.0),
-        "utilization": np.where(rows.cycles > 0, rows.macs / (np.where(rows.cycles > 0, rows.cycles, 1.0) * peak), 0.0),
+        "utilization": np.where(rows.cycles > 0,
+                                rows.macs / (np.where(rows.cycles > 0, rows.cycles, 1.0) * links.peak), 0.0),
         "dram_bytes": rows.dram, "compulsory_dram_bytes": rows.compulsory, "macs": rows.macs,
         "bottleneck": [BOUNDS[i] for i in np.argmax(rows.by_bound, axis=0)],
-        "fused_groups": [lowered.fused_groups] * points,
-        "quality_loss": [lowered.quality.loss if lowered.quality else None] * points,
+        "fused_groups": [lowerings[u].fused_groups for u in u_index],
+        "quality_loss": [lowerings[0].quality.loss if lowerings[0].quality else None] * points,
     }
     out.update(_serving(workload, rows, links.clock_hz, static_w, points))
     return out, rows.breakdown
@@ -338,23 +358,31 @@ def evaluate_batch(items: Sequence[tuple[Workload, AcceleratorSpec, Options]]) -
     metrics: dict[str, list[Any]] = {name: [None] * total for name in names}
     breakdown = np.zeros((total, len(QUANTITIES), len(OP_CLASSES) + len(PHASES)))
     errors: list[Exception | None] = [None] * total
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for i, (workload, hw, options) in enumerate(items):
-        groups[(workload, options, lowering_key(hw))].append(i)
-    for (workload, options, _), indices in groups.items():
-        try:
-            lowered = lower(workload, items[indices[0]][1], options)
-        except (ValueError, KeyError, ArithmeticError):
-            for i in indices:  # the message names each point's own accelerator
+    groups: dict[tuple[Workload, Options], list[int]] = defaultdict(list)
+    for i, (workload, _, options) in enumerate(items):
+        groups[(workload, options)].append(i)
+    for (workload, options), indices in groups.items():
+        lowerings: list[Lowered] = []
+        by_key: dict[tuple, int] = {}
+        kept, u_index = [], []
+        for i in indices:
+            hw = items[i][1]
+            key = lowering_key(hw)
+            if key not in by_key:
                 try:
-                    lower(workload, items[i][1], options)
+                    lowerings.append(_lowered(workload, options, key, hw))
                 except (ValueError, KeyError, ArithmeticError) as error:
-                    errors[i] = error
+                    errors[i] = error  # not cached: the message names this point's own accelerator
+                    continue
+                by_key[key] = len(lowerings) - 1
+            kept.append(i)
+            u_index.append(by_key[key])
+        if not kept:
             continue
-        specs = [items[i][1] for i in indices]
-        mine: list[Exception | None] = [None] * len(indices)
-        values, parts = _group(lowered.workload, options, specs, lowered, mine)
-        for j, i in enumerate(indices):
+        mine: list[Exception | None] = [None] * len(kept)
+        values, parts = _group(lowerings[0].workload, options, [items[i][1] for i in kept], lowerings,
+                               np.array(u_index), mine)
+        for j, i in enumerate(kept):
             if mine[j] is not None:
                 errors[i] = mine[j]
                 continue

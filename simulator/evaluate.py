@@ -1,13 +1,14 @@
 """The pipeline: lower the workload onto the accelerator (simulator/lower.py), cost each op
-(simulator/cost/operators.py), aggregate the report (simulator/aggregate.py)."""
+(simulator/cost/operators.py), aggregate the report (simulator/aggregate.py). One point at a time, with every operator
+row: the reference that simulator/batch.py's `evaluate_batch` (many points, columns only) is tested against."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
 
 from simulator.aggregate import Priced, priced, report
+from simulator.batch import lowered_cache_clear
 from simulator.cost.operators import cost
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
@@ -62,12 +63,7 @@ def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options 
 
 
 def cache_clear() -> None:
-    """Forget every cached evaluation, mapping and tiling (the speed benchmark measures cold evaluation)."""
+    """Forget every cached evaluation, lowering, mapping and tiling (the speed benchmark measures cold evaluation)."""
     _priced.clear()
+    lowered_cache_clear()
     mapping_cache_clear()
-
-
-def evaluate_batch(items: Sequence[tuple[Workload, AcceleratorSpec, Options]]) -> list[Report]:
-    """Evaluate many design points; they share the operator-graph and GEMM-mapping caches, so a sweep that
-    varies one axis re-searches only the GEMM shapes whose hardware key changed."""
-    return [evaluate(workload, accelerator, options) for workload, accelerator, options in items]
