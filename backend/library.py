@@ -20,7 +20,12 @@ from backend.core.errors import Conflict, NotFound, message
 from backend.models import LibraryEntry, LibraryKind
 from simulator import list_accelerator_presets, list_model_presets
 from simulator.design_point import Definitions
-from simulator.hardware import accelerator_from_definition, load_accelerator_preset_data, preset_options
+from simulator.hardware import (
+    accelerator_from_definition,
+    calibration_summary,
+    load_accelerator_preset_data,
+    preset_options,
+)
 from simulator.options import Options
 from simulator.workload import ConfigImportError, model_from_data, model_from_hf_dict
 
@@ -79,17 +84,21 @@ def accelerator_definition(name: str, *, preset: str | None = None, overrides: M
             assumed = {**preset_options(preset), **dict(options or {})}
             changed = ", ".join(f"{k}={v}" for k, v in (overrides or {}).items())
             source = f"preset {preset}" + (f" with {changed}" if changed else "")
+            calibration = Definitions().calibration(preset, overrides or {})  # None when a fitted one is changed
         else:
             if not isinstance(definition, Mapping):
                 raise LibraryError("definition must be an object of accelerator fields")
             spec = accelerator_from_definition(definition)
             assumed = dict(definition.get("options", {})) | dict(options or {})
+            calibration = calibration_summary(definition)
             source = "a definition of AcceleratorSpec fields"
     except KeyError as error:
         raise LibraryError(message(error)) from None
     except (ValueError, TypeError) as error:
         raise LibraryError(f"accelerator '{name}': {message(error)}") from None
     data = {**spec.model_dump(mode="json"), "name": name}
+    if calibration is not None:
+        data["calibration"] = calibration.model_dump(mode="json", exclude={"label"})
     if assumed:
         try:
             data["options"] = Options(**assumed).model_dump(mode="json", exclude_defaults=True)
@@ -160,6 +169,10 @@ def with_library(session: Session, spec: Any) -> Any:
 
 def definitions_for(session: Session, model: str, accelerator: str) -> Definitions:
     """What one point (`POST /api/simulate`, `dse simulate`) needs from the library for these names."""
-    return Definitions(_definitions(session, LibraryKind.MODEL, {model} - set(list_model_presets())),
-                       _definitions(session, LibraryKind.ACCELERATOR,
-                                    {accelerator} - set(list_accelerator_presets())))
+    return definitions_of(session, {model}, {accelerator})
+
+
+def definitions_of(session: Session, models: set[str], accelerators: set[str]) -> Definitions:
+    """The library's definitions of those names that are not packaged presets (a calibration's measured rows)."""
+    return Definitions(_definitions(session, LibraryKind.MODEL, models - set(list_model_presets())),
+                       _definitions(session, LibraryKind.ACCELERATOR, accelerators - set(list_accelerator_presets())))

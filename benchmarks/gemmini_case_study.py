@@ -40,7 +40,8 @@ WHY = """Where and why ours differ from the paper (from the model; see docs/simu
 - Memory re-balancing: our mapping search finds a compute-bound tiling under either split (the L2 holds what the
   smaller scratchpad re-fetches, at 16 B/cycle overlapped with compute), so matmul latency does not move; the
   survey ran Gemmini's own greedy tiler (tiled_matmul_auto), whose tiles follow the accumulator's size: that
-  mapper is the Simulator IV issue's `--mapper gemmini`.
+  mapper is `--mapper gemmini`; benchmarks/memory_rebalancing.py runs the whole scratchpad x accumulator grid
+  with it and says what moves.
 - Power: the baseline's average power is low because most of its time is the host core working alone; the
   paper's +9.3% compares the accelerators' power at the same activity.
 - The Sec 3.3 analytic model is the `survey-analytic` preset: benchmarks/survey_analytic.py.

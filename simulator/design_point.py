@@ -9,14 +9,22 @@ with it (a team library's entries are copied into the sweep, so a stored sweep n
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from simulator.hardware import AcceleratorSpec, accelerator_from_definition, load_accelerator_preset, preset_options
+from simulator.hardware import (
+    AcceleratorSpec,
+    CalibrationSummary,
+    accelerator_from_definition,
+    calibration_summary,
+    load_accelerator_preset,
+    load_accelerator_preset_data,
+    preset_options,
+)
 from simulator.options import Options
 from simulator.vocabulary import Knob
 from simulator.workload import (
@@ -67,6 +75,13 @@ class Definitions:
         """The simulator options an accelerator assumes (a packaged preset's `options:` block, or a definition's)."""
         found = self.accelerators.get(name)
         return dict(found.get("options", {})) if found is not None else preset_options(name)
+
+    def calibration(self, name: str, overrides: Iterable[str] = ()) -> CalibrationSummary | None:
+        """What an accelerator was calibrated to (a packaged preset's `calibration:` block, or a definition's), or
+        None for a first-principles one, or when `overrides` name a fitted constant (no longer what was fitted)."""
+        found = self.accelerators.get(name)
+        summary = calibration_summary(found if found is not None else load_accelerator_preset_data(name))
+        return None if summary is None or set(summary.fitted) & set(overrides) else summary
 
 
 NO_DEFINITIONS = Definitions()

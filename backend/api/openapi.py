@@ -34,6 +34,8 @@ EXTRA_ERRORS: dict[tuple[str, str], dict[str, str]] = {
     ("delete", "/api/sweeps/{sweep_id}"): {"409": "The sweep is still queued or running; cancel it first."},
     ("post", "*"): {"413": "The request body is larger than the server accepts."},
     ("post", "/api/sweeps"): {"429": "Too many sweeps created recently; retry after the given seconds."},
+    ("post", "/api/calibrate"): {"415": "The body is neither text/csv nor JSON.",
+                                 "429": "Too many evaluations recently; retry after the given seconds."},
     ("post", "/api/users"): {"409": "A user of that name exists."},
     ("post", "/api/session"): {"401": "Invalid or revoked token."},
 }

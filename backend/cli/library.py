@@ -142,18 +142,20 @@ def accelerator_add(
 
     entry = run(work)
     d = entry["definition"]
+    calibrated = f", {entry['calibration']['label']}" if entry.get("calibration") else ""
     console.print(f"accelerator {entry['name']} added: {d['rows']}x{d['cols']} {d['dataflow']}, "
-                  f"{d['scratchpad_kib']:g} KiB scratchpad ({entry['source']})")
+                  f"{d['scratchpad_kib']:g} KiB scratchpad{calibrated} ({entry['source']})")
 
 
 @accelerator_app.command("list")
 def accelerator_list(server: ServerOption = None) -> None:
     """The library's accelerators."""
-    table = Table("name", "array", "dataflow", "scratchpad KiB", "accumulator KiB", "owner", "source")
+    table = Table("name", "array", "dataflow", "scratchpad KiB", "accumulator KiB", "owner", "source", "calibration")
     for e in run(lambda: _entries(LibraryKind.ACCELERATOR, server)):
         d = e["definition"]
         table.add_row(e["name"], f"{d['rows']}x{d['cols']}", d["dataflow"], f"{d['scratchpad_kib']:g}",
-                      f"{d['accumulator_kib']:g}", e["owner"], e["source"])
+                      f"{d['accumulator_kib']:g}", e["owner"], e["source"],
+                      e["calibration"]["label"] if e.get("calibration") else "not calibrated")
     console.print(table)
 
 

@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 
 from backend.cli.accounts import token_app, user_app
+from backend.cli.calibrate import calibrate
 from backend.cli.library import accelerator_app, model_app
+from backend.cli.mappings import mappings
 from backend.cli.profile import profile
 from backend.cli.simulate import simulate, simulate_gemm
 from backend.cli.sweep import app as sweep_app
@@ -25,7 +27,9 @@ app = typer.Typer(
 )
 app.command()(simulate)
 app.command("simulate-gemm")(simulate_gemm)
+app.command()(mappings)
 app.command()(profile)
+app.command()(calibrate)
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

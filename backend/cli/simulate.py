@@ -141,6 +141,9 @@ def simulate(
     if not console.is_terminal:  # piped output: do not truncate the table to 80 columns
         console = Console(width=200)
     title = f"{spec.name} on {hw.name} ({hw.rows}x{hw.cols} {hw.dataflow})"
+    calibration = definitions.calibration(accelerator, given.overrides)
+    if calibration is not None:
+        title += f", {calibration.label}"
     phases = list(dict.fromkeys(op.phase for op in report.ops))
     by_phase = ops is OpsShown.PHASES or (ops is OpsShown.AUTO and len(phases) > 1)
     console.print(_phase_table(report, phases, title) if by_phase else _ops_table(report, title))

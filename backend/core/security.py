@@ -92,8 +92,10 @@ class SecurityMiddleware:
         if origin and origin != self.public_origin and urlsplit(origin).netloc != host.lower():
             return status.HTTP_403_FORBIDDEN, f"a write from another origin ({origin[:100]}) is refused (CSRF)"
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        # JSON, or a file upload (a model's config.json) from this origin; no form or text body a page can forge
-        if content_type and content_type not in (b"application/json", b"multipart/form-data"):
+        # JSON, a file upload (a model's config.json) or CSV measurements (POST /api/calibrate) from this origin; no
+        # form or plain-text body a page can forge (text/csv, like JSON, is not a type a cross-site page may send
+        # without a preflight, which this server never grants)
+        if content_type and content_type not in (b"application/json", b"multipart/form-data", b"text/csv"):
             return (status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                     "send the request body as JSON (Content-Type: application/json)")
         return None

@@ -35,11 +35,13 @@ from backend.sweeps.schemas import (
     SimulateRequest,
     SweepList,
     SweepOut,
+    TemplateOut,
 )
 from backend.sweeps.spec import SweepSpec
 from backend.sweeps.templates import TEMPLATES
 from simulator.catalog import ACCELERATOR_FIELDS
 from simulator.design_point import Definitions, PointInputs
+from simulator.hardware import CalibrationSummary
 
 router = APIRouter(prefix="/api/sweeps", tags=["sweeps"], dependencies=[Depends(get_principal)])
 templates_router = APIRouter(tags=["sweeps"], dependencies=[Depends(get_principal)])
@@ -256,8 +258,8 @@ def read_pareto(
     return ParetoGroupsOut(group_by=names, objectives=described, groups=out)
 
 
-@templates_router.get("/api/templates", response_model=list[dict[str, Any]],
-                      summary="Built-in sweep templates (id, name, description, spec ready for POST /api/sweeps)")
+@templates_router.get("/api/templates", response_model=list[TemplateOut],
+                      summary="Built-in templates: sweeps to create (spec ready for POST /api/sweeps) or pages to open")
 def list_templates() -> list[dict[str, Any]]:
     return TEMPLATES
 
@@ -282,9 +284,20 @@ def read_point(point_id: PointId, session: SessionDep) -> PointOut:
     check = RecomputedOut(stored_by=found.stored_by, current=found.current,
                           same_simulator=found.stored_by == found.current, differences=list(found.differences))
     report = report_parts(found.outcome.report) if found.outcome.report is not None else None
+    sweep = sweeps_service.get_sweep(session, point.sweep_id)
     return _point_out(columns, id=point.id, sweep_id=point.sweep_id, point_index=point.point_index, error=point.error,
                       inputs=found.inputs.model_dump(), report=report, breakdown=breakdown.decode(point.breakdown),
-                      recomputed=check)
+                      recomputed=check,
+                      calibration=_calibration(SweepSpec.stored(sweep.spec).definitions(), found.inputs))
+
+
+def _calibration(definitions: Definitions, inputs: PointInputs) -> CalibrationSummary | None:
+    """What the point's accelerator was calibrated to (a calibrated preset, or a library accelerator the sweep
+    copied); None when it is not calibrated, a fitted constant is overridden, or it is no longer a preset."""
+    try:
+        return definitions.calibration(inputs.accelerator, inputs.overrides)
+    except (KeyError, ValueError):
+        return None
 
 
 def _simulate(request: SimulateRequest, definitions: Definitions) -> PointOut:
@@ -294,7 +307,8 @@ def _simulate(request: SimulateRequest, definitions: Definitions) -> PointOut:
     if outcome.error or outcome.report is None:
         raise ValueError(outcome.error)
     return _point_out(outcome.columns, inputs=inputs.model_dump(), report=report_parts(outcome.report),
-                      breakdown=breakdown.decode(outcome.breakdown))
+                      breakdown=breakdown.decode(outcome.breakdown),
+                      calibration=_calibration(definitions, inputs))
 
 
 @points_router.post("/api/simulate", response_model=PointOut, summary="Evaluate one design point now (not stored)",

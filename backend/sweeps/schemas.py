@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from backend.models import Sweep, SweepStatus
 from backend.sweeps.service import SearchState, progress
 from backend.sweeps.spec import varied_columns
+from simulator.hardware import CalibrationSummary
 
 
 class SearchBatchOut(BaseModel):
@@ -187,6 +188,9 @@ class PointOut(BaseModel):
     recomputed: RecomputedOut | None = Field(default=None, description="A stored point's report is recomputed "
                                                                        "when it is read; this says by which "
                                                                        "simulator and what differs.")
+    calibration: CalibrationSummary | None = Field(default=None, description=(
+        "When the point's accelerator is a calibrated preset or library accelerator: what it was fitted to, with "
+        "its `label` (\"calibrated to <file>, <date>\"); null otherwise."))
 
 
 class SimulateRequest(BaseModel):
@@ -197,3 +201,20 @@ class SimulateRequest(BaseModel):
     accelerator: str = Field(default="gemmini-default")
     overrides: dict[str, Any] = Field(default_factory=dict, examples=[{"rows": 32, "cols": 32}])
     options: dict[str, Any] = Field(default_factory=dict)
+
+
+class TemplateOut(BaseModel):
+    """A built-in template (backend/sweeps/templates.py): a sweep to create, or a dashboard page to open."""
+
+    id: str
+    kind: Literal["sweep", "page"] = Field(description="`sweep`: POST `spec` to /api/sweeps as it is (the dashboard "
+                                                       "does it in one click and opens the study's page); `page`: "
+                                                       "open `page`, which creates nothing.")
+    name: str
+    description: str
+    spec: dict[str, Any] | None = Field(default=None, description="The SweepSpec of a `sweep` template.")
+    page: str | None = Field(default=None, description="The dashboard route of a `page` template with its inputs "
+                                                       "(e.g. #/landscape?gemms=MxKxN,...&accelerator=NAME).")
+    reference: dict[str, Any] | None = Field(default=None, description=(
+        "The published figures the study's page shows beside ours: `source`, and per figure where in the paper it "
+        "was read."))

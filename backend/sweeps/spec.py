@@ -30,7 +30,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from backend.columns import METRICS, NUMERIC_METRICS, TEXT_COLUMN_LENGTH
 from backend.core.errors import message
-from backend.sweeps.templates import TEMPLATES
+from backend.sweeps.templates import SWEEP_TEMPLATE_IDS
 from simulator import catalog, list_accelerator_presets, list_model_presets
 from simulator.design_point import Definitions, PointInputs
 from simulator.hardware import accelerator_from_definition
@@ -230,15 +230,14 @@ class SweepSpec(BaseModel):
                                    "(evaluated in parallel by the workers; NSGA-II's population). Default 30.")
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
     template: str | None = Field(default=None, description=(
-        "The built-in template (GET /api/templates) this sweep was made from: its study view shows the template's "
-        "published figures beside the sweep's."))
+        "The built-in sweep template (GET /api/templates) this sweep was made from: it picks the page that tells "
+        "the study's story, with the template's published figures beside the sweep's."))
 
     @field_validator("template")
     @classmethod
     def _known_template(cls, name: str | None) -> str | None:
-        known = [template["id"] for template in TEMPLATES]
-        if name is not None and name not in known:
-            raise ValueError(f"unknown template '{name[:64]}'; the templates are {', '.join(known)}")
+        if name is not None and name not in SWEEP_TEMPLATE_IDS:
+            raise ValueError(f"unknown template '{name[:64]}'; the sweep templates are {', '.join(SWEEP_TEMPLATE_IDS)}")
         return name
 
     @model_validator(mode="before")

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from simulator.hardware.spec import PRESET_DIR, AcceleratorSpec
+from simulator.hardware.spec import NOT_FIELDS, PRESET_DIR, AcceleratorSpec
 
 
 class UnknownPresetError(KeyError):
@@ -53,13 +53,13 @@ def load_accelerator_preset(name: str, **overrides: Any) -> AcceleratorSpec:
 
 
 def accelerator_from_definition(data: Mapping[str, Any], **overrides: Any) -> AcceleratorSpec:
-    """An `AcceleratorSpec` from a preset's mapping (a packaged file's or a library entry's; its `sources` and
-    `options` are not fields), with optional field overrides (validated).
+    """An `AcceleratorSpec` from a preset's mapping (a packaged file's or a library entry's; its `sources`, `options`
+    and a calibrated preset's `calibration` are not fields), with optional field overrides (validated).
 
     The design's name records the overrides that change a field (`gemmini-default[rows=32]`), so a report names
     the design it evaluated, not the preset it started from.
     """
-    fields = {k: v for k, v in data.items() if k not in ("sources", "options")}
+    fields = {k: v for k, v in data.items() if k not in NOT_FIELDS}
     base = AcceleratorSpec.model_validate(fields)
     if not overrides:
         return base

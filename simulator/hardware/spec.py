@@ -22,12 +22,15 @@ FUSABLE: frozenset[str] = frozenset(NONLINEAR_CLASSES) - {"quantization"}
 # The preset whose sourced values fill any field a spec leaves out (no value is repeated here as a literal).
 BASE_PRESET = "gemmini-default"
 PRESET_DIR = Path(__file__).resolve().parent.parent / "data" / "accelerators"
+# Keys of a preset mapping beside its fields: where each value comes from, the options its model assumes, and what
+# a calibrated preset was fitted to (simulator/hardware/calibration.py).
+NOT_FIELDS = frozenset({"sources", "options", "calibration"})
 
 
 @cache
 def base_values() -> dict[str, Any]:
     data = yaml.safe_load((PRESET_DIR / f"{BASE_PRESET}.yaml").read_text())
-    return {k: v for k, v in data.items() if k not in ("name", "description", "sources", "options")}
+    return {k: v for k, v in data.items() if k not in NOT_FIELDS | {"name", "description"}}
 
 
 class AcceleratorSpec(BaseModel):

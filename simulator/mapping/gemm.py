@@ -11,12 +11,12 @@ kept in the accumulator). With an L2, an operand fetched from DRAM more than onc
 (the search picks the operands to pin), so DRAM sees it once; the local link carries every fetch.
 Transfers overlap compute (double buffering):
 cycles = latency + first A/B tiles + max(compute, other local transfers, DRAM transfers) + last C tile,
-or, with the `analytic` timing, max(compute, local transfers, DRAM transfers).
+or, with the `analytic` timing, max(compute, local transfers, DRAM transfers). The pricing of candidates (traffic, L2
+pins, cycles, energy) lives in `pricing.py`, shared with the mapping landscape (`landscape.py`).
 """
 
 from __future__ import annotations
 
-import itertools
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -24,15 +24,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from simulator.hardware.spec import AcceleratorSpec
-from simulator.hardware.technology import Technology
-from simulator.mapping import output_stationary, tiles, weight_stationary
+from simulator.mapping import output_stationary, pricing, tiles, weight_stationary
 from simulator.mapping.gemmini_tiler import TilerError, gemmini_tiles
+from simulator.mapping.pricing import LOOP_ORDERS, HardwareKey, Operands
 
 Objective = Literal["latency", "energy", "edp"]
 Source = Literal["dram", "l2", "chip"]  # where an operand comes from (or, for the output, where it goes)
 Tiling = Literal["search", "square"]
 Mapper = Literal["optimal", "gemmini"]
-LOOP_ORDERS: tuple[str, ...] = tuple("".join(p) for p in itertools.permutations("mnk"))
 GEMMINI_ORDER = "mnk"  # tiled_matmul_outer: i0 -> j0 -> k0, outer to inner
 
 
@@ -160,17 +159,6 @@ def cache_info():
     return _search.cache_info()
 
 
-def _refetch_dims(order: str, dims: str) -> tuple[str, ...]:
-    """Loops that re-fetch an operand: those not indexing it, outside the innermost loop that does."""
-    innermost = max(order.index(d) for d in dims)
-    return tuple(d for d in order[:innermost] if d not in dims)
-
-
-# _REFETCH[order, operand, loop]: whether that loop re-fetches the operand (a, b, c) under that order (m, k, n).
-_REFETCH = np.array([[[loop in _refetch_dims(order, dims) for loop in "mkn"] for dims in ("mk", "kn", "mn")]
-                     for order in LOOP_ORDERS])
-
-
 class _Tilings(NamedTuple):
     """The legal tilings of one GEMM on one array and memory size, with the work and traffic of each (arrays over
     candidates; `fetched` is (loop orders, operands a/b/spill, candidates): bytes each operand moves over the local
@@ -242,27 +230,19 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
     # for all orders and candidates at once: (orders, operands, candidates). Gemmini's tiler loads an operand once
     # when it reuses it (a_reuse / b_reuse).
     loops = np.stack([trips["m"], trips["k"], trips["n"]]).astype(np.float64)  # (3, candidates)
-    refetch = _REFETCH[[LOOP_ORDERS.index(order) for order in orders]]
-    mult = np.where(refetch[:, :, :, None], loops[None, None], 1.0).prod(axis=2)
+    mult = pricing.multiplicity_by_order(loops, orders)
     if reuse[0]:
         mult[:, 0] = 1.0
     if reuse[1]:
         mult[:, 1] = 1.0
-    fetched = np.stack([m * k * a_b * mult[:, 0] * (a_source != "chip"),
-                        k * n * b_b * mult[:, 1] * (b_source != "chip"),
-                        (mult[:, 2] - 1.0) * m * n * acc_b], axis=1)  # spills: written and read back
+    operands = Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest)
+    fetched = np.stack(pricing.fetched_bytes(m, k, n, operands, acc_bits, mult[:, 0], mult[:, 1], mult[:, 2]),
+                       axis=1)
     out_bytes = m * n * o_b if c_dest != "chip" else 0.0
     tilings = _Tilings(orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes)
     for array in tilings[1:-1]:
         array.setflags(write=False)  # shared by every later search that hits this cache entry
     return tilings
-
-
-@lru_cache(maxsize=4096)
-def _maximal_pin_sets(sizes: tuple[float, float, float], capacity: int) -> tuple[int, ...]:
-    """The largest subsets of (a, b, partial sums), as bit masks, whose sizes fit the L2 together."""
-    fitting = [mask for mask in range(8) if sum(size for j, size in enumerate(sizes) if mask >> j & 1) <= capacity]
-    return tuple(mask for mask in fitting if not any(other != mask and other | mask == other for other in fitting))
 
 
 def _pinned(mask: int, read_saving: tuple[np.ndarray, ...], o: int, i: int) -> str:
@@ -274,65 +254,16 @@ def _pinned(mask: int, read_saving: tuple[np.ndarray, ...], o: int, i: int) -> s
 def _search(key: tuple) -> GemmCost:
     (m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
      ideal_memory) = key
-    (rows, cols, dataflow, timing, efficiency, _in_bits, _w_bits, acc_bits, sp_bytes, acc_bytes_cap, l2_bytes,
-     local_link, dram_bw, dram_latency, node, fmt) = hwkey
-    local_bw, local_latency = local_link
-    a_b, b_b = a_bits / 8.0, b_bits / 8.0
+    hw = HardwareKey(*hwkey)
+    rows, cols, acc_bits = hw.rows, hw.cols, hw.accumulator_bits
     orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes = _tilings(
-        m, k, n, rows, cols, dataflow, timing, a_bits, b_bits, out_bits, acc_bits, sp_bytes, acc_bytes_cap,
-        a_source, b_source, c_dest, tiling, mapper, whole_rows)
-    if efficiency != 1.0:
-        compute = compute / efficiency
-    spill = fetched[:, 2]
-    local_reads = fetched[:, 0] + fetched[:, 1] + spill  # (orders, candidates)
-    local_writes = out_bytes + spill
-    sizes = np.array([m * k * a_b, k * n * b_b, m * n * acc_bits / 8.0])
-    from_dram = np.array([a_source == "dram", b_source == "dram", True])
-    compulsory = float(sizes[:2] @ from_dram[:2]) + (out_bytes if c_dest == "dram" else 0.0)
-    if l2_bytes:
-        # DRAM sees each DRAM-sourced operand once if the L2 pins it, else every fetch; partial sums not at all if
-        # pinned; a DRAM-bound output once. Which subsets fit depends on the sizes only, and every saving is >= 0,
-        # so the best pin is the best of the maximal subsets that fit (subsets as bit masks: a=1, b=2, c=4).
-        read_saving = ((fetched[:, 0] - sizes[0]) * from_dram[0], (fetched[:, 1] - sizes[1]) * from_dram[1], spill)
-        sets = _maximal_pin_sets(tuple(sizes), l2_bytes)
-        reads_saved = np.stack([sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
-                                for mask in sets])  # (sets, orders, candidates)
-        writes_saved = np.stack([spill if mask & 4 else np.zeros_like(spill) for mask in sets])
-        best_set = np.argmax(reads_saved + writes_saved, axis=0)[None]
-        dram_reads = (fetched[:, 0] * from_dram[0] + fetched[:, 1] * from_dram[1] + spill
-                      - np.take_along_axis(reads_saved, best_set, axis=0)[0])
-        dram_writes = ((out_bytes if c_dest == "dram" else 0.0) + spill
-                       - np.take_along_axis(writes_saved, best_set, axis=0)[0])
-        l2_traffic = local_reads + local_writes
-    else:
-        best_set = None
-        dram_reads = local_reads
-        dram_writes = local_writes
-        l2_traffic = np.zeros_like(local_reads)
-    if ideal_memory:
-        cycles = np.broadcast_to(compute, local_reads.shape).astype(np.float64)
-    else:
-        transfer = (local_reads + local_writes) / local_bw
-        dram_transfer = (dram_reads + dram_writes) / dram_bw if l2_bytes else 0.0
-        if timing == "analytic":
-            cycles = np.maximum(compute, np.maximum(transfer, dram_transfer))
-        else:
-            first_tiles = ((em * ek * a_b if a_source != "chip" else 0.0)
-                           + (ek * en * b_b if b_source != "chip" else 0.0)) / local_bw
-            last_tile = (em * en * out_bits / 8.0 if c_dest != "chip" else 0.0) / local_bw
-            latency = local_latency + (dram_latency if l2_bytes and compulsory else 0.0)
-            # Prologue (latency + first A/B tiles) and epilogue (last C tile) do not overlap compute; the rest does.
-            overlapped = np.maximum(np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0)),
-                                    dram_transfer)
-            cycles = latency + first_tiles + overlapped + last_tile
-
-    tech = Technology.at(node)
-    mac_pj = tech.mac_pj(_in_bits, _w_bits, acc_bits, fmt) * m * k * n
-    sram_pj = ((sp_reads + local_reads) * tech.sram_pj_per_byte(sp_bytes / 1024)
-               + (acc_traffic + local_writes) * tech.sram_pj_per_byte(acc_bytes_cap / 1024)
-               + l2_traffic * (tech.sram_pj_per_byte(l2_bytes / 1024) if l2_bytes else 0.0))
-    dram_pj = (dram_reads + dram_writes) * tech.dram_pj_per_byte
-    energy = mac_pj + sram_pj + dram_pj
+        m, k, n, rows, cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits, acc_bits, hw.scratchpad_bytes,
+        hw.accumulator_bytes, a_source, b_source, c_dest, tiling, mapper, whole_rows)
+    priced = pricing.price(m, k, n, hw, Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest), em=em, ek=ek,
+                           en=en, compute=compute, sp_reads=sp_reads, acc_traffic=acc_traffic,
+                           fetched=(fetched[:, 0], fetched[:, 1], fetched[:, 2]), out_bytes=out_bytes,
+                           ideal_memory=ideal_memory)
+    cycles, energy = priced.cycles, priced.energy_pj
     # Lexicographic choice: within 0.1% of the best primary objective, take the best secondary one
     # (a compute-bound GEMM has many equally fast tilings; the one with least traffic should win).
     if objective == "latency":
@@ -345,19 +276,19 @@ def _search(key: tuple) -> GemmCost:
     flat = int(np.argmin(score))
     o, i = divmod(flat, em.shape[0])
     macs = m * k * n
-    mapping = Mapping(dataflow=dataflow, tile_m=int(em[i]), tile_k=int(ek[i]), tile_n=int(en[i]),
+    pinned = "" if priced.keep is None else _pinned(int(priced.keep[o, i]), priced.read_saving, o, i)
+    mapping = Mapping(dataflow=hw.dataflow, tile_m=int(em[i]), tile_k=int(ek[i]), tile_n=int(en[i]),
                       loop_order=orders[o], scratchpad_bytes_used=int(sp_need[i]),
-                      accumulator_bytes_used=int(acc_need[i]), mapper=mapper,
-                      l2_pinned="" if best_set is None else _pinned(sets[int(best_set[0, o, i])], read_saving, o, i))
+                      accumulator_bytes_used=int(acc_need[i]), mapper=mapper, l2_pinned=pinned)
     total = float(cycles[o, i])
-    comp = float(compute[i])
+    comp = float(priced.compute[i])
     return GemmCost(
         m=m, k=k, n=n, macs=macs, cycles=total, compute_cycles=comp, stall_cycles=total - comp,
-        dram_read_bytes=float(dram_reads[o, i]),
-        dram_write_bytes=float(np.broadcast_to(dram_writes, cycles.shape)[o, i]),
-        compulsory_dram_bytes=compulsory, l2_bytes=float(l2_traffic[o, i]),
-        scratchpad_bytes=float(sp_reads[i] + local_reads[o, i]),
-        accumulator_bytes=float(acc_traffic[i] + np.broadcast_to(local_writes, cycles.shape)[o, i]),
-        utilization=macs / (total * rows * cols), energy_pj=float(energy[o, i]), energy_mac_pj=float(mac_pj),
-        energy_sram_pj=float(np.broadcast_to(sram_pj, cycles.shape)[o, i]), energy_dram_pj=float(dram_pj[o, i]),
-        mapping=mapping, candidates=int(cycles.size))
+        dram_read_bytes=float(priced.dram_reads[o, i]),
+        dram_write_bytes=float(np.broadcast_to(priced.dram_writes, cycles.shape)[o, i]),
+        compulsory_dram_bytes=priced.compulsory, l2_bytes=float(priced.l2_traffic[o, i]),
+        scratchpad_bytes=float(sp_reads[i] + priced.local_reads[o, i]),
+        accumulator_bytes=float(acc_traffic[i] + np.broadcast_to(priced.local_writes, cycles.shape)[o, i]),
+        utilization=macs / (total * rows * cols), energy_pj=float(energy[o, i]), energy_mac_pj=float(priced.mac_pj),
+        energy_sram_pj=float(np.broadcast_to(priced.sram_pj, cycles.shape)[o, i]),
+        energy_dram_pj=float(priced.dram_pj[o, i]), mapping=mapping, candidates=int(cycles.size))

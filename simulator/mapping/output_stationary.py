@@ -8,16 +8,17 @@ through each fold. Three timings (`AcceleratorSpec.timing`; derivations in docs/
 - `scalesim`: tk + R + C - 2 cycles per fold and K-tile (SCALE-Sim's convention, for validation).
 - `analytic`: k cycles per fold.
 Partial sums leave the array once per K-tile.
+
+Spatial factors (the mapping landscape's choice): a fold may hold only `spatial_rows` of M and `spatial_cols` of N;
+it still costs a whole fold, so the folds become ceil(M / spatial_rows) x ceil(N / spatial_cols).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from simulator.mapping import tiles
-from simulator.mapping.weight_stationary import padded_rows
+from simulator.mapping.weight_stationary import folds, padded_rows
 
 
 def candidates(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -26,16 +27,18 @@ def candidates(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray
 
 
 def work(timing: str, m: int, k: int, n: int, rows: int, cols: int, tm: np.ndarray, tk: np.ndarray,
-         a_bytes: float, b_bytes: float, acc_bytes: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(compute cycles, scratchpad bytes read, accumulator bytes read+written) per tiling."""
-    folds_m, folds_n = math.ceil(m / rows), math.ceil(n / cols)
+         a_bytes: float, b_bytes: float, acc_bytes: float, spatial_rows: np.ndarray | None = None,
+         spatial_cols: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(compute cycles, scratchpad bytes read, accumulator bytes read+written) per tiling; without spatial factors
+    every fold fills the array."""
+    folds_m, folds_n = folds(m, rows, spatial_rows), folds(n, cols, spatial_cols)
     trips_k = -(-k // tk)
     if timing == "scalesim":
         compute = folds_m * folds_n * (trips_k * (rows + cols - 2) + k)
     elif timing == "gemmini":
         compute = folds_m * folds_n * padded_rows(k, tk, rows) + rows + (rows + cols + 1) + rows
     else:
-        compute = np.full(tk.shape, folds_m * folds_n * k)
-    scratchpad_reads = np.full(tk.shape, m * k * folds_n * a_bytes + k * n * folds_m * b_bytes)
+        compute = np.broadcast_to(folds_m * folds_n * k, tk.shape).copy()
+    scratchpad_reads = np.broadcast_to(m * k * folds_n * a_bytes + k * n * folds_m * b_bytes, tk.shape).copy()
     accumulator_traffic = m * n * trips_k * acc_bytes * 2.0
     return compute, scratchpad_reads, accumulator_traffic

@@ -11,6 +11,11 @@ of an M-tile stream through each fold. Three timings (`AcceleratorSpec.timing`; 
   own: 2R + C - 2 + tm cycles per fold.
 - `analytic` (the survey's Sec 3.3 model): rows stream at one per cycle, nothing else: m cycles per fold.
 Every K-fold's partial sums are read and written in the accumulator.
+
+Spatial factors (the mapping landscape's choice): a fold may hold only `spatial_rows` of K and `spatial_cols` of N
+(divisors of R and C). It still costs a whole fold (Gemmini preloads a whole R x C block, zero-padded), so the folds
+become ceil(K / spatial_rows) x ceil(N / spatial_cols) and the PEs left over are wasted. The search uses the full
+array (spatial factors R and C).
 """
 
 from __future__ import annotations
@@ -34,17 +39,24 @@ def padded_rows(m: int, tm: np.ndarray, block: int) -> np.ndarray:
     return (trips - 1) * (-(-tm // block) * block) + (-(-last // block) * block)
 
 
+def folds(dim: int, size: int, spatial: np.ndarray | None) -> int | np.ndarray:
+    """Folds along a dimension the array spans with `size` PEs, `spatial` of them (per tiling) holding data."""
+    return math.ceil(dim / size) if spatial is None else -(-dim // spatial)
+
+
 def work(timing: str, m: int, k: int, n: int, rows: int, cols: int, tm: np.ndarray, tk: np.ndarray,
-         a_bytes: float, b_bytes: float, acc_bytes: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(compute cycles, scratchpad bytes read, accumulator bytes read+written) per tiling."""
-    folds_k, folds_n = math.ceil(k / rows), math.ceil(n / cols)
+         a_bytes: float, b_bytes: float, acc_bytes: float, spatial_rows: np.ndarray | None = None,
+         spatial_cols: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(compute cycles, scratchpad bytes read, accumulator bytes read+written) per tiling; without spatial factors
+    every fold fills the array."""
+    folds_k, folds_n = folds(k, rows, spatial_rows), folds(n, cols, spatial_cols)
     trips_m = -(-m // tm)
     if timing == "scalesim":
         compute = folds_k * folds_n * (trips_m * (2 * rows + cols - 2) + m)
     elif timing == "gemmini":
         compute = rows + folds_k * folds_n * padded_rows(m, tm, rows) + (rows + cols + 1)
     else:
-        compute = np.full(tm.shape, folds_k * folds_n * m)
+        compute = np.broadcast_to(folds_k * folds_n * m, tm.shape).copy()
     scratchpad_reads = m * k * folds_n * a_bytes + k * n * trips_m * b_bytes
-    accumulator_traffic = np.full(tm.shape, m * n * folds_k * acc_bytes * 2.0)
+    accumulator_traffic = np.broadcast_to(m * n * folds_k * acc_bytes * 2.0, tm.shape).copy()
     return compute, scratchpad_reads, accumulator_traffic

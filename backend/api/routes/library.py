@@ -20,6 +20,7 @@ from backend import library
 from backend.api.deps import CurrentUser, SessionDep
 from backend.columns import TEXT_COLUMN_LENGTH
 from backend.models import LibraryEntry, LibraryKind
+from simulator.hardware import CalibrationSummary, calibration_summary
 
 router = APIRouter(tags=["library"])
 EntryName = Annotated[str, Path(min_length=1, max_length=TEXT_COLUMN_LENGTH)]
@@ -32,6 +33,9 @@ class EntryOut(BaseModel):
     source: str
     created_at: datetime
     definition: dict[str, Any] = Field(description="The definition in the presets' format (what a sweep copies).")
+    calibration: CalibrationSummary | None = Field(default=None, description=(
+        "An accelerator calibrated to measurements (dse calibrate, POST /api/calibrate): what it was fitted to and "
+        "its `label`, shown wherever it is named; null when it is not calibrated."))
 
     @field_validator("created_at")
     @classmethod
@@ -41,7 +45,8 @@ class EntryOut(BaseModel):
     @classmethod
     def of(cls, entry: LibraryEntry) -> EntryOut:
         return cls(kind=LibraryKind(entry.kind), name=entry.name, owner=entry.owner, source=entry.source,
-                   created_at=entry.created_at, definition=entry.definition)
+                   created_at=entry.created_at, definition=entry.definition,
+                   calibration=calibration_summary(entry.definition))
 
 
 class ModelIn(BaseModel):

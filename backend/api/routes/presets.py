@@ -12,6 +12,7 @@ from backend.columns import RATIOS
 from backend.models import SweepStatus
 from simulator import catalog as simulator_catalog
 from simulator import list_accelerator_presets, list_model_presets, load_accelerator_preset, load_model_preset
+from simulator.hardware import calibration_summary, load_accelerator_preset_data
 from simulator.workload.operator import OP_CLASS_LABELS
 
 router = APIRouter(tags=["presets"], dependencies=[Depends(get_principal)])
@@ -25,7 +26,12 @@ def model_presets() -> list[dict[str, Any]]:
 @router.get("/api/presets/accelerators", response_model=list[dict[str, Any]],
             summary="Accelerator presets (AcceleratorSpec fields; every field but name/description is a sweep axis)")
 def accelerator_presets() -> list[dict[str, Any]]:
-    return [load_accelerator_preset(name).model_dump(mode="json") for name in list_accelerator_presets()]
+    out = []
+    for name in list_accelerator_presets():
+        calibration = calibration_summary(load_accelerator_preset_data(name))
+        out.append({**load_accelerator_preset(name).model_dump(mode="json"),
+                    "calibration": calibration.model_dump(mode="json") if calibration else None})
+    return out
 
 
 @router.get("/api/catalog", response_model=Catalog, summary="Every parameter and metric: label, unit, type, bounds")

@@ -21,6 +21,7 @@ export function normalizePoint(raw) {
     report: raw.report,
     ops: raw.report?.ops ?? [],
     error: raw.error,
+    calibration: raw.calibration,  // null unless the accelerator is calibrated to measurements
   };
 }
 

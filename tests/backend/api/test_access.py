@@ -21,6 +21,8 @@ from tests.sweeps_support import DEMO_SPEC, make_client
 pytestmark = pytest.mark.redis
 
 ONE_POINT = {"model": "bert-base", "scenario": {"seq_len": 128}}
+ONE_CALIBRATION = {"preset": "gemmini-default",
+                   "csv": "model,seq_len,accelerator,op_class,cycles\nbert-base,128,gemmini-default,softmax,2e8\n"}
 UP = 0  # 200 or 503: health answers everyone (whether a worker answers depends on the shared broker)
 ROLES = ("anonymous", "viewer", "member", "other_member", "admin")
 
@@ -75,6 +77,10 @@ TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
                                   (401, 200, 200, 200, 200)),
     "POST /api/simulate": (lambda c, t, h: c.post("/api/simulate", json=ONE_POINT, headers=h),
                            (401, 403, 200, 200, 200)),  # viewers run nothing
+    "POST /api/calibrate": (lambda c, t, h: c.post("/api/calibrate", json=ONE_CALIBRATION, headers=h),
+                            (401, 403, 200, 200, 200)),
+    "GET /api/mappings": (lambda c, t, h: c.get("/api/mappings?m=64&k=64&n=64&sample=100", headers=h),
+                          (401, 403, 200, 200, 200)),  # it runs the simulator, as POST /api/simulate does
     "POST /api/sweeps": (lambda c, t, h: c.post("/api/sweeps", json=DEMO_SPEC, headers=h), (401, 403, 201, 201, 201)),
     "POST /api/sweeps/{id}/cancel": (lambda c, t, h: c.post(f"/api/sweeps/{_sweep_of_ada(c, t)}/cancel", headers=h),
                                      (401, 403, 200, 403, 200)),

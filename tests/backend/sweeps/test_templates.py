@@ -35,7 +35,7 @@ def test_the_gemmini_case_study_template_reproduces_the_steps(client, start_work
     start_worker(concurrency=1)
     sweep = wait_for_sweep(client, client.post("/api/sweeps", json=template["spec"]).json()["id"], timeout_s=180)
     assert sweep["status"] == "done" and sweep["done_points"] == 8, sweep
-    columns = "point_index,seq_len,accelerator,scratchpad_kib,accumulator_kib,fuse_nonlinear,latency_s,energy_j"
+    columns = "point_index,seq_len,accelerator,scratchpad_kib,accumulator_kib,fusion,latency_s,energy_j"
     rows = client.get(f"/api/sweeps/{sweep['id']}/results", params={"columns": columns, "sort": "point_index"}).json()
     data = rows["columns"]
     for scenario in (0, 1):  # points 4·s .. 4·s+3 are the four steps of scenario s
@@ -44,7 +44,7 @@ def test_the_gemmini_case_study_template_reproduces_the_steps(client, start_work
                                                           "gemmini-transformer", "gemmini-transformer"]
         assert [data["scratchpad_kib"][i] for i in steps] == [256, 64, 64, 64]
         assert [data["accumulator_kib"][i] for i in steps] == [64, 256, 256, 256]
-        assert [bool(data["fuse_nonlinear"][i]) for i in steps] == [False, False, False, True]
+        assert [data["fusion"][i] for i in steps] == ["none", "none", "none", "qk_softmax+ffn1_activation"]
         latency = [data["latency_s"][i] for i in steps]
         energy = [data["energy_j"][i] for i in steps]
         assert latency[2] < latency[1] / 3, "integer non-linear units remove the host's share"

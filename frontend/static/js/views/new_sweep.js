@@ -6,6 +6,7 @@ import { clear, debounce, h } from '../dom.js';
 import { headlineMetrics, info, sweepable, titleOf } from '../catalog.js';
 import { axisCount, parseAxis } from '../axis_syntax.js';
 import { fmtDuration } from '../format.js';
+import { calibrationDetail, calibrationTag } from '../calibration.js';
 
 const DEFAULT_AXES = [['rows', '8, 16, 32'], ['cols', '8, 16, 32'], ['scratchpad_kib', '64, 256']];
 
@@ -18,7 +19,7 @@ export async function render(container) {
     presets('/api/presets/models'), presets('/api/presets/accelerators'), presets('/api/models'), presets('/api/accelerators')]);
   // the team library's entries are chosen like presets (a sweep copies their definitions when it is created)
   models.items.push(...libraryModels.items.map((e) => ({ ...e.definition, name: e.name, source: e.source, library: e.owner })));
-  accelerators.items.push(...libraryAccelerators.items.map((e) => ({ ...e.definition, name: e.name, library: e.owner })));
+  accelerators.items.push(...libraryAccelerators.items.map((e) => ({ ...e.definition, name: e.name, library: e.owner, calibration: e.calibration })));
   // what the catalog offers: headline metrics as objectives, every sweepable accelerator field as an axis
   const OBJECTIVES = headlineMetrics().filter((name) => name !== 'latency_cycles');
   const AXIS_SUGGESTIONS = sweepable('accelerator').map((p) => p.name);
@@ -78,14 +79,22 @@ export async function render(container) {
   const batch = h('input', { type: 'text', id: 'scenario-batch', value: '1' });
   const seqLen = h('input', { type: 'text', id: 'scenario-seq-len', value: '128, 512' });
   const genLen = h('input', { type: 'text', id: 'scenario-generate-len', value: '', placeholder: 'decoders only, e.g. 32' });
+  // a calibrated accelerator says so in its choice, and under the list when it is chosen
   const acceleratorOption = (a) => h('option', { value: a.name, selected: a.name === 'gemmini-default' },
-    a.description && !a.library ? `${a.name} — ${a.description}` : a.name);
+    a.calibration ? `${a.name} — ${a.calibration.label}` : a.description && !a.library ? `${a.name} — ${a.description}` : a.name);
   const accelerator = accelerators.items.length
     ? h('select', { id: 'accelerator' },
       h('optgroup', { label: 'Presets' }, accelerators.items.filter((a) => !a.library).map(acceleratorOption)),
       accelerators.items.some((a) => a.library)
         ? h('optgroup', { label: 'Team library' }, accelerators.items.filter((a) => a.library).map(acceleratorOption)) : null)
     : h('input', { type: 'text', id: 'accelerator', value: 'gemmini-default' });
+  const calibrationNote = h('div', { class: 'hint', id: 'accelerator-calibration', 'aria-live': 'polite' });
+  const showCalibration = () => {
+    const chosen = accelerators.items.find((a) => a.name === accelerator.value.trim());
+    clear(calibrationNote, ...(chosen?.calibration ? [calibrationTag(chosen.calibration), ' ', calibrationDetail(chosen.calibration)] : []));
+  };
+  accelerator.addEventListener('change', showCalibration);
+  showCalibration();
 
   const axesBody = h('tbody', {});
   const addAxis = (param = '', values = '') => {
@@ -149,7 +158,7 @@ export async function render(container) {
           h('details', {}, h('summary', {}, 'Options (advanced)'), h('div', { class: 'field' }, options, optionsHint, fieldError('options'))))),
       h('div', {},
         h('section', { class: 'card' }, h('h2', {}, '2. Hardware to explore'),
-          h('div', { class: 'field' }, h('label', { for: 'accelerator' }, 'Accelerator preset'), accelerator, fieldError('accelerator'),
+          h('div', { class: 'field' }, h('label', { for: 'accelerator' }, 'Accelerator preset'), accelerator, calibrationNote, fieldError('accelerator'),
             accelerators.error ? h('div', { class: 'hint' }, `Presets unavailable: ${accelerators.error.message}`) : null),
           h('label', {}, 'Axes to vary'),
           h('div', { class: 'hint', style: { marginBottom: '6px' } }, 'Values as a list "8, 16, 32", a range "8..64 step 8" or a geometric series "8..128 x2".'),

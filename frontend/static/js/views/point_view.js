@@ -6,12 +6,16 @@ import { fmtValue } from '../format.js';
 import { headlineMetrics, info, vocabulary } from '../catalog.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { normalizePoint, opClasses, param } from '../point_model.js';
+import { calibrationTag } from '../calibration.js';
 import { breakdownLayout, breakdownTraces } from '../plots/breakdown_bars.js';
+import { landscapeHref, parseShape } from '../landscape_link.js';
 import { rooflineFigure } from '../plots/roofline.js';
 
 
 export async function render(container, { id }) {
-  const [Plotly, raw] = await Promise.all([loadPlotly(), api(`/api/points/${id}`)]);
+  // preset names: a GEMM row's landscape link names a preset's design by its overrides, any other by every field
+  const [Plotly, raw, presets] = await Promise.all([loadPlotly(), api(`/api/points/${id}`),
+    api('/api/presets/accelerators').catch(() => [])]);
   const point = normalizePoint(raw);
   const m = point.metrics;
   const compareIds = (JSON.parse(sessionStorage.getItem('dse.compare') || '[]')).filter((x) => x !== point.id);
@@ -20,7 +24,8 @@ export async function render(container, { id }) {
       h('div', {}, h('h1', {}, `Design point #${point.id}`),
         h('div', { class: 'sub' }, [param(point, 'model'), param(point, 'accelerator'),
           param(point, 'rows') && `${param(point, 'rows')}×${param(point, 'cols')} array`].filter(Boolean).join(' · '),
-        point.sweepId ? [' · ', h('a', { href: `#/sweeps/${point.sweepId}` }, `sweep ${point.sweepId}`)] : null)),
+        point.sweepId ? [' · ', h('a', { href: `#/sweeps/${point.sweepId}` }, `sweep ${point.sweepId}`)] : null,
+        point.calibration ? [' ', calibrationTag(point.calibration, 'point-calibration')] : null)),
       h('div', { class: 'toolbar' },
         h('button', { type: 'button', id: 'add-to-compare', onclick: (e) => {
           const list = [...compareIds, point.id].slice(-4);
@@ -47,7 +52,7 @@ export async function render(container, { id }) {
       h('section', { class: 'card', 'aria-label': 'Latency and energy by operator class' }, breakdown, energyBreakdown),
       h('section', { class: 'card', 'aria-label': 'Roofline' }, roofline)),
     h('div', { class: 'grid-2' }, parametersCard(point), energyCard(m)),
-    opsTable(point.ops));
+    opsTable(point.ops, (op) => landscapeLink(point, op, presets)));
 
   if (point.ops.length) {
     const bars = [{ label: 'Latency', ops: point.ops, latencyS: m.latency_s, energyJ: m.energy_j }];
@@ -137,10 +142,23 @@ function energyCard(m) {
       : h('p', { class: 'muted' }, 'No energy breakdown reported.'));
 }
 
+/** "Mapping landscape" of a GEMM row: every legal mapping of that shape on this point's accelerator. */
+function landscapeLink(point, op, presets) {
+  const shape = parseShape(op.shape, { row: true });
+  if (!shape) return null;
+  const accelerator = param(point, 'accelerator');
+  const fields = Object.fromEntries(vocabulary.parameters.filter((p) => p.source === 'accelerator')
+    .map((p) => [p.name, point.parameters[p.name]]));
+  const href = landscapeHref({ shape, accelerator, overrides: point.inputs?.overrides ?? {}, fields, pointId: point.id,
+    isPreset: presets.some((p) => p.name === accelerator) });
+  return h('div', {}, h('a', { href, class: 'landscape-link', title: `Every legal mapping of this ${shape.m}×${shape.k}×${shape.n} `
+    + 'GEMM on this accelerator: how far the chosen one is from the best' }, 'Mapping landscape'));
+}
+
 const PHASE_LABELS = { encoder: 'Encoder', prefill: 'Prefill', decode: 'Decode', forward: 'Forward pass' };
 
 /** The operator table; with more than one phase (an LLM's prefill and decode), a subtotal row heads each phase. */
-function opsTable(ops) {
+function opsTable(ops, gemmLink) {
   const classLabel = Object.fromEntries(opClasses().map((c) => [c.key, c.label]));
   const total = ops.reduce((acc, op) => acc + op.cycles, 0) || 1;
   const phases = [...new Set(ops.map((op) => op.phase))];
@@ -154,7 +172,7 @@ function opsTable(ops) {
     h('td', { class: 'num' }, fmtValue(op.cycles, 'cycles')), h('td', { class: 'num' }, `${((op.cycles / total) * 100).toFixed(1)}%`),
     h('td', { class: 'num' }, fmtValue(op.energy_j, 'J')), h('td', { class: 'num' }, op.kind === 'gemm' ? `${(op.utilization * 100).toFixed(0)}%` : '–'),
     h('td', {}, h('span', { class: `badge ${op.bound}` }, op.bound)),
-    h('td', { class: 'small' }, op.mapping || '–'));
+    h('td', { class: 'small' }, op.mapping || '–', op.kind === 'gemm' ? gemmLink(op) : null));
   const subtotalRow = (phase, mine) => {
     const sum = (key) => mine.reduce((acc, op) => acc + op[key], 0);
     return h('tr', { class: 'phase-subtotal', 'data-phase': phase },

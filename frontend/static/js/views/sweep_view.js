@@ -16,7 +16,7 @@ import { progressBar, statusBadge } from './progress_bar.js';
 import { controls } from './sweep_controls.js';
 import { frontTable } from './front_table.js';
 import { failuresBanner, pointsTable } from './points_table.js';
-import { studyCard } from './study_view.js';
+import { studyCardFor } from './template_studies.js';
 
 const POLL_MS = 2000;
 const RELOAD_MS = 4000;
@@ -161,17 +161,18 @@ export async function render(container, { id }, query) {
   }
 
   async function drawStudy() {
-    if (!sweep.spec.variants?.length || !data?.count) return;
+    const kind = studyCardFor(sweep.spec);
+    if (!kind || !data || (!data.count && !kind.drawsEmpty)) return;
     if (!study) {
       let template = null;
       if (sweep.spec.template) {
         try { template = (await api('/api/templates')).find((t) => t.id === sweep.spec.template) ?? null; } catch { template = null; }
       }
-      study = studyCard({ sweep, data, template, Plotly });
+      study = kind.make({ sweep, data, template, Plotly });
       clear(studyBox, study.card);
       await study.draw();
     } else {
-      await study.update(data);
+      await study.update(data, sweep);
     }
   }
 

@@ -97,11 +97,17 @@ function actions(sweep, refresh) {
   return h('div', { class: 'toolbar', style: { justifyContent: 'flex-end' } }, cancel, remove);
 }
 
-// Built-in templates (GET /api/templates): one click creates the sweep and opens it.
+// Built-in templates (GET /api/templates): one click creates a sweep template's sweep and opens it, or opens a page
+// template's page (which creates nothing).
 async function templateButtons(toolbar) {
   let templates = [];
   try { templates = await api('/api/templates'); } catch { return; }
-  for (const template of templates) {
+  for (const template of [...templates].reverse()) {  // prepended: the API's order, left to right
+    if (template.page) {
+      toolbar.prepend(h('a', { class: 'button template-button', 'data-template': template.id, href: template.page,
+        title: template.description }, `Open: ${template.name}`));
+      continue;
+    }
     const button = h('button', { type: 'button', class: 'template-button', 'data-template': template.id,
       title: template.description }, `Run: ${template.name}`);
     button.addEventListener('click', async () => {
