@@ -166,7 +166,13 @@ class DatabaseOutage:
                 continue
             server.settimeout(None)
             with self._lock:
-                self._sockets += [client, server]
+                alive = self._listener is listener  # a cut between accept() and here must not leave this one open
+                if alive:
+                    self._sockets += [client, server]
+            if not alive:
+                for sock in (client, server):
+                    sock.close()
+                return
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
