@@ -40,9 +40,10 @@ export async function render(container, { id }) {
     point.error ? h('div', { class: 'notice error' }, `The simulator could not evaluate this point: ${point.error}`) : '',
     recomputedNotice(raw.recomputed),
     h('section', { class: 'card', 'aria-label': 'Metrics' }, h('div', { class: 'metrics', id: 'point-metrics' },
-      [...headlineMetrics(), 'bottleneck'].filter((name) => m[name] !== null).map((name) => h('div', { class: 'metric' },
-        h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit))))),
-      qualityNote(m, point.report)),
+      [...headlineMetrics(), 'bottleneck', 'fused_groups'].filter((name) => m[name] !== null && m[name] !== undefined)
+        .map((name) => h('div', { class: 'metric' },
+          h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit))))),
+      qualityNote(m, point.report), simulatorNotes(point.report)),
   );
   const breakdown = h('div', { id: 'breakdown-plot' });
   const energyBreakdown = h('div', { id: 'energy-breakdown-plot' });
@@ -70,6 +71,14 @@ export async function render(container, { id }) {
     breakdown.append(h('p', { class: 'muted' }, 'This report has no per-operator table.'));
   }
   return () => [breakdown, energyBreakdown, roofline].forEach((el) => Plotly.purge(el));
+}
+
+/** What the simulator could not do as asked (a fusion group refused for an op, and why). */
+function simulatorNotes(report) {
+  const notes = report?.notes ?? [];
+  if (!notes.length) return '';
+  return h('div', { class: 'notice', id: 'point-notes' }, h('strong', {}, 'Not applied as asked: '),
+    h('ul', {}, notes.map((note) => h('li', {}, note))));
 }
 
 /** A stored point's report is recomputed when it is opened: say so when another simulator stored it, and name every
