@@ -3,6 +3,7 @@ points (`/api/points/{id}`, `POST /api/simulate`) and the built-in templates."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
@@ -181,8 +182,17 @@ def read_results(
                     "padding to 8 bytes, numeric columns as float64; see backend/services/export.py).")] = "json",
     total: Annotated[Literal["exact", "estimate"], Query(
         description="With filters on a large sweep, `estimate` skips counting every matching row.")] = "exact",
+    sample: Annotated[int | None, Query(ge=1000, le=results_service.MAX_PAGE_ROWS, description=(
+        "A first view of a large sweep (json and arrays, offset 0): when more rows match, one run of 64 consecutive "
+        "points (by point_index) in every n, so that about `sample` come back, plus every point of the Pareto fronts "
+        "named by `keep_front`; `total` still counts every matching row."))] = None,
+    keep_front: Annotated[str | None, Query(max_length=400, description=(
+        "With `sample`: objectives as in /pareto (`latency_s,energy_j`) whose fronts the sample always holds, "
+        "one front per `keep_front_group_by` group."))] = None,
+    keep_front_group_by: Annotated[str | None, Query(max_length=400, description=(
+        "With `keep_front`: the design parameters whose value combinations each get their own front."))] = None,
 ) -> Columnar | Response:
-    sweeps_service.get_sweep(session, sweep_id)
+    sweep = sweeps_service.get_sweep(session, sweep_id)
     base = results_service.baseline_of(session, sweep_id, baseline) if baseline is not None else None
     names = _columns(columns)
     if base is not None and columns is None:
@@ -192,6 +202,10 @@ def read_results(
         limit=limit if limit is not None else (1000 if format in ("json", "arrays") else 0), offset=offset,
         include_failed=format in ("csv", "parquet") if include_failed is None else include_failed,
         failed_only=failed_only)
+    if sample is not None:
+        if format not in ("json", "arrays") or offset:
+            raise ValueError("sample gives a first view: use it with format=json or arrays and offset 0")
+        query = _sampled(session, sweep, query, sample, keep_front, keep_front_group_by)
     for text in query.filters:
         results_service.parse_filter(text)  # bad filters are a 422 before streaming starts
     if format in ("json", "arrays"):
@@ -215,6 +229,24 @@ def read_results(
         return StreamingResponse(export.csv_stream(factory, sweep_id, query), media_type="text/csv", headers=headers)
     return StreamingResponse(export.parquet_stream(factory, sweep_id, query),
                              media_type="application/vnd.apache.parquet", headers=headers)
+
+
+def _sampled(session: SessionDep, sweep: Any, query: results_service.ResultQuery, sample: int,
+             keep_front: str | None, group_by: str | None) -> results_service.ResultQuery:
+    """About `sample` matching points and every point of the named fronts (each front over every matching point)."""
+    matching = sweep.done_points + (sweep.failed_points if query.include_failed else 0)
+    step = -(-matching // sample)
+    if step <= 1:
+        return query
+    keep: set[int] = set()
+    if keep_front:
+        objectives = pareto_service.parse_objectives(keep_front)
+        names = pareto_service.parse_group_by(group_by)
+        keys = pareto_service.groups(session, sweep, names, query.filters) if names else [None]
+        for key in keys:
+            keep.update(pareto_service.pareto(session, sweep, objectives, ["id"], query.filters, key)[0]["id"])
+    return replace(query, sample_step=step, keep_ids=tuple(sorted(keep)),
+                   limit=sample + results_service.SAMPLE_RUN + len(keep))
 
 
 @router.get("/{sweep_id}/errors", response_model=ErrorsOut, summary="Why points failed, grouped by message")

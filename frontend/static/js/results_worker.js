@@ -26,25 +26,39 @@ function concat(parts) {
   return parts.flat();
 }
 
+const CONCURRENT_PAGES = 3;  // the server reads a page with COPY and Arrow, off the GIL: pages in parallel
+
+async function fetchPage(url, pageRows, offset) {
+  const response = await fetch(`${url}&format=arrays&limit=${pageRows}&offset=${offset}`);
+  if (!response.ok) {
+    let detail = response.statusText;
+    try { detail = (await response.json()).detail ?? detail; } catch { /* keep the status text */ }
+    throw Object.assign(new Error(detail), { status: response.status, detail });
+  }
+  return parsePage(await response.arrayBuffer());
+}
+
 self.onmessage = async (event) => {
-  const { url, pageRows } = event.data;
+  const { url, pageRows, single } = event.data;
   try {
-    const pages = {};
-    let total = null;
-    let offset = 0;
-    for (;;) {
-      const response = await fetch(`${url}&format=arrays&limit=${pageRows}&offset=${offset}`);
-      if (!response.ok) {
-        let detail = response.statusText;
-        try { detail = (await response.json()).detail ?? detail; } catch { /* keep the status text */ }
-        self.postMessage({ error: { status: response.status, detail } });
-        return;
+    // the first page says how many rows there are; the others are fetched a few at a time, kept in order (a sampled
+    // first view is one page)
+    const first = await fetchPage(url, pageRows, 0);
+    const total = first.header.total ?? first.header.count;
+    const offsets = [];
+    for (let offset = first.header.count; !single && first.header.count && offset < total; offset += pageRows) offsets.push(offset);
+    const rest = new Array(offsets.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < offsets.length) {
+        const k = next++;
+        rest[k] = await fetchPage(url, pageRows, offsets[k]);
       }
-      const { header, columns } = parsePage(await response.arrayBuffer());
-      for (const [name, values] of Object.entries(columns)) (pages[name] ??= []).push(values);
-      total = header.total ?? header.count;
-      offset += header.count;
-      if (!header.count || offset >= total) break;
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENT_PAGES, offsets.length) }, lane));
+    const pages = {};
+    for (const page of [first, ...rest]) {
+      for (const [name, values] of Object.entries(page.columns)) (pages[name] ??= []).push(values);
     }
     const columns = {};
     const transfer = [];
@@ -52,8 +66,8 @@ self.onmessage = async (event) => {
       columns[name] = concat(parts);  // numeric columns get a buffer of their own, so each can be transferred
       if (columns[name] instanceof Float64Array) transfer.push(columns[name].buffer);
     }
-    self.postMessage({ columns, total: total ?? offset }, transfer);
+    self.postMessage({ columns, total }, transfer);
   } catch (error) {
-    self.postMessage({ error: { status: 0, detail: String(error.message ?? error) } });
+    self.postMessage({ error: { status: error.status ?? 0, detail: String(error.detail ?? error.message ?? error) } });
   }
 };

@@ -21,6 +21,8 @@ import { studyCardFor } from './template_studies.js';
 const POLL_MS = 2000;
 const RELOAD_MS = 4000;
 export const DISPLAY_LIMIT = 40000;
+const FIRST_VIEW_ABOVE = 250000;  // a sweep with more points than this first draws a sample of…
+const FIRST_VIEW_POINTS = 100000;  // …about this many, every front point included
 
 export async function render(container, { id }, query) {
   const sweepId = Number(id);
@@ -82,9 +84,13 @@ export async function render(container, { id }, query) {
   // Server-side exports of exactly the points that pass the view's filters (every column).
   const exportCsv = h('a', { class: 'button', id: 'export-csv', download: '', title: 'Every column of the points that pass the filters' }, 'CSV');
   const exportParquet = h('a', { class: 'button', id: 'export-parquet', download: '', title: 'Every column of the points that pass the filters' }, 'Parquet');
+  /** The view's filters in the API's `name:min:max` form. */
+  function filterTexts() {
+    return Object.entries(state.filters).map(([name, [lo, hi]]) => `${name}:${Number.isFinite(lo) ? lo : ''}:${Number.isFinite(hi) ? hi : ''}`);
+  }
+
   function updateExportLinks() {
-    const filters = Object.entries(state.filters).map(([name, [lo, hi]]) => `&filter=${encodeURIComponent(
-      `${name}:${Number.isFinite(lo) ? lo : ''}:${Number.isFinite(hi) ? hi : ''}`)}`).join('');
+    const filters = filterTexts().map((text) => `&filter=${encodeURIComponent(text)}`).join('');
     const base = baselineIndex() !== null ? `&baseline=${state.b}` : '';
     exportCsv.href = `/api/sweeps/${sweepId}/results?format=csv${filters}${base}`;
     exportParquet.href = `/api/sweeps/${sweepId}/results?format=parquet${filters}${base}`;
@@ -276,6 +282,7 @@ export async function render(container, { id }, query) {
         ? `${front.length} on ${fronts.length} Pareto fronts, one per ${groupBy.map((n) => info(n).label.toLowerCase()).join(' × ')} (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`
         : `${front.length} on the Pareto front (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`,
       thinned ? ` · drawing ${shown.length.toLocaleString('en-US')}: dense regions thinned, front and isolated points always kept` : '',
+      data.sampled ? h('span', { id: 'first-view' }, ` · a first view of ${data.count.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')} points (every front point included); the rest is loading…`) : '',
       kneeSet.size ? ` · ★ knee point${kneeSet.size > 1 ? ' of each front' : ''}` : '', ' · hover a point for its design, click to open it',
       b !== null ? h('span', { id: 'baseline-chip', class: 'filter-chip' }, `Baseline: #${state.b} (ratios in the table, tooltips and exports)`,
         h('button', { type: 'button', 'aria-label': 'Clear the baseline', onclick: () => { state = { ...state, b: '' }; draw(); } }, '×'))
@@ -422,14 +429,20 @@ export async function render(container, { id }, query) {
     }
   }
 
-  // The results download while Plotly.js compiles; both are needed before the first draw.
-  const firstResults = loadResults(sweepId, wantedColumns());
+  // The results download while Plotly.js compiles; both are needed before the first draw. A huge sweep first draws a
+  // sample that holds every point of the fronts the view shows (picked on the server, over every point), then
+  // every point once they have arrived.
+  const firstView = sweep.done > FIRST_VIEW_ABOVE;
+  const firstResults = loadResults(sweepId, wantedColumns(), firstView ? {
+    sample: FIRST_VIEW_POINTS, keepFront: [state.x, state.y, state.z].filter(Boolean).join(','),
+    keepFrontGroupBy: state.g && state.g !== '-' ? state.g : '', filters: filterTexts() } : {});
   firstResults.catch(() => {});
   const Plotly = await plotlyLoading;
   timings.plotly_ready_ms = performance.now();
   renderHead();
   drawSearch();
   await reload(firstResults);
+  if (data?.sampled) reload();  // every point, in the background; the view redraws when they are in
   if (isActive(sweep)) pollTimer = setTimeout(poll, POLL_MS);
   return () => {
     stopped = true;
