@@ -33,7 +33,8 @@ WHY = """Where and why ours differ from the paper (from the model; see docs/simu
 - Host-side costs are our assumptions (cycles/element of an in-order core, gemmini-default.yaml), not fitted to
   the paper. The paper's matmuls take ~1% of its baseline time at a similar matmul cycle count to ours, so its
   host spends far more cycles per non-linear element (its residual adds alone take 11% of the time): our matmul
-  share is larger and the end-to-end speedup smaller. `dse calibrate` (the Simulator IV issue) fits them.
+  share is larger and the end-to-end speedup smaller. `gemmini-default-calibrated` carries them fitted to the
+  paper's split (benchmarks/calibrate_survey_baseline.py: calibration, not validation).
 - Matmul utilization: Gemmini's timing leaves only each GEMM's first preload and fill/drain, and the searched
   tilings keep the array fed from the L2, so ours is near 100%; the paper's measured 74% includes what we do not
   model (instruction issue, DMA set-up, bank conflicts).
