@@ -17,7 +17,7 @@ from rich.table import Table
 
 from backend.cli.catalog_options import Given, catalog_options
 from backend.cli.local import CliError, database, run
-from backend.cli.simulate import MappingObjective
+from backend.cli.simulate import GemmK, GemmM, GemmN, MappingObjective
 
 if TYPE_CHECKING:
     from simulator.hardware import AcceleratorSpec
@@ -46,9 +46,9 @@ def hardware(name: str, overrides: dict[str, Any]) -> AcceleratorSpec:
 
 @catalog_options("accelerator")
 def mappings(
-    m: Annotated[int, typer.Option("--m", min=1, help="Rows of A and C.")],
-    k: Annotated[int, typer.Option("--k", min=1, help="Reduction dimension.")],
-    n: Annotated[int, typer.Option("--n", min=1, help="Columns of B and C.")],
+    m: GemmM,
+    k: GemmK,
+    n: GemmN,
     given: Given,
     accelerator: Annotated[str, typer.Option(help="Accelerator: a preset or a library accelerator.")] = (
         "gemmini-default"),

@@ -198,11 +198,17 @@ def _phase_table(report: Report, phases: list[str], title: str) -> Table:
     return table
 
 
+# One GEMM's dimensions, as `simulate-gemm` and `mappings` take them.
+GemmM = Annotated[int, typer.Option("--m", min=1, help="Rows of A and C.")]
+GemmK = Annotated[int, typer.Option("--k", min=1, help="Reduction dimension.")]
+GemmN = Annotated[int, typer.Option("--n", min=1, help="Columns of B and C.")]
+
+
 @catalog_options("accelerator")
 def simulate_gemm(
-    m: Annotated[int, typer.Option("--m", min=1, help="Rows of A and C.")],
-    k: Annotated[int, typer.Option("--k", min=1, help="Reduction dimension.")],
-    n: Annotated[int, typer.Option("--n", min=1, help="Columns of B and C.")],
+    m: GemmM,
+    k: GemmK,
+    n: GemmN,
     given: Given,
     accelerator: Annotated[str, typer.Option(help="Preset the other fields come from.")] = "gemmini-default",
     ideal_memory: Annotated[bool, typer.Option(help="Unlimited bandwidth: cycles = compute cycles.")] = False,

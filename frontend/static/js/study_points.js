@@ -2,6 +2,7 @@
 // the report's per-op rows and notes), fetched once; a study sweep is small, so the page reads every point.
 
 import { api } from './api.js';
+import { clear, errorNotice } from './dom.js';
 import { isActive } from './sweep_model.js';
 
 export const MAX_STUDY_POINTS = 64;
@@ -64,4 +65,14 @@ export function progressNote(sweep, evaluated) {
   }
   return `${evaluated} of ${sweep.total} points have a result; the others failed or were not evaluated`
     + `${sweep.status === 'cancelled' ? ' (the sweep was cancelled)' : ' (the banner above says why)'}.`;
+}
+
+/** The study's evaluated points (failed ones left out), or null after showing why they could not be loaded. */
+export async function studyPoints(cache, ids, body) {
+  try {
+    return (await cache.load(ids)).filter((p) => p && !p.error);
+  } catch (error) {
+    clear(body, errorNotice(error, 'Could not load the study\'s points'));
+    return null;
+  }
 }

@@ -3,10 +3,10 @@
 // in the unfused design, our change beside the survey's, and a group the simulator refused with the reason its
 // report gives (never a 0% gain).
 
-import { clear, errorNotice, h } from '../dom.js';
+import { clear, h } from '../dom.js';
 import { fmtValue } from '../format.js';
 import { BASE_LAYOUT, PLOT_CONFIG } from '../plotly_loader.js';
-import { changeClass, changeText, opTotals, pointCache, progressNote, publishedText } from '../study_points.js';
+import { changeClass, changeText, opTotals, pointCache, progressNote, publishedText, studyPoints } from '../study_points.js';
 
 const OURS_COLOUR = '#2458d6';
 const SURVEY_COLOUR = '#e1a100';
@@ -128,13 +128,8 @@ export function fusionStudyCard({ sweep, data, template, Plotly }) {
       clear(body, h('p', { class: 'muted' }, 'The fusion study\'s template could not be read, so its groups are unknown.'));
       return;
     }
-    let points;
-    try {
-      points = (await cache.load(data.ids)).filter((p) => p && !p.error);
-    } catch (error) {
-      clear(body, errorNotice(error, 'Could not load the study\'s points'));
-      return;
-    }
+    const points = await studyPoints(cache, data.ids, body);
+    if (!points) return;
     const rows = fusionRows(sweep.spec, reference, points);
     const lengths = [...new Set(rows.map((r) => r.seqLen))];
     const charts = lengths.map((seqLen) => [h('div', { class: 'plot', id: `fusion-chart-${seqLen}`, style: { minHeight: '300px' },

@@ -2,10 +2,10 @@
 // accumulator grid of summed GEMM cycles relative to the baseline cell, as a heatmap and a table, with the
 // survey's figure in its cell, and what the GEMMs are bound by (compute share, DRAM bytes) to say why.
 
-import { clear, errorNotice, h } from '../dom.js';
+import { clear, h } from '../dom.js';
 import { fmtValue } from '../format.js';
 import { BASE_LAYOUT, PLOT_CONFIG } from '../plotly_loader.js';
-import { changeClass, changeText, opTotals, pointCache, progressNote, publishedText } from '../study_points.js';
+import { changeClass, changeText, opTotals, pointCache, progressNote, publishedText, studyPoints } from '../study_points.js';
 
 const isGemm = (op) => op.kind === 'gemm';
 
@@ -115,13 +115,8 @@ export function rebalancingCard({ sweep, data, template, Plotly }) {
     const note = progressNote(current, data.count);
     status.hidden = !note;
     status.textContent = note ?? '';
-    let points;
-    try {
-      points = (await cache.load(data.ids)).filter((p) => p && !p.error);
-    } catch (error) {
-      clear(body, errorNotice(error, 'Could not load the study\'s points'));
-      return;
-    }
+    const points = await studyPoints(cache, data.ids, body);
+    if (!points) return;
     const grids = rebalancingGrids(sweep.spec, reference, points);
     const plots = [];
     clear(body, grids.map((grid, g) => {
