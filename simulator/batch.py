@@ -17,10 +17,10 @@ and breakdown agrees with `evaluate` on random points of every model family and 
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -54,15 +54,31 @@ class BatchResult:
         return {name: values[i] for name, values in self.metrics.items()}
 
 
-@lru_cache(maxsize=4096)
+_LOWERED: OrderedDict[tuple, Lowered] = OrderedDict()
+_LOWERED_MAX = 4096
+_LOWERED_LOCK = threading.Lock()
+
+
 def _lowered(workload: Workload, options: Options, key: tuple, hw: AcceleratorSpec) -> Lowered:
-    """`lower` once per lowering key (the first point's accelerator stands for the rest; errors are not cached, so
-    a failing point's message names its own accelerator)."""
-    return lower(workload, hw, options)
+    """`lower` once per (workload, options, lowering key), least recently used out: any accelerator with that key
+    stands for the rest (errors are not cached, so a failing point's message names its own accelerator)."""
+    cache_key = (workload, options, key)
+    with _LOWERED_LOCK:
+        found = _LOWERED.get(cache_key)
+        if found is not None:
+            _LOWERED.move_to_end(cache_key)
+            return found
+    found = lower(workload, hw, options)
+    with _LOWERED_LOCK:
+        _LOWERED[cache_key] = found
+        while len(_LOWERED) > _LOWERED_MAX:
+            _LOWERED.popitem(last=False)
+    return found
 
 
 def lowered_cache_clear() -> None:
-    _lowered.cache_clear()
+    with _LOWERED_LOCK:
+        _LOWERED.clear()
 
 
 def lowering_key(hw: AcceleratorSpec) -> tuple:

@@ -148,7 +148,7 @@ def _gemm(op: Operator, consumer: Operator | None, hw: AcceleratorSpec, options:
                     whole_rows=group is not None and group.row_wise, fusion=group.name if group else "")
 
 
-def _pointwise(op: Operator, producer: GemmWork | None, hw: AcceleratorSpec, options: Options,
+def _pointwise(op: Operator, producer: GemmWork | None, hw: AcceleratorSpec, conv_epilogue: bool,
                float_activations: bool, act_bits: int, group: FusionGroup | None) -> PointwiseWork:
     act_bytes = act_bits / 8
     bytes_read = float(op.bytes_read)
@@ -156,7 +156,7 @@ def _pointwise(op: Operator, producer: GemmWork | None, hw: AcceleratorSpec, opt
         bytes_read += op.elements * (producer.out_bits - act_bits) / 8
     tensors_in_l2 = _place(max(bytes_read, op.bytes_written), hw) == "l2"
     return PointwiseWork(op, fused=group is not None,
-                         cnn_fused=bool(op.fusion) and fusion.CONV_EPILOGUE in options.fusion_groups,
+                         cnn_fused=bool(op.fusion) and conv_epilogue,
                          scores_on_chip=group is not None and group.scores_on_chip,
                          float_activations=float_activations, act_bytes=act_bytes, bytes_read=bytes_read,
                          dram_share=0.0 if tensors_in_l2 else 1.0)
@@ -215,7 +215,8 @@ def lower(workload: Workload, hw: AcceleratorSpec, options: Options) -> Lowered:
     for position, op in enumerate(ops):
         if op.kind != "gemm":
             producer = work[-1] if work and isinstance(work[-1], GemmWork) else None
-            work.append(_pointwise(op, producer, hw, options, float_activations, act_bits, pending.pop(op.role, None)))
+            work.append(_pointwise(op, producer, hw, fusion.CONV_EPILOGUE in requested, float_activations, act_bits,
+                                   pending.pop(op.role, None)))
             continue
         a_on_chip = op.role in pending  # A·V reading probabilities the attention group kept on chip
         pending.clear()

@@ -9,39 +9,17 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from backend.cli.catalog_options import Given, catalog_options
-from backend.cli.local import CliError, database, run
-from backend.cli.simulate import GemmK, GemmM, GemmN, MappingObjective
-
-if TYPE_CHECKING:
-    from simulator.hardware import AcceleratorSpec
+from backend.cli.local import run
+from backend.cli.simulate import GemmK, GemmM, GemmN, MappingObjective, hardware
 
 MAX_CLI_SAMPLE = 1_000_000  # ~0.5 GB of per-mapping arrays; the API allows 100k
-
-
-def hardware(name: str, overrides: dict[str, Any]) -> AcceleratorSpec:
-    """A preset, or a library accelerator (read from the configured database only when the name is not a preset),
-    with field overrides; an unknown name raises the presets' error (with its did-you-mean)."""
-    from simulator.hardware import accelerator_from_definition, list_accelerator_presets, load_accelerator_preset
-
-    if name in list_accelerator_presets():
-        return load_accelerator_preset(name, **overrides)
-    try:
-        factory = database()
-    except CliError:
-        return load_accelerator_preset(name, **overrides)  # no library here: the presets' error names the name
-    from backend import library
-
-    with factory() as session:
-        found = library.definitions_for(session, "", name).accelerators.get(name)
-    return load_accelerator_preset(name, **overrides) if found is None else accelerator_from_definition(
-        found, **overrides)
 
 
 @catalog_options("accelerator")

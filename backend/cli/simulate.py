@@ -57,10 +57,23 @@ def _one_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _accelerator(preset: str, overrides: dict[str, Any]):
-    from simulator.hardware import load_accelerator_preset
+def hardware(name: str, overrides: dict[str, Any]):
+    """A preset, or a library accelerator (read from the configured database only when the name is not a preset),
+    with field overrides; an unknown name raises the presets' error (with its did-you-mean)."""
+    from simulator.hardware import accelerator_from_definition, list_accelerator_presets, load_accelerator_preset
 
-    return load_accelerator_preset(preset, **overrides)
+    if name in list_accelerator_presets():
+        return load_accelerator_preset(name, **overrides)
+    try:
+        factory = database()
+    except CliError:
+        return load_accelerator_preset(name, **overrides)  # no library here: the presets' error names the name
+    from backend import library
+
+    with factory() as session:
+        found = library.definitions_for(session, "", name).accelerators.get(name)
+    return load_accelerator_preset(name, **overrides) if found is None else accelerator_from_definition(
+        found, **overrides)
 
 
 def _point_definitions(model: str | None, config: Path | None, accelerator: str) -> tuple[str, Definitions]:
@@ -210,7 +223,8 @@ def simulate_gemm(
     k: GemmK,
     n: GemmN,
     given: Given,
-    accelerator: Annotated[str, typer.Option(help="Preset the other fields come from.")] = "gemmini-default",
+    accelerator: Annotated[str, typer.Option(help="Accelerator: a preset or a library accelerator.")] = (
+        "gemmini-default"),
     ideal_memory: Annotated[bool, typer.Option(help="Unlimited bandwidth: cycles = compute cycles.")] = False,
     objective: Annotated[MappingObjective, typer.Option("--mapping-objective", help="What the mapping search "
                                                          "minimises.")] = MappingObjective.latency,
@@ -222,7 +236,7 @@ def simulate_gemm(
     from simulator.mapping import MappingError, gemm_cost
 
     try:
-        hw = _accelerator(accelerator, given.overrides)
+        hw = hardware(accelerator, given.overrides)
         cost = gemm_cost(m, k, n, hw, objective=objective.value, mapper=mapper.value, ideal_memory=ideal_memory)
     except (ValidationError, ValueError, KeyError, MappingError) as error:
         raise _fail(_one_line(error)) from None

@@ -179,11 +179,11 @@ def page(session: Session, sweep_id: int, query: ResultQuery, total_mode: str = 
         columns = {name: [row[i] for row in rows] for i, name in enumerate(query.columns)}
     if query.sample_step > 1:  # the total of the points sampled from
         whole = replace(query, sample_step=1, keep_ids=())
-        return page_total(session, sweep_id, whole, total_mode, columns)
-    return page_total(session, sweep_id, query, total_mode, columns)
+        return _with_total(session, sweep_id, whole, total_mode, columns)
+    return _with_total(session, sweep_id, query, total_mode, columns)
 
 
-def page_total(session: Session, sweep_id: int, query: ResultQuery, total_mode: str,
+def _with_total(session: Session, sweep_id: int, query: ResultQuery, total_mode: str,
                columns: dict[str, Any]) -> tuple[dict[str, Any], int, bool]:
     """The page with the number of rows matching the query's filters, and whether that number is exact."""
     if not query.filters:

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from backend import library
 from backend.api.deps import MAX_ID, CurrentUser, PointId, SessionDep, SettingsDep, SweepId, get_principal
 from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS, RATIOS
 from backend.core.errors import NotFound
 from backend.core.limits import limit_evaluations, limit_sweep_creation
-from backend.models import DesignPoint, SweepStatus
+from backend.models import DesignPoint, Sweep, SweepStatus
 from backend.sweeps import breakdown, export, recompute
 from backend.sweeps import pareto as pareto_service
 from backend.sweeps import results as results_service
@@ -231,7 +232,7 @@ def read_results(
                              media_type="application/vnd.apache.parquet", headers=headers)
 
 
-def _sampled(session: SessionDep, sweep: Any, query: results_service.ResultQuery, sample: int,
+def _sampled(session: Session, sweep: Sweep, query: results_service.ResultQuery, sample: int,
              keep_front: str | None, group_by: str | None) -> results_service.ResultQuery:
     """About `sample` matching points and every point of the named fronts (each front over every matching point)."""
     matching = sweep.done_points + (sweep.failed_points if query.include_failed else 0)

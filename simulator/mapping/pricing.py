@@ -46,7 +46,7 @@ class HardwareKey(NamedTuple):
     accumulator_bytes: int
     l2_bytes: int
     local_link: tuple[float, int]  # (bytes/cycle, latency) the DMA sustains to the next level
-    dram_bytes_per_cycle: float
+    dram_link_bytes_per_cycle: float  # what the DMA sustains from DRAM through the L2 (requests in flight / miss)
     dram_latency_cycles: int
     technology_nm: int
     array_format: str
@@ -177,7 +177,7 @@ def price(m: int, k: int, n: int, hw: HardwareKey, operands: Operands, *, em: np
         cycles = np.broadcast_to(compute, local_reads.shape).astype(np.float64)
     else:
         transfer = (local_reads + local_writes) / local_bw
-        dram_transfer = (dram_reads + dram_writes) / hw.dram_bytes_per_cycle if l2_bytes else 0.0
+        dram_transfer = (dram_reads + dram_writes) / hw.dram_link_bytes_per_cycle if l2_bytes else 0.0
         if hw.timing == "analytic":
             cycles = np.maximum(compute, np.maximum(transfer, dram_transfer))
         else:
