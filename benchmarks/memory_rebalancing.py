@@ -4,8 +4,9 @@ Evaluates the memory-rebalancing template's designs in-process (backend/sweeps/t
 gemmini-default, and the calibrated baseline when that preset exists, over a scratchpad x accumulator grid of
 64/128/256 KiB) with Gemmini's own tiler, as the template runs them, and with our optimal mapper. Prints each cell's
 summed GEMM cycles relative to the baseline cell (256 KiB scratchpad, 64 KiB accumulator) beside the survey's -36%
-for (64, 256), then what makes them: per GEMM the tile, the array's compute cycles, DRAM bytes and their time at the
-DMA's rate, and the cycles outside the compute/transfer overlap. Published figure:
+for (64, 256), then what makes them: per GEMM the tile, the array's compute cycles, DRAM bytes, the time its transfers
+need from the DMA (bytes over the links, or DMA packets over its slots: simulator/mapping/requests.py) and the cycles
+outside the compute/transfer overlap. Published figure:
 benchmarks/data/mapping_studies_paper.yaml (source there). Usage:
     .venv/bin/python benchmarks/memory_rebalancing.py
 """
@@ -25,7 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from backend.sweeps.spec import SweepSpec
 from backend.sweeps.templates import MEMORY_REBALANCING
 from simulator import evaluate
+from simulator.design_point import ResolvedPoint
 from simulator.hardware import AcceleratorSpec
+from simulator.lower import GemmWork, lower
+from simulator.mapping import gemm_cost
+from simulator.mapping.requests import request_factor
 from simulator.report import OpReport
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "mapping_studies_paper.yaml").read_text())
@@ -42,6 +47,7 @@ TILE = re.compile(r"tile m(\d+) k(\d+) n(\d+)")
 class Cell:
     gemms: list[OpReport]
     hw: AcceleratorSpec
+    transfers: dict[str, float]  # GEMM name -> cycles its transfers need from the DMA, over all its copies
 
     @property
     def cycles(self) -> float:
@@ -55,17 +61,30 @@ class Cell:
     def dram_bytes(self) -> float:
         return sum(op.dram_bytes for op in self.gemms)
 
-    def dram_time(self, op: OpReport) -> float:
-        return op.dram_bytes / self.hw.dram_link_bytes_per_cycle
+    def dma_time(self, op: OpReport) -> float:
+        return self.transfers[op.name]
 
     def outside_overlap(self, op: OpReport) -> float:
-        """Cycles beyond the overlapped part (compute, L2 transfers, DRAM transfers): the link latency, the first A/B
-        tiles and the last C tile, which nothing hides."""
-        l2_time = op.l2_bytes / self.hw.local_link[0]
-        return op.cycles - max(op.compute_cycles, self.dram_time(op), l2_time)
+        """Cycles beyond the overlapped part (compute, transfers): the link latency, the first A/B tiles and the
+        last C tile, which nothing hides."""
+        return op.cycles - max(op.compute_cycles, self.dma_time(op))
 
     def memory_bound(self) -> list[str]:
-        return [op.name for op in self.gemms if self.dram_time(op) > op.compute_cycles]
+        return [op.name for op in self.gemms if self.dma_time(op) > op.compute_cycles]
+
+
+def transfers(point: ResolvedPoint) -> dict[str, float]:
+    """Each GEMM's transfer cycles (GemmCost.transfer_cycles) over its copies, from the lowering the report priced."""
+    hw, options = point.accelerator, point.options
+    out: dict[str, float] = {}
+    for work in lower(point.workload, hw, options).work:
+        if isinstance(work, GemmWork):
+            cost = gemm_cost(work.op.m, work.k, work.op.n, hw, objective=options.mapping_objective,
+                             a_bits=work.a_bits, b_bits=work.b_bits, out_bits=work.out_bits, a_source=work.a_source,
+                             b_source=work.b_source, c_dest=work.c_dest, tiling=options.tiling,
+                             mapper=options.mapper, whole_rows=work.whole_rows, b_transposed=work.b_transposed)
+            out[work.op.name] = out.get(work.op.name, 0.0) + cost.transfer_cycles * work.repeats
+    return out
 
 
 def grid(mapper: str) -> dict[tuple[str, int, int], Cell]:
@@ -77,7 +96,7 @@ def grid(mapper: str) -> dict[tuple[str, int, int], Cell]:
         resolved = point.resolve()
         report = evaluate(resolved.workload, resolved.accelerator, resolved.options)
         out[point.variant, point.overrides["scratchpad_kib"], point.overrides["accumulator_kib"]] = Cell(
-            [op for op in report.ops if op.kind == "gemm"], resolved.accelerator)
+            [op for op in report.ops if op.kind == "gemm"], resolved.accelerator, transfers(resolved))
     return out
 
 
@@ -92,26 +111,26 @@ def cyc(value: float) -> str:
 def table(cells: dict[tuple[str, int, int], Cell], variant: str) -> None:
     base = cells[variant, *BASE]
     print(f"  {'SP':>4} {'ACC':>4} {'GEMM cycles':>12} {'change':>8} {'compute':>9} {'DRAM MB':>8} {'DRAM':>7} "
-          f"{'DRAM time':>10} {'survey':>7}  GEMMs with more DRAM time than compute")
+          f"{'DMA time':>10} {'survey':>7}  GEMMs whose transfers take longer than their compute")
     for (name, sp, acc), cell in sorted(cells.items()):
         if name != variant:
             continue
         survey = f"{FIGURE['change_percent']:+d}%" if (sp, acc) == TARGET else ""
         mark = " (baseline)" if (sp, acc) == BASE else ""
-        dram_time = sum(cell.dram_time(op) for op in cell.gemms)
+        dma_time = sum(cell.dma_time(op) for op in cell.gemms)
         print(f"  {sp:>4} {acc:>4} {cyc(cell.cycles):>12} {pct(cell.cycles / base.cycles - 1):>8} "
               f"{cyc(cell.compute):>9} {cell.dram_bytes / 1e6:>8.1f} {pct(cell.dram_bytes / base.dram_bytes - 1):>7} "
-              f"{cyc(dram_time):>10} {survey:>7}  {', '.join(cell.memory_bound()) or '-'}{mark}")
+              f"{cyc(dma_time):>10} {survey:>7}  {', '.join(cell.memory_bound()) or '-'}{mark}")
 
 
 def per_gemm(cell: Cell, label: str) -> None:
     layers = cell.gemms[0].count
     print(f"    {label}")
-    print(f"      {'GEMM':<10} {'tile':<24} {'compute':>9} {'DRAM MB':>8} {'DRAM time':>10} {'cycles':>9} "
+    print(f"      {'GEMM':<10} {'tile':<24} {'compute':>9} {'DRAM MB':>8} {'DMA time':>10} {'cycles':>9} "
           f"{'outside overlap':>16}")
     for op in cell.gemms:
         print(f"      {op.name:<10} {op.mapping.split(' order')[0]:<24} {cyc(op.compute_cycles / layers):>9} "
-              f"{op.dram_bytes / layers / 1e6:>8.2f} {cyc(cell.dram_time(op) / layers):>10} "
+              f"{op.dram_bytes / layers / 1e6:>8.2f} {cyc(cell.dma_time(op) / layers):>10} "
               f"{cyc(op.cycles / layers):>9} {cyc(cell.outside_overlap(op) / layers):>16}")
 
 
@@ -125,17 +144,28 @@ def explain(cells: dict[tuple[str, int, int], Cell], variant: str) -> list[str]:
     ffn_target = next(op for op in target.gemms if op.name == "ffn_up")
     change = target.cycles / base.cycles - 1
     bound_then, bound_now = base.memory_bound(), target.memory_bound()
+    line = hw.dma_request_bytes
+    row = 3072 * hw.weight_bits / 8  # FFN W1's B rows (768 x 3072)
+    widths = [int(TILE.search(op.mapping)[3]) * hw.weight_bits / 8 for op in (ffn, ffn_target)]
+    packets = [request_factor(w, row, hw.cols * hw.weight_bits / 8, line) for w in widths]
     lines = [
-        f"- The DMA sustains {hw.dram_link_bytes_per_cycle:.2f} B/cycle from DRAM ({hw.dma_max_in_flight} requests of "
-        f"{hw.dma_request_bytes} B in flight over a {miss}-cycle L2 + DRAM miss; the link itself carries "
-        f"{hw.dram_bytes_per_cycle:g} B/cycle).",
+        f"- The DMA sustains {hw.dram_link_bytes_per_cycle:.2f} B/cycle from DRAM when every packet is full "
+        f"({hw.dma_max_in_flight} packets of {line} B in flight over a {miss}-cycle L2 + DRAM miss; the link itself "
+        f"carries {hw.dram_bytes_per_cycle:g} B/cycle).",
         f"- Gemmini's tiler sizes output tiles from the accumulator: floor(sqrt(output blocks in half of it)) "
         f"{hw.rows}x{hw.cols} blocks a side = {sides[BASE[1]]} at {BASE[1]} KiB, {sides[TARGET[1]]} at "
         f"{TARGET[1]} KiB (FFN W1: {TILE.search(ffn.mapping)[0]} -> {TILE.search(ffn_target.mapping)[0]}). Bigger "
         f"output tiles re-fetch A and B fewer times: the GEMMs' DRAM bytes go "
         f"{base.dram_bytes / 1e6:.0f} -> {target.dram_bytes / 1e6:.0f} MB "
         f"({pct(target.dram_bytes / base.dram_bytes - 1)}).",
-        f"- At the baseline {len(bound_then)} of {len(base.gemms)} GEMMs need more DRAM time than compute "
+        f"- The DMA's slots hold packets, not bytes: a tile row is cut into commands of up to {line} B and each into "
+        f"packets that never cross a {line}-B line (ucb-bar/gemmini DMA.scala), so narrow, misaligned tile rows "
+        f"fill packets partly. FFN W1's B tile rows go {widths[0]:.0f} -> {widths[1]:.0f} B wide: "
+        f"{line / packets[0].packets:.1f} -> {line / packets[1].packets:.1f} B per packet, of which "
+        f"{100 * packets[0].neighbour_hits / packets[0].packets:.0f}% -> "
+        f"{100 * packets[1].neighbour_hits / packets[1].packets:.0f}% hit the line the tile to the left brought "
+        "into the L2 (the rest wait on DRAM).",
+        f"- At the baseline {len(bound_then)} of {len(base.gemms)} GEMMs' transfers take longer than their compute "
         f"({', '.join(bound_then) or 'none'}); at ({TARGET[0]}, {TARGET[1]}) {len(bound_now)} do "
         f"({', '.join(bound_now) or 'none'}). ",
     ]
@@ -151,7 +181,7 @@ def explain(cells: dict[tuple[str, int, int], Cell], variant: str) -> list[str]:
             f"cycles outside the overlap (link latency, first A/B tiles, last C tile: they grow with the tiles) are "
             f"{outside:+,.0f}.")
     else:
-        lines[-1] += (f"The GEMMs that waited on DRAM now wait less: GEMM cycles change {pct(change)}, the "
+        lines[-1] += (f"The GEMMs that waited on the DMA now wait less: GEMM cycles change {pct(change)}, the "
                       f"array's compute being {100 * base.compute / base.cycles:.0f}% of the baseline's GEMM cycles "
                       f"and {100 * target.compute / target.cycles:.0f}% of this cell's.")
     lines[-1] += f" Survey: {FIGURE['change_percent']:+d}%."
@@ -187,7 +217,7 @@ def main() -> None:
               f"{cyc(base.cycles)} cycles (Gemmini's tiler: {tiler.dram_bytes / 1e6:.0f} MB, {cyc(tiler.cycles)}; "
               f"re-balanced {tiler_target.dram_bytes / 1e6:.0f} MB). Re-balanced, it moves "
               f"{target.dram_bytes / 1e6:.0f} MB ({pct(target.dram_bytes / base.dram_bytes - 1)}) and its GEMM cycles "
-              f"change {pct(target.cycles / base.cycles - 1)}: the GEMMs that still wait on DRAM "
+              f"change {pct(target.cycles / base.cycles - 1)}: the GEMMs that still wait on the DMA "
               f"({', '.join(target.memory_bound()) or 'none'}) move about their compulsory bytes "
               f"({sum(op.compulsory_dram_bytes for op in target.gemms if op.name in target.memory_bound()) / 1e6:.0f}"
               f" of {sum(op.dram_bytes for op in target.gemms if op.name in target.memory_bound()) / 1e6:.0f} MB), "

@@ -127,6 +127,7 @@ class _Links:
         first: dict[tuple, int] = {}
         self.key_index = np.array([first.setdefault(key, len(first)) for key in keys])
         self.key_specs = [specs[keys.index(key)] for key in first]
+        self.unique_keys = list(first)
         self._memo: dict[tuple[str, Any], np.ndarray] = {}
 
     def _memoised(self, key: tuple[str, Any], make: Any) -> np.ndarray:
@@ -225,12 +226,14 @@ def _gemm(rows: _Rows, works: list[GemmWork], u_index: np.ndarray, links: _Links
     unique, inverse = np.unique(codes, return_inverse=True)
     costs: list[Any] = []
     for code in unique:
-        work, hw = works[code // len(links.key_specs)], links.key_specs[code % len(links.key_specs)]
+        work, key = works[code // len(links.key_specs)], code % len(links.key_specs)
+        hw = links.key_specs[key]
         try:
             costs.append(gemm_cost(op.m, work.k, op.n, hw, objective=options.mapping_objective, a_bits=work.a_bits,
                                    b_bits=work.b_bits, out_bits=work.out_bits, a_source=work.a_source,
                                    b_source=work.b_source, c_dest=work.c_dest, tiling=options.tiling,
-                                   mapper=options.mapper, whole_rows=work.whole_rows))
+                                   mapper=options.mapper, whole_rows=work.whole_rows,
+                                   b_transposed=work.b_transposed, hardware_key=links.unique_keys[key]))
         except MappingError as error:
             costs.append(error)
     failed = np.array([isinstance(c, MappingError) for c in costs])

@@ -38,6 +38,7 @@ class GemmWork:
     c_dest: Source
     whole_rows: bool = False  # a fused row-wise consumer: output tiles span whole rows
     fusion: str = ""  # the fusion group it produces for, if any
+    b_transposed: bool = False  # B is stored N x K (Q·Kᵀ reads K token by token: transpose_B)
 
     @property
     def repeats(self) -> int:
@@ -145,7 +146,8 @@ def _gemm(op: Operator, consumer: Operator | None, hw: AcceleratorSpec, options:
     c_dest: Source = ("chip" if group is not None and group.scores_on_chip
                       else _place(op.m * op.n * op.instances * out_bits / 8, hw))
     return GemmWork(op, k, a_bits, b_bits, out_bits, a_source, b_source, c_dest,
-                    whole_rows=group is not None and group.row_wise, fusion=group.name if group else "")
+                    whole_rows=group is not None and group.row_wise, fusion=group.name if group else "",
+                    b_transposed=op.role == Role.SCORES)
 
 
 def _pointwise(op: Operator, producer: GemmWork | None, hw: AcceleratorSpec, conv_epilogue: bool,

@@ -241,7 +241,8 @@ def simulate_gemm(
     except (ValidationError, ValueError, KeyError, MappingError) as error:
         raise _fail(_one_line(error)) from None
     result = {"cycles": cost.cycles, "compute_cycles": cost.compute_cycles, "stall_cycles": cost.stall_cycles,
-              "dram_bytes": cost.dram_bytes, "compulsory_dram_bytes": cost.compulsory_dram_bytes,
+              "transfer_cycles": cost.transfer_cycles, "dram_bytes": cost.dram_bytes,
+              "compulsory_dram_bytes": cost.compulsory_dram_bytes,
               "l2_bytes": cost.l2_bytes, "utilization": cost.utilization,
               "mapping": {**cost.mapping.model_dump(), "description": cost.mapping.describe()}}
     if as_json:

@@ -34,7 +34,8 @@ def _gemm(work: GemmWork, hw: AcceleratorSpec, options: Options) -> OpReport:
     op, times = work.op, work.repeats
     cost = gemm_cost(op.m, work.k, op.n, hw, objective=options.mapping_objective, a_bits=work.a_bits,
                      b_bits=work.b_bits, out_bits=work.out_bits, a_source=work.a_source, b_source=work.b_source,
-                     c_dest=work.c_dest, tiling=options.tiling, mapper=options.mapper, whole_rows=work.whole_rows)
+                     c_dest=work.c_dest, tiling=options.tiling, mapper=options.mapper, whole_rows=work.whole_rows,
+                     b_transposed=work.b_transposed)
     memory = cost.dram_bytes / hw.dram_bytes_per_cycle
     return OpReport(
         name=op.name, kind=op.kind, op_class=op.op_class, phase=op.phase, count=op.layer_count,

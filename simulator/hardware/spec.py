@@ -173,9 +173,24 @@ class AcceleratorSpec(BaseModel):
                 bandwidth = min(bandwidth, self.dma_max_in_flight * self.dma_request_bytes / latency)
         return bandwidth
 
+    @property
+    def request_link(self) -> tuple[float, float]:
+        """(to the next level, to DRAM through the L2): bytes/cycle the DMA's in-flight limit allows when every
+        request is full, or infinity without a limit. A tile's partial requests divide these (mapping/requests.py);
+        `local_link` and `dram_link_bytes_per_cycle` are these bounds with full requests, taken with the links'
+        widths."""
+        unlimited = float("inf")
+        if not self.dma_max_in_flight:
+            return unlimited, unlimited
+        slots = self.dma_max_in_flight * self.dma_request_bytes
+        local_latency = self.memory_link[1]
+        dram_latency = self.l2_latency_cycles + self.dram_latency_cycles if self.l2_kib > 0 else 0
+        return (slots / local_latency if local_latency else unlimited,
+                slots / dram_latency if dram_latency else unlimited)
+
     def hardware_key(self) -> tuple:
         """The fields a GEMM mapping depends on (the mapping-cache key; name and non-linear fields excluded)."""
         return (self.rows, self.cols, self.dataflow, self.timing, self.gemm_efficiency, self.input_bits,
                 self.weight_bits, self.accumulator_bits, self.scratchpad_bytes, self.accumulator_bytes, self.l2_bytes,
                 self.local_link, self.dram_link_bytes_per_cycle, self.dram_latency_cycles, self.technology_nm,
-                self.array_format)
+                self.array_format, self.request_link, self.dma_request_bytes)

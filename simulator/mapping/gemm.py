@@ -73,6 +73,7 @@ class GemmCost(BaseModel):
     cycles: float
     compute_cycles: float
     stall_cycles: float
+    transfer_cycles: float  # what its transfers need from the DMA and the links, partial packets included
     dram_read_bytes: float
     dram_write_bytes: float
     compulsory_dram_bytes: float  # every DRAM-sourced operand and a DRAM-bound output moved exactly once
@@ -103,17 +104,21 @@ def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objecti
               a_bits: float | None = None, b_bits: float | None = None, out_bits: int | None = None,
               a_source: Source = "dram", b_source: Source = "dram", c_dest: Source = "dram",
               tiling: Tiling = "search", mapper: Mapper = "optimal", whole_rows: bool = False,
-              ideal_memory: bool = False) -> GemmCost:
+              ideal_memory: bool = False, b_transposed: bool = False,
+              hardware_key: tuple | None = None) -> GemmCost:
     """The mapping of one (m x k) . (k x n) GEMM: the best for `objective` (`mapper="optimal"`), or the one
     Gemmini's software tiler picks (`"gemmini"`); cached by (shape, hardware, options).
 
     `whole_rows`: a fused row-wise consumer (softmax, a normalization) reads the output as it leaves the
-    accumulator, so an output tile must span whole rows (all n columns).
+    accumulator, so an output tile must span whole rows (all n columns). `b_transposed`: B is stored N x K (its
+    tile rows run along K; it changes only how many DMA packets a tile takes). `hardware_key`: `hw.hardware_key()`
+    when the caller has it already (batch evaluation groups points by it).
     """
     if min(m, k, n) < 1:
         raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
-    key = (m, k, n, hw.hardware_key(), objective, a_bits or hw.input_bits, b_bits or hw.weight_bits,
-           out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows, ideal_memory)
+    key = (m, k, n, hardware_key or hw.hardware_key(), objective, a_bits or hw.input_bits, b_bits or hw.weight_bits,
+           out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows, ideal_memory,
+           b_transposed)
     return _search(key)
 
 
@@ -176,6 +181,7 @@ class _Tilings(NamedTuple):
     acc_traffic: np.ndarray
     fetched: np.ndarray
     out_bytes: float
+    factors: pricing.Factors  # DMA packets per byte of A, B, spilled partial sums and the output (requests.py)
 
 
 def _square(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -187,7 +193,8 @@ def _square(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, n
 @lru_cache(maxsize=512)  # up to ~100 KB per entry (a few hundred tilings x 6 orders): bounded at ~50 MB
 def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing: str, a_bits: float, b_bits: float,
              out_bits: int, acc_bits: int, sp_bytes: int, acc_bytes_cap: int, a_source: str, b_source: str,
-             c_dest: str, tiling: str, mapper: str, whole_rows: bool) -> _Tilings:
+             c_dest: str, tiling: str, mapper: str, whole_rows: bool, request_bytes: int | None,
+             b_transposed: bool) -> _Tilings:
     a_b, b_b, o_b, acc_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0, acc_bits / 8.0
     folds = DATAFLOWS[dataflow]
     orders = LOOP_ORDERS
@@ -199,12 +206,17 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
             raise MappingError(str(error)) from None
         tm, tk, tn = (np.array([x], dtype=np.int64) for x in (chosen.tile_m, chosen.tile_kk, chosen.tile_n))
         orders, reuse = (GEMMINI_ORDER,), (chosen.a_reuse, chosen.b_reuse)
+        tks, tns, k_pick = tk, tn, np.zeros(1, dtype=np.int64)
+        n_pick = k_pick
     elif tiling == "square":
         side = _square(m, k, n, rows, cols)[0]
-        tm = tk = tn = side
+        tm = tk = tn = tks = tns = side
+        k_pick = n_pick = np.arange(len(side))
     else:
         tms, tks, tns = folds.candidates(m, k, n, rows, cols)
         tm, tk, tn = (g.ravel() for g in np.meshgrid(tms, tks, tns, indexing="ij"))
+        index = np.arange(tm.size)
+        k_pick, n_pick = index // len(tns) % len(tks), index % len(tns)  # each candidate's tk and tn in tks, tns
     em, ek, en = np.minimum(tm, m), np.minimum(tk, k), np.minimum(tn, n)  # effective tile extents
     sp_need = 2.0 * (em * ek * a_b + ek * en * b_b)  # double-buffered A and B tiles
     acc_need = em * en * acc_b
@@ -220,7 +232,8 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
             f"no tile of GEMM {m}x{k}x{n} fits on chip: the smallest ({int(em[i])}x{int(ek[i])}x{int(en[i])}) needs "
             f"{sp_need[i]:.0f} B of scratchpad (have {sp_bytes}) and {acc_need[i]:.0f} B of accumulator "
             f"(have {acc_bytes_cap})")
-    tm, tk, tn, em, ek, en, sp_need, acc_need = (x[legal] for x in (tm, tk, tn, em, ek, en, sp_need, acc_need))
+    tm, tk, tn, em, ek, en, sp_need, acc_need, k_pick, n_pick = (
+        x[legal] for x in (tm, tk, tn, em, ek, en, sp_need, acc_need, k_pick, n_pick))
     trips = {"m": _ceil(m, tm), "k": _ceil(k, tk), "n": _ceil(n, tn)}
 
     compute, sp_reads, acc_traffic = (np.asarray(x, dtype=np.float64) for x in folds.work(
@@ -235,12 +248,16 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
         mult[:, 0] = 1.0
     if reuse[1]:
         mult[:, 1] = 1.0
-    operands = Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest)
+    operands = Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed)
     fetched = np.stack(pricing.fetched_bytes(m, k, n, operands, acc_bits, mult[:, 0], mult[:, 1], mult[:, 2]),
                        axis=1)
     out_bytes = m * n * o_b if c_dest != "chip" else 0.0
-    tilings = _Tilings(orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes)
-    for array in tilings[1:-1]:
+    factors = pricing.NO_LIMIT if request_bytes is None else pricing.gather(pricing.packet_tables(
+        k, n, rows, cols, acc_bits, request_bytes, operands, tuple(np.minimum(tks, k).tolist()),
+        tuple(np.minimum(tns, n).tolist())), k_pick, n_pick)
+    tilings = _Tilings(orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes,
+                       factors)
+    for array in tilings[1:-2]:
         array.setflags(write=False)  # shared by every later search that hits this cache entry
     return tilings
 
@@ -253,16 +270,18 @@ def _pinned(mask: int, read_saving: tuple[np.ndarray, ...], o: int, i: int) -> s
 @lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
 def _search(key: tuple) -> GemmCost:
     (m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
-     ideal_memory) = key
+     ideal_memory, b_transposed) = key
     hw = HardwareKey(*hwkey)
     rows, cols, acc_bits = hw.rows, hw.cols, hw.accumulator_bits
-    orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes = _tilings(
+    orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes, factors = _tilings(
         m, k, n, rows, cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits, acc_bits, hw.scratchpad_bytes,
-        hw.accumulator_bytes, a_source, b_source, c_dest, tiling, mapper, whole_rows)
-    priced = pricing.price(m, k, n, hw, Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest), em=em, ek=ek,
-                           en=en, compute=compute, sp_reads=sp_reads, acc_traffic=acc_traffic,
+        hw.accumulator_bytes, a_source, b_source, c_dest, tiling, mapper, whole_rows, pricing.request_bytes(hw),
+        b_transposed)
+    operands = Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed)
+    priced = pricing.price(m, k, n, hw, operands, em=em, ek=ek, en=en, compute=compute, sp_reads=sp_reads,
+                           acc_traffic=acc_traffic,
                            fetched=(fetched[:, 0], fetched[:, 1], fetched[:, 2]), out_bytes=out_bytes,
-                           ideal_memory=ideal_memory)
+                           ideal_memory=ideal_memory, factors=factors)
     cycles, energy = priced.cycles, priced.energy_pj
     # Lexicographic choice: within 0.1% of the best primary objective, take the best secondary one
     # (a compute-bound GEMM has many equally fast tilings; the one with least traffic should win).
@@ -284,6 +303,7 @@ def _search(key: tuple) -> GemmCost:
     comp = float(priced.compute[i])
     return GemmCost(
         m=m, k=k, n=n, macs=macs, cycles=total, compute_cycles=comp, stall_cycles=total - comp,
+        transfer_cycles=float(priced.transfer[o, i]),
         dram_read_bytes=float(priced.dram_reads[o, i]),
         dram_write_bytes=float(np.broadcast_to(priced.dram_writes, cycles.shape)[o, i]),
         compulsory_dram_bytes=priced.compulsory, l2_bytes=float(priced.l2_traffic[o, i]),

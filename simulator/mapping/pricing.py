@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from simulator.hardware.technology import Technology
+from simulator.mapping.requests import request_factor
 
 LOOP_ORDERS: tuple[str, ...] = tuple("".join(p) for p in itertools.permutations("mnk"))
 
@@ -50,6 +51,8 @@ class HardwareKey(NamedTuple):
     dram_latency_cycles: int
     technology_nm: int
     array_format: str
+    request_link: tuple[float, float]  # (local, DRAM) bytes/cycle the DMA's in-flight limit allows at full requests
+    dma_request_bytes: int
 
 
 class Operands(NamedTuple):
@@ -61,6 +64,7 @@ class Operands(NamedTuple):
     a_source: str
     b_source: str
     c_dest: str
+    b_transposed: bool = False  # B stored N x K: its tile rows run along K
 
 
 def multiplicity_by_order(trips: np.ndarray, orders: tuple[str, ...]) -> np.ndarray:
@@ -104,6 +108,62 @@ def operand_sizes(m: int, k: int, n: int, operands: Operands, acc_bits: int) -> 
     return np.array([m * k * a_b, k * n * b_b, m * n * acc_bits / 8.0])
 
 
+Factors = tuple[tuple[np.ndarray | float, np.ndarray | float], ...]  # per operand: (packets, packets that miss)
+NO_LIMIT: Factors = ((1.0, 1.0),) * 4
+
+
+def _power_of_two(bits: float) -> bool:
+    return bits >= 1 and float(bits).is_integer() and int(bits) & (int(bits) - 1) == 0
+
+
+@lru_cache(maxsize=8192)
+def packet_tables(k: int, n: int, rows: int, cols: int, acc_bits: int, request_bytes: int, operands: Operands,
+                  k_extents: tuple[int, ...], n_extents: tuple[int, ...]) -> tuple[tuple[np.ndarray, ...], ...]:
+    """Per operand (A, B, spilled partial sums, output): (packets, packets that miss, 1 if its tile rows run along K
+    else 0) for each of the tile extents along K and N (mapping/requests.py): packets per full packet's worth of
+    bytes, less for misses those whose line the tile to the left brought into the L2. A's tile rows run along K in
+    blocks of the array's rows; B's (along K when stored N x K), the partial sums' and the output's along N in blocks
+    of its columns. An operand whose bits per element are not a power of two is no single row-major array of them
+    (compressed weights carry index bits, an im2col convolution's A is its input map at a fraction of M x K): its
+    rows are counted in full packets."""
+
+    def table(bits: float, along_k: bool) -> tuple[np.ndarray, ...]:
+        extents, length, block = (k_extents, k, rows) if along_k else (n_extents, n, cols)
+        if not _power_of_two(bits):
+            ones = np.ones(len(extents))
+            return ones, ones, np.array(float(along_k))
+        width = bits / 8.0
+        found = [request_factor(e * width, length * width, block * width, request_bytes) for e in extents]
+        packets = np.array([f.packets for f in found])
+        return packets, packets - np.array([f.neighbour_hits for f in found]), np.array(float(along_k))
+
+    return (table(operands.a_bits, True), table(operands.b_bits, operands.b_transposed), table(acc_bits, False),
+            table(operands.out_bits, False))
+
+
+def gather(tables: tuple[tuple[np.ndarray, ...], ...], k_pick: np.ndarray, n_pick: np.ndarray) -> Factors:
+    """Each candidate's factors from `packet_tables`, given the index of its extent along K and along N."""
+    return tuple((packets[k_pick if along_k else n_pick], misses[k_pick if along_k else n_pick])
+                 for packets, misses, along_k in tables)
+
+
+def request_factors_of(k: int, n: int, rows: int, cols: int, acc_bits: int, request_bytes: int | None,
+                       operands: Operands, ek: np.ndarray, en: np.ndarray) -> Factors:
+    """The DMA packet factors (`packet_tables`) of candidates with tile extents ek along K and en along N; all 1
+    without a request limit."""
+    if request_bytes is None:
+        return NO_LIMIT
+    along_k, k_pick = np.unique(ek, return_inverse=True)
+    along_n, n_pick = np.unique(en, return_inverse=True)
+    tables = packet_tables(k, n, rows, cols, acc_bits, request_bytes, operands, tuple(along_k.tolist()),
+                           tuple(along_n.tolist()))
+    return gather(tables, k_pick.reshape(np.shape(ek)), n_pick.reshape(np.shape(en)))
+
+
+def request_bytes(hw: HardwareKey) -> int | None:
+    """The DMA's request size when a request limit makes packets count (None: they do not)."""
+    return None if hw.request_link == (float("inf"), float("inf")) else hw.dma_request_bytes
+
 @dataclass(frozen=True, slots=True)
 class Priced:
     """Per-candidate results (arrays broadcast over the candidates' shape). `keep` is the L2 pin set each candidate
@@ -112,6 +172,7 @@ class Priced:
 
     compute: np.ndarray
     cycles: np.ndarray
+    transfer: np.ndarray  # what the transfers need from the DMA and the links (compute overlaps it)
     local_reads: np.ndarray
     local_writes: np.ndarray
     dram_reads: np.ndarray
@@ -129,10 +190,12 @@ class Priced:
 def price(m: int, k: int, n: int, hw: HardwareKey, operands: Operands, *, em: np.ndarray, ek: np.ndarray,
           en: np.ndarray, compute: np.ndarray, sp_reads: np.ndarray, acc_traffic: np.ndarray,
           fetched: tuple[np.ndarray, np.ndarray, np.ndarray], out_bytes: float, keep: np.ndarray | None = None,
-          ideal_memory: bool = False) -> Priced:
+          ideal_memory: bool = False, factors: Factors | None = None) -> Priced:
     """Time, traffic and energy of candidate tilings. `fetched` is (A, B, spilled partial sums) bytes over the local
     link per candidate (and loop order); `keep`, the L2 pin set of each candidate as bit masks, or None to take the
-    one that saves the most DRAM traffic (the search's choice; every saving is >= 0, so the best is maximal)."""
+    one that saves the most DRAM traffic (the search's choice; every saving is >= 0, so the best is maximal);
+    `factors`, the candidates' DMA packet factors (`request_factors_of`, which the search caches with its tilings),
+    or None to compute them."""
     a_b, b_b = operands.a_bits / 8.0, operands.b_bits / 8.0
     a_source, b_source, c_dest = operands.a_source, operands.b_source, operands.c_dest
     local_bw, local_latency = hw.local_link
@@ -145,6 +208,9 @@ def price(m: int, k: int, n: int, hw: HardwareKey, operands: Operands, *, em: np
     sizes = operand_sizes(m, k, n, operands, hw.accumulator_bits)
     from_dram = np.array([a_source == "dram", b_source == "dram", True])
     compulsory = float(sizes[:2] @ from_dram[:2]) + (out_bytes if c_dest == "dram" else 0.0)
+    if factors is None:
+        factors = request_factors_of(k, n, hw.rows, hw.cols, hw.accumulator_bits, request_bytes(hw), operands, ek, en)
+    (factor_a, miss_a), (factor_b, miss_b), (factor_spill, miss_spill), (factor_out, miss_out) = factors
     chosen: np.ndarray | None = None
     read_saving = None
     if l2_bytes:
@@ -156,18 +222,21 @@ def price(m: int, k: int, n: int, hw: HardwareKey, operands: Operands, *, em: np
             reads_saved = np.stack([sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
                                     for mask in sets])  # (sets, ...)
             writes_saved = np.stack([spill if mask & 4 else np.zeros_like(spill) for mask in sets])
-            best_set = np.argmax(reads_saved + writes_saved, axis=0)[None]
-            reads_saved = np.take_along_axis(reads_saved, best_set, axis=0)[0]
-            writes_saved = np.take_along_axis(writes_saved, best_set, axis=0)[0]
-            chosen = np.asarray(sets)[best_set[0]]
+            chosen = np.asarray(sets)[np.argmax(reads_saved + writes_saved, axis=0)]
         else:
-            reads_saved = np.zeros_like(spill)
-            for j in range(3):  # in operand order, as the search sums them (adding 0.0 changes no value)
-                reads_saved = reads_saved + np.where(keep >> j & 1, read_saving[j], 0.0)
-            writes_saved = np.where(keep & 4, spill, 0.0)
             chosen = keep
+        saved = [np.where(chosen >> j & 1, read_saving[j], 0.0) for j in range(3)]
+        reads_saved = np.zeros_like(spill)
+        for j in range(3):  # in operand order, as the sets' sums above (adding 0.0 changes no value)
+            reads_saved = reads_saved + saved[j]
+        writes_saved = saved[2]
         dram_reads = fetched_a * from_dram[0] + fetched_b * from_dram[1] + spill - reads_saved
         dram_writes = (out_bytes if c_dest == "dram" else 0.0) + spill - writes_saved
+        # Packets that wait on DRAM: a DRAM-bound pass's, less those whose line the left neighbour tile fetched.
+        dram_requested = ((fetched_a * from_dram[0] - saved[0]) * miss_a
+                          + (fetched_b * from_dram[1] - saved[1]) * miss_b
+                          + 2.0 * (spill - saved[2]) * miss_spill
+                          + (out_bytes * miss_out if c_dest == "dram" else 0.0))
         l2_traffic = local_reads + local_writes
     else:
         dram_reads = local_reads
@@ -175,15 +244,27 @@ def price(m: int, k: int, n: int, hw: HardwareKey, operands: Operands, *, em: np
         l2_traffic = np.zeros_like(local_reads)
     if ideal_memory:
         cycles = np.broadcast_to(compute, local_reads.shape).astype(np.float64)
+        memory = np.zeros_like(cycles)
     else:
-        transfer = (local_reads + local_writes) / local_bw
-        dram_transfer = (dram_reads + dram_writes) / hw.dram_link_bytes_per_cycle if l2_bytes else 0.0
+        # A link's time: its bytes over its width, or the DMA's slots' time, whichever is longer. Every packet holds
+        # one of the slots for its round trip: an L2 hit's, or a miss's (`request_link` is the slots' rate at full
+        # packets of each; the factors count partial packets in full packets' worth of bytes).
+        local_slots, dram_slots = hw.request_link
+        requested = fetched_a * factor_a + fetched_b * factor_b + 2.0 * spill * factor_spill + out_bytes * factor_out
+        transfer = np.maximum((local_reads + local_writes) / local_bw, requested / local_slots)
+        dram_transfer = (np.maximum((dram_reads + dram_writes) / hw.dram_link_bytes_per_cycle,
+                                    dram_requested / dram_slots + (requested - dram_requested) / local_slots)
+                         if l2_bytes else 0.0)
+        memory = np.maximum(transfer, dram_transfer)
         if hw.timing == "analytic":
             cycles = np.maximum(compute, np.maximum(transfer, dram_transfer))
         else:
-            first_tiles = ((em * ek * a_b if a_source != "chip" else 0.0)
-                           + (ek * en * b_b if b_source != "chip" else 0.0)) / local_bw
-            last_tile = (em * en * operands.out_bits / 8.0 if c_dest != "chip" else 0.0) / local_bw
+            first_a = em * ek * a_b if a_source != "chip" else 0.0
+            first_b = ek * en * b_b if b_source != "chip" else 0.0
+            first_tiles = np.maximum((first_a + first_b) / local_bw,
+                                     (first_a * factor_a + first_b * factor_b) / local_slots)
+            last_c = em * en * operands.out_bits / 8.0 if c_dest != "chip" else 0.0
+            last_tile = np.maximum(last_c / local_bw, last_c * factor_out / local_slots)
             latency = local_latency + (hw.dram_latency_cycles if l2_bytes and compulsory else 0.0)
             # Prologue (latency + first A/B tiles) and epilogue (last C tile) do not overlap compute; the rest does.
             overlapped = np.maximum(np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0)),
@@ -197,7 +278,7 @@ def price(m: int, k: int, n: int, hw: HardwareKey, operands: Operands, *, em: np
                + l2_traffic * (tech.sram_pj_per_byte(l2_bytes / 1024) if l2_bytes else 0.0))
     dram_pj = (dram_reads + dram_writes) * tech.dram_pj_per_byte
     energy = mac_pj + sram_pj + dram_pj
-    return Priced(compute=compute, cycles=cycles, local_reads=local_reads, local_writes=local_writes,
-                  dram_reads=dram_reads, dram_writes=dram_writes, l2_traffic=l2_traffic, compulsory=compulsory,
-                  mac_pj=mac_pj, sram_pj=sram_pj, dram_pj=dram_pj, energy_pj=energy, keep=chosen,
-                  read_saving=read_saving)
+    return Priced(compute=compute, cycles=cycles, transfer=np.broadcast_to(memory, cycles.shape),
+                  local_reads=local_reads, local_writes=local_writes, dram_reads=dram_reads, dram_writes=dram_writes,
+                  l2_traffic=l2_traffic, compulsory=compulsory, mac_pj=mac_pj, sram_pj=sram_pj, dram_pj=dram_pj,
+                  energy_pj=energy, keep=chosen, read_saving=read_saving)

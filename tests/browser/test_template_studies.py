@@ -111,9 +111,12 @@ def test_the_memory_rebalancing_grid_is_relative_to_its_baseline_cell(dashboard,
     target = first.locator("td.cell[data-scratchpad='64'][data-accumulator='256']")
     assert "survey −36%" in target.inner_text()
     expected = gemm_cycles(variant, 64, 256) / gemm_cycles(variant, 256, 64) - 1
-    assert abs(_change(target.locator("a").inner_text()) - expected) <= 0.0006, (target.inner_text(), expected)
+    shown_to = 0.001 if abs(expected) < 0.1 else 0.01  # the page shows 0.1% below 10%, whole percents above
+    assert abs(_change(target.locator("a").inner_text()) - expected) <= shown_to / 2 + 1e-4, (target.inner_text(),
+                                                                                              expected)
     summary = first.locator(".study-summary").inner_text()
-    assert "−36%" in summary and "compute-bound" in summary
+    assert "−36%" in summary
+    assert ("compute-bound" if abs(expected) < 0.02 else "wait on the DMA") in summary
     heatmap = page.evaluate("() => document.getElementById('rebalancing-heatmap-0').data[0].z")
     assert len(heatmap) == 3 and all(len(row) == 3 for row in heatmap) and heatmap[2][0] == 0
     screenshot("17-memory-rebalancing")

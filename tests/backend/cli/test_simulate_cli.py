@@ -24,10 +24,10 @@ def test_simulate_gemm_json_hand_computed(timing: str, cycles: int) -> None:
                  "--dataflow", "ws", "--timing", timing, "--ideal-memory", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"cycles", "compute_cycles", "stall_cycles", "dram_bytes", "compulsory_dram_bytes",
-                         "l2_bytes", "utilization", "mapping"}
+    assert set(data) == {"cycles", "compute_cycles", "stall_cycles", "transfer_cycles", "dram_bytes",
+                         "compulsory_dram_bytes", "l2_bytes", "utilization", "mapping"}
     assert data["cycles"] == data["compute_cycles"] == cycles
-    assert data["stall_cycles"] == 0
+    assert data["stall_cycles"] == 0 and data["transfer_cycles"] == 0  # ideal memory: no transfers to wait for
 
 
 def test_simulate_gemm_memory_options() -> None:

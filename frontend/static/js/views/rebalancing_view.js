@@ -79,7 +79,7 @@ export function rebalancingCard({ sweep, data, template, Plotly }) {
     const share = (c) => Math.round((c.gemm.computeCycles / c.gemm.cycles) * 100);
     const reading = Math.abs(target.change) < 0.02
       ? 'the GEMMs are compute-bound, so moving fewer bytes barely changes their time'
-      : 'the GEMMs wait on memory, so moving fewer bytes shortens them';
+      : 'the GEMMs wait on the DMA, so fewer bytes in fuller DMA packets (wider tile rows) shorten them';
     return h('p', { class: 'study-summary' },
       `Scratchpad ${target.sp} KiB, accumulator ${target.acc} KiB against the baseline: our GEMM cycles `,
       h('strong', {}, changeText(target.change)), ', the survey\'s ',
