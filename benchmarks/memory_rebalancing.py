@@ -29,7 +29,6 @@ from simulator import evaluate
 from simulator.design_point import ResolvedPoint
 from simulator.hardware import AcceleratorSpec
 from simulator.lower import GemmWork, lower
-from simulator.mapping import gemm_cost
 from simulator.mapping.requests import request_factor
 from simulator.report import OpReport
 
@@ -79,10 +78,7 @@ def transfers(point: ResolvedPoint) -> dict[str, float]:
     out: dict[str, float] = {}
     for work in lower(point.workload, hw, options).work:
         if isinstance(work, GemmWork):
-            cost = gemm_cost(work.op.m, work.k, work.op.n, hw, objective=options.mapping_objective,
-                             a_bits=work.a_bits, b_bits=work.b_bits, out_bits=work.out_bits, a_source=work.a_source,
-                             b_source=work.b_source, c_dest=work.c_dest, tiling=options.tiling,
-                             mapper=options.mapper, whole_rows=work.whole_rows, b_transposed=work.b_transposed)
+            cost = work.cost(hw, options)
             out[work.op.name] = out.get(work.op.name, 0.0) + cost.transfer_cycles * work.repeats
     return out
 

@@ -30,7 +30,7 @@ from simulator.cost.area import area
 from simulator.hardware.spec import FUSABLE, AcceleratorSpec
 from simulator.hardware.technology import Technology
 from simulator.lower import GemmWork, Lowered, PointwiseWork, lower
-from simulator.mapping.gemm import MappingError, gemm_cost
+from simulator.mapping.gemm import MappingError
 from simulator.options import Options
 from simulator.workload import Workload
 
@@ -229,11 +229,7 @@ def _gemm(rows: _Rows, works: list[GemmWork], u_index: np.ndarray, links: _Links
         work, key = works[code // len(links.key_specs)], code % len(links.key_specs)
         hw = links.key_specs[key]
         try:
-            costs.append(gemm_cost(op.m, work.k, op.n, hw, objective=options.mapping_objective, a_bits=work.a_bits,
-                                   b_bits=work.b_bits, out_bits=work.out_bits, a_source=work.a_source,
-                                   b_source=work.b_source, c_dest=work.c_dest, tiling=options.tiling,
-                                   mapper=options.mapper, whole_rows=work.whole_rows,
-                                   b_transposed=work.b_transposed, hardware_key=links.unique_keys[key]))
+            costs.append(work.cost(hw, options, hardware_key=links.unique_keys[key]))
         except MappingError as error:
             costs.append(error)
     failed = np.array([isinstance(c, MappingError) for c in costs])

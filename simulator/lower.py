@@ -18,7 +18,7 @@ from functools import lru_cache
 from simulator import fusion
 from simulator.fusion import FusionGroup
 from simulator.hardware.spec import FUSABLE, AcceleratorSpec
-from simulator.mapping.gemm import Source, whole_rows_refusal
+from simulator.mapping.gemm import GemmCost, Source, gemm_cost, whole_rows_refusal
 from simulator.options import PRECISIONS, Options
 from simulator.quality import PublishedQuality, published_quality
 from simulator.workload import Operator, Role, Workload, build_graph
@@ -43,6 +43,13 @@ class GemmWork:
     @property
     def repeats(self) -> int:
         return self.op.layer_count * self.op.instances
+
+    def cost(self, hw: AcceleratorSpec, options: Options, hardware_key: tuple | None = None) -> GemmCost:
+        """One instance's mapping and cost under the options' mapper and objective (`hardware_key`: as gemm_cost)."""
+        return gemm_cost(self.op.m, self.k, self.op.n, hw, objective=options.mapping_objective, a_bits=self.a_bits,
+                         b_bits=self.b_bits, out_bits=self.out_bits, a_source=self.a_source,
+                         b_source=self.b_source, c_dest=self.c_dest, tiling=options.tiling, mapper=options.mapper,
+                         whole_rows=self.whole_rows, b_transposed=self.b_transposed, hardware_key=hardware_key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from backend.cli.catalog_options import Given, catalog_options
 from backend.cli.local import run
-from backend.cli.simulate import GemmK, GemmM, GemmN, MappingObjective, hardware
+from backend.cli.simulate import AcceleratorName, GemmK, GemmM, GemmN, MappingObjective, hardware
 
 MAX_CLI_SAMPLE = 1_000_000  # ~0.5 GB of per-mapping arrays; the API allows 100k
 
@@ -28,8 +28,7 @@ def mappings(
     k: GemmK,
     n: GemmN,
     given: Given,
-    accelerator: Annotated[str, typer.Option(help="Accelerator: a preset or a library accelerator.")] = (
-        "gemmini-default"),
+    accelerator: AcceleratorName = "gemmini-default",
     sample: Annotated[int, typer.Option(min=1, max=MAX_CLI_SAMPLE, help="Evaluate every mapping when the space has "
                                         "at most this many, else a uniform random sample of this many.")] = 100_000,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the sample.")] = 0,

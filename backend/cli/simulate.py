@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 from backend.cli.catalog_options import Given, catalog_options
 from backend.cli.local import CliError, database, run
 
+AcceleratorName = Annotated[str, typer.Option("--accelerator", help="Accelerator: a preset or a library accelerator.")]
+
 
 class OpsShown(StrEnum):
     AUTO = "auto"
@@ -116,8 +118,7 @@ def simulate(
     model: Annotated[str | None, typer.Option(help="Model: a preset, or a library model (`dse model list`).")] = None,
     config: Annotated[Path | None, typer.Option(help="A Hugging Face config.json (or a model in the presets' "
                                                      "format) to simulate instead of --model.")] = None,
-    accelerator: Annotated[str, typer.Option(help="Accelerator: a preset or a library accelerator.")] = (
-        "gemmini-default"),
+    accelerator: AcceleratorName = "gemmini-default",
     allow_longer: Annotated[bool, typer.Option(help="Allow sequences past the model's max positions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
     ops: Annotated[OpsShown, typer.Option(
@@ -223,8 +224,7 @@ def simulate_gemm(
     k: GemmK,
     n: GemmN,
     given: Given,
-    accelerator: Annotated[str, typer.Option(help="Accelerator: a preset or a library accelerator.")] = (
-        "gemmini-default"),
+    accelerator: AcceleratorName = "gemmini-default",
     ideal_memory: Annotated[bool, typer.Option(help="Unlimited bandwidth: cycles = compute cycles.")] = False,
     objective: Annotated[MappingObjective, typer.Option("--mapping-objective", help="What the mapping search "
                                                          "minimises.")] = MappingObjective.latency,

@@ -16,7 +16,6 @@ from simulator.cost.nonlinear import NonlinearCost, nonlinear_cost
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.hardware.technology import Technology
 from simulator.lower import GemmWork, PointwiseWork, Work
-from simulator.mapping.gemm import gemm_cost
 from simulator.options import Options
 from simulator.report import Bound, OpReport
 
@@ -32,10 +31,7 @@ def bound(compute_cycles: float, memory_cycles: float, on_array: bool) -> Bound:
 
 def _gemm(work: GemmWork, hw: AcceleratorSpec, options: Options) -> OpReport:
     op, times = work.op, work.repeats
-    cost = gemm_cost(op.m, work.k, op.n, hw, objective=options.mapping_objective, a_bits=work.a_bits,
-                     b_bits=work.b_bits, out_bits=work.out_bits, a_source=work.a_source, b_source=work.b_source,
-                     c_dest=work.c_dest, tiling=options.tiling, mapper=options.mapper, whole_rows=work.whole_rows,
-                     b_transposed=work.b_transposed)
+    cost = work.cost(hw, options)
     memory = cost.dram_bytes / hw.dram_bytes_per_cycle
     return OpReport(
         name=op.name, kind=op.kind, op_class=op.op_class, phase=op.phase, count=op.layer_count,

@@ -149,9 +149,7 @@ class AcceleratorSpec(BaseModel):
         """(bytes/cycle, latency) the local memories' DMA sustains to the next level (the L2, else DRAM): the link's
         width, bounded by the requests it keeps in flight over the latency (Little's law)."""
         bandwidth, latency = self.memory_link
-        if self.dma_max_in_flight and latency:
-            bandwidth = min(bandwidth, self.dma_max_in_flight * self.dma_request_bytes / latency)
-        return bandwidth, latency
+        return min(bandwidth, self.request_link[0]), latency
 
     @property
     def memory_link(self) -> tuple[float, int]:
@@ -166,12 +164,7 @@ class AcceleratorSpec(BaseModel):
         """Bytes/cycle the DMA's traffic to DRAM sustains through an L2: the DRAM link's width, bounded by the
         requests the DMA keeps in flight over the whole round trip of a miss (L2 lookup, then DRAM): a request
         that misses holds its slot until DRAM answers (Little's law; the L2 has no prefetcher to hide it)."""
-        bandwidth = self.dram_bytes_per_cycle
-        if self.l2_kib > 0 and self.dma_max_in_flight:
-            latency = self.l2_latency_cycles + self.dram_latency_cycles
-            if latency:
-                bandwidth = min(bandwidth, self.dma_max_in_flight * self.dma_request_bytes / latency)
-        return bandwidth
+        return min(self.dram_bytes_per_cycle, self.request_link[1])
 
     @property
     def request_link(self) -> tuple[float, float]:

@@ -181,7 +181,7 @@ class _Tilings(NamedTuple):
     acc_traffic: np.ndarray
     fetched: np.ndarray
     out_bytes: float
-    factors: pricing.Factors  # DMA packets per byte of A, B, spilled partial sums and the output (requests.py)
+    factors: pricing.PacketFactors  # DMA packets per byte of A, B, spilled partial sums and the output (requests.py)
 
 
 def _square(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

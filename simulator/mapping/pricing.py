@@ -108,8 +108,8 @@ def operand_sizes(m: int, k: int, n: int, operands: Operands, acc_bits: int) -> 
     return np.array([m * k * a_b, k * n * b_b, m * n * acc_bits / 8.0])
 
 
-Factors = tuple[tuple[np.ndarray | float, np.ndarray | float], ...]  # per operand: (packets, packets that miss)
-NO_LIMIT: Factors = ((1.0, 1.0),) * 4
+PacketFactors = tuple[tuple[np.ndarray | float, np.ndarray | float], ...]  # per operand: (packets, packets that miss)
+NO_LIMIT: PacketFactors = ((1.0, 1.0),) * 4
 
 
 def _power_of_two(bits: float) -> bool:
@@ -141,14 +141,14 @@ def packet_tables(k: int, n: int, rows: int, cols: int, acc_bits: int, request_b
             table(operands.out_bits, False))
 
 
-def gather(tables: tuple[tuple[np.ndarray, ...], ...], k_pick: np.ndarray, n_pick: np.ndarray) -> Factors:
+def gather(tables: tuple[tuple[np.ndarray, ...], ...], k_pick: np.ndarray, n_pick: np.ndarray) -> PacketFactors:
     """Each candidate's factors from `packet_tables`, given the index of its extent along K and along N."""
     return tuple((packets[k_pick if along_k else n_pick], misses[k_pick if along_k else n_pick])
                  for packets, misses, along_k in tables)
 
 
 def request_factors_of(k: int, n: int, rows: int, cols: int, acc_bits: int, request_bytes: int | None,
-                       operands: Operands, ek: np.ndarray, en: np.ndarray) -> Factors:
+                       operands: Operands, ek: np.ndarray, en: np.ndarray) -> PacketFactors:
     """The DMA packet factors (`packet_tables`) of candidates with tile extents ek along K and en along N; all 1
     without a request limit."""
     if request_bytes is None:
@@ -190,7 +190,7 @@ class Priced:
 def price(m: int, k: int, n: int, hw: HardwareKey, operands: Operands, *, em: np.ndarray, ek: np.ndarray,
           en: np.ndarray, compute: np.ndarray, sp_reads: np.ndarray, acc_traffic: np.ndarray,
           fetched: tuple[np.ndarray, np.ndarray, np.ndarray], out_bytes: float, keep: np.ndarray | None = None,
-          ideal_memory: bool = False, factors: Factors | None = None) -> Priced:
+          ideal_memory: bool = False, factors: PacketFactors | None = None) -> Priced:
     """Time, traffic and energy of candidate tilings. `fetched` is (A, B, spilled partial sums) bytes over the local
     link per candidate (and loop order); `keep`, the L2 pin set of each candidate as bit masks, or None to take the
     one that saves the most DRAM traffic (the search's choice; every saving is >= 0, so the best is maximal);
