@@ -180,7 +180,7 @@ def read_results(
         "energy_ratio and edp_ratio (the point's / its), to all columns by default, or by name in `columns`."))] = None,
     format: Annotated[Literal["json", "csv", "parquet", "arrays"], Query(
         description="`arrays`: the page as binary columns (little-endian uint32 header length, JSON header, "
-                    "padding to 8 bytes, numeric columns as float64; see backend/services/export.py).")] = "json",
+                    "padding to 8 bytes, numeric columns as float64; see backend/sweeps/export.py).")] = "json",
     total: Annotated[Literal["exact", "estimate"], Query(
         description="With filters on a large sweep, `estimate` skips counting every matching row.")] = "exact",
     sample: Annotated[int | None, Query(ge=1000, le=results_service.MAX_PAGE_ROWS, description=(

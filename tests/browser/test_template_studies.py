@@ -102,12 +102,20 @@ def test_the_memory_rebalancing_grid_is_relative_to_its_baseline_cell(dashboard,
                      and (p["parameters"]["scratchpad_kib"], p["parameters"]["accumulator_kib"]) == (sp, acc))
         return sum(op["cycles"] for op in point["report"]["ops"] if op["kind"] == "gemm")
 
+    # the baseline cell is the one the served template names (the page keeps no copy of it)
+    template = next(t for t in httpx.get(f"{dashboard.base_url}/api/templates", timeout=60).json()
+                    if t["id"] == "memory-rebalancing")
+    base = template["reference"]["baseline_cell"]
+    assert (base["scratchpad_kib"], base["accumulator_kib"]) == (256, 64)
+    assert (f"(scratchpad {base['scratchpad_kib']} KiB, accumulator {base['accumulator_kib']} KiB)"
+            in page.locator("#rebalancing-study").inner_text())
     first = groups.nth(0)
     variant = first.get_attribute("data-variant")
     cells = first.locator("td.cell")
     assert cells.count() == 9
     baseline = first.locator("td.cell[data-scratchpad='256'][data-accumulator='64']")
     assert "baseline" in baseline.get_attribute("class") and baseline.locator("a").inner_text() == "baseline"
+    assert first.locator("td.baseline-cell").count() == 1
     target = first.locator("td.cell[data-scratchpad='64'][data-accumulator='256']")
     assert "survey −36%" in target.inner_text()
     expected = gemm_cycles(variant, 64, 256) / gemm_cycles(variant, 256, 64) - 1

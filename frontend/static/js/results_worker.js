@@ -1,5 +1,5 @@
 // Downloads a sweep's results off the main thread as binary columns (GET …/results?format=arrays: a uint32 header
-// length, a JSON header, padding to 8 bytes, then float64 arrays; backend/services/export.py), so 10^5 points
+// length, a JSON header, padding to 8 bytes, then float64 arrays; backend/sweeps/export.py column_arrays), so 10^5 points
 // become typed arrays without parsing megabytes of JSON while Plotly.js compiles. Numeric columns are handed back
 // as transferable Float64Arrays (NaN = null), the others as plain lists.
 
@@ -44,7 +44,7 @@ self.onmessage = async (event) => {
     // the first page says how many rows there are; the others are fetched a few at a time, kept in order (a sampled
     // first view is one page)
     const first = await fetchPage(url, pageRows, 0);
-    const total = first.header.total ?? first.header.count;
+    const { total } = first.header;
     const offsets = [];
     for (let offset = first.header.count; !single && first.header.count && offset < total; offset += pageRows) offsets.push(offset);
     const rest = new Array(offsets.length);

@@ -1,5 +1,7 @@
 // A sweep as the views use it, from GET /api/sweeps/{id} (SweepOut in the OpenAPI document).
 
+import { vocabulary } from './catalog.js';
+
 export function normalizeSweep(raw) {
   return {
     id: raw.id,
@@ -34,14 +36,13 @@ export function modelNames(models) {
   return models.join(', ');
 }
 
-const WORKLOAD_FIELDS = ['seq_len', 'prompt_len', 'generate_len', 'batch', 'image_size'];
-
-/** The columns that tell a sweep's workloads apart: the model when it has several, and each scenario field that
- * takes more than one value. Designs are compared (one Pareto front) only within a workload. */
+/** The columns that tell a sweep's workloads apart: the model when it has several, and each scenario field (the
+ * catalog's, in its order) that takes more than one value. Designs are compared (one Pareto front) only within a
+ * workload. */
 export function workloadColumns(spec) {
   const columns = (spec.models ?? []).length > 1 ? ['model'] : [];
   const scenarios = spec.scenarios ?? [];
-  for (const field of WORKLOAD_FIELDS) {
+  for (const { name: field } of vocabulary.parameters.filter((p) => p.source === 'scenario')) {
     const values = new Set(scenarios.map((scenario) => JSON.stringify(scenario[field] ?? null)));
     if (values.size > 1 || field in (spec.scenario_axes ?? {})) columns.push(field);
   }

@@ -15,9 +15,10 @@ function axisValues(spec, name, points) {
     .filter((v) => v !== undefined && v !== null).sort((a, b) => a - b);
 }
 
-/** Per variant (accelerator), the grid's cells {sp, acc, point, gemm, change, dramChange} against the baseline cell. */
+/** Per variant (accelerator), the grid's cells {sp, acc, point, gemm, change, dramChange} against the baseline cell
+ * (the template's `reference.baseline_cell`, backend/sweeps/templates.py). */
 export function rebalancingGrids(spec, reference, points) {
-  const baseCell = reference.baseline_cell ?? { scratchpad_kib: 256, accumulator_kib: 64 };
+  const baseCell = reference.baseline_cell;
   const scratchpads = axisValues(spec, 'scratchpad_kib', points);
   const accumulators = axisValues(spec, 'accumulator_kib', points);
   const labels = (spec.variants ?? []).map((v) => v.label);
@@ -45,13 +46,14 @@ export function rebalancingCard({ sweep, data, template, Plotly }) {
   const cache = pointCache();
   const status = h('div', { class: 'notice', id: 'rebalancing-status', hidden: true });
   const body = h('div', {});
-  const base = reference.baseline_cell ?? { scratchpad_kib: 256, accumulator_kib: 64 };
+  const base = reference.baseline_cell;
   const card = h('section', { class: 'card', id: 'rebalancing-study', 'aria-labelledby': 'rebalancing-title' },
     h('h2', { id: 'rebalancing-title' }, 'Memory re-balancing: GEMM cycles across scratchpad × accumulator sizes'),
     h('p', { class: 'small muted', style: { margin: '0 0 8px' } },
-      `Each cell: the summed cycles of every GEMM (matmul) of the design, relative to the baseline cell (scratchpad `,
-      `${base.scratchpad_kib} KiB, accumulator ${base.accumulator_kib} KiB); negative is faster. Below it, the GEMMs' `,
-      'DRAM traffic relative to the baseline\'s.', reference.source ? ` Survey: ${reference.source}.` : ''),
+      'Each cell: the summed cycles of every GEMM (matmul) of the design, relative to the baseline cell',
+      base ? ` (scratchpad ${base.scratchpad_kib} KiB, accumulator ${base.accumulator_kib} KiB)` : '',
+      '; negative is faster. Below it, the GEMMs\' DRAM traffic relative to the baseline\'s.',
+      reference.source ? ` Survey: ${reference.source}.` : ''),
     status, body);
   let current = sweep;
 
@@ -115,6 +117,10 @@ export function rebalancingCard({ sweep, data, template, Plotly }) {
     const note = progressNote(current, data.count);
     status.hidden = !note;
     status.textContent = note ?? '';
+    if (!base) {
+      clear(body, h('p', { class: 'muted' }, 'The re-balancing study\'s template could not be read, so its baseline cell is unknown.'));
+      return;
+    }
     const points = await studyPoints(cache, data.ids, body);
     if (!points) return;
     const grids = rebalancingGrids(sweep.spec, reference, points);
