@@ -1,10 +1,11 @@
 """Sweep strategies behind one interface: how a chunk's points are made, and what a finished chunk moves on.
 
-A chunk task (`chunks.run_chunk`) knows no strategy: it claims its chunk, asks the sweep's strategy for the points,
-evaluates and stores them, and hands the finished chunk back to the strategy in the transaction that stores it.
-Grid and random points are a pure function of their index, so their sweep is done once every chunk is counted; a
-search's points are the trials its driver asked (search_store), and the chunk that completes a batch queues the
-driver's next step. A new strategy is a class here and a name in `STRATEGIES`.
+The chunk task (`chunks.run_chunk`) and the point page (`recompute`) know no strategy. A chunk task claims its chunk,
+asks the sweep's strategy for the points, evaluates and stores them, and hands the finished chunk back to the
+strategy in the transaction that stores it. Grid and random points are a pure function of their index, so their
+sweep is done once every chunk is counted; a search's points are the trials its driver asked (search_store), and
+the chunk that completes a batch queues the driver's next step. A new strategy is a class here and a name in
+`STRATEGIES`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ class Strategy(Protocol):
         """The points at positions [start, stop) of the sweep, each with the index it is stored under."""
         ...
 
+    def stored_point(self, session: Session, spec: SweepSpec, sweep_id: int,
+                     index: int) -> tuple[int, PointInputs] | None:
+        """(position in the sweep's sequence, inputs) of the point stored under `index`; None when there is none."""
+        ...
+
     def chunk_finished(self, session: Session, sweep_id: int, chunk: SweepChunk) -> None:
         """Runs once per chunk, in the transaction that records its final status and counts it on the sweep."""
         ...
@@ -44,6 +50,10 @@ class GridStrategy:
     def chunk_points(self, session: Session, spec: SweepSpec, sweep_id: int, start: int,
                      stop: int) -> list[tuple[int, PointInputs]]:
         return list(zip(range(start, stop), spec.points(start, stop), strict=True))
+
+    def stored_point(self, session: Session, spec: SweepSpec, sweep_id: int,
+                     index: int) -> tuple[int, PointInputs] | None:
+        return index, spec.point(index)
 
     def chunk_finished(self, session: Session, sweep_id: int, chunk: SweepChunk) -> None:
         session.execute(
@@ -68,6 +78,10 @@ class SearchStrategy:
     def chunk_points(self, session: Session, spec: SweepSpec, sweep_id: int, start: int,
                      stop: int) -> list[tuple[int, PointInputs]]:
         return search_store.chunk_points(session, spec, sweep_id, start, stop)
+
+    def stored_point(self, session: Session, spec: SweepSpec, sweep_id: int,
+                     index: int) -> tuple[int, PointInputs] | None:
+        return search_store.trial(session, spec, sweep_id, index)
 
     def chunk_finished(self, session: Session, sweep_id: int, chunk: SweepChunk) -> None:
         if search_store.chunk_finished(session, sweep_id, chunk.start_index):
