@@ -127,13 +127,20 @@ def make_sampler(name: SamplerName, seed: int, population_size: int = 50) -> opt
     raise ValueError(f"unknown sampler '{name}'; choose nsga2, tpe or random")
 
 
+def _outcome_constraints(trial: optuna.trial.FrozenTrial) -> list[float]:
+    """The outcome constraints `tell` stored on a trial (`c0`, `c1`, …), in order."""
+    stored = trial.constraints
+    return [stored[f"c{index}"] for index in range(len(stored)) if f"c{index}" in stored]
+
+
 class Search:
     """Ask/tell driver: proposes batches of legal points from `space`, learns from their objective values."""
 
     def __init__(self, space: Mapping[str, SearchAxis], directions: Sequence[Direction], *,
                  sampler: SamplerName = "nsga2", seed: int = 0, population_size: int = 50,
                  legal: Callable[[dict[str, Any]], bool] | None = None,
-                 storage: str | None = None, study_name: str | None = None, max_redraws: int | None = None) -> None:
+                 storage: str | optuna.storages.BaseStorage | None = None, study_name: str | None = None,
+                 max_redraws: int | None = None) -> None:
         if not space:
             raise ValueError("the search space has no axes")
         bad = [d for d in directions if d not in ("min", "max")]
@@ -150,7 +157,7 @@ class Search:
         self._pending: dict[int, optuna.Trial] = {}
         self._illegal_as_infeasible = sampler == "tpe"
         self._keys: dict[int, tuple] = {}
-        self._known: dict[tuple, tuple[list[float] | None, list[float]]] = {}  # evaluated points of this process
+        self._known: dict[tuple, tuple[list[float] | None, list[float]]] = {}  # evaluated points this process knows of
 
     def ask(self, n: int) -> list[Proposal]:
         """Up to `n` legal proposals never evaluated before.
@@ -192,6 +199,16 @@ class Search:
                 continue
             redraws += 1
         return proposals
+
+    def remember_evaluated(self) -> None:
+        """Learns every point the study holds as evaluated, whichever process told it (a study in shared storage,
+        resumed by another process), so `ask` never proposes one of them again: a sample equal to one is told its
+        stored values instead."""
+        names = list(self.space)
+        for trial in self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+            if all(name in trial.params for name in names):
+                self._known.setdefault(tuple(trial.params[name] for name in names),
+                                       (list(trial.values), _outcome_constraints(trial)))
 
     def tell(self, number: int, values: Sequence[float] | None, constraints: Sequence[float] | None = None) -> None:
         """The objective values of proposal `number` (None or a NaN: the point failed to evaluate)."""

@@ -3,7 +3,8 @@
 Idempotent by construction: the points are a pure function of (spec, indices); the insert skips rows
 whose (sweep_id, point_index) exists (ON CONFLICT DO NOTHING on PostgreSQL and SQLite); and the chunk's
 row moves from `queued` to `done`/`failed` once, so progress counters never count a chunk twice.
-A chunk that completes a `search` batch queues the search's next step in the same transaction.
+The sweep's strategy (strategies.py) makes the chunk's points and says, in the transaction that stores them, what
+the finished chunk moves on (a grid's last chunk finishes the sweep; a search batch's last queues the next step).
 
 Bulk ingestion: on PostgreSQL the rows are COPYed into a per-connection temporary staging table and moved with one
 INSERT … SELECT … ON CONFLICT DO NOTHING; on SQLite one executemany. The chunk records the simulator fingerprint
@@ -24,10 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.core.db import transaction
 from backend.core.errors import shorten
 from backend.models import ACTIVE_STATUSES, DesignPoint, Sweep, SweepChunk, SweepStatus, utcnow
-from backend.sweeps import jobs, search_store
+from backend.sweeps import jobs
 from backend.sweeps.evaluation import evaluate_points
 from backend.sweeps.fingerprint import simulator_fingerprint
 from backend.sweeps.spec import SweepSpec
+from backend.sweeps.strategies import Strategy, strategy_of
 
 log = logging.getLogger("dse.chunks")
 
@@ -42,8 +44,9 @@ class ChunkResult:
     reason: str = ""
 
 
-def _start(session: Session, sweep_id: int, chunk_index: int) -> tuple[dict[str, Any], SweepChunk] | str:
-    """Claims the chunk for this attempt; returns why not when it has nothing to do."""
+def _start(session: Session, sweep_id: int, chunk_index: int) -> tuple[SweepSpec, SweepChunk] | str:
+    """Claims the chunk for this attempt; returns why not when it has nothing to do (a chunk already stored lets its
+    strategy queue again what its first run queued)."""
     sweep = session.get(Sweep, sweep_id)
     if sweep is None:
         return "sweep deleted"
@@ -54,12 +57,14 @@ def _start(session: Session, sweep_id: int, chunk_index: int) -> tuple[dict[str,
     if chunk is None:
         return "no such chunk"
     if chunk.status != SweepStatus.QUEUED:
+        if chunk.status == SweepStatus.DONE:
+            strategy_of(sweep.spec).chunk_redelivered(session, sweep_id)
         return f"chunk already {chunk.status}"
     now = utcnow()
     session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status == SweepStatus.QUEUED)
                     .values(status=SweepStatus.RUNNING, started_at=now, updated_at=now))
     chunk.attempts += 1
-    return sweep.spec, chunk
+    return SweepSpec.stored(sweep.spec), chunk
 
 
 _COLUMNS = tuple(column.name for column in DesignPoint.__table__.columns if column.name != "id")
@@ -94,9 +99,9 @@ def _copy_points(session: Session, rows: list[dict[str, Any]]) -> int:
 
 
 def _finish(session: Session, sweep_id: int, chunk: SweepChunk, status: str, points_ok: int, points_failed: int,
-            elapsed_s: float, error: str | None, is_search: bool, fingerprint: str | None = None) -> bool:
-    """Moves the chunk to its final status once and adds it to the sweep's counters; finishes the sweep (a `search`
-    sweep is finished by its driver, which this queues when the chunk completes its batch)."""
+            elapsed_s: float, error: str | None, strategy: Strategy, fingerprint: str | None = None) -> bool:
+    """Moves the chunk to its final status once and adds it to the sweep's counters; then its strategy moves the
+    sweep on (finishes it, or queues a search's next step)."""
     now = utcnow()
     moved = session.execute(update(SweepChunk).where(SweepChunk.id == chunk.id,
                                                      SweepChunk.status == SweepStatus.QUEUED)
@@ -117,16 +122,7 @@ def _finish(session: Session, sweep_id: int, chunk: SweepChunk, status: str, poi
     if error:
         values["error"] = case((Sweep.error.is_(None), error), else_=Sweep.error)
     session.execute(update(Sweep).where(Sweep.id == sweep_id).values(**values))
-    if is_search:
-        if search_store.chunk_finished(session, sweep_id, chunk.start_index):
-            jobs.queue(session, jobs.search_step(sweep_id))
-        return True
-    session.execute(
-        update(Sweep)
-        .where(Sweep.id == sweep_id, Sweep.status.in_(ACTIVE_STATUSES),
-               Sweep.chunks_done + Sweep.chunks_failed >= Sweep.chunk_count)
-        .values(status=case((Sweep.chunks_failed >= Sweep.chunk_count, SweepStatus.FAILED.value),
-                            else_=SweepStatus.DONE.value), finished_at=now))
+    strategy.chunk_finished(session, sweep_id, chunk)
     return True
 
 
@@ -135,15 +131,10 @@ def run_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int) -
     with transaction(factory) as session:
         claimed = _start(session, sweep_id, chunk_index)
         if isinstance(claimed, str):
-            if claimed == "chunk already done" and search_store.batch_complete(session, sweep_id):
-                jobs.queue(session, jobs.search_step(sweep_id))  # the step this chunk's first run queued was lost
             return ChunkResult("skipped", reason=claimed)
-        spec_data, chunk = claimed
-        start, stop = chunk.start_index, chunk.stop_index
-        spec = SweepSpec.stored(spec_data)
-        is_search = spec.strategy == "search"
-        points = (search_store.chunk_points(session, spec, sweep_id, start, stop) if is_search
-                  else list(zip(range(start, stop), spec.points(start, stop), strict=True)))
+        spec, chunk = claimed
+        strategy = strategy_of(spec)
+        points = strategy.chunk_points(session, spec, sweep_id, chunk.start_index, chunk.stop_index)
 
     started = time.perf_counter()
     outcomes = evaluate_points(points, spec.definitions())
@@ -158,7 +149,7 @@ def run_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int) -
         if session.get(Sweep, sweep_id) is None:
             return ChunkResult("skipped", reason="sweep deleted")
         inserted = insert_points(session, rows)
-        _finish(session, sweep_id, chunk, status, points_ok, points_failed, elapsed, first_error, is_search,
+        _finish(session, sweep_id, chunk, status, points_ok, points_failed, elapsed, first_error, strategy,
                 simulator_fingerprint())
     log.info("sweep %d chunk %d: %d ok, %d failed, %d inserted in %.2f s", sweep_id, chunk_index, points_ok,
              points_failed, inserted, elapsed)
@@ -189,4 +180,4 @@ def fail_chunk(factory: sessionmaker[Session], sweep_id: int, chunk_index: int, 
             return
         points_failed = chunk.stop_index - chunk.start_index
         _finish(session, sweep_id, chunk, SweepStatus.FAILED, 0, points_failed, 0.0,
-                shorten(f"chunk {chunk_index}: {error}"), is_search=sweep.spec.get("strategy") == "search")
+                shorten(f"chunk {chunk_index}: {error}"), strategy_of(sweep.spec))

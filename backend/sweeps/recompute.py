@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from backend.columns import METRICS, NUMERIC_METRICS
 from backend.models import DesignPoint, Sweep, SweepChunk
-from backend.sweeps import search_store
 from backend.sweeps.evaluation import Outcome, evaluate_point
 from backend.sweeps.fingerprint import simulator_fingerprint
 from backend.sweeps.spec import SweepSpec
+from backend.sweeps.strategies import strategy_of
 from simulator.design_point import PointInputs
 
 RELATIVE_TOLERANCE = 1e-9  # the golden reports' tolerance: below it, the same number
@@ -65,13 +65,11 @@ _reports = _Reports()
 
 def _inputs_and_position(session: Session, spec: SweepSpec, sweep: Sweep, index: int) -> tuple[PointInputs, int]:
     """A grid or random point is its index's expansion; a search point is the trial its batch asked."""
-    if spec.strategy == "search":
-        found = search_store.trial(session, spec, sweep.id, index)
-        if found is None:
-            raise LookupError(f"sweep {sweep.id} asked no trial {index}")
-        position, inputs = found
-        return inputs, position
-    return spec.point(index), index
+    found = strategy_of(spec).stored_point(session, spec, sweep.id, index)
+    if found is None:
+        raise LookupError(f"sweep {sweep.id} asked no trial {index}")
+    position, inputs = found
+    return inputs, position
 
 
 def _stored_by(session: Session, sweep: Sweep, position: int) -> str | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -37,7 +37,7 @@ from backend.sweeps import jobs
 from backend.sweeps.spec import RangeAxis, SweepSpec
 from simulator.design_point import PointInputs
 from simulator.pareto import pareto_mask
-from simulator.search import IntAxis, Search, hypervolume
+from simulator.search import IntAxis, Proposal, Search, hypervolume
 
 log = logging.getLogger("dse.search")
 
@@ -161,10 +161,51 @@ def _hypervolume(session: Session, spec: SweepSpec, sweep_id: int,
     return hypervolume(values, reference, maximize), front, reference
 
 
+@dataclass(frozen=True)
+class _Untold:
+    """The last batch: all its chunks stored, its results not told to Optuna yet."""
+
+    batch_id: int
+    batch_index: int
+    values: dict[int, list[float] | None]  # per trial it asked, in order; None: failed or not stored
+
+
+@dataclass(frozen=True)
+class _Progress:
+    """What a step reads of its sweep, in one transaction, before it talks to Optuna."""
+
+    spec: SweepSpec
+    batch_count: int
+    asked: int  # trials asked by every batch so far: the next batch's first position
+    known: frozenset[int]  # those trials' numbers
+    reference: list[float] | None  # the hypervolume's reference point, fixed by the first batch
+    untold: _Untold | None
+
+
 def search_step(factory: sessionmaker[Session], database_url: str, sweep_id: int, max_chunk: int) -> StepResult:
     """Tell the last batch, record its hypervolume, ask the next one (or finish). Safe to run any number of times.
 
-    The chunks it creates (or finds never started) are queued in the transaction that records them."""
+    Steps: read the sweep (re-queue the chunks of a running batch never started, or wait), fail the trials lost by
+    a step that died before storing its batch, tell the finished batch, check the budget, ask the next batch. Three
+    transactions at most: the read, the told batch with the budget's verdict, the asked batch with its chunks (which
+    are queued when it commits). Optuna's study is written between them, each write idempotent."""
+    progress = _read_progress(factory, sweep_id)
+    if isinstance(progress, StepResult):
+        return progress
+    search = _resume_search(progress, database_url, sweep_id)
+    _fail_lost_trials(search.study, progress.known)
+    if progress.untold is not None:
+        _tell(search.study, progress.untold)
+    with transaction(factory) as session:
+        if progress.untold is not None:
+            _record_told(session, progress, sweep_id)
+        finished = _check_budget(session, progress, sweep_id)
+    return finished or _ask(factory, search, progress, sweep_id, max_chunk)
+
+
+def _read_progress(factory: sessionmaker[Session], sweep_id: int) -> _Progress | StepResult:
+    """The sweep's batches and the values of the batch to tell; marks the sweep running. A step that finds its last
+    batch still being evaluated has nothing to tell or ask: it re-queues that batch's orphans and waits."""
     with transaction(factory) as session:
         sweep = session.get(Sweep, sweep_id)
         if sweep is None or sweep.status not in ACTIVE_STATUSES:
@@ -174,97 +215,132 @@ def search_step(factory: sessionmaker[Session], database_url: str, sweep_id: int
                                        .order_by(SearchBatch.batch_index)).scalars())
         last = batches[-1] if batches else None
         if last is not None and last.chunks_left > 0:
-            # Still being evaluated; chunks never started (a step killed before it queued them) are queued again.
-            never = list(session.execute(select(SweepChunk.chunk_index).where(
-                SweepChunk.sweep_id == sweep_id, SweepChunk.status == SweepStatus.QUEUED, SweepChunk.attempts == 0,
-                SweepChunk.start_index >= last.first_position).order_by(SweepChunk.chunk_index)).scalars())
-            jobs.queue(session, *jobs.run_chunks(sweep_id, never))
-            return StepResult("waiting", last.batch_index, never)
-        known = {int(number) for batch in batches for number, _ in batch.trials}
-        reference = batches[0].reference if batches else None
-        started = sweep.started_at
+            return _requeue_orphans(session, sweep_id, last)
         now = utcnow()
         session.execute(update(Sweep).where(Sweep.id == sweep_id, Sweep.status == SweepStatus.QUEUED)
                         .values(status=SweepStatus.RUNNING, started_at=now, updated_at=now))
+        untold = None
+        if last is not None and last.status != "told":
+            numbers = [int(number) for number, _ in last.trials]
+            stored = _stored_values(session, spec, sweep_id, numbers)
+            untold = _Untold(last.id, last.batch_index, {number: stored.get(number) for number in numbers})
+        return _Progress(spec, len(batches), sum(len(batch.trials) for batch in batches),
+                         frozenset(int(number) for batch in batches for number, _ in batch.trials),
+                         batches[0].reference if batches else None, untold)
 
-    search = Search(search_space(spec), spec.directions(), sampler=spec.sampler,
-                    seed=(spec.seed * 1_000_003 + len(batches)) % 2**32,
-                    population_size=max(2, spec.search_batch_size()), storage=storage(database_url),
-                    study_name=study_name(sweep_id))
-    study = search.study
-    trials = study.get_trials(deepcopy=False)
-    for trial in trials:  # asked by a step that died before storing its batch: never evaluated
-        if trial.state == optuna.trial.TrialState.RUNNING and trial.number not in known:
+
+def _requeue_orphans(session: Session, sweep_id: int, running: SearchBatch) -> StepResult:
+    """Queues again the chunks of the running batch that never started (the step that created them was killed
+    before the broker had them); a chunk queued twice runs once."""
+    never = list(session.execute(select(SweepChunk.chunk_index).where(
+        SweepChunk.sweep_id == sweep_id, SweepChunk.status == SweepStatus.QUEUED, SweepChunk.attempts == 0,
+        SweepChunk.start_index >= running.first_position).order_by(SweepChunk.chunk_index)).scalars())
+    jobs.queue(session, *jobs.run_chunks(sweep_id, never))
+    return StepResult("waiting", running.batch_index, never)
+
+
+def _resume_search(progress: _Progress, database_url: str, sweep_id: int) -> Search:
+    """The sweep's study from the database, with a sampler seeded for the next batch."""
+    spec = progress.spec
+    return Search(search_space(spec), spec.directions(), sampler=spec.sampler,
+                  seed=(spec.seed * 1_000_003 + progress.batch_count) % 2**32,
+                  population_size=max(2, spec.search_batch_size()), storage=storage(database_url),
+                  study_name=study_name(sweep_id))
+
+
+def _fail_lost_trials(study: optuna.Study, known: frozenset[int]) -> None:
+    """Trials asked by a step that died before storing its batch are never evaluated: Optuna is told they failed."""
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        if trial.number not in known:
             study.tell(trial.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
 
-    if last is not None and last.status != "told":
-        numbers = [int(number) for number, _ in last.trials]
-        with factory() as session:
-            values = _stored_values(session, spec, sweep_id, numbers)
-        for number in numbers:
-            told = values.get(number)
-            if told is None:
-                study.tell(number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
-            else:
-                study.tell(number, told, skip_if_finished=True)
-        with transaction(factory) as session:
-            hv, front, reference = _hypervolume(session, spec, sweep_id, reference)
-            session.execute(update(SearchBatch).where(SearchBatch.id == last.id).values(
-                status="told", hypervolume=hv, front_size=front, reference=reference, finished_at=utcnow()))
-        log.info("search sweep %d batch %d: hypervolume %.6g, front %d", sweep_id, last.batch_index, hv, front)
 
-    with transaction(factory) as session:
-        sweep = session.get(Sweep, sweep_id)
-        assert sweep is not None
-        asked = sum(len(batch.trials) for batch in batches)
-        remaining = spec.size() - asked
-        if remaining <= 0:
-            _finish_sweep(session, sweep_id, "budget")
-            return StepResult("finished", reason="budget")
-        begun = started or sweep.started_at
-        if begun is not None and begun.tzinfo is None:
-            begun = begun.replace(tzinfo=UTC)
-        if (spec.budget_s is not None and batches and begun is not None
-                and (utcnow() - begun).total_seconds() >= spec.budget_s):  # at least one batch, however short
-            _finish_sweep(session, sweep_id, "time budget")
-            return StepResult("finished", reason="time budget")
+def _tell(study: optuna.Study, untold: _Untold) -> None:
+    """Each trial of the batch its stored values (a point failed or never stored: a failed trial); a trial told by
+    an earlier run of this step is skipped."""
+    for number, values in untold.values.items():
+        if values is None:
+            study.tell(number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+        else:
+            study.tell(number, values, skip_if_finished=True)
 
-    # Points already evaluated (by any step) are not proposed again: the search core tells them their values.
-    space_names = list(search.space)
-    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-        if all(name in trial.params for name in space_names):
-            search._known.setdefault(tuple(trial.params[name] for name in space_names), (list(trial.values), []))
-    proposals = search.ask(min(spec.search_batch_size(), remaining))
+
+def _record_told(session: Session, progress: _Progress, sweep_id: int) -> None:
+    """The told batch's row: its status, the hypervolume of everything stored so far and the reference point."""
+    assert progress.untold is not None
+    hv, front, reference = _hypervolume(session, progress.spec, sweep_id, progress.reference)
+    session.execute(update(SearchBatch).where(SearchBatch.id == progress.untold.batch_id).values(
+        status="told", hypervolume=hv, front_size=front, reference=reference, finished_at=utcnow()))
+    log.info("search sweep %d batch %d: hypervolume %.6g, front %d", sweep_id, progress.untold.batch_index, hv,
+             front)
+
+
+def _check_budget(session: Session, progress: _Progress, sweep_id: int) -> StepResult | None:
+    """Finishes the sweep once its points are all asked, or its seconds spent (after one batch, however short)."""
+    sweep = session.get(Sweep, sweep_id)
+    assert sweep is not None
+    reason = None
+    if progress.spec.size() - progress.asked <= 0:
+        reason = "budget"
+    elif (progress.spec.budget_s is not None and progress.batch_count and sweep.started_at is not None
+          and _seconds_since(sweep.started_at) >= progress.spec.budget_s):
+        reason = "time budget"
+    if reason is None:
+        return None
+    _finish_sweep(session, sweep_id, reason)
+    return StepResult("finished", reason=reason)
+
+
+def _seconds_since(moment: datetime) -> float:
+    """Seconds from `moment` (stored naive on SQLite: UTC) to now."""
+    return (utcnow() - (moment if moment.tzinfo else moment.replace(tzinfo=UTC))).total_seconds()
+
+
+def _ask(factory: sessionmaker[Session], search: Search, progress: _Progress, sweep_id: int,
+         max_chunk: int) -> StepResult:
+    """Asks the next batch of points never evaluated and stores it with its chunks; none left: the search has
+    converged. Of two steps that ask the same batch only one stores it (unique (sweep, batch)): the other fails the
+    trials it asked."""
+    search.remember_evaluated()
+    proposals = search.ask(min(progress.spec.search_batch_size(), progress.spec.size() - progress.asked))
     if not proposals:
         with transaction(factory) as session:
             _finish_sweep(session, sweep_id, "converged")
         return StepResult("finished", reason="converged")
-
-    batch_index = len(batches)
-    size = len(proposals)
-    per_chunk = max(1, min(max_chunk, math.ceil(size / CHUNKS_PER_BATCH)))
     try:
         with transaction(factory) as session:
-            first_chunk = session.execute(select(Sweep.chunk_count).where(Sweep.id == sweep_id)).scalar_one()
-            bounds = [(start, min(size, start + per_chunk)) for start in range(0, size, per_chunk)]
-            session.add(SearchBatch(sweep_id=sweep_id, batch_index=batch_index, first_position=asked,
-                                    trials=[[p.number, p.params] for p in proposals], chunks_left=len(bounds),
-                                    status="running", created_at=utcnow()))
-            session.flush()
-            session.execute(SweepChunk.__table__.insert(), [
-                {"sweep_id": sweep_id, "chunk_index": first_chunk + i, "start_index": asked + start,
-                 "stop_index": asked + stop, "status": SweepStatus.QUEUED, "attempts": 0, "points_ok": 0,
-                 "points_failed": 0}
-                for i, (start, stop) in enumerate(bounds)])
-            session.execute(update(Sweep).where(Sweep.id == sweep_id).values(
-                chunk_count=Sweep.chunk_count + len(bounds), chunk_size=per_chunk, updated_at=utcnow()))
-            jobs.queue(session, *jobs.run_chunks(sweep_id, list(range(first_chunk, first_chunk + len(bounds)))))
+            chunk_indices = _store_batch(session, sweep_id, progress, proposals, max_chunk)
     except IntegrityError:  # another step asked this batch first
         for proposal in proposals:
-            study.tell(proposal.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+            search.study.tell(proposal.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
         return StepResult("skipped", reason="batch asked by another step")
-    log.info("search sweep %d batch %d: %d points in %d chunks", sweep_id, batch_index, size, len(bounds))
-    return StepResult("asked", batch_index, list(range(first_chunk, first_chunk + len(bounds))))
+    log.info("search sweep %d batch %d: %d points in %d chunks", sweep_id, progress.batch_count, len(proposals),
+             len(chunk_indices))
+    return StepResult("asked", progress.batch_count, chunk_indices)
+
+
+def _store_batch(session: Session, sweep_id: int, progress: _Progress, proposals: list[Proposal],
+                 max_chunk: int) -> list[int]:
+    """The batch's row and its chunks (split so that several workers evaluate it), queued when the session commits;
+    returns the chunks' indices."""
+    size = len(proposals)
+    per_chunk = max(1, min(max_chunk, math.ceil(size / CHUNKS_PER_BATCH)))
+    bounds = [(start, min(size, start + per_chunk)) for start in range(0, size, per_chunk)]
+    first_chunk = session.execute(select(Sweep.chunk_count).where(Sweep.id == sweep_id)).scalar_one()
+    session.add(SearchBatch(sweep_id=sweep_id, batch_index=progress.batch_count, first_position=progress.asked,
+                            trials=[[p.number, p.params] for p in proposals], chunks_left=len(bounds),
+                            status="running", created_at=utcnow()))
+    session.flush()
+    session.execute(SweepChunk.__table__.insert(), [
+        {"sweep_id": sweep_id, "chunk_index": first_chunk + i, "start_index": progress.asked + start,
+         "stop_index": progress.asked + stop, "status": SweepStatus.QUEUED, "attempts": 0, "points_ok": 0,
+         "points_failed": 0}
+        for i, (start, stop) in enumerate(bounds)])
+    session.execute(update(Sweep).where(Sweep.id == sweep_id).values(
+        chunk_count=Sweep.chunk_count + len(bounds), chunk_size=per_chunk, updated_at=utcnow()))
+    indices = list(range(first_chunk, first_chunk + len(bounds)))
+    jobs.queue(session, *jobs.run_chunks(sweep_id, indices))
+    return indices
 
 
 def fail_search(factory: sessionmaker[Session], sweep_id: int, error: str) -> None:

@@ -103,3 +103,22 @@ def test_repeated_points_are_not_evaluated_twice() -> None:
     assert len(search.values()) == len(seen)
     with pytest.raises(ValueError, match="directions"):
         Search(tiny, ["down"])
+
+
+@pytest.mark.parametrize("sampler", ["random", "nsga2"])
+def test_a_resumed_study_never_proposes_a_point_another_process_evaluated(tmp_path, sampler) -> None:
+    """The search sweep's driver resumes the study in every step; what earlier steps evaluated is never asked again."""
+    tiny = {"x": IntAxis(0, 3), "shape": ["a", "b"]}  # 8 points
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    first = Search(tiny, ["min", "min"], sampler=sampler, storage=url, study_name="s", seed=0, population_size=4,
+                   max_redraws=200)
+    evaluated = set()
+    for proposal in first.ask(6):
+        first.tell(proposal.number, (proposal.params["x"], 3.0 - proposal.params["x"]))
+        evaluated.add((proposal.params["x"], proposal.params["shape"]))
+    again = Search(tiny, ["min", "min"], sampler=sampler, storage=url, study_name="s", seed=1, population_size=4,
+                   max_redraws=200)
+    again.remember_evaluated()
+    asked = {(p.params["x"], p.params["shape"]) for p in again.ask(8)}
+    assert len(evaluated) == 6 and asked == set(itertools.product(range(4), "ab")) - evaluated
+    assert len(again.values()) == 6, "a repeat told its stored values is no new result"

@@ -38,8 +38,11 @@ def test_steps_and_chunks_are_idempotent(session_factory, settings) -> None:
     assert steps == [0, 0, 1], "exactly one chunk completes the batch, and it queues the next step"
     retried = run_chunk(session_factory, sweep_id, first.chunk_indices[0])  # a redelivered chunk writes nothing
     assert retried.status == "skipped" and retried.inserted == 0
+    assert queued_tasks(settings).count((SEARCH_STEP_TASK, [sweep_id])) == 3, "batch untold: its step queued again"
     second = search_step(session_factory, url, sweep_id, max_chunk=10)
     assert second.status == "asked" and second.batch_index == 1
+    run_chunk(session_factory, sweep_id, first.chunk_indices[0])  # its batch told: a redelivery queues no step
+    assert queued_tasks(settings).count((SEARCH_STEP_TASK, [sweep_id])) == 3
     for index in second.chunk_indices:
         run_chunk(session_factory, sweep_id, index)
     assert search_step(session_factory, url, sweep_id, max_chunk=10).status == "finished"
@@ -69,3 +72,30 @@ def test_a_time_budget_stops_after_the_running_batch(session_factory, settings) 
     with session_factory() as session:
         sweep = session.get(Sweep, sweep_id)
         assert sweep is not None and sweep.status == "done" and sweep.total_points == sweep.done_points == 5
+
+
+def test_a_step_that_died_after_asking_or_telling_is_made_good_by_the_next(session_factory, settings) -> None:
+    """Optuna's study is written between the step's transactions: trials asked by a step killed before it stored
+    its batch are failed, and a batch told by a step killed before it recorded that is told once."""
+    sweep_id = _create(session_factory, settings, budget=12, batch_size=6)
+    url = settings.sqlalchemy_url
+    first = search_step(session_factory, url, sweep_id, max_chunk=10)
+    for index in first.chunk_indices:
+        run_chunk(session_factory, sweep_id, index)
+    study = optuna.load_study(study_name=study_name(sweep_id), storage=storage(url))
+    with session_factory() as session:
+        (batch,) = session.execute(select(SearchBatch).where(SearchBatch.sweep_id == sweep_id)).scalars()
+    for number, _ in batch.trials:  # a step told the batch, then died before recording it
+        study.tell(int(number), [1.0, 1.0])
+    lost = [study.ask().number for _ in range(2)]  # a step asked, then died before storing its batch
+    second = search_step(session_factory, url, sweep_id, max_chunk=10)
+    assert second.status == "asked" and second.batch_index == 1
+    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
+    assert [trials[n].state for n in lost] == [optuna.trial.TrialState.FAIL] * 2
+    assert all(trials[int(n)].values == [1.0, 1.0] for n, _ in batch.trials), "told once: the first tell stands"
+    with session_factory() as session:
+        told = session.get(SearchBatch, batch.id)
+        asked = session.execute(select(SearchBatch.trials).where(
+            SearchBatch.sweep_id == sweep_id, SearchBatch.batch_index == 1)).scalar_one()
+    assert told is not None and told.status == "told" and told.hypervolume is not None
+    assert not {int(n) for n, _ in asked} & set(lost)
