@@ -88,10 +88,11 @@ CASES = [
     # DOSA's 4x4 image with 4 MiB (524,288 / 131,072 rows of 4): 16 blocks x 112^2 = 200,704; rows/cols fall to 90 x 91
     # (16 x 8,190 = 131,040), the 16x16 tile again (same blocks-to-rows ratio).
     pytest.param(CONV1, 4, 4096, 4096, False, (1, 90, 91, 64, 7, 7, 3), (34968, 2352, 131040), id="conv1-4x4-4MiB"),
-    # Tiny 8 / 2 KiB (256 / 16 rows): as conv1+pool, ochs -> 1 at 16 x 16 and orows alone to 6; then the kernel is the
-    # largest: krows, kcols 7 -> 6, orows 6 -> 5, ... down to 2 / 2 / 2, kchs 3 -> 1 (block cut, clamped), orows -> 1:
-    # 1 x 16 = 16 acc rows. Phase 3 passes: ochs +1 each pass to 16; krows and kcols to 4 x 4, kchs to 3; then krows 5
-    # needs 6 x 35 = 210 + 60 = 270 > 256, kcols 5 only 5 x 36 = 180 + 60 = 240: a 4 x 5 kernel tile.
+    # Tiny 8 / 2 KiB (256 / 16 rows): as conv1 down to 16 x 16 x 16, then as conv1+pool ochs -> 1 and orows alone to
+    # 6; then the kernel is the largest: krows, kcols 7 -> 6, orows 6 -> 5, ... down to 2 / 2 / 2, kchs 3 -> 1 (block
+    # cut, clamped), orows -> 1: 1 x 16 = 16 acc rows. Phase 3 passes: ochs +1 each pass to 16; krows and kcols to
+    # 4 x 4, kchs to 3; then krows 5 needs 6 x 35 = 210 + 60 = 270 > 256, kcols 5 only 5 x 36 = 180 + 60 = 240: a 4 x 5
+    # kernel tile.
     pytest.param(CONV1, 16, 8, 2, False, (1, 1, 16, 16, 4, 5, 3), (180, 60, 16), id="conv1-8k-2k"),
     # Same memories, conv2-3x3: orows falls to 3, ties krows/kcols 3 (orows first) -> 2, kernel 3 -> 2, orows -> 1
     # (the accumulator bound, not the kernel: phase 3 regrows krows, kcols to 3, ochs to 16, kchs to 16; kchs 17 ->
