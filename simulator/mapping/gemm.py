@@ -23,10 +23,10 @@ from typing import Literal, NamedTuple
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from simulator.hardware.spec import AcceleratorSpec
+from simulator.hardware.spec import AcceleratorSpec, HardwareKey
 from simulator.mapping import output_stationary, pricing, tiles, weight_stationary
 from simulator.mapping.gemmini_tiler import TilerError, gemmini_tiles
-from simulator.mapping.pricing import LOOP_ORDERS, HardwareKey, Operands
+from simulator.mapping.pricing import LOOP_ORDERS, Operands
 
 Objective = Literal["latency", "energy", "edp"]
 Source = Literal["dram", "l2", "chip"]  # where an operand comes from (or, for the output, where it goes)
@@ -105,7 +105,7 @@ def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objecti
               a_source: Source = "dram", b_source: Source = "dram", c_dest: Source = "dram",
               tiling: Tiling = "search", mapper: Mapper = "optimal", whole_rows: bool = False,
               ideal_memory: bool = False, b_transposed: bool = False,
-              hardware_key: tuple | None = None) -> GemmCost:
+              hardware_key: HardwareKey | None = None) -> GemmCost:
     """The mapping of one (m x k) . (k x n) GEMM: the best for `objective` (`mapper="optimal"`), or the one
     Gemmini's software tiler picks (`"gemmini"`); cached by (shape, hardware, options).
 
@@ -276,9 +276,8 @@ def _choice(objective: str, time: pricing.Time, energy: pricing.Energy) -> tuple
 
 @lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
 def _search(key: tuple) -> GemmCost:
-    (m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
+    (m, k, n, hw, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
      ideal_memory, b_transposed) = key
-    hw = HardwareKey(*hwkey)
     tilings = _tilings(m, k, n, hw.rows, hw.cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits,
                        hw.accumulator_bits, hw.scratchpad_bytes, hw.accumulator_bytes, a_source, b_source, c_dest,
                        tiling, mapper, whole_rows, pricing.request_bytes(hw), b_transposed)

@@ -24,7 +24,7 @@ import numpy as np
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.mapping import pricing
 from simulator.mapping.gemm import DATAFLOWS, GemmCost, MappingError, Objective, gemm_cost
-from simulator.mapping.pricing import LOOP_ORDERS, HardwareKey, Operands
+from simulator.mapping.pricing import LOOP_ORDERS, Operands
 
 DEFAULT_LIMIT = 100_000  # the survey's sample: 100k random valid mappings
 MAX_TILE_PAIRS = 1 << 20  # pairs of folded tile sizes counted at once (8 MB per array): bounds time and memory
@@ -182,7 +182,7 @@ def evaluate_mappings(m: int, k: int, n: int, hw: AcceleratorSpec, *, tile_m: np
     fetched = pricing.fetched_bytes(m, k, n, operands, hw.accumulator_bits, mult[:, 0], mult[:, 1], mult[:, 2])
     candidates = pricing.Candidates(em, ek, en, compute, sp_reads, acc_traffic, fetched,
                                     m * n * operands.out_bits / 8.0)
-    priced = pricing.price(pricing.Gemm(m, k, n, operands), HardwareKey(*hw.hardware_key()), candidates, keep=keep)
+    priced = pricing.price(pricing.Gemm(m, k, n, operands), hw.hardware_key(), candidates, keep=keep)
     traffic, cycles = priced.traffic, priced.time.cycles
     shape = cycles.shape
     return Priced(tile_m=em, tile_k=ek, tile_n=en, spatial_rows=rows_s, spatial_cols=cols_s, order=order,

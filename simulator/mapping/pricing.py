@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from simulator.hardware.spec import HardwareKey
 from simulator.hardware.technology import Technology
 from simulator.mapping.requests import request_factor
 
@@ -33,29 +34,6 @@ def _refetch_dims(order: str, dims: str) -> tuple[str, ...]:
 # REFETCH[order, operand, loop]: whether that loop re-fetches the operand (a, b, c) under that order (m, k, n).
 REFETCH = np.array([[[loop in _refetch_dims(order, dims) for loop in "mkn"] for dims in ("mk", "kn", "mn")]
                     for order in LOOP_ORDERS])
-
-
-class HardwareKey(NamedTuple):
-    """What a GEMM's cost depends on in the hardware (`AcceleratorSpec.hardware_key()`, the same order)."""
-
-    rows: int
-    cols: int
-    dataflow: str
-    timing: str
-    efficiency: float
-    input_bits: int
-    weight_bits: int
-    accumulator_bits: int
-    scratchpad_bytes: int
-    accumulator_bytes: int
-    l2_bytes: int
-    local_link: tuple[float, int]  # (bytes/cycle, latency) the DMA sustains to the next level
-    dram_link_bytes_per_cycle: float  # what the DMA sustains from DRAM through the L2 (requests in flight / miss)
-    dram_latency_cycles: int
-    technology_nm: int
-    array_format: str
-    request_link: tuple[float, float]  # (local, DRAM) bytes/cycle the DMA's in-flight limit allows at full requests
-    dma_request_bytes: int
 
 
 class Operands(NamedTuple):
@@ -336,8 +314,8 @@ def time_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traffi
     compute, the local link and DRAM; with Gemmini's or SCALE-Sim's it adds a prologue and an epilogue
     (`_pipelined`). `ideal_memory`: transfers take no time."""
     compute = candidates.compute
-    if hw.efficiency != 1.0:
-        compute = compute / hw.efficiency
+    if hw.gemm_efficiency != 1.0:
+        compute = compute / hw.gemm_efficiency
     if ideal_memory:
         cycles = np.broadcast_to(compute, traffic.local_reads.shape).astype(np.float64)
         return Time(compute, np.zeros_like(cycles), cycles)
