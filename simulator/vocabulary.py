@@ -28,8 +28,8 @@ class Knob:
     every accelerator field declares it, tests/simulator/test_stage_keys.py checks each claim):
     - `lowering`: simulator/lower.py, the work of a design point (operand widths, where each lives, fusion); its
       cache is keyed by the fields that read it (`AcceleratorSpec.lowering_key`);
-    - `gemm`: simulator/mapping, a GEMM's mapping search and pricing; the mapping cache is keyed by the fields that
-      read it (`AcceleratorSpec.hardware_key`);
+    - `gemm`: simulator/mapping, a GEMM's mapping search and pricing; the mapping cache's key is derived from the
+      fields that read it alone (`AcceleratorSpec.gemm_fields` -> `hardware_key`);
     - `ops`: simulator/cost, the other ops' cost rows (non-linear, element-wise, CNN epilogue) and every op's bound;
     - `aggregate`: the design point's totals, area, static energy and per-second figures (simulator/aggregate.py,
       simulator/cost/area.py).

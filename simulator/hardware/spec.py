@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -46,7 +46,7 @@ def base_values() -> dict[str, Any]:
 
 class MemorySystem:
     """Capacities in bytes and the links' rates, derived from an accelerator's memory fields: one formula each for
-    `AcceleratorSpec` and the mapping's `HardwareKey`, which both carry those fields."""
+    `AcceleratorSpec` and its `GemmFields`, which both carry those fields."""
 
     __slots__ = ()
 
@@ -207,13 +207,17 @@ class AcceleratorSpec(MemorySystem, BaseModel):
     def peak_macs_per_cycle(self) -> int:
         return self.rows * self.cols
 
+    def gemm_fields(self) -> GemmFields:
+        """The fields the `gemm` stage reads (their Knob says so)."""
+        return GemmFields._make(_gemm_values(self))  # its fields are GEMM_FIELDS: each value read by its name
+
     def hardware_key(self) -> HardwareKey:
-        """The fields a GEMM's mapping and cost depend on (those whose Knob reads "gemm"): the mapping-cache key."""
-        return HardwareKey._make(_gemm_values(self))  # its fields are GEMM_FIELDS: each value read by its name
+        """The mapping-cache key: what the mapping's formulas read, derived from `gemm_fields` alone."""
+        return _hardware_key(self.gemm_fields())
 
     def lowering_key(self) -> tuple:
-        """The fields `lower` reads (those whose Knob reads "lowering"): points that share them share their operator
-        work."""
+        """The fields `lower` reads (their Knob says the `lowering` stage reads them): points that share them share
+        their operator work."""
         return _lowering_values(self)
 
 
@@ -223,9 +227,44 @@ _gemm_values = attrgetter(*GEMM_FIELDS)
 _lowering_values = attrgetter(*LOWERING_FIELDS)
 
 
-class HardwareKey(namedtuple("HardwareKey", GEMM_FIELDS), MemorySystem):
-    """What a GEMM's mapping and cost depend on in the hardware: the accelerator's fields that the `gemm` stage reads
-    (named as on AcceleratorSpec), with the same derived capacities and links. A tuple, so the mapping cache hashes
-    and compares it at C speed."""
+class GemmFields(namedtuple("GemmFields", GEMM_FIELDS), MemorySystem):
+    """The accelerator's fields that the `gemm` stage reads, named as on AcceleratorSpec, with the capacities and
+    links derived from them: all a GEMM's mapping may know of the hardware."""
 
     __slots__ = ()
+
+
+class HardwareKey(NamedTuple):
+    """The hardware as the mapping's formulas see it, and the mapping cache's key: the values they read, each taken by
+    its name from `GemmFields` (a declared field, or a capacity or link derived from the declared fields), so a value
+    can depend on no undeclared field. Accelerators that differ only where no formula can see it (a DRAM rate above
+    what the DMA's requests sustain, an L2's rate without an L2) share one search; a formula reads nothing else."""
+
+    rows: int
+    cols: int
+    dataflow: str
+    timing: str
+    gemm_efficiency: float
+    input_bits: int
+    weight_bits: int
+    accumulator_bits: int
+    array_format: str
+    technology_nm: int
+    scratchpad_bytes: int
+    accumulator_bytes: int
+    l2_bytes: int
+    local_link: tuple[float, int]  # (bytes/cycle, latency) the DMA sustains to the next level
+    dram_link_bytes_per_cycle: float  # what the DMA sustains from DRAM through the L2 (requests in flight / miss)
+    dram_latency_cycles: int
+    request_link: tuple[float, float]  # (local, DRAM) bytes/cycle the DMA's in-flight limit allows at full requests
+    dma_request_bytes: int
+
+    @classmethod
+    def of(cls, fields: GemmFields) -> HardwareKey:
+        return cls(**{name: getattr(fields, name) for name in cls._fields})
+
+
+@lru_cache(maxsize=4096)
+def _hardware_key(fields: GemmFields) -> HardwareKey:
+    """`HardwareKey.of` once per set of fields: every point of a sweep asks."""
+    return HardwareKey.of(fields)

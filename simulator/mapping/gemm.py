@@ -116,9 +116,9 @@ def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objecti
     """
     if min(m, k, n) < 1:
         raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
-    key = (m, k, n, hardware_key or hw.hardware_key(), objective, a_bits or hw.input_bits, b_bits or hw.weight_bits,
-           out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows, ideal_memory,
-           b_transposed)
+    key = (m, k, n, hardware_key or hw.hardware_key(), objective, a_bits or hw.input_bits,
+           b_bits or hw.weight_bits, out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
+           ideal_memory, b_transposed)
     return _search(key)
 
 
@@ -295,22 +295,19 @@ def _search(key: tuple) -> GemmCost:
 
 def _cost(gemm: pricing.Gemm, hw: HardwareKey, candidates: pricing.Candidates, priced: pricing.Priced,
           mapping: Mapping, o: int, i: int) -> GemmCost:
-    """The chosen candidate (loop order `o`, tiling `i`) as a GemmCost."""
+    """The chosen candidate (loop order `o`, tiling `i`; every priced array is over (orders, tilings)) as a
+    GemmCost."""
     traffic, time, energy = priced.traffic, priced.time, priced.energy
-    shape = time.cycles.shape
-
-    def at(values: np.ndarray) -> float:
-        return float(np.broadcast_to(values, shape)[o, i])
-
     macs = gemm.m * gemm.k * gemm.n
-    total = at(time.cycles)
+    total = float(time.cycles[o, i])
     compute = float(time.compute[i])
     return GemmCost(
         m=gemm.m, k=gemm.k, n=gemm.n, macs=macs, cycles=total, compute_cycles=compute, stall_cycles=total - compute,
-        transfer_cycles=at(time.transfer), dram_read_bytes=at(traffic.dram_reads),
-        dram_write_bytes=at(traffic.dram_writes), compulsory_dram_bytes=traffic.compulsory,
-        l2_bytes=at(traffic.l2_traffic), scratchpad_bytes=float(candidates.sp_reads[i] + traffic.local_reads[o, i]),
-        accumulator_bytes=float(candidates.acc_traffic[i] + at(traffic.local_writes)),
-        utilization=macs / (total * hw.rows * hw.cols), energy_pj=at(energy.total_pj),
-        energy_mac_pj=float(energy.mac_pj), energy_sram_pj=at(energy.sram_pj), energy_dram_pj=at(energy.dram_pj),
-        mapping=mapping, candidates=int(time.cycles.size))
+        transfer_cycles=float(time.transfer[o, i]), dram_read_bytes=float(traffic.dram_reads[o, i]),
+        dram_write_bytes=float(traffic.dram_writes[o, i]), compulsory_dram_bytes=traffic.compulsory,
+        l2_bytes=float(traffic.l2_traffic[o, i]),
+        scratchpad_bytes=float(candidates.sp_reads[i] + traffic.local_reads[o, i]),
+        accumulator_bytes=float(candidates.acc_traffic[i] + traffic.local_writes[o, i]),
+        utilization=macs / (total * hw.rows * hw.cols), energy_pj=float(energy.total_pj[o, i]),
+        energy_mac_pj=float(energy.mac_pj), energy_sram_pj=float(energy.sram_pj[o, i]),
+        energy_dram_pj=float(energy.dram_pj[o, i]), mapping=mapping, candidates=int(time.cycles.size))

@@ -1,7 +1,9 @@
 """The lowering's and the mapping cache's keys are derived from each field's `Knob.reads`: every accelerator field,
 perturbed alone to other legal values, must leave a stage's result unchanged when the field is outside that stage's
-key (else the cache would hand one accelerator's result to another), change the key when it is inside, and change
-the stage's result somewhere when it says the stage reads it (else the declaration is wrong the other way)."""
+key (else the cache would hand one accelerator's result to another), change the stage's fields when it is inside,
+and change the stage's result (and its key) somewhere when it says the stage reads it (else the declaration is wrong
+the other way). The mapping cache's key (`HardwareKey`) is what the formulas read, derived from the declared fields
+(`gemm_fields`) alone."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from simulator import load_accelerator_preset
-from simulator.hardware.spec import GEMM_FIELDS, LOWERING_FIELDS, AcceleratorSpec
+from simulator.hardware.spec import GEMM_FIELDS, LOWERING_FIELDS, AcceleratorSpec, HardwareKey
 from simulator.lower import Lowered, lower
 from simulator.mapping.gemm import GemmCost, MappingError, cache_clear, gemm_cost
 from simulator.options import Options
@@ -116,8 +118,8 @@ def lowered(hw: AcceleratorSpec) -> list[Lowered | str]:
 
 
 def uncached_gemms(hw: AcceleratorSpec) -> list[GemmCost | str]:
-    """Every GEMM's cost searched afresh with the whole accelerator in place of its key, so the search may read any
-    field: one it reads outside the key shows as a difference."""
+    """Every GEMM's cost searched afresh with the whole accelerator in place of its key, so the search's formulas may
+    read any field: one they read outside the key shows as a difference."""
     results: list[GemmCost | str] = []
     for shape, kwargs in GEMMS:
         cache_clear()
@@ -143,20 +145,21 @@ def test_every_accelerator_field_declares_the_stages_that_read_it() -> None:
 
 def test_the_keys_are_the_declared_fields() -> None:
     hw = base("l2-dma")
-    assert hw.hardware_key()._fields == GEMM_FIELDS
-    assert hw.hardware_key() == tuple(getattr(hw, name) for name in GEMM_FIELDS)
+    assert hw.gemm_fields()._fields == GEMM_FIELDS
+    assert hw.gemm_fields() == tuple(getattr(hw, name) for name in GEMM_FIELDS)
     assert hw.lowering_key() == tuple(getattr(hw, name) for name in LOWERING_FIELDS)
     assert {"gemm_efficiency", "technology_nm", "dma_max_in_flight", "l2_latency_cycles"} <= set(GEMM_FIELDS)
     assert "clock_ghz" not in GEMM_FIELDS and "clock_ghz" not in LOWERING_FIELDS
 
 
-def test_the_hardware_key_derives_the_links_as_the_accelerator_does() -> None:
+def test_the_hardware_key_derives_the_links_from_the_gemm_fields_as_the_accelerator_does() -> None:
     for name in BASES:
         for hw in [base(name), *perturbed(base(name), "dma_max_in_flight"), *perturbed(base(name), "l2_kib")]:
-            key = hw.hardware_key()
+            fields = hw.gemm_fields()
             for quantity in ("scratchpad_bytes", "accumulator_bytes", "l2_bytes", "local_link", "memory_link",
                              "request_link", "dram_link_bytes_per_cycle"):
-                assert getattr(key, quantity) == getattr(hw, quantity), (name, quantity)
+                assert getattr(fields, quantity) == getattr(hw, quantity), (name, quantity)
+            assert hw.hardware_key() == HardwareKey.of(fields) == HardwareKey.of(hw)
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -177,10 +180,11 @@ def test_a_field_outside_the_gemm_key_cannot_change_a_gemm(field: str) -> None:
     if field in GEMM_FIELDS:
         for name in BASES:
             for other in perturbed(base(name), field):
-                assert other.hardware_key() != base(name).hardware_key(), (field, name)
+                assert other.gemm_fields() != base(name).gemm_fields(), (field, name)
         return
     for name in BASES:
         for other in perturbed(base(name), field):
+            assert other.gemm_fields() == base(name).gemm_fields()
             assert other.hardware_key() == base(name).hardware_key()
             assert uncached_gemms(other) == reference("gemm", name), (field, name, getattr(other, field))
 
@@ -191,8 +195,11 @@ def test_a_field_declared_read_by_a_stage_changes_its_result_somewhere(stage: st
     """The converse: a declared field that no perturbation changes is read nowhere in that stage (it only costs
     cache hits, but the declaration would be wrong)."""
     priced = lowered if stage == "lowering" else uncached_gemms
-    assert any(priced(other) != reference(stage, name) for name in BASES for other in perturbed(base(name), field)), (
+    key = AcceleratorSpec.lowering_key if stage == "lowering" else AcceleratorSpec.hardware_key
+    others = [(name, other) for name in BASES for other in perturbed(base(name), field)]
+    assert any(priced(other) != reference(stage, name) for name, other in others), (
         f"no perturbation of {field} changes the {stage} stage")
+    assert any(key(other) != key(base(name)) for name, other in others)
 
 
 def test_every_field_is_perturbed_on_some_accelerator() -> None:
