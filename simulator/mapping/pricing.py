@@ -146,7 +146,6 @@ def request_bytes(hw: HardwareKey) -> int | None:
     return None if hw.request_link == (float("inf"), float("inf")) else hw.dma_request_bytes
 
 
-
 class Gemm(NamedTuple):
     """The GEMM being priced: (m x k)·(k x n) and its operands."""
 
@@ -229,13 +228,8 @@ def price(gemm: Gemm, hw: HardwareKey, candidates: Candidates, keep: np.ndarray 
     """Traffic, time and energy of candidate tilings. `keep`: the L2 pin set of each candidate as bit masks, or None
     to take the one that saves the most DRAM traffic (the search's choice); `ideal_memory`: transfers take no time."""
     traffic = traffic_of(gemm, hw, candidates, keep)
-    return Priced(traffic, time_of(gemm, hw, candidates, traffic, ideal_memory), energy_of(gemm, hw, candidates,
-                                                                                            traffic))
-
-
-def _from_dram(operands: Operands) -> np.ndarray:
-    """Whether A, B and the partial sums come from DRAM (partial sums always spill to the next level)."""
-    return np.array([operands.a_source == "dram", operands.b_source == "dram", True])
+    time = time_of(gemm, hw, candidates, traffic, ideal_memory)
+    return Priced(traffic, time, energy_of(gemm, hw, candidates, traffic))
 
 
 def traffic_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, keep: np.ndarray | None = None) -> Traffic:
@@ -247,7 +241,7 @@ def traffic_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, keep: np.nda
     local_reads = fetched_a + fetched_b + spill
     local_writes = out_bytes + spill
     sizes = operand_sizes(m, k, n, operands, hw.accumulator_bits)
-    from_dram = _from_dram(operands)
+    from_dram = np.array([operands.a_source == "dram", operands.b_source == "dram", True])  # spills go to DRAM
     out_to_dram = out_bytes if operands.c_dest == "dram" else 0.0
     compulsory = float(sizes[:2] @ from_dram[:2]) + out_to_dram
     factors = candidates.factors
