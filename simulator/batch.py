@@ -84,9 +84,7 @@ def lowered_cache_clear() -> None:
 def lowering_key(hw: AcceleratorSpec) -> tuple:
     """The accelerator fields `lower` reads (formats, placements, memories, array and timing): points that share it
     share their operator work."""
-    return (hw.array_format, hw.input_bits, hw.weight_bits, hw.accumulator_bits, hw.softmax_on, hw.normalization_on,
-            hw.activation_on, hw.residual_on, hw.quantization_on, hw.l2_kib, hw.sparse_support, hw.rows, hw.cols,
-            hw.dataflow, hw.timing, hw.scratchpad_kib, hw.accumulator_kib)
+    return hw.lowering_key()
 
 
 @dataclass

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from simulator import fusion
 from simulator.fusion import FusionGroup
-from simulator.hardware.spec import FUSABLE, AcceleratorSpec
+from simulator.hardware.spec import FUSABLE, AcceleratorSpec, HardwareKey
 from simulator.mapping.gemm import GemmCost, Source, gemm_cost, whole_rows_refusal
 from simulator.options import PRECISIONS, Options
 from simulator.quality import PublishedQuality, published_quality
@@ -44,7 +44,7 @@ class GemmWork:
     def repeats(self) -> int:
         return self.op.layer_count * self.op.instances
 
-    def cost(self, hw: AcceleratorSpec, options: Options, hardware_key: tuple | None = None) -> GemmCost:
+    def cost(self, hw: AcceleratorSpec, options: Options, hardware_key: HardwareKey | None = None) -> GemmCost:
         """One instance's mapping and cost under the options' mapper and objective (`hardware_key`: as gemm_cost)."""
         return gemm_cost(self.op.m, self.k, self.op.n, hw, objective=options.mapping_objective, a_bits=self.a_bits,
                          b_bits=self.b_bits, out_bits=self.out_bits, a_source=self.a_source,

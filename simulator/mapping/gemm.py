@@ -23,10 +23,10 @@ from typing import Literal, NamedTuple
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from simulator.hardware.spec import AcceleratorSpec
+from simulator.hardware.spec import AcceleratorSpec, HardwareKey
 from simulator.mapping import output_stationary, pricing, tiles, weight_stationary
 from simulator.mapping.gemmini_tiler import TilerError, gemmini_tiles
-from simulator.mapping.pricing import LOOP_ORDERS, HardwareKey, Operands
+from simulator.mapping.pricing import LOOP_ORDERS, Operands
 
 Objective = Literal["latency", "energy", "edp"]
 Source = Literal["dram", "l2", "chip"]  # where an operand comes from (or, for the output, where it goes)
@@ -105,7 +105,7 @@ def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objecti
               a_source: Source = "dram", b_source: Source = "dram", c_dest: Source = "dram",
               tiling: Tiling = "search", mapper: Mapper = "optimal", whole_rows: bool = False,
               ideal_memory: bool = False, b_transposed: bool = False,
-              hardware_key: tuple | None = None) -> GemmCost:
+              hardware_key: HardwareKey | None = None) -> GemmCost:
     """The mapping of one (m x k) . (k x n) GEMM: the best for `objective` (`mapper="optimal"`), or the one
     Gemmini's software tiler picks (`"gemmini"`); cached by (shape, hardware, options).
 
@@ -116,9 +116,9 @@ def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objecti
     """
     if min(m, k, n) < 1:
         raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
-    key = (m, k, n, hardware_key or hw.hardware_key(), objective, a_bits or hw.input_bits, b_bits or hw.weight_bits,
-           out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows, ideal_memory,
-           b_transposed)
+    key = (m, k, n, hardware_key or hw.hardware_key(), objective, a_bits or hw.input_bits,
+           b_bits or hw.weight_bits, out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
+           ideal_memory, b_transposed)
     return _search(key)
 
 
@@ -165,23 +165,15 @@ def cache_info():
 
 
 class _Tilings(NamedTuple):
-    """The legal tilings of one GEMM on one array and memory size, with the work and traffic of each (arrays over
-    candidates; `fetched` is (loop orders, operands a/b/spill, candidates): bytes each operand moves over the local
-    link under each of `orders`). Bandwidths, latencies, the L2 and technology do not enter here, so a sweep over
+    """The legal tilings of one GEMM on one array and memory size, ready to price (`candidates`: their extents, work
+    and traffic, `fetched` over (loop orders, candidates)) under each of `orders`, with the scratchpad and
+    accumulator bytes each needs. Bandwidths, latencies, the L2 and technology do not enter here, so a sweep over
     them re-prices these instead of enumerating them again."""
 
     orders: tuple[str, ...]
-    em: np.ndarray
-    ek: np.ndarray
-    en: np.ndarray
     sp_need: np.ndarray
     acc_need: np.ndarray
-    compute: np.ndarray
-    sp_reads: np.ndarray
-    acc_traffic: np.ndarray
-    fetched: np.ndarray
-    out_bytes: float
-    factors: pricing.PacketFactors  # DMA packets per byte of A, B, spilled partial sums and the output (requests.py)
+    candidates: pricing.Candidates
 
 
 def _square(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -255,11 +247,11 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
     factors = pricing.NO_LIMIT if request_bytes is None else pricing.gather(pricing.packet_tables(
         k, n, rows, cols, acc_bits, request_bytes, operands, tuple(np.minimum(tks, k).tolist()),
         tuple(np.minimum(tns, n).tolist())), k_pick, n_pick)
-    tilings = _Tilings(orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes,
-                       factors)
-    for array in tilings[1:-2]:
+    for array in (em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched):
         array.setflags(write=False)  # shared by every later search that hits this cache entry
-    return tilings
+    candidates = pricing.Candidates(em, ek, en, compute, sp_reads, acc_traffic,
+                                    (fetched[:, 0], fetched[:, 1], fetched[:, 2]), out_bytes, factors)
+    return _Tilings(orders, sp_need, acc_need, candidates)
 
 
 def _pinned(mask: int, read_saving: tuple[np.ndarray, ...], o: int, i: int) -> str:
@@ -267,48 +259,55 @@ def _pinned(mask: int, read_saving: tuple[np.ndarray, ...], o: int, i: int) -> s
     return "".join(name for j, name in enumerate("abc") if mask >> j & 1 and float(read_saving[j][o, i]) > 0)
 
 
+def _choice(objective: str, time: pricing.Time, energy: pricing.Energy) -> tuple[int, int]:
+    """(loop order, candidate) of the best mapping for `objective`. Lexicographic: within 0.1% of the best primary
+    objective, the best secondary one (a compute-bound GEMM has many equally fast tilings; the one with least traffic
+    should win)."""
+    cycles, energy_pj = time.cycles, energy.total_pj
+    if objective == "latency":
+        primary, secondary = cycles, energy_pj
+    elif objective == "energy":
+        primary, secondary = energy_pj, cycles
+    else:
+        primary, secondary = energy_pj * cycles, cycles
+    score = np.where(primary <= primary.min() * 1.001, secondary, np.inf)
+    return divmod(int(np.argmin(score)), cycles.shape[1])
+
+
 @lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
 def _search(key: tuple) -> GemmCost:
-    (m, k, n, hwkey, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
+    (m, k, n, hw, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
      ideal_memory, b_transposed) = key
-    hw = HardwareKey(*hwkey)
-    rows, cols, acc_bits = hw.rows, hw.cols, hw.accumulator_bits
-    orders, em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched, out_bytes, factors = _tilings(
-        m, k, n, rows, cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits, acc_bits, hw.scratchpad_bytes,
-        hw.accumulator_bytes, a_source, b_source, c_dest, tiling, mapper, whole_rows, pricing.request_bytes(hw),
-        b_transposed)
-    operands = Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed)
-    priced = pricing.price(m, k, n, hw, operands, em=em, ek=ek, en=en, compute=compute, sp_reads=sp_reads,
-                           acc_traffic=acc_traffic,
-                           fetched=(fetched[:, 0], fetched[:, 1], fetched[:, 2]), out_bytes=out_bytes,
-                           ideal_memory=ideal_memory, factors=factors)
-    cycles, energy = priced.cycles, priced.energy_pj
-    # Lexicographic choice: within 0.1% of the best primary objective, take the best secondary one
-    # (a compute-bound GEMM has many equally fast tilings; the one with least traffic should win).
-    if objective == "latency":
-        primary, secondary = cycles, energy
-    elif objective == "energy":
-        primary, secondary = energy, cycles
-    else:
-        primary, secondary = energy * cycles, cycles
-    score = np.where(primary <= primary.min() * 1.001, secondary, np.inf)
-    flat = int(np.argmin(score))
-    o, i = divmod(flat, em.shape[0])
-    macs = m * k * n
-    pinned = "" if priced.keep is None else _pinned(int(priced.keep[o, i]), priced.read_saving, o, i)
-    mapping = Mapping(dataflow=hw.dataflow, tile_m=int(em[i]), tile_k=int(ek[i]), tile_n=int(en[i]),
-                      loop_order=orders[o], scratchpad_bytes_used=int(sp_need[i]),
-                      accumulator_bytes_used=int(acc_need[i]), mapper=mapper, l2_pinned=pinned)
-    total = float(cycles[o, i])
-    comp = float(priced.compute[i])
+    tilings = _tilings(m, k, n, hw.rows, hw.cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits,
+                       hw.accumulator_bits, hw.scratchpad_bytes, hw.accumulator_bytes, a_source, b_source, c_dest,
+                       tiling, mapper, whole_rows, pricing.request_bytes(hw), b_transposed)
+    gemm = pricing.Gemm(m, k, n, Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed))
+    priced = pricing.price(gemm, hw, tilings.candidates, ideal_memory=ideal_memory)
+    o, i = _choice(objective, priced.time, priced.energy)
+    traffic, candidates = priced.traffic, tilings.candidates
+    pinned = "" if traffic.keep is None else _pinned(int(traffic.keep[o, i]), traffic.read_saving, o, i)
+    mapping = Mapping(dataflow=hw.dataflow, tile_m=int(candidates.em[i]), tile_k=int(candidates.ek[i]),
+                      tile_n=int(candidates.en[i]), loop_order=tilings.orders[o],
+                      scratchpad_bytes_used=int(tilings.sp_need[i]), accumulator_bytes_used=int(tilings.acc_need[i]),
+                      mapper=mapper, l2_pinned=pinned)
+    return _cost(gemm, hw, candidates, priced, mapping, o, i)
+
+
+def _cost(gemm: pricing.Gemm, hw: HardwareKey, candidates: pricing.Candidates, priced: pricing.Priced,
+          mapping: Mapping, o: int, i: int) -> GemmCost:
+    """The chosen candidate (loop order `o`, tiling `i`; every priced array is over (orders, tilings)) as a
+    GemmCost."""
+    traffic, time, energy = priced.traffic, priced.time, priced.energy
+    macs = gemm.m * gemm.k * gemm.n
+    total = float(time.cycles[o, i])
+    compute = float(time.compute[i])
     return GemmCost(
-        m=m, k=k, n=n, macs=macs, cycles=total, compute_cycles=comp, stall_cycles=total - comp,
-        transfer_cycles=float(priced.transfer[o, i]),
-        dram_read_bytes=float(priced.dram_reads[o, i]),
-        dram_write_bytes=float(np.broadcast_to(priced.dram_writes, cycles.shape)[o, i]),
-        compulsory_dram_bytes=priced.compulsory, l2_bytes=float(priced.l2_traffic[o, i]),
-        scratchpad_bytes=float(sp_reads[i] + priced.local_reads[o, i]),
-        accumulator_bytes=float(acc_traffic[i] + np.broadcast_to(priced.local_writes, cycles.shape)[o, i]),
-        utilization=macs / (total * rows * cols), energy_pj=float(energy[o, i]), energy_mac_pj=float(priced.mac_pj),
-        energy_sram_pj=float(np.broadcast_to(priced.sram_pj, cycles.shape)[o, i]),
-        energy_dram_pj=float(priced.dram_pj[o, i]), mapping=mapping, candidates=int(cycles.size))
+        m=gemm.m, k=gemm.k, n=gemm.n, macs=macs, cycles=total, compute_cycles=compute, stall_cycles=total - compute,
+        transfer_cycles=float(time.transfer[o, i]), dram_read_bytes=float(traffic.dram_reads[o, i]),
+        dram_write_bytes=float(traffic.dram_writes[o, i]), compulsory_dram_bytes=traffic.compulsory,
+        l2_bytes=float(traffic.l2_traffic[o, i]),
+        scratchpad_bytes=float(candidates.sp_reads[i] + traffic.local_reads[o, i]),
+        accumulator_bytes=float(candidates.acc_traffic[i] + traffic.local_writes[o, i]),
+        utilization=macs / (total * hw.rows * hw.cols), energy_pj=float(energy.total_pj[o, i]),
+        energy_mac_pj=float(energy.mac_pj), energy_sram_pj=float(energy.sram_pj[o, i]),
+        energy_dram_pj=float(energy.dram_pj[o, i]), mapping=mapping, candidates=int(time.cycles.size))

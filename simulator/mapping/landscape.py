@@ -24,7 +24,7 @@ import numpy as np
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.mapping import pricing
 from simulator.mapping.gemm import DATAFLOWS, GemmCost, MappingError, Objective, gemm_cost
-from simulator.mapping.pricing import LOOP_ORDERS, HardwareKey, Operands
+from simulator.mapping.pricing import LOOP_ORDERS, Operands
 
 DEFAULT_LIMIT = 100_000  # the survey's sample: 100k random valid mappings
 MAX_TILE_PAIRS = 1 << 20  # pairs of folded tile sizes counted at once (8 MB per array): bounds time and memory
@@ -180,16 +180,17 @@ def evaluate_mappings(m: int, k: int, n: int, hw: AcceleratorSpec, *, tile_m: np
     trips = np.stack([-(-m // tm), -(-k // tk), -(-n // tn)]).astype(np.float64)
     mult = pricing.multiplicity(trips, order)
     fetched = pricing.fetched_bytes(m, k, n, operands, hw.accumulator_bits, mult[:, 0], mult[:, 1], mult[:, 2])
-    priced = pricing.price(m, k, n, HardwareKey(*hw.hardware_key()), operands, em=em, ek=ek, en=en, compute=compute,
-                           sp_reads=sp_reads, acc_traffic=acc_traffic, fetched=fetched,
-                           out_bytes=m * n * operands.out_bits / 8.0, keep=keep)
-    shape = priced.cycles.shape
+    candidates = pricing.Candidates(em, ek, en, compute, sp_reads, acc_traffic, fetched,
+                                    m * n * operands.out_bits / 8.0)
+    priced = pricing.price(pricing.Gemm(m, k, n, operands), hw.hardware_key(), candidates, keep=keep)
+    traffic, cycles = priced.traffic, priced.time.cycles
+    shape = cycles.shape
     return Priced(tile_m=em, tile_k=ek, tile_n=en, spatial_rows=rows_s, spatial_cols=cols_s, order=order,
-                  keep=np.broadcast_to(keep, shape), cycles=priced.cycles, energy_pj=priced.energy_pj,
-                  dram_bytes=np.broadcast_to(priced.dram_reads + priced.dram_writes, shape),
-                  l2_bytes=np.broadcast_to(priced.l2_traffic, shape),
-                  scratchpad_bytes=sp_reads + priced.local_reads,
-                  accumulator_bytes=np.broadcast_to(acc_traffic + priced.local_writes, shape))
+                  keep=np.broadcast_to(keep, shape), cycles=cycles, energy_pj=priced.energy.total_pj,
+                  dram_bytes=np.broadcast_to(traffic.dram_reads + traffic.dram_writes, shape),
+                  l2_bytes=np.broadcast_to(traffic.l2_traffic, shape),
+                  scratchpad_bytes=sp_reads + traffic.local_reads,
+                  accumulator_bytes=np.broadcast_to(acc_traffic + traffic.local_writes, shape))
 
 
 @dataclass(frozen=True, slots=True)

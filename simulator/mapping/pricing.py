@@ -1,9 +1,12 @@
 """The one cost model of GEMM mappings: from a set of candidate tilings (their compute cycles, local-memory traffic
 and fetched bytes) to time, DRAM/L2 traffic and energy on a given memory system.
 
-The optimal search (`gemm.py`: every candidate under every loop order, keeping the best L2 pin set) and the mapping
-landscape (`landscape.py`: one loop order and one L2 keep set per mapping) price through these same functions, so a
-mapping both can express costs the same in both (docs/simulator.md, "Memory hierarchy" and "Mapping landscape").
+`price` runs three pure steps, each returning a small record: `traffic_of` (which operands move over which link, the
+L2 pins, the DMA packets requested), `time_of` (link and DMA-slot times, the prologue and epilogue, the overlap with
+compute; analytic vs Gemmini's and SCALE-Sim's timing) and `energy_of`. The optimal search and Gemmini's tiler
+(`gemm.py`: every candidate under every loop order, keeping the best L2 pin set) and the mapping landscape
+(`landscape.py`: one loop order and one L2 keep set per mapping) price through these same steps, so a mapping both
+can express costs the same in both (docs/simulator.md, "Memory hierarchy" and "Mapping landscape").
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from simulator.hardware.spec import HardwareKey
 from simulator.hardware.technology import Technology
 from simulator.mapping.requests import request_factor
 
@@ -30,29 +34,6 @@ def _refetch_dims(order: str, dims: str) -> tuple[str, ...]:
 # REFETCH[order, operand, loop]: whether that loop re-fetches the operand (a, b, c) under that order (m, k, n).
 REFETCH = np.array([[[loop in _refetch_dims(order, dims) for loop in "mkn"] for dims in ("mk", "kn", "mn")]
                     for order in LOOP_ORDERS])
-
-
-class HardwareKey(NamedTuple):
-    """What a GEMM's cost depends on in the hardware (`AcceleratorSpec.hardware_key()`, the same order)."""
-
-    rows: int
-    cols: int
-    dataflow: str
-    timing: str
-    efficiency: float
-    input_bits: int
-    weight_bits: int
-    accumulator_bits: int
-    scratchpad_bytes: int
-    accumulator_bytes: int
-    l2_bytes: int
-    local_link: tuple[float, int]  # (bytes/cycle, latency) the DMA sustains to the next level
-    dram_link_bytes_per_cycle: float  # what the DMA sustains from DRAM through the L2 (requests in flight / miss)
-    dram_latency_cycles: int
-    technology_nm: int
-    array_format: str
-    request_link: tuple[float, float]  # (local, DRAM) bytes/cycle the DMA's in-flight limit allows at full requests
-    dma_request_bytes: int
 
 
 class Operands(NamedTuple):
@@ -164,121 +145,222 @@ def request_bytes(hw: HardwareKey) -> int | None:
     """The DMA's request size when a request limit makes packets count (None: they do not)."""
     return None if hw.request_link == (float("inf"), float("inf")) else hw.dma_request_bytes
 
-@dataclass(frozen=True, slots=True)
-class Priced:
-    """Per-candidate results (arrays broadcast over the candidates' shape). `keep` is the L2 pin set each candidate
-    uses (bit masks a=1, b=2, c=4; None without an L2) and `read_saving` what pinning each operand saves in DRAM
-    reads (a pin that saves nothing is not reported as pinned)."""
 
+class Gemm(NamedTuple):
+    """The GEMM being priced: (m x k)·(k x n) and its operands."""
+
+    m: int
+    k: int
+    n: int
+    operands: Operands
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Candidate tilings to price, arrays broadcast over the candidates' shape: their tile extents, the array's work
+    (compute cycles, scratchpad bytes read, accumulator bytes read and written), the bytes A, B and the spilled
+    partial sums move over the local link (`fetched`, per candidate and loop order) and the output's bytes (written
+    once). `factors`: their DMA packet factors (`request_factors_of`) when the caller has them (the search caches
+    them with its tilings); None to compute them."""
+
+    em: np.ndarray
+    ek: np.ndarray
+    en: np.ndarray
     compute: np.ndarray
-    cycles: np.ndarray
-    transfer: np.ndarray  # what the transfers need from the DMA and the links (compute overlaps it)
+    sp_reads: np.ndarray
+    acc_traffic: np.ndarray
+    fetched: tuple[np.ndarray, np.ndarray, np.ndarray]
+    out_bytes: float
+    factors: PacketFactors | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """Which bytes move where (per candidate). `requested`: the local link's bytes in full packets' worth (partial
+    packets count whole); `dram_requested`: those of them that wait on DRAM (None without an L2). `keep` is the L2
+    pin set each candidate uses (bit masks a=1, b=2, c=4; None without an L2) and `read_saving` what pinning each
+    operand saves in DRAM reads (a pin that saves nothing is not reported as pinned)."""
+
     local_reads: np.ndarray
     local_writes: np.ndarray
     dram_reads: np.ndarray
     dram_writes: np.ndarray
     l2_traffic: np.ndarray
-    compulsory: float
-    mac_pj: float
-    sram_pj: np.ndarray
-    dram_pj: np.ndarray
-    energy_pj: np.ndarray
+    compulsory: float  # every DRAM-sourced operand and a DRAM-bound output moved exactly once
+    requested: np.ndarray
+    dram_requested: np.ndarray | None
+    factors: PacketFactors
     keep: np.ndarray | None
     read_saving: tuple[np.ndarray, np.ndarray, np.ndarray] | None
 
 
-def price(m: int, k: int, n: int, hw: HardwareKey, operands: Operands, *, em: np.ndarray, ek: np.ndarray,
-          en: np.ndarray, compute: np.ndarray, sp_reads: np.ndarray, acc_traffic: np.ndarray,
-          fetched: tuple[np.ndarray, np.ndarray, np.ndarray], out_bytes: float, keep: np.ndarray | None = None,
-          ideal_memory: bool = False, factors: PacketFactors | None = None) -> Priced:
-    """Time, traffic and energy of candidate tilings. `fetched` is (A, B, spilled partial sums) bytes over the local
-    link per candidate (and loop order); `keep`, the L2 pin set of each candidate as bit masks, or None to take the
-    one that saves the most DRAM traffic (the search's choice; every saving is >= 0, so the best is maximal);
-    `factors`, the candidates' DMA packet factors (`request_factors_of`, which the search caches with its tilings),
-    or None to compute them."""
-    a_b, b_b = operands.a_bits / 8.0, operands.b_bits / 8.0
-    a_source, b_source, c_dest = operands.a_source, operands.b_source, operands.c_dest
-    local_bw, local_latency = hw.local_link
-    l2_bytes = hw.l2_bytes
-    if hw.efficiency != 1.0:
-        compute = compute / hw.efficiency
-    fetched_a, fetched_b, spill = fetched
+@dataclass(frozen=True, slots=True)
+class Time:
+    """Cycles per candidate: the array's (at the chip's GEMM efficiency), what the transfers need from the DMA and
+    the links (compute overlaps it), and the total."""
+
+    compute: np.ndarray
+    transfer: np.ndarray
+    cycles: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Energy:
+    """Dynamic energy per candidate, pJ: the MACs (the same for every candidate), SRAM and DRAM accesses."""
+
+    mac_pj: float
+    sram_pj: np.ndarray
+    dram_pj: np.ndarray
+    total_pj: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """A set of candidates priced: the three steps' records."""
+
+    traffic: Traffic
+    time: Time
+    energy: Energy
+
+
+def price(gemm: Gemm, hw: HardwareKey, candidates: Candidates, keep: np.ndarray | None = None,
+          ideal_memory: bool = False) -> Priced:
+    """Traffic, time and energy of candidate tilings. `keep`: the L2 pin set of each candidate as bit masks, or None
+    to take the one that saves the most DRAM traffic (the search's choice); `ideal_memory`: transfers take no time."""
+    traffic = traffic_of(gemm, hw, candidates, keep)
+    time = time_of(gemm, hw, candidates, traffic, ideal_memory)
+    return Priced(traffic, time, energy_of(gemm, hw, candidates, traffic))
+
+
+def traffic_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, keep: np.ndarray | None = None) -> Traffic:
+    """The local link carries every fetch, spill and the output; without an L2 DRAM sees the same. `keep`: as
+    `price`."""
+    m, k, n, operands = gemm
+    fetched_a, fetched_b, spill = candidates.fetched
+    out_bytes = candidates.out_bytes
     local_reads = fetched_a + fetched_b + spill
     local_writes = out_bytes + spill
     sizes = operand_sizes(m, k, n, operands, hw.accumulator_bits)
-    from_dram = np.array([a_source == "dram", b_source == "dram", True])
-    compulsory = float(sizes[:2] @ from_dram[:2]) + (out_bytes if c_dest == "dram" else 0.0)
+    from_dram = np.array([operands.a_source == "dram", operands.b_source == "dram", True])  # spills go to DRAM
+    out_to_dram = out_bytes if operands.c_dest == "dram" else 0.0
+    compulsory = float(sizes[:2] @ from_dram[:2]) + out_to_dram
+    factors = candidates.factors
     if factors is None:
-        factors = request_factors_of(k, n, hw.rows, hw.cols, hw.accumulator_bits, request_bytes(hw), operands, ek, en)
-    (factor_a, miss_a), (factor_b, miss_b), (factor_spill, miss_spill), (factor_out, miss_out) = factors
-    chosen: np.ndarray | None = None
-    read_saving = None
-    if l2_bytes:
-        # DRAM sees each DRAM-sourced operand once if the L2 pins it, else every fetch; partial sums not at all if
-        # pinned; a DRAM-bound output once.
-        read_saving = ((fetched_a - sizes[0]) * from_dram[0], (fetched_b - sizes[1]) * from_dram[1], spill)
-        if keep is None:
-            sets = maximal_pin_sets(tuple(sizes), l2_bytes)
-            reads_saved = np.stack([sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
-                                    for mask in sets])  # (sets, ...)
-            writes_saved = np.stack([spill if mask & 4 else np.zeros_like(spill) for mask in sets])
-            chosen = np.asarray(sets)[np.argmax(reads_saved + writes_saved, axis=0)]
-        else:
-            chosen = keep
-        saved = [np.where(chosen >> j & 1, read_saving[j], 0.0) for j in range(3)]
-        reads_saved = np.zeros_like(spill)
-        for j in range(3):  # in operand order, as the sets' sums above (adding 0.0 changes no value)
-            reads_saved = reads_saved + saved[j]
-        writes_saved = saved[2]
-        dram_reads = fetched_a * from_dram[0] + fetched_b * from_dram[1] + spill - reads_saved
-        dram_writes = (out_bytes if c_dest == "dram" else 0.0) + spill - writes_saved
-        # Packets that wait on DRAM: a DRAM-bound pass's, less those whose line the left neighbour tile fetched.
-        dram_requested = ((fetched_a * from_dram[0] - saved[0]) * miss_a
-                          + (fetched_b * from_dram[1] - saved[1]) * miss_b
-                          + 2.0 * (spill - saved[2]) * miss_spill
-                          + (out_bytes * miss_out if c_dest == "dram" else 0.0))
-        l2_traffic = local_reads + local_writes
-    else:
-        dram_reads = local_reads
-        dram_writes = local_writes
-        l2_traffic = np.zeros_like(local_reads)
-    if ideal_memory:
-        cycles = np.broadcast_to(compute, local_reads.shape).astype(np.float64)
-        memory = np.zeros_like(cycles)
-    else:
-        # A link's time: its bytes over its width, or the DMA's slots' time, whichever is longer. Every packet holds
-        # one of the slots for its round trip: an L2 hit's, or a miss's (`request_link` is the slots' rate at full
-        # packets of each; the factors count partial packets in full packets' worth of bytes).
-        local_slots, dram_slots = hw.request_link
-        requested = fetched_a * factor_a + fetched_b * factor_b + 2.0 * spill * factor_spill + out_bytes * factor_out
-        transfer = np.maximum((local_reads + local_writes) / local_bw, requested / local_slots)
-        dram_transfer = (np.maximum((dram_reads + dram_writes) / hw.dram_link_bytes_per_cycle,
-                                    dram_requested / dram_slots + (requested - dram_requested) / local_slots)
-                         if l2_bytes else 0.0)
-        memory = np.maximum(transfer, dram_transfer)
-        if hw.timing == "analytic":
-            cycles = np.maximum(compute, np.maximum(transfer, dram_transfer))
-        else:
-            first_a = em * ek * a_b if a_source != "chip" else 0.0
-            first_b = ek * en * b_b if b_source != "chip" else 0.0
-            first_tiles = np.maximum((first_a + first_b) / local_bw,
-                                     (first_a * factor_a + first_b * factor_b) / local_slots)
-            last_c = em * en * operands.out_bits / 8.0 if c_dest != "chip" else 0.0
-            last_tile = np.maximum(last_c / local_bw, last_c * factor_out / local_slots)
-            latency = local_latency + (hw.dram_latency_cycles if l2_bytes and compulsory else 0.0)
-            # Prologue (latency + first A/B tiles) and epilogue (last C tile) do not overlap compute; the rest does.
-            overlapped = np.maximum(np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0)),
-                                    dram_transfer)
-            cycles = latency + first_tiles + overlapped + last_tile
+        factors = request_factors_of(k, n, hw.rows, hw.cols, hw.accumulator_bits, request_bytes(hw), operands,
+                                     candidates.ek, candidates.en)
+    (factor_a, _), (factor_b, _), (factor_spill, _), (factor_out, _) = factors
+    requested = fetched_a * factor_a + fetched_b * factor_b + 2.0 * spill * factor_spill + out_bytes * factor_out
+    if not hw.l2_bytes:
+        return Traffic(local_reads, local_writes, local_reads, local_writes, np.zeros_like(local_reads), compulsory,
+                       requested, None, factors, None, None)
+    l2 = _through_l2(sizes, hw.l2_bytes, from_dram, candidates.fetched, out_to_dram, factors, keep)
+    return Traffic(local_reads, local_writes, l2.dram_reads, l2.dram_writes, local_reads + local_writes, compulsory,
+                   requested, l2.dram_requested, factors, l2.keep, l2.read_saving)
 
+
+class _ThroughL2(NamedTuple):
+    """DRAM's side of the traffic with an L2 (per candidate), and the pins that shape it."""
+
+    dram_reads: np.ndarray
+    dram_writes: np.ndarray
+    dram_requested: np.ndarray
+    keep: np.ndarray
+    read_saving: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _best_pins(sizes: np.ndarray, l2_bytes: int, read_saving: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """The L2 pin set that saves each candidate the most DRAM traffic: every saving is >= 0, so the best is one of
+    the maximal sets that fit."""
+    spill = read_saving[2]
+    sets = maximal_pin_sets(tuple(sizes), l2_bytes)
+    reads_saved = np.stack([sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
+                            for mask in sets])  # (sets, ...)
+    writes_saved = np.stack([spill if mask & 4 else np.zeros_like(spill) for mask in sets])
+    return np.asarray(sets)[np.argmax(reads_saved + writes_saved, axis=0)]
+
+
+def _through_l2(sizes: np.ndarray, l2_bytes: int, from_dram: np.ndarray,
+                fetched: tuple[np.ndarray, np.ndarray, np.ndarray], out_to_dram: float, factors: PacketFactors,
+                keep: np.ndarray | None) -> _ThroughL2:
+    """DRAM sees each DRAM-sourced operand once if the L2 pins it, else every fetch; partial sums not at all if
+    pinned; a DRAM-bound output once (`out_to_dram`: its bytes, 0 when it stays on chip or in the L2)."""
+    fetched_a, fetched_b, spill = fetched
+    read_saving = ((fetched_a - sizes[0]) * from_dram[0], (fetched_b - sizes[1]) * from_dram[1], spill)
+    chosen = _best_pins(sizes, l2_bytes, read_saving) if keep is None else keep
+    saved = [np.where(chosen >> j & 1, read_saving[j], 0.0) for j in range(3)]
+    reads_saved = np.zeros_like(spill)
+    for j in range(3):  # in operand order, as the sets' sums in _best_pins (adding 0.0 changes no value)
+        reads_saved = reads_saved + saved[j]
+    dram_reads = fetched_a * from_dram[0] + fetched_b * from_dram[1] + spill - reads_saved
+    dram_writes = out_to_dram + spill - saved[2]
+    # Packets that wait on DRAM: a DRAM-bound pass's, less those whose line the left neighbour tile fetched.
+    (_, miss_a), (_, miss_b), (_, miss_spill), (_, miss_out) = factors
+    dram_requested = ((fetched_a * from_dram[0] - saved[0]) * miss_a
+                      + (fetched_b * from_dram[1] - saved[1]) * miss_b
+                      + 2.0 * (spill - saved[2]) * miss_spill
+                      + (out_to_dram * miss_out if out_to_dram else 0.0))
+    return _ThroughL2(dram_reads, dram_writes, dram_requested, chosen, read_saving)
+
+
+def time_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traffic,
+            ideal_memory: bool = False) -> Time:
+    """Transfers overlap compute (double buffering): with the `analytic` timing a candidate takes the longest of
+    compute, the local link and DRAM; with Gemmini's or SCALE-Sim's it adds a prologue and an epilogue
+    (`_pipelined`). `ideal_memory`: transfers take no time."""
+    compute = candidates.compute
+    if hw.gemm_efficiency != 1.0:
+        compute = compute / hw.gemm_efficiency
+    if ideal_memory:
+        cycles = np.broadcast_to(compute, traffic.local_reads.shape).astype(np.float64)
+        return Time(compute, np.zeros_like(cycles), cycles)
+    transfer, dram_transfer = _link_times(hw, traffic)
+    if hw.timing == "analytic":
+        cycles = np.maximum(compute, np.maximum(transfer, dram_transfer))
+    else:
+        cycles = _pipelined(gemm, hw, candidates, traffic, compute, transfer, dram_transfer)
+    return Time(compute, np.broadcast_to(np.maximum(transfer, dram_transfer), cycles.shape), cycles)
+
+
+def _link_times(hw: HardwareKey, traffic: Traffic) -> tuple[np.ndarray, np.ndarray | float]:
+    """(local link, DRAM) cycles. A link's time: its bytes over its width, or the DMA's slots' time, whichever is
+    longer. Every packet holds one of the slots for its round trip: an L2 hit's, or a miss's (`request_link` is the
+    slots' rate at full packets of each; the factors count partial packets in full packets' worth of bytes)."""
+    local_slots, dram_slots = hw.request_link
+    requested = traffic.requested
+    transfer = np.maximum((traffic.local_reads + traffic.local_writes) / hw.local_link[0], requested / local_slots)
+    if traffic.dram_requested is None:
+        return transfer, 0.0
+    dram_transfer = np.maximum((traffic.dram_reads + traffic.dram_writes) / hw.dram_link_bytes_per_cycle,
+                               traffic.dram_requested / dram_slots + (requested - traffic.dram_requested) / local_slots)
+    return transfer, dram_transfer
+
+
+def _pipelined(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traffic, compute: np.ndarray,
+               transfer: np.ndarray, dram_transfer: np.ndarray | float) -> np.ndarray:
+    """Cycles when the prologue (the link's latency, DRAM's too when an L2 sits before it, and the first A and B
+    tiles) and the epilogue (the last C tile) do not overlap compute; the rest does."""
+    operands = gemm.operands
+    em, ek, en = candidates.em, candidates.ek, candidates.en
+    local_bw, local_latency = hw.local_link
+    local_slots = hw.request_link[0]
+    (factor_a, _), (factor_b, _), _, (factor_out, _) = traffic.factors
+    first_a = em * ek * (operands.a_bits / 8.0) if operands.a_source != "chip" else 0.0
+    first_b = ek * en * (operands.b_bits / 8.0) if operands.b_source != "chip" else 0.0
+    first_tiles = np.maximum((first_a + first_b) / local_bw, (first_a * factor_a + first_b * factor_b) / local_slots)
+    last_c = em * en * operands.out_bits / 8.0 if operands.c_dest != "chip" else 0.0
+    last_tile = np.maximum(last_c / local_bw, last_c * factor_out / local_slots)
+    latency = local_latency + (hw.dram_latency_cycles if hw.l2_bytes and traffic.compulsory else 0.0)
+    overlapped = np.maximum(np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0)), dram_transfer)
+    return latency + first_tiles + overlapped + last_tile
+
+
+def energy_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traffic) -> Energy:
+    """MACs at the array's format and widths; every SRAM byte at its memory's size; DRAM bytes at the node's cost."""
     tech = Technology.at(hw.technology_nm)
-    mac_pj = tech.mac_pj(hw.input_bits, hw.weight_bits, hw.accumulator_bits, hw.array_format) * m * k * n
-    sram_pj = ((sp_reads + local_reads) * tech.sram_pj_per_byte(hw.scratchpad_bytes / 1024)
-               + (acc_traffic + local_writes) * tech.sram_pj_per_byte(hw.accumulator_bytes / 1024)
-               + l2_traffic * (tech.sram_pj_per_byte(l2_bytes / 1024) if l2_bytes else 0.0))
-    dram_pj = (dram_reads + dram_writes) * tech.dram_pj_per_byte
-    energy = mac_pj + sram_pj + dram_pj
-    return Priced(compute=compute, cycles=cycles, transfer=np.broadcast_to(memory, cycles.shape),
-                  local_reads=local_reads, local_writes=local_writes, dram_reads=dram_reads, dram_writes=dram_writes,
-                  l2_traffic=l2_traffic, compulsory=compulsory, mac_pj=mac_pj, sram_pj=sram_pj, dram_pj=dram_pj,
-                  energy_pj=energy, keep=chosen, read_saving=read_saving)
+    mac_pj = tech.mac_pj(hw.input_bits, hw.weight_bits, hw.accumulator_bits, hw.array_format) * gemm.m * gemm.k * gemm.n
+    l2_pj_per_byte = tech.sram_pj_per_byte(hw.l2_bytes / 1024) if hw.l2_bytes else 0.0
+    sram_pj = ((candidates.sp_reads + traffic.local_reads) * tech.sram_pj_per_byte(hw.scratchpad_bytes / 1024)
+               + (candidates.acc_traffic + traffic.local_writes) * tech.sram_pj_per_byte(hw.accumulator_bytes / 1024)
+               + traffic.l2_traffic * l2_pj_per_byte)
+    dram_pj = (traffic.dram_reads + traffic.dram_writes) * tech.dram_pj_per_byte
+    return Energy(mac_pj, sram_pj, dram_pj, mac_pj + sram_pj + dram_pj)

@@ -218,44 +218,69 @@ def build_graph(workload: Workload, decode_groups: int = 64, kv_cache: bool = Tr
         raise ValueError("decode_groups must be at least 2")
     if workload.model.family == "cnn":
         return OperatorGraph(workload, cnn_ops(workload))
-    model, scenario = workload.model, workload.scenario
-    batch = scenario.batch
-    builder = _Builder(model)
-
-    source = workload.encoder_len
-    if source:
-        if scenario.include_embeddings:
-            builder.embedding("encoder", 1, batch, source, 1)
-        _layer(builder, "encoder", model.num_layers, 1, batch, source, [(source, 1)])
-        if scenario.include_lm_head and model.family == "encoder":
-            builder.lm_head("encoder", 1, batch if model.is_vision else batch * source, 1)
-    if model.family == "encoder":
-        return OperatorGraph(workload, tuple(builder.ops))
-
-    prompt, generate = workload.prompt_len, workload.generate_len
-    if prompt + generate == 0:  # encoder-decoder asked for its encoder only
-        return OperatorGraph(workload, tuple(builder.ops))
-    layers = model.decoder_layers
-    cross = source if model.family == "encoder-decoder" else 0
-    if cross:  # cross-attention K/V over the encoder output: computed once, reused by every step
-        kv_width = model.kv_heads * model.head_dim
-        builder.gemm("cross_k_proj", "projection", "prefill", layers, batch * cross, model.d_model, kv_width)
-        builder.gemm("cross_v_proj", "projection", "prefill", layers, batch * cross, model.d_model, kv_width)
-    if prompt:
-        if scenario.include_embeddings:
-            builder.embedding("prefill", 1, batch, prompt, 1)
-        _layer(builder, "prefill", layers, 1, batch, prompt, [(prompt, 1)], cross)
-        if scenario.include_lm_head:
-            builder.lm_head("prefill", 1, batch, 1)  # only the last prompt position's logits are needed
-    if generate:
-        if scenario.include_embeddings:
-            builder.embedding("decode", generate, batch, 1, generate)
-        groups = decode_groups_of(prompt + 1, generate, decode_groups)
-        if kv_cache:
-            _layer(builder, "decode", layers, generate, batch, 1, groups, cross)
-        else:
-            for prefix, steps in groups:
-                _layer(builder, "decode", layers, steps, batch, prefix, [(prefix, steps)], cross)
-        if scenario.include_lm_head:
-            builder.lm_head("decode", generate, batch, generate)
+    builder = _Builder(workload.model)
+    _encoder(builder, workload)
+    if workload.model.family != "encoder" and workload.prompt_len + workload.generate_len:
+        # (an encoder-decoder asked for no prompt and no tokens runs its encoder only)
+        cross = workload.encoder_len if workload.model.family == "encoder-decoder" else 0
+        _cross_kv(builder, workload, cross)
+        _prefill(builder, workload, cross)
+        _decode(builder, workload, cross, decode_groups, kv_cache)
     return OperatorGraph(workload, tuple(builder.ops))
+
+
+def _encoder(builder: _Builder, workload: Workload) -> None:
+    """The encoder's layers over its source (none for a decoder-only model), with its embeddings and, for an
+    encoder-only model, its head."""
+    model, scenario, source = workload.model, workload.scenario, workload.encoder_len
+    if not source:
+        return
+    batch = scenario.batch
+    if scenario.include_embeddings:
+        builder.embedding("encoder", 1, batch, source, 1)
+    _layer(builder, "encoder", model.num_layers, 1, batch, source, [(source, 1)])
+    if scenario.include_lm_head and model.family == "encoder":
+        builder.lm_head("encoder", 1, batch if model.is_vision else batch * source, 1)
+
+
+def _cross_kv(builder: _Builder, workload: Workload, cross: int) -> None:
+    """Cross-attention K/V over the encoder output of `cross` tokens: computed once, reused by every step."""
+    if not cross:
+        return
+    model = workload.model
+    kv_width = model.kv_heads * model.head_dim
+    rows = workload.scenario.batch * cross
+    builder.gemm("cross_k_proj", "projection", "prefill", model.decoder_layers, rows, model.d_model, kv_width)
+    builder.gemm("cross_v_proj", "projection", "prefill", model.decoder_layers, rows, model.d_model, kv_width)
+
+
+def _prefill(builder: _Builder, workload: Workload, cross: int) -> None:
+    """The decoder's layers over the prompt at once; only the last prompt position's logits are needed."""
+    prompt, scenario = workload.prompt_len, workload.scenario
+    if not prompt:
+        return
+    batch = scenario.batch
+    if scenario.include_embeddings:
+        builder.embedding("prefill", 1, batch, prompt, 1)
+    _layer(builder, "prefill", workload.model.decoder_layers, 1, batch, prompt, [(prompt, 1)], cross)
+    if scenario.include_lm_head:
+        builder.lm_head("prefill", 1, batch, 1)
+
+
+def _decode(builder: _Builder, workload: Workload, cross: int, decode_groups: int, kv_cache: bool) -> None:
+    """The generated tokens, one step each, in groups of cache lengths (`decode_groups_of`); without a KV cache each
+    group re-runs its whole prefix."""
+    prompt, generate, scenario = workload.prompt_len, workload.generate_len, workload.scenario
+    if not generate:
+        return
+    batch, layers = scenario.batch, workload.model.decoder_layers
+    if scenario.include_embeddings:
+        builder.embedding("decode", generate, batch, 1, generate)
+    groups = decode_groups_of(prompt + 1, generate, decode_groups)
+    if kv_cache:
+        _layer(builder, "decode", layers, generate, batch, 1, groups, cross)
+    else:
+        for prefix, steps in groups:
+            _layer(builder, "decode", layers, steps, batch, prefix, [(prefix, steps)], cross)
+    if scenario.include_lm_head:
+        builder.lm_head("decode", generate, batch, generate)
