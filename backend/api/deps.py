@@ -7,9 +7,11 @@ from typing import Annotated
 
 from celery import Celery
 from fastapi import Depends, HTTPException, Path, Request, status
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import auth
+from backend.core.errors import Conflict
 from backend.core.settings import Settings
 
 
@@ -18,9 +20,25 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """A session per request; the request commits once at its end, services never commit."""
+    """A session per request that owns its one commit; handlers and services never commit.
+
+    The commit runs when the handler has returned and its answer is built but not yet sent (`scope="function"`
+    below; FastAPI runs a yield dependency's exit of the default scope after the response is sent): a client that
+    got its 201 reads what it created, and a failed commit answers instead of the success. Any error rolls back.
+    Jobs queued on the session (backend.sweeps.jobs) are sent after this commit and dropped with a rollback.
+    """
     with request.app.state.session_factory() as session:
-        yield session
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        try:
+            session.commit()
+        except IntegrityError as error:  # a row written meanwhile by another request took a name or key
+            session.rollback()
+            raise Conflict("nothing was saved: the change conflicts with one saved meanwhile (a name or key is "
+                           "taken); read the current state and try again") from error
 
 
 def get_celery(request: Request) -> Celery:
@@ -28,7 +46,7 @@ def get_celery(request: Request) -> Celery:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_db)]
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 CeleryDep = Annotated[Celery, Depends(get_celery)]
 
 

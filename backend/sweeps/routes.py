@@ -108,7 +108,6 @@ def create_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep, user:
     if user.signed_in:  # a sweep belongs to who created it
         spec = spec.model_copy(update={"owner": user.name})
     sweep = sweeps_service.create_sweep(session, spec, settings)
-    session.commit()  # sends the sweep's jobs: the rows exist before any worker can look for them
     return SweepOut.of(sweep)
 
 
@@ -130,7 +129,6 @@ def read_sweep(sweep_id: SweepId, session: SessionDep) -> SweepOut:
 def cancel_sweep(sweep_id: SweepId, session: SessionDep, user: CurrentUser) -> SweepOut:
     _may_change(user, sweeps_service.get_sweep(session, sweep_id).owner, "cancel")
     sweep = sweeps_service.cancel_sweep(session, sweep_id)
-    session.commit()
     return SweepOut.of(sweep)
 
 
@@ -138,7 +136,6 @@ def cancel_sweep(sweep_id: SweepId, session: SessionDep, user: CurrentUser) -> S
 def delete_sweep(sweep_id: SweepId, session: SessionDep, user: CurrentUser) -> Response:
     _may_change(user, sweeps_service.get_sweep(session, sweep_id).owner, "delete")
     sweeps_service.delete_sweep(session, sweep_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

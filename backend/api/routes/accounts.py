@@ -88,7 +88,6 @@ def add_user(body: UserIn, user: CurrentUser, session: SessionDep) -> UserOut:
         created = auth.add_user(session, body.name, body.role)
     except ValueError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    session.commit()
     return UserOut(id=created.id, name=created.name, role=created.role, created_at=created.created_at)
 
 
@@ -101,7 +100,6 @@ def create_token(name: str, body: TokenIn, user: CurrentUser, session: SessionDe
         row, token = auth.create_token(session, name, body.label)
     except ValueError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    session.commit()
     return TokenOut(id=row.id, user=name, label=row.label, token=token)
 
 
@@ -115,7 +113,6 @@ def revoke_token(token_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: CurrentU
     if owner.name != user.name or not user.signed_in:
         _admin(user)
     auth.revoke_token(session, token_id)
-    session.commit()
     return TokenOut(id=row.id, user=owner.name, label=row.label, revoked=True)
 
 
@@ -133,7 +130,6 @@ def sign_in(body: SessionIn, request: Request, response: Response, session: Sess
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
     assert principal is not None
     cookie = auth.open_session(session, principal)
-    session.commit()
     response.set_cookie(auth.SESSION_COOKIE, cookie, max_age=auth.SESSION_MAX_AGE_S, httponly=True,
                         samesite="strict", secure=settings.secure_cookies or request.url.scheme == "https", path="/")
     return MeOut(name=principal.name, role=principal.role, signed_in=True, auth_required=settings.auth_required)
@@ -145,7 +141,6 @@ def sign_out(request: Request, session: SessionDep, settings: SettingsDep) -> Re
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     if cookie:
         auth.close_session(session, cookie)
-        session.commit()
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="strict",
                            secure=settings.secure_cookies or request.url.scheme == "https")

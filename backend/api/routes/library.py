@@ -124,7 +124,6 @@ def add_model(body: Annotated[ModelIn, Depends(model_upload)], user: CurrentUser
         entry = library.add(session, LibraryKind.MODEL, body.name, definition, source, user.name)
     except library.LibraryError as error:
         raise _bad(error) from error
-    session.commit()
     return EntryOut.of(entry)
 
 
@@ -138,7 +137,6 @@ def add_accelerator(body: AcceleratorIn, user: CurrentUser, session: SessionDep)
         entry = library.add(session, LibraryKind.ACCELERATOR, body.name, definition, source, user.name)
     except library.LibraryError as error:
         raise _bad(error) from error
-    session.commit()
     return EntryOut.of(entry)
 
 
@@ -162,7 +160,6 @@ def _routes(kind: LibraryKind, path: str) -> None:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"'{user.name}' ({user.role}) cannot remove "
                                 f"'{entry.owner}'s {kind}: members remove their own, admins any")
         library.remove(session, kind, name)
-        session.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
