@@ -1,4 +1,4 @@
-"""The request owns the commit (backend/api/deps.py:get_db), on SQLite and PostgreSQL: it commits after the handler
+"""The request owns the commit (backend/core/deps.py:get_db), on SQLite and PostgreSQL: it commits after the handler
 returns and before the answer is sent, so a client that got its 201 reads what it created; an error rolls back what
 the handler wrote and drops the jobs it queued; a commit that fails answers 409, never the handler's success."""
 
@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import Message, Receive, Scope, Send
 
-from backend.api.deps import SessionDep
+from backend.core.deps import SessionDep
 from backend.core.settings import Settings
 from backend.models import LibraryEntry, Sweep
 from backend.sweeps import service as sweeps_service
