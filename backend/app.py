@@ -6,14 +6,17 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from backend.accounts import routes as accounts
 from backend.api import docs, openapi
-from backend.api.routes import accounts, calibrate, health, library, mappings, presets
+from backend.api.routes import calibrate, health, mappings, presets
 from backend.api.routes import frontend as frontend_routes
 from backend.api.routes.health import ReadinessProbe
 from backend.core import errors, limits, observability, security
 from backend.core.broker import create_celery
 from backend.core.db import make_engine, make_session_factory
 from backend.core.settings import Settings, get_settings
+from backend.library import routes as library
+from backend.library.schemas import ModelIn
 from backend.sweeps import jobs
 from backend.sweeps import routes as sweeps
 from backend.sweeps.metrics import SweepsCollector
@@ -46,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calibrate.router)
     app.include_router(mappings.router)
     errors.install(app)
-    openapi.install(app, body_models=(SweepSpec, library.ModelIn, calibrate.CalibrateIn))
+    openapi.install(app, body_models=(SweepSpec, ModelIn, calibrate.CalibrateIn))
     docs.install(app)
     app.include_router(frontend_routes.router)
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.

@@ -118,7 +118,7 @@ class SweepChunk(Base):
 
 
 class User(Base):
-    """A person (or robot) of the team: admin, member or viewer (see backend/auth.py)."""
+    """A person (or robot) of the team: admin, member or viewer (see backend/accounts/auth.py)."""
 
     __tablename__ = "users"
 

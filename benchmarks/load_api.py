@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from sqlalchemy import text
 
-from backend import auth
+from backend.accounts import service as accounts
 from backend.columns import METRICS, PARAMETERS
 from backend.core.db import make_engine, make_session_factory, transaction
 from backend.core.settings import Settings
@@ -77,9 +77,9 @@ def build(url: str, rows: int, seed_points: int) -> tuple[int, dict[str, str]]:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE design_points"))
     with transaction(factory) as session:  # team mode on PostgreSQL: the readers sign in with a viewer's token
-        auth.add_user(session, "reader", "viewer")
-        auth.add_user(session, "runner", "member")
-        tokens = {"reader": auth.create_token(session, "reader")[1], "runner": auth.create_token(session, "runner")[1]}
+        accounts.add_user(session, "reader", "viewer")
+        accounts.add_user(session, "runner", "member")
+        tokens = {name: accounts.create_token(session, name)[1] for name in ("reader", "runner")}
     engine.dispose()
     return big_id, tokens
 

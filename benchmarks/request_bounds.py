@@ -27,7 +27,7 @@ import httpx
 import psutil
 from sqlalchemy import func, select
 
-from backend import auth
+from backend.accounts import service as accounts
 from backend.core.broker import create_celery, waiting_tasks
 from backend.core.db import make_engine, make_session_factory, transaction
 from backend.core.settings import Settings
@@ -65,8 +65,8 @@ def main() -> None:
     settings = Settings(database_url=url, broker_url="redis://127.0.0.1:6379/0", queue=queue, demo_sweep=False)
     factory = make_session_factory(make_engine(url))
     with transaction(factory) as session:
-        auth.add_user(session, "ada", "member")
-        token = auth.create_token(session, "ada")[1]
+        accounts.add_user(session, "ada", "member")
+        token = accounts.create_token(session, "ada")[1]
     headers = {"Authorization": f"Bearer {token}"}
     env = {**os.environ, "DSE_DATABASE_URL": url, "DSE_BROKER_URL": settings.celery_broker_url, "DSE_QUEUE": queue,
            "DSE_DEMO_SWEEP": "false"}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
-from backend import auth
+from backend.accounts import service
 from backend.cli.local import database, run
 from backend.core.db import transaction
 
@@ -26,7 +25,7 @@ def add(name: str, role: Annotated[str, typer.Option(help="admin, member or view
 
     def work() -> None:
         with transaction(factory) as session:
-            auth.add_user(session, name, role)
+            service.add_user(session, name, role)
 
     run(work)
     typer.echo(f"user {name} ({role}) added; create a token with `dse token create {name}`")
@@ -35,10 +34,8 @@ def add(name: str, role: Annotated[str, typer.Option(help="admin, member or view
 @user_app.command("list")
 def list_() -> None:
     """Users and their roles."""
-    from backend.models import User
-
     with _factory()() as session:
-        for user in session.execute(select(User).order_by(User.name)).scalars():
+        for user in service.users(session):
             typer.echo(f"{user.name}\t{user.role}")
 
 
@@ -49,7 +46,7 @@ def create(user: str, label: Annotated[str, typer.Option(help="What the token is
 
     def work() -> tuple[int, str]:
         with transaction(factory) as session:
-            row, token = auth.create_token(session, user, label)
+            row, token = service.create_token(session, user, label)
             return row.id, token
 
     token_id, token = run(work)
@@ -63,7 +60,7 @@ def revoke(token_id: int) -> None:
 
     def work() -> None:
         with transaction(factory) as session:
-            auth.revoke_token(session, token_id)
+            service.revoke_token(session, token_id)
 
     run(work)
     typer.echo(f"token {token_id} revoked")

@@ -33,7 +33,7 @@ def _definitions(rows: list[Measurement], preset: str) -> Definitions:
     accelerators = ({r.accelerator for r in rows} | {preset}) - set(list_accelerator_presets())
     if not models and not accelerators:
         return Definitions()
-    from backend import library
+    from backend.library import service as library
 
     try:
         factory = database()

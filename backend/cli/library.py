@@ -45,9 +45,9 @@ def read_mapping(path: Path) -> dict[str, Any]:
 def _add(kind: LibraryKind, body: dict[str, Any], server: str | None) -> dict[str, Any]:
     if server:
         return Remote(server)._call("POST", PATHS[kind], json=body)
-    from backend import library
-    from backend.api.routes.library import EntryOut
     from backend.core.db import transaction
+    from backend.library import service as library
+    from backend.library.schemas import EntryOut
 
     factory = database()
     if kind is LibraryKind.MODEL:
@@ -65,8 +65,8 @@ def _add(kind: LibraryKind, body: dict[str, Any], server: str | None) -> dict[st
 def _entries(kind: LibraryKind, server: str | None) -> list[dict[str, Any]]:
     if server:
         return Remote(server)._call("GET", PATHS[kind])
-    from backend import library
-    from backend.api.routes.library import EntryOut
+    from backend.library import service as library
+    from backend.library.schemas import EntryOut
 
     with database()() as session:
         return [EntryOut.of(e).model_dump(mode="json") for e in library.entries(session, kind)]
@@ -76,8 +76,8 @@ def _remove(kind: LibraryKind, name: str, server: str | None) -> None:
     if server:
         Remote(server)._call("DELETE", f"{PATHS[kind]}/{quote(name, safe='')}")
         return
-    from backend import library
     from backend.core.db import transaction
+    from backend.library import service as library
 
     with transaction(database()) as session:
         library.remove(session, kind, name)

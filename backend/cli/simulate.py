@@ -70,7 +70,7 @@ def hardware(name: str, overrides: dict[str, Any]):
         factory = database()
     except CliError:
         return load_accelerator_preset(name, **overrides)  # no library here: the presets' error names the name
-    from backend import library
+    from backend.library import service as library
 
     with factory() as session:
         found = library.definitions_for(session, "", name).accelerators.get(name)
@@ -99,7 +99,7 @@ def _point_definitions(model: str | None, config: Path | None, accelerator: str)
     presets = set(list_model_presets())
     wanted = model not in presets and model not in models
     if wanted or accelerator not in set(list_accelerator_presets()):
-        from backend import library
+        from backend.library import service as library
 
         try:
             factory = database()

@@ -94,7 +94,7 @@ class Local:
         from pydantic import ValidationError
 
         from backend.core.errors import readable
-        from backend.library import with_library
+        from backend.library.service import with_library
         from backend.sweeps.spec import SweepSpec
 
         with self.factory() as session:

@@ -6,17 +6,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from backend import library
-from backend.api.deps import MAX_ID, CurrentUser, PointId, SessionDep, SettingsDep, SweepId, get_principal
+from backend.accounts.auth import CurrentUser, get_principal
 from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS, RATIOS
+from backend.core.deps import MAX_ID, SessionDep, SettingsDep
 from backend.core.errors import NotFound
 from backend.core.limits import limit_evaluations, limit_sweep_creation
+from backend.library import service as library_service
 from backend.models import DesignPoint, Sweep, SweepStatus
 from backend.sweeps import breakdown, export, recompute
 from backend.sweeps import pareto as pareto_service
@@ -47,6 +48,8 @@ from simulator.hardware import CalibrationSummary
 
 router = APIRouter(prefix="/api/sweeps", tags=["sweeps"], dependencies=[Depends(get_principal)])
 templates_router = APIRouter(tags=["sweeps"], dependencies=[Depends(get_principal)])
+SweepId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PointId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 ColumnsQuery = Annotated[str | None, Query(description="Comma-separated columns (default: all).")]
 FilterQuery = Annotated[list[str] | None, Query(
@@ -64,7 +67,7 @@ def submitted_spec(body: Annotated[Any, Depends(_json_body)], session: SessionDe
     """The request's SweepSpec, with the library's definitions of the names it uses copied in (so library models
     and accelerators validate like presets, and the stored spec carries them)."""
     try:
-        return SweepSpec.model_validate(library.with_library(session, body))
+        return SweepSpec.model_validate(library_service.with_library(session, body))
     except ValidationError as error:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
 
@@ -108,7 +111,6 @@ def create_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep, user:
     if user.signed_in:  # a sweep belongs to who created it
         spec = spec.model_copy(update={"owner": user.name})
     sweep = sweeps_service.create_sweep(session, spec, settings)
-    session.commit()  # sends the sweep's jobs: the rows exist before any worker can look for them
     return SweepOut.of(sweep)
 
 
@@ -130,7 +132,6 @@ def read_sweep(sweep_id: SweepId, session: SessionDep) -> SweepOut:
 def cancel_sweep(sweep_id: SweepId, session: SessionDep, user: CurrentUser) -> SweepOut:
     _may_change(user, sweeps_service.get_sweep(session, sweep_id).owner, "cancel")
     sweep = sweeps_service.cancel_sweep(session, sweep_id)
-    session.commit()
     return SweepOut.of(sweep)
 
 
@@ -138,7 +139,6 @@ def cancel_sweep(sweep_id: SweepId, session: SessionDep, user: CurrentUser) -> S
 def delete_sweep(sweep_id: SweepId, session: SessionDep, user: CurrentUser) -> Response:
     _may_change(user, sweeps_service.get_sweep(session, sweep_id).owner, "delete")
     sweeps_service.delete_sweep(session, sweep_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -350,4 +350,4 @@ def _simulate(request: SimulateRequest, definitions: Definitions) -> PointOut:
 def simulate(request: SimulateRequest, user: CurrentUser, session: SessionDep) -> PointOut:
     if not user.can_create():
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot run the simulator")
-    return _simulate(request, library.definitions_for(session, request.model, request.accelerator))
+    return _simulate(request, library_service.definitions_for(session, request.model, request.accelerator))

@@ -14,7 +14,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
-from backend import auth
+from backend.accounts import service as accounts
 from backend.app import create_app
 from backend.core.db import make_engine, make_session_factory, transaction
 from backend.core.settings import Settings
@@ -34,8 +34,8 @@ def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     if request.param.startswith("team"):
         factory = make_session_factory(make_engine(url))
         with transaction(factory) as session:
-            auth.add_user(session, "root", "admin")
-            token = auth.create_token(session, "root")[1]
+            accounts.add_user(session, "root", "admin")
+            token = accounts.create_token(session, "root")[1]
         factory.kw["bind"].dispose()
         if request.param == "team-admin":
             headers = {"Authorization": f"Bearer {token}"}

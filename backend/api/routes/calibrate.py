@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from backend import library
-from backend.api.deps import CurrentUser, SessionDep, get_principal
+from backend.accounts.auth import CurrentUser, get_principal
+from backend.core.deps import SessionDep
 from backend.core.limits import limit_evaluations
+from backend.library import service as library_service
 from simulator import calibrate as calibration
 from simulator.catalog import entry
 from simulator.hardware import CalibrationSummary
@@ -166,7 +167,7 @@ def calibrate(body: Annotated[CalibrateIn, Depends(calibration_request)], user: 
     if not user.can_create():
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot run a calibration")
     rows = _measurements(body)
-    definitions = library.definitions_of(session, {r.model for r in rows}, {r.accelerator for r in rows}
+    definitions = library_service.definitions_of(session, {r.model for r in rows}, {r.accelerator for r in rows}
                                          | {body.preset})
     result = calibration.calibrate(rows, body.preset, date=datetime.now(UTC).date().isoformat(), source=body.file,
                                    definitions=definitions, fit=body.fit, options=body.options, name=body.name)

@@ -13,10 +13,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
-from backend import library
-from backend.api.deps import CurrentUser, SessionDep, get_principal
+from backend.accounts.auth import CurrentUser, get_principal
 from backend.columns import TEXT_COLUMN_LENGTH
+from backend.core.deps import SessionDep
 from backend.core.limits import limit_evaluations
+from backend.library import service as library_service
 from backend.models import LibraryKind
 from simulator.catalog import ACCELERATOR_FIELDS, check_value
 from simulator.hardware import (
@@ -136,10 +137,10 @@ def _accelerator(session: SessionDep, name: str, overrides: dict[str, Any]) -> A
     """A packaged preset or a team-library accelerator, with the overrides."""
     if name in list_accelerator_presets():
         return load_accelerator_preset(name, **overrides)
-    definition = library.definitions_for(session, "", name).accelerators.get(name)
+    definition = library_service.definitions_for(session, "", name).accelerators.get(name)
     if definition is not None:
         return accelerator_from_definition(definition, **overrides)
-    names = [*list_accelerator_presets(), *(e.name for e in library.entries(session, LibraryKind.ACCELERATOR))]
+    names = [*list_accelerator_presets(), *(e.name for e in library_service.entries(session, LibraryKind.ACCELERATOR))]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
     raise ValueError(f"unknown accelerator '{name[:100]}': neither a preset nor a library accelerator"
                      + (f"; did you mean {', '.join(close)}?" if close else " (GET /api/presets/accelerators, "

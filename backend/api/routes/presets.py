@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from backend.api.deps import get_principal
+from backend.accounts.auth import get_principal
 from backend.api.schemas import Catalog, CatalogEntry, OpClassOut, RatioOut
 from backend.columns import RATIOS
 from backend.models import SweepStatus

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from backend import auth
+from backend.accounts import service as accounts
 from backend.core.db import transaction
 from backend.models import User
 from tests.sweeps_support import DEMO_SPEC, make_client
@@ -35,8 +35,8 @@ def team(settings, session_factory) -> tuple[TestClient, dict[str, str]]:
         for role, name, kind in (("member", "ada", "member"), ("other_member", "bob", "member"),
                                  ("viewer", "vic", "viewer"), ("admin", "root", "admin"), ("nobody", "zed", "viewer")):
             if session.execute(select(User).where(User.name == name)).scalar_one_or_none() is None:
-                auth.add_user(session, name, kind)
-            tokens[role] = auth.create_token(session, name)[1]
+                accounts.add_user(session, name, kind)
+            tokens[role] = accounts.create_token(session, name)[1]
     with make_client(settings.model_copy(update={"auth": "required", "sweeps_per_minute": 1000}),
                      session_factory) as client:
         yield client, tokens

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from backend import library
 from backend.core.db import make_engine, make_session_factory
+from backend.library import service as library
 from backend.migrate import upgrade
 from backend.models import LibraryKind
 from tests.support import BIN, clean_env

@@ -59,13 +59,13 @@ def test_writes_from_another_origin_are_refused(client: TestClient) -> None:
 
 def test_token_writes_pass_the_csrf_check_in_team_mode(settings: Settings, session_factory) -> None:
     """A bearer token is never attached by a browser on its own, so it needs no Origin; a cookie does."""
-    from backend import auth
+    from backend.accounts import service as accounts
     from backend.core.db import transaction
 
     team = settings.model_copy(update={"auth": "required"})
     with transaction(session_factory) as session:
-        auth.add_user(session, "ada", "member")
-        token = auth.create_token(session, "ada")[1]
+        accounts.add_user(session, "ada", "member")
+        token = accounts.create_token(session, "ada")[1]
     with make_client(team, session_factory) as client:
         bearer = {"Authorization": f"Bearer {token}", "Origin": "http://elsewhere.example"}
         created = client.post("/api/sweeps", json=DEMO_SPEC, headers=bearer)

@@ -1,4 +1,4 @@
-"""Accounts, API tokens and who may do what.
+"""Who a request acts as: API tokens, dashboard sessions, roles and what each may do.
 
 Roles: `viewer` reads everything; `member` also creates sweeps and cancels/deletes its own; `admin` also manages
 users and any sweep. Tokens are 32 random bytes shown once; the database keeps their SHA-256 only. A slow
@@ -13,14 +13,14 @@ metrics and the OpenAPI document needs `Authorization: Bearer <token>`.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.core.deps import SessionDep, SettingsDep
 from backend.models import ApiToken, User, WebSession, utcnow
 
 Role = Literal["admin", "member", "viewer"]
@@ -60,36 +60,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_user(session: Session, name: str, role: Role) -> User:
-    if role not in ROLES:
-        raise ValueError(f"unknown role '{role}'; choose from {', '.join(ROLES)}")
-    if session.execute(select(User).where(User.name == name)).scalar_one_or_none() is not None:
-        raise ValueError(f"user '{name}' already exists")
-    user = User(name=name, role=role, created_at=utcnow())
-    session.add(user)
-    session.flush()
-    return user
 
-
-def create_token(session: Session, user_name: str, label: str = "") -> tuple[ApiToken, str]:
-    """A new token for a user: the row (hash only) and the token itself, to show once."""
-    user = session.execute(select(User).where(User.name == user_name)).scalar_one_or_none()
-    if user is None:
-        raise ValueError(f"user '{user_name}' does not exist; add it with `dse user add {user_name}`")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, label=label, token_hash=hash_token(token), created_at=utcnow())
-    session.add(row)
-    session.flush()
-    return row, token
-
-
-def revoke_token(session: Session, token_id: int) -> ApiToken:
-    row = session.get(ApiToken, token_id)
-    if row is None:
-        raise ValueError(f"token {token_id} does not exist")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-    return row
 
 
 def authenticate(session: Session, authorization: str | None) -> Principal | None:
@@ -106,16 +77,6 @@ def authenticate(session: Session, authorization: str | None) -> Principal | Non
     return Principal(name=found.name, role=found.role)
 
 
-def open_session(session: Session, principal: Principal) -> str:
-    """A new dashboard session for a signed-in user; returns the cookie's value (shown once, stored hashed)."""
-    user = session.execute(select(User).where(User.name == principal.name)).scalar_one()
-    secret = secrets.token_urlsafe(32)
-    now = utcnow()
-    session.add(WebSession(user_id=user.id, session_hash=hash_token(secret), created_at=now,
-                           expires_at=now + timedelta(seconds=SESSION_MAX_AGE_S)))
-    session.flush()
-    return secret
-
 
 def session_principal(session: Session, cookie: str) -> Principal | None:
     """The user of a live (not revoked, not expired) dashboard session; None otherwise."""
@@ -128,8 +89,31 @@ def session_principal(session: Session, cookie: str) -> Principal | None:
     return Principal(name=found.name, role=found.role) if expires > utcnow() else None
 
 
-def close_session(session: Session, cookie: str) -> None:
-    """Revoke a dashboard session (sign-out): its cookie is worthless from now on, wherever it was copied."""
-    row = session.execute(select(WebSession).where(WebSession.session_hash == hash_token(cookie))).scalar_one_or_none()
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = utcnow()
+def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """Who the request acts as: the token's user, or the dashboard session's; the local admin in single-user mode;
+    else 401."""
+    try:
+        authorization = request.headers.get("authorization")
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not authorization and cookie and settings.auth_required:  # the dashboard's sign-in
+            principal = session_principal(session, cookie)
+            if principal is None:
+                raise AuthError("the dashboard's session has ended; sign in again")
+        else:
+            principal = authenticate(session, authorization)
+    except AuthError as error:
+        if settings.auth_required:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error),
+                                headers={"WWW-Authenticate": "Bearer"}) from error
+        principal = None  # single-user mode: a stale token of the dashboard changes nothing
+    if principal is None:
+        if settings.auth_required:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in: send 'Authorization: Bearer <token>' (team "
+                                "mode, DSE_AUTH; an admin creates tokens with `dse token create USER`)",
+                                headers={"WWW-Authenticate": "Bearer"})
+        principal = LOCAL_ADMIN
+    request.state.user = principal
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]

@@ -1,4 +1,4 @@
-"""The team library: models and accelerators a team defines once and names like presets.
+"""The team library's service: models and accelerators a team defines once and names like presets.
 
 An entry is a definition in the presets' own format (a model's fields; an accelerator's fields and its options),
 checked when it is added. Wherever a preset name is accepted a library name is too: a sweep copies the definitions
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.columns import TEXT_COLUMN_LENGTH
@@ -110,11 +111,15 @@ def accelerator_definition(name: str, *, preset: str | None = None, overrides: M
 def add(session: Session, kind: LibraryKind, name: str, definition: dict[str, Any], source: str,
         owner: str) -> LibraryEntry:
     check_name(kind, name)
+    taken = f"the library already has a {kind} named '{name}'; remove it first or choose another name"
     if _find(session, kind, name) is not None:
-        raise Conflict(f"the library already has a {kind} named '{name}'; remove it first or choose another name")
+        raise Conflict(taken)
     entry = LibraryEntry(kind=kind.value, name=name, owner=owner, source=source[:500], definition=definition)
     session.add(entry)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # added by another request between the check above and this insert
+        raise Conflict(taken) from None
     return entry
 
 

@@ -8,61 +8,22 @@ or a whole definition. Members and admins add; the owner or an admin removes; ev
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from backend import library
-from backend.api.deps import CurrentUser, SessionDep
+from backend.accounts.auth import CurrentUser
 from backend.columns import TEXT_COLUMN_LENGTH
-from backend.models import LibraryEntry, LibraryKind
-from simulator.hardware import CalibrationSummary, calibration_summary
+from backend.core.deps import SessionDep
+from backend.library import service
+from backend.library.schemas import AcceleratorIn, EntryOut, ModelIn
+from backend.models import LibraryKind
 
 router = APIRouter(tags=["library"])
 EntryName = Annotated[str, Path(min_length=1, max_length=TEXT_COLUMN_LENGTH)]
-
-
-class EntryOut(BaseModel):
-    kind: LibraryKind
-    name: str
-    owner: str
-    source: str
-    created_at: datetime
-    definition: dict[str, Any] = Field(description="The definition in the presets' format (what a sweep copies).")
-    calibration: CalibrationSummary | None = Field(default=None, description=(
-        "An accelerator calibrated to measurements (dse calibrate, POST /api/calibrate): what it was fitted to and "
-        "its `label`, shown wherever it is named; null when it is not calibrated."))
-
-    @field_validator("created_at")
-    @classmethod
-    def _utc(cls, moment: datetime) -> datetime:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite hands back naive UTC
-
-    @classmethod
-    def of(cls, entry: LibraryEntry) -> EntryOut:
-        return cls(kind=LibraryKind(entry.kind), name=entry.name, owner=entry.owner, source=entry.source,
-                   created_at=entry.created_at, definition=entry.definition,
-                   calibration=calibration_summary(entry.definition))
-
-
-class ModelIn(BaseModel):
-    name: str = Field(min_length=1, max_length=TEXT_COLUMN_LENGTH, description=library.NAME_RULE)
-    config: dict[str, Any] | None = Field(default=None, description="A Hugging Face config.json's content.")
-    definition: dict[str, Any] | None = Field(default=None, description="Model fields in the presets' format.")
-
-
-class AcceleratorIn(BaseModel):
-    name: str = Field(min_length=1, max_length=TEXT_COLUMN_LENGTH, description=library.NAME_RULE)
-    preset: str | None = Field(default=None, description="Start from this preset (or a library accelerator's "
-                                                         "definition: give `definition`).")
-    overrides: dict[str, Any] = Field(default_factory=dict, description="AcceleratorSpec fields to change.")
-    definition: dict[str, Any] | None = Field(default=None, description="Every AcceleratorSpec field you set; the "
-                                                                        "rest take the base preset's values.")
-    options: dict[str, Any] = Field(default_factory=dict, description="Simulator options this design assumes.")
 
 
 def _invalid(error: ValidationError) -> RequestValidationError:
@@ -101,7 +62,7 @@ async def model_upload(request: Request) -> ModelIn:
 MODEL_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/ModelIn"}},
     "multipart/form-data": {"schema": {"type": "object", "required": ["config"], "properties": {
-        "name": {"type": "string", "description": library.NAME_RULE},
+        "name": {"type": "string", "description": service.NAME_RULE},
         "config": {"type": "string", "format": "binary", "description": "A Hugging Face config.json."}}}},
 }}}
 
@@ -111,7 +72,7 @@ def _member(user: CurrentUser) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot add to the library")
 
 
-def _bad(error: library.LibraryError) -> HTTPException:
+def _bad(error: service.LibraryError) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
 
 
@@ -120,11 +81,10 @@ def _bad(error: library.LibraryError) -> HTTPException:
 def add_model(body: Annotated[ModelIn, Depends(model_upload)], user: CurrentUser, session: SessionDep) -> EntryOut:
     _member(user)
     try:
-        definition, source = library.model_definition(body.name, config=body.config, definition=body.definition)
-        entry = library.add(session, LibraryKind.MODEL, body.name, definition, source, user.name)
-    except library.LibraryError as error:
+        definition, source = service.model_definition(body.name, config=body.config, definition=body.definition)
+        entry = service.add(session, LibraryKind.MODEL, body.name, definition, source, user.name)
+    except service.LibraryError as error:
         raise _bad(error) from error
-    session.commit()
     return EntryOut.of(entry)
 
 
@@ -133,12 +93,11 @@ def add_model(body: Annotated[ModelIn, Depends(model_upload)], user: CurrentUser
 def add_accelerator(body: AcceleratorIn, user: CurrentUser, session: SessionDep) -> EntryOut:
     _member(user)
     try:
-        definition, source = library.accelerator_definition(
+        definition, source = service.accelerator_definition(
             body.name, preset=body.preset, overrides=body.overrides, definition=body.definition, options=body.options)
-        entry = library.add(session, LibraryKind.ACCELERATOR, body.name, definition, source, user.name)
-    except library.LibraryError as error:
+        entry = service.add(session, LibraryKind.ACCELERATOR, body.name, definition, source, user.name)
+    except service.LibraryError as error:
         raise _bad(error) from error
-    session.commit()
     return EntryOut.of(entry)
 
 
@@ -147,22 +106,21 @@ def _routes(kind: LibraryKind, path: str) -> None:
 
     @router.get(path, response_model=list[EntryOut], summary=f"The team library's {kind}s", name=f"list_{kind}s")
     def list_entries(_user: CurrentUser, session: SessionDep) -> list[EntryOut]:
-        return [EntryOut.of(entry) for entry in library.entries(session, kind)]
+        return [EntryOut.of(entry) for entry in service.entries(session, kind)]
 
     @router.get(f"{path}/{{name}}", response_model=EntryOut, summary=f"One {kind} of the library",
                 name=f"read_{kind}")
     def read_entry(name: EntryName, _user: CurrentUser, session: SessionDep) -> EntryOut:
-        return EntryOut.of(library.get(session, kind, name))
+        return EntryOut.of(service.get(session, kind, name))
 
     @router.delete(f"{path}/{{name}}", status_code=status.HTTP_204_NO_CONTENT, name=f"remove_{kind}",
                    summary=f"Remove a {kind} (its owner or an admin); sweeps that used it keep their copy")
     def remove_entry(name: EntryName, user: CurrentUser, session: SessionDep) -> Response:
-        entry = library.get(session, kind, name)
+        entry = service.get(session, kind, name)
         if not user.can_change(entry.owner):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"'{user.name}' ({user.role}) cannot remove "
                                 f"'{entry.owner}'s {kind}: members remove their own, admins any")
-        library.remove(session, kind, name)
-        session.commit()
+        service.remove(session, kind, name)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,54 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
-from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import select
 
-from backend import auth
-from backend.api.deps import MAX_ID, CurrentUser, SessionDep, SettingsDep
-from backend.models import ApiToken, User
+from backend.accounts import auth, service
+from backend.accounts.auth import CurrentUser
+from backend.accounts.schemas import MeOut, SessionIn, TokenIn, TokenOut, UserIn, UserOut
+from backend.core.deps import MAX_ID, SessionDep, SettingsDep
 
 router = APIRouter(tags=["accounts"])
-
-
-class MeOut(BaseModel):
-    name: str
-    role: auth.Role
-    signed_in: bool = Field(description="False in single-user mode: no sign-in, every request acts as `local`.")
-    auth_required: bool = Field(description="Team mode: every request needs a token.")
-
-
-class UserIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._@-]+$")
-    role: auth.Role = "member"
-
-
-class UserOut(BaseModel):
-    id: int
-    name: str
-    role: auth.Role
-    created_at: datetime
-
-    @field_validator("created_at")
-    @classmethod
-    def _utc(cls, moment: datetime) -> datetime:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite hands back naive UTC
-
-
-class TokenIn(BaseModel):
-    label: str = Field(default="", max_length=200)
-
-
-class TokenOut(BaseModel):
-    id: int
-    user: str
-    label: str
-    token: str | None = Field(default=None, description="Shown once, at creation.")
-    revoked: bool = False
 
 
 def _admin(user: auth.Principal) -> None:
@@ -76,8 +38,7 @@ def read_me(user: CurrentUser, settings: SettingsDep) -> MeOut:
 @router.get("/api/users", response_model=list[UserOut], summary="Users (admins only)", dependencies=TeamOnly)
 def list_users(user: CurrentUser, session: SessionDep) -> list[UserOut]:
     _admin(user)
-    rows = session.execute(select(User).order_by(User.name)).scalars()
-    return [UserOut(id=u.id, name=u.name, role=u.role, created_at=u.created_at) for u in rows]
+    return [UserOut(id=u.id, name=u.name, role=u.role, created_at=u.created_at) for u in service.users(session)]
 
 
 @router.post("/api/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Add a user (admins)",
@@ -85,10 +46,9 @@ def list_users(user: CurrentUser, session: SessionDep) -> list[UserOut]:
 def add_user(body: UserIn, user: CurrentUser, session: SessionDep) -> UserOut:
     _admin(user)
     try:
-        created = auth.add_user(session, body.name, body.role)
+        created = service.add_user(session, body.name, body.role)
     except ValueError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    session.commit()
     return UserOut(id=created.id, name=created.name, role=created.role, created_at=created.created_at)
 
 
@@ -98,29 +58,20 @@ def create_token(name: str, body: TokenIn, user: CurrentUser, session: SessionDe
     if name != user.name or not user.signed_in:
         _admin(user)
     try:
-        row, token = auth.create_token(session, name, body.label)
+        row, token = service.create_token(session, name, body.label)
     except ValueError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    session.commit()
     return TokenOut(id=row.id, user=name, label=row.label, token=token)
 
 
 @router.delete("/api/tokens/{token_id}", response_model=TokenOut, summary="Revoke a token (admins, or its owner)",
                dependencies=TeamOnly)
 def revoke_token(token_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: CurrentUser, session: SessionDep) -> TokenOut:
-    row = session.get(ApiToken, token_id)
-    owner = session.get(User, row.user_id) if row is not None else None
-    if row is None or owner is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"token {token_id} does not exist")
+    row, owner = service.token_and_owner(session, token_id)
     if owner.name != user.name or not user.signed_in:
         _admin(user)
-    auth.revoke_token(session, token_id)
-    session.commit()
+    service.revoke_token(session, token_id)
     return TokenOut(id=row.id, user=owner.name, label=row.label, revoked=True)
-
-
-class SessionIn(BaseModel):
-    token: str = Field(min_length=1, max_length=200)
 
 
 @router.post("/api/session", response_model=MeOut, dependencies=TeamOnly,
@@ -132,8 +83,7 @@ def sign_in(body: SessionIn, request: Request, response: Response, session: Sess
     except auth.AuthError as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
     assert principal is not None
-    cookie = auth.open_session(session, principal)
-    session.commit()
+    cookie = service.open_session(session, principal)
     response.set_cookie(auth.SESSION_COOKIE, cookie, max_age=auth.SESSION_MAX_AGE_S, httponly=True,
                         samesite="strict", secure=settings.secure_cookies or request.url.scheme == "https", path="/")
     return MeOut(name=principal.name, role=principal.role, signed_in=True, auth_required=settings.auth_required)
@@ -144,8 +94,7 @@ def sign_in(body: SessionIn, request: Request, response: Response, session: Sess
 def sign_out(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     if cookie:
-        auth.close_session(session, cookie)
-        session.commit()
+        service.close_session(session, cookie)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="strict",
                            secure=settings.secure_cookies or request.url.scheme == "https")

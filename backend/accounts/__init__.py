@@ -1,0 +1,1 @@
+"""Accounts: users, their API tokens and dashboard sessions, and who a request acts as (routes, service, schemas)."""
