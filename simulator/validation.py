@@ -137,7 +137,7 @@ def _check_header(header: list[str], where: str) -> None:
             close = difflib.get_close_matches(column, COLUMNS, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise ValidationInputError(
-                f"{where}: unknown column '{column}'{hint}; columns: {', '.join(OTHER_COLUMNS)}, "
+                f"{where}: unknown column '{column}'{hint}; columns: kind, cycles, mapper, mapping, label, "
                 f"{', '.join(GEMM_COLUMNS)} (gemm), {', '.join(CONV_COLUMNS)}, padding (conv), or any accelerator "
                 "field (rows, cols, scratchpad_kib, ...)")
     if len(set(header)) < len(header):
@@ -255,3 +255,35 @@ def summarise(predictions: Sequence[Prediction]) -> ErrorSummary:
     ratio = math.exp(statistics.fmean(math.log(p / m) for p, m in zip(predicted, measured, strict=True)))
     return ErrorSummary(rows=len(predictions), median_abs_error=statistics.median(errors),
                         mean_abs_error=statistics.fmean(errors), spearman=spearman, geomean_ratio=ratio)
+
+
+# ---------------------------------------------------------------------------------------------------- reporting
+
+
+def summary_dict(summary: ErrorSummary) -> dict[str, Any]:
+    return {"rows": summary.rows, "median_abs_error": summary.median_abs_error,
+            "mean_abs_error": summary.mean_abs_error, "spearman": summary.spearman,
+            "geomean_ratio": summary.geomean_ratio}
+
+
+def result_dict(result: ValidationResult) -> dict[str, Any]:
+    """The JSON form `dse validate --json` prints and `POST /api/validate` answers: rows, summary (with by_kind)."""
+    rows = [{"where": p.measured.where, "label": p.measured.label, "kind": p.result.kind,
+             "layer": p.measured.layer.describe(), "predicted_cycles": p.result.cycles,
+             "measured_cycles": p.measured.cycles, "error": p.error, "compute_cycles": p.result.compute_cycles,
+             "dram_bytes": p.result.dram_bytes, "mapper": p.result.mapper, "mapping": p.result.mapping,
+             "explicit_mapping": p.measured.mapping, "mapping_priced": p.mapping_priced,
+             "overrides": {k: str(v) for k, v in p.measured.overrides.items()}}
+            for p in result.predictions]
+    summary = {**summary_dict(result.summary),
+               "by_kind": {kind: summary_dict(s) for kind, s in result.by_kind.items()}}
+    return {"rows": rows, "summary": summary, "notes": list(notes(result))}
+
+
+def notes(result: ValidationResult) -> tuple[str, ...]:
+    """What the reader must know to read the figures."""
+    unpriced = sum(not p.mapping_priced for p in result.predictions)
+    if not unpriced:
+        return ()
+    return (f"{unpriced} row(s) give an explicit mapping: it was checked against the layer, but explicit mappings "
+            "are not evaluated yet, so those rows are predicted under their mapper's own mapping",)
