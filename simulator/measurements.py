@@ -31,6 +31,7 @@ from importlib import resources
 from simulator.mapping.explicit import ExplicitMapping, parse_mapping
 
 TRAINING_FILE = "firesim_training.csv"
+FIRESIM_MEMORY_KIB = 4096  # gemmini-dosa `dummy{N}Config`: 4 MiB scratchpad and accumulator (docs/measured_soc.md)
 
 
 @dataclass(frozen=True)
@@ -188,3 +189,38 @@ def _integer(row: dict[str, str], column: str) -> int:
 
 def _optional_integer(row: dict[str, str], column: str) -> int | None:
     return _integer(row, column) if row.get(column) else None
+
+
+def to_validation_rows(measurements: tuple[FiresimMeasurement, ...] | None = None) -> list[dict[str, str]]:
+    """The measurements in `dse validate`'s columns (`simulator/validation.py`), one dict of cells per row.
+
+    A row DOSA ran as `tiled_matmul` (Q = R = S = 1, see the README) is a `gemm` with m = P, k = C, n = K; every
+    other row a `conv` of the file's sizes (Timeloop's P x Q output: the 96 rows whose run was P x P and the 85 with
+    an even kernel run at P + 1 are not corrected here). The hardware is the image the README and
+    docs/measured_soc.md find the row ran on: an N x N array, N the smallest power of two >= the mapping's largest
+    spatial factor, with 4 MiB scratchpad and accumulator. The mapping is the row's own.
+    """
+    rows = []
+    for measured in firesim_training_set() if measurements is None else measurements:
+        layer = measured.layer
+        if layer.runs_as_matmul:
+            sizes = {"kind": "gemm", "m": layer.out_w, "k": layer.in_channels, "n": layer.out_channels}
+        elif layer.stride_h != layer.stride_w:
+            raise ValueError(f"row {measured.row}: strides {layer.stride_h} x {layer.stride_w} differ; a validation "
+                             "row has one stride")
+        else:
+            sizes = {"kind": "conv", "batch": layer.batch, "in_channels": layer.in_channels,
+                     "out_channels": layer.out_channels, "out_h": layer.out_h, "out_w": layer.out_w,
+                     "kernel_h": layer.kernel_h, "kernel_w": layer.kernel_w, "stride": layer.stride_h}
+        side = array_side(measured.mapping)
+        rows.append({**{key: str(value) for key, value in sizes.items()}, "rows": str(side), "cols": str(side),
+                     "scratchpad_kib": str(FIRESIM_MEMORY_KIB), "accumulator_kib": str(FIRESIM_MEMORY_KIB),
+                     "mapping": measured.mapping.to_string(), "cycles": str(measured.cycles),
+                     "label": f"training row {measured.row}"})
+    return rows
+
+
+def array_side(mapping: ExplicitMapping) -> int:
+    """The PEs per side of the image a row ran on: the smallest power of two >= its largest spatial factor."""
+    largest = max((f.bound for level in mapping.levels for f in level.spatial), default=1)
+    return 1 << max(0, (largest - 1).bit_length())

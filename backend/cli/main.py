@@ -17,6 +17,7 @@ from backend.cli.profile import profile
 from backend.cli.simulate import simulate, simulate_gemm
 from backend.cli.sweep import app as sweep_app
 from backend.cli.sweep import export
+from backend.cli.validate import simulate_conv, validate
 from backend.core.settings import Settings
 
 app = typer.Typer(
@@ -27,6 +28,8 @@ app = typer.Typer(
 )
 app.command()(simulate)
 app.command("simulate-gemm")(simulate_gemm)
+app.command("simulate-conv")(simulate_conv)
+app.command()(validate)
 app.command()(mappings)
 app.command()(profile)
 app.command()(calibrate)

@@ -1,5 +1,5 @@
 // The app shell: a hash router (#/sweeps, #/sweeps/7?x=…, #/new, #/points/42, #/compare?ids=1,2,
-// #/compare-sweeps?ids=3,7, #/landscape?gemms=512x768x768&accelerator=gemmini-default).
+// #/compare-sweeps?ids=3,7, #/landscape?gemms=512x768x768&accelerator=gemmini-default, #/validate).
 // Each view module exports render(container, params, query) and may return a cleanup function.
 
 import { clear, errorNotice, h } from './dom.js';
@@ -16,6 +16,7 @@ const ROUTES = [
   { pattern: /^\/compare\/?$/, nav: 'compare', load: () => import('./views/compare_view.js') },
   { pattern: /^\/compare-sweeps\/?$/, nav: 'sweeps', load: () => import('./views/compare_sweeps_view.js') },
   { pattern: /^\/landscape\/?$/, nav: 'sweeps', load: () => import('./views/landscape_view.js') },
+  { pattern: /^\/validate\/?$/, nav: 'validate', load: () => import('./views/validate_view.js') },
 ];
 
 const container = document.getElementById('view');

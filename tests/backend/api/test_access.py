@@ -23,6 +23,7 @@ pytestmark = pytest.mark.redis
 ONE_POINT = {"model": "bert-base", "scenario": {"seq_len": 128}}
 ONE_CALIBRATION = {"preset": "gemmini-default",
                    "csv": "model,seq_len,accelerator,op_class,cycles\nbert-base,128,gemmini-default,softmax,2e8\n"}
+ONE_VALIDATION = {"csv": "kind,m,k,n,cycles\ngemm,64,64,64,2000\n"}
 UP = 0  # 200 or 503: health answers everyone (whether a worker answers depends on the shared broker)
 ROLES = ("anonymous", "viewer", "member", "other_member", "admin")
 
@@ -79,6 +80,8 @@ TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
                            (401, 403, 200, 200, 200)),  # viewers run nothing
     "POST /api/calibrate": (lambda c, t, h: c.post("/api/calibrate", json=ONE_CALIBRATION, headers=h),
                             (401, 403, 200, 200, 200)),
+    "POST /api/validate": (lambda c, t, h: c.post("/api/validate", json=ONE_VALIDATION, headers=h),
+                           (401, 403, 200, 200, 200)),
     "GET /api/mappings": (lambda c, t, h: c.get("/api/mappings?m=64&k=64&n=64&sample=100", headers=h),
                           (401, 403, 200, 200, 200)),  # it runs the simulator, as POST /api/simulate does
     "POST /api/sweeps": (lambda c, t, h: c.post("/api/sweeps", json=DEMO_SPEC, headers=h), (401, 403, 201, 201, 201)),

@@ -1,0 +1,145 @@
+"""`dse validate` (measured layers against the model) and `dse simulate-conv` (one convolution).
+
+`dse validate MEASUREMENTS.csv --accelerator NAME` predicts each row (simulator/validation.py says the columns) and
+prints predicted, measured and error per row and the summary (median and mean |error|, Spearman, by kind);
+`--firesim-training` runs the project's own copy of DOSA's FireSim training set instead of a file (converted on the
+fly by `simulator.measurements.to_validation_rows`). Bad input exits with code 2 and one line on stderr naming the
+row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from backend.cli.catalog_options import Given, catalog_options
+from backend.cli.simulate import AcceleratorName, Mapper, _fail, _one_line, hardware
+
+if TYPE_CHECKING:
+    from simulator.validation import ValidationResult
+
+PREDICTION_COLUMNS = ("where", "label", "kind", "layer", "predicted_cycles", "measured_cycles", "error", "mapper",
+                      "mapping", "explicit_mapping")
+
+
+def validate(
+    measurements: Annotated[Path | None, typer.Argument(
+        help="A measurements CSV: kind, the layer's sizes, optional accelerator fields, mapper, mapping; "
+             "cycles.", exists=True, dir_okay=False)] = None,
+    accelerator: AcceleratorName = "gemmini-default",
+    mapper: Annotated[Mapper, typer.Option(help="The mapper of rows that name none: optimal (our search) or "
+                                                "gemmini (Gemmini's software tiler).")] = Mapper.optimal,
+    firesim_training: Annotated[bool, typer.Option(
+        "--firesim-training", help="Run the project's copy of DOSA's FireSim training set (1,567 layers) instead "
+                                   "of a file.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (rows, summary by kind).")] = False,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the per-row predictions as CSV.",
+                                                dir_okay=False)] = None,
+) -> None:
+    """Predict measured layers with the model: per-row predicted, measured and error, and a summary by kind."""
+    from simulator.measurements import to_validation_rows
+    from simulator.validation import measured_layers, parse_validation_csv, result_dict
+    from simulator.validation import validate as run_validation
+
+    if (measurements is None) == (not firesim_training):
+        raise _fail("give a MEASUREMENTS.csv file or --firesim-training (one of them)")
+    try:
+        rows = (measured_layers(to_validation_rows()) if measurements is None
+                else parse_validation_csv(measurements.read_text(encoding="utf-8")))
+        hardware(accelerator, {})  # an unknown accelerator is named once, not per row
+        result = run_validation(rows, lambda overrides: hardware(accelerator, overrides), mapper=mapper.value)
+    except (ValidationError, ValueError, KeyError, UnicodeDecodeError) as error:
+        raise _fail(_one_line(error)) from None
+    data = result_dict(result)
+    if output is not None:
+        _write_predictions(output, data["rows"])
+    if as_json:
+        typer.echo(json.dumps({"accelerator": accelerator, "mapper": mapper.value, **data}))
+        return
+    _print(result, data, f"{len(result.predictions):,} measured layers on {accelerator} (mapper {mapper.value})")
+
+
+def _write_predictions(path: Path, rows: list[dict[str, Any]]) -> None:
+    try:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=PREDICTION_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows({**row, "explicit_mapping": row["explicit_mapping"] or ""} for row in rows)
+    except OSError as error:
+        raise _fail(f"{path}: {error.strerror}") from None
+
+
+def _print(result: ValidationResult, data: dict[str, Any], title: str) -> None:
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    table = Table(title=title)
+    for column in ("row", "kind", "layer", "predicted", "measured", "error"):
+        table.add_column(column, justify="right" if column in ("predicted", "measured", "error") else "left")
+    for row in data["rows"]:
+        table.add_row(row["label"] or row["where"], row["kind"], row["layer"], f"{row['predicted_cycles']:,.0f}",
+                      f"{row['measured_cycles']:,.0f}", f"{100 * row['error']:+.1f}%")
+    console.print(table)
+    summary = Table(title="summary")
+    for column in ("kind", "rows", "median |error|", "mean |error|", "Spearman", "predicted/measured (geomean)"):
+        summary.add_column(column, justify="left" if column == "kind" else "right")
+    for kind, figures in (("all", result.summary), *result.by_kind.items()):
+        summary.add_row(kind, str(figures.rows), f"{100 * figures.median_abs_error:.1f}%",
+                        f"{100 * figures.mean_abs_error:.1f}%",
+                        "–" if figures.spearman is None else f"{figures.spearman:.3f}", f"{figures.geomean_ratio:.3f}")
+    console.print(summary)
+    for note in data["notes"]:
+        console.print(f"note: {note}")
+
+
+@catalog_options("accelerator")
+def simulate_conv(
+    batch: Annotated[int, typer.Option(min=1, help="Images.")],
+    in_channels: Annotated[int, typer.Option(min=1, help="Input channels.")],
+    out_channels: Annotated[int, typer.Option(min=1, help="Output channels.")],
+    out_h: Annotated[int, typer.Option(min=1, help="Output rows.")],
+    out_w: Annotated[int, typer.Option(min=1, help="Output columns.")],
+    kernel_h: Annotated[int, typer.Option(min=1, help="Kernel rows.")],
+    kernel_w: Annotated[int, typer.Option(min=1, help="Kernel columns.")],
+    stride: Annotated[int, typer.Option(min=1, help="Stride (both directions).")],
+    given: Given,
+    padding: Annotated[int | None, typer.Option(min=0, help="Padding per side (default kernel // 2).")] = None,
+    accelerator: AcceleratorName = "gemmini-default",
+    mapper: Annotated[Mapper, typer.Option(help="optimal: our search; gemmini: the tiles Gemmini's software tiler "
+                                                "picks.")] = Mapper.optimal,
+    mapping: Annotated[str | None, typer.Option(help="An explicit Timeloop/DOSA mapping, e.g. 'L3[WIO] K8 Q28 - "
+                                                     "L2[WI] N1 K4X - L1[O] K2 S7 R7 Q4 P7 C3X - L0[W] P16' "
+                                                     "(checked; not evaluated yet).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Cost of one convolution on the array (today as its im2col GEMM) under the mapper's mapping."""
+    from simulator.layer import ConvLayer, evaluate_layer
+    from simulator.mapping import MappingError
+
+    try:
+        layer = ConvLayer(batch=batch, in_channels=in_channels, out_channels=out_channels, out_h=out_h, out_w=out_w,
+                          kernel_h=kernel_h, kernel_w=kernel_w, stride=stride, padding=padding)
+        hw = hardware(accelerator, given.overrides)
+        result = evaluate_layer(layer, hw, mapper=mapper.value, mapping=mapping)
+    except (ValidationError, ValueError, KeyError, MappingError) as error:
+        raise _fail(_one_line(error)) from None
+    data = {"kind": result.kind, "cycles": result.cycles, "compute_cycles": result.compute_cycles,
+            "dram_bytes": result.dram_bytes, "mapper": result.mapper, "mapping": result.mapping,
+            "gemm": dict(zip(("m", "k", "n"), result.gemm, strict=True))}
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    table = Table(title=f"{layer.describe()} on {hw.rows}x{hw.cols} {hw.dataflow}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in data.items():
+        table.add_row(key, value if isinstance(value, str) else
+                      "x".join(map(str, value.values())) if isinstance(value, dict) else f"{value:,.4g}")
+    Console().print(table)
