@@ -1,18 +1,20 @@
 """The pipeline: lower the workload onto the accelerator (simulator/lower.py), cost each op
 (simulator/cost/operators.py), aggregate the report (simulator/aggregate.py). One point at a time, with every operator
-row: the reference that simulator/batch.py's `evaluate_batch` (many points, columns only) is tested against."""
+row. The formulas are those `evaluate_batch` (simulator/batch.py) runs on many points, here over arrays of one."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 
-from simulator.aggregate import Priced, priced, report
+import numpy as np
+
+from simulator.aggregate import Priced, Sums, priced, report
 from simulator.batch import lowered_cache_clear
-from simulator.cost.operators import cost
+from simulator.cost.columns import Columns
+from simulator.cost.operators import gemm_report_row, gemm_row, pointwise_report_row, pointwise_rows
 from simulator.hardware.spec import AcceleratorSpec
-from simulator.hardware.technology import Technology
-from simulator.lower import lower
+from simulator.lower import GemmWork, Lowered, lower
 from simulator.mapping import cache_clear as mapping_cache_clear
 from simulator.options import Options
 from simulator.report import Report
@@ -35,10 +37,7 @@ class _PricedCache:
             if found is not None:
                 self._points.move_to_end(key)
                 return found
-        lowered = lower(workload, accelerator, options)
-        tech = Technology.at(accelerator.technology_nm)
-        point = priced(lowered, [row for work in lowered.work
-                                 for row in cost(work, accelerator, tech, options)])
+        point = _price(lower(workload, accelerator, options), accelerator, options)
         with self._lock:
             if key not in self._points:
                 self._points[key] = point
@@ -54,12 +53,30 @@ class _PricedCache:
 
 
 _priced = _PricedCache()
+_ONE = np.zeros(1, dtype=int)  # the one point's entry of every per-lowering list
+
+
+def _price(lowered: Lowered, accelerator: AcceleratorSpec, options: Options) -> Priced:
+    """Every op's row and the metrics of one point: the cost model's array formulas over one accelerator."""
+    hw, rows = Columns([accelerator]), []
+    sums = Sums(1)
+    for work in lowered.work:
+        if isinstance(work, GemmWork):
+            mapping = work.cost(accelerator, options)
+            row = gemm_row(work, [mapping], _ONE, hw)
+            sums.add(row)
+            rows.append(gemm_report_row(work, row, mapping))
+            continue
+        for part, row in pointwise_rows([work], _ONE, hw):
+            sums.add(row)
+            rows.append(pointwise_report_row(work, part, row))
+    return priced(lowered, rows, sums, hw)
 
 
 def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options | None = None) -> Report:
     """Evaluate one design point (a ValueError names what the accelerator cannot run)."""
     point = _priced.get(workload, accelerator, options or Options())
-    return report(point, accelerator, Technology.at(accelerator.technology_nm))
+    return report(point)
 
 
 def cache_clear() -> None:
