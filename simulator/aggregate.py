@@ -16,7 +16,7 @@ priced, `metrics` turns the sums into the report's metrics. `evaluate` runs them
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -36,68 +36,61 @@ _TOTALS = ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_mac_
            "energy_nonlinear_j")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Totals:
-    """Sums over rows of every point (arrays), added in the rows' order."""
+    """Sums over some rows, at every point (arrays)."""
 
-    points: int
-    cycles: np.ndarray = field(init=False)
-    macs: np.ndarray = field(init=False)
-    dram_bytes: np.ndarray = field(init=False)
-    compulsory_dram_bytes: np.ndarray = field(init=False)
-    energy_mac_j: np.ndarray = field(init=False)
-    energy_sram_j: np.ndarray = field(init=False)
-    energy_dram_j: np.ndarray = field(init=False)
-    energy_nonlinear_j: np.ndarray = field(init=False)
+    cycles: np.ndarray
+    macs: np.ndarray
+    dram_bytes: np.ndarray
+    compulsory_dram_bytes: np.ndarray
+    energy_mac_j: np.ndarray
+    energy_sram_j: np.ndarray
+    energy_dram_j: np.ndarray
+    energy_nonlinear_j: np.ndarray
 
-    def __post_init__(self) -> None:
-        for name in _TOTALS:
-            setattr(self, name, np.zeros(self.points))
-
-    def add(self, row: OpCost) -> None:
-        self.cycles += row.cycles
-        self.macs += row.macs
-        self.dram_bytes += row.dram_bytes
-        self.compulsory_dram_bytes += row.compulsory_dram_bytes
-        self.energy_mac_j += row.energy_mac_j
-        self.energy_sram_j += row.energy_sram_j
-        self.energy_dram_j += row.energy_dram_j
-        self.energy_nonlinear_j += row.energy_nonlinear_j
+    @classmethod
+    def of(cls, stacked: dict[str, np.ndarray], rows: np.ndarray) -> Totals:
+        """The sums of the selected rows (`stacked`: each quantity as a rows x points matrix)."""
+        return cls(**{name: stacked[name][rows].sum(axis=0) for name in _TOTALS})
 
     @property
     def dynamic_energy_j(self) -> np.ndarray:
         return self.energy_mac_j + self.energy_sram_j + self.energy_dram_j + self.energy_nonlinear_j
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Sums:
     """What the report needs of every row of every point: totals (all rows, decode rows), the cycles before the
     first decode step, cycles by bound, and the breakdown (points, QUANTITIES, op classes + phases)."""
 
-    points: int
-    total: Totals = field(init=False)
-    decode: Totals = field(init=False)
-    before_decode_cycles: np.ndarray = field(init=False)
-    by_bound: np.ndarray = field(init=False)
-    breakdown: np.ndarray = field(init=False)
+    total: Totals
+    decode: Totals
+    before_decode_cycles: np.ndarray
+    by_bound: np.ndarray
+    breakdown: np.ndarray
 
-    def __post_init__(self) -> None:
-        self.total, self.decode = Totals(self.points), Totals(self.points)
-        self.before_decode_cycles = np.zeros(self.points)
-        self.by_bound = np.zeros((len(BOUNDS), self.points))
-        self.breakdown = np.zeros((self.points, len(QUANTITIES), len(OP_CLASSES) + len(PHASES)))
+    @classmethod
+    def of(cls, rows: list[OpCost], points: int) -> Sums:
+        """Each quantity of the rows stacked (rows x points) and summed once: a point's rows cost one array call
+        per quantity, not one per row."""
+        def stack(name: str) -> np.ndarray:
+            return np.array([getattr(row, name) for row in rows], dtype=float).reshape(len(rows), points)
 
-    def add(self, row: OpCost) -> None:
-        self.total.add(row)
-        if row.phase == "decode":
-            self.decode.add(row)
-        else:
-            self.before_decode_cycles += row.cycles
-        for b in range(len(BOUNDS)):
-            self.by_bound[b] += np.where(row.bound == b, row.cycles, 0.0)
-        for q, value in enumerate((row.cycles, row.energy_j, row.dram_bytes)):
-            self.breakdown[:, q, _CLASS[row.op_class]] += value
-            self.breakdown[:, q, _PHASE[row.phase]] += value
+        stacked = {name: stack(name) for name in (*_TOTALS, "energy_j")}
+        decode = np.array([row.phase == "decode" for row in rows], dtype=bool)
+        cycles = stacked["cycles"]
+        bounds = np.array([row.bound for row in rows], dtype=int).reshape(len(rows), points)
+        breakdown = np.zeros((len(QUANTITIES), len(OP_CLASSES) + len(PHASES), points))
+        columns = [np.array([_CLASS[row.op_class] for row in rows], dtype=int),
+                   np.array([_PHASE[row.phase] for row in rows], dtype=int)]
+        for q, quantity in enumerate(QUANTITIES):
+            for column in columns:
+                np.add.at(breakdown[q], column, stacked[quantity])
+        return cls(Totals.of(stacked, np.ones(len(rows), dtype=bool)), Totals.of(stacked, decode),
+                   cycles[~decode].sum(axis=0),
+                   np.array([np.where(bounds == b, cycles, 0.0).sum(axis=0) for b in range(len(BOUNDS))]),
+                   breakdown.transpose(2, 0, 1))
 
     def cycles_by_class(self, op_classes: list[str], point: int = 0) -> dict[str, float]:
         return {name: float(self.breakdown[point, 0, _CLASS[name]]) for name in op_classes}
@@ -201,7 +194,7 @@ def _serving(sums: Sums, clock_hz: np.ndarray, static_w: np.ndarray, facts: Fact
 class Priced:
     """One design point's report, but for its row list (what the evaluation caches)."""
 
-    fields: dict[str, Any]
+    report_fields: dict[str, Any]
     ops: tuple[OpReport, ...]
 
 
@@ -222,4 +215,4 @@ def priced(lowered: Lowered, ops: list[OpReport], sums: Sums, hw: Columns) -> Pr
 
 def report(point: Priced) -> Report:
     """The report of a priced point (a fresh row list: the cached rows stay as they are)."""
-    return Report(**point.fields, ops=list(point.ops))
+    return Report(**point.report_fields, ops=list(point.ops))

@@ -28,7 +28,7 @@ import numpy as np
 from simulator.aggregate import QUANTITIES, Facts, Sums, metrics
 from simulator.catalog import METRICS, OP_CLASSES, PHASES
 from simulator.cost.columns import Columns
-from simulator.cost.operators import gemm_row, pointwise_rows
+from simulator.cost.operators import OpCost, gemm_row, pointwise_rows
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.lower import GemmWork, Lowered, PointwiseWork, lower
 from simulator.mapping.gemm import GemmCost, MappingError
@@ -122,16 +122,17 @@ def _gemm_costs(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings,
 def _group(lowerings: list[Lowered], options: Options, specs: list[AcceleratorSpec], u_index: np.ndarray,
            errors: list[Exception | None]) -> tuple[dict[str, Any], np.ndarray]:
     """The metrics and breakdowns of the points sharing a workload and options (their lowerings may differ)."""
-    hw, sums, mappings = Columns(specs), Sums(len(specs)), _Mappings.of(specs)
+    hw, mappings = Columns(specs), _Mappings.of(specs)
+    rows: list[OpCost] = []
     for position in range(len(lowerings[0].work)):
         works = [lowered.work[position] for lowered in lowerings]
         if isinstance(works[0], GemmWork):
             gemms = [w for w in works if isinstance(w, GemmWork)]
             costs, pick = _gemm_costs(gemms, u_index, mappings, options, errors)
-            sums.add(gemm_row(gemms[0], costs, pick, hw))
+            rows.append(gemm_row(gemms[0], costs, pick, hw))
             continue
-        for _, row in pointwise_rows([w for w in works if isinstance(w, PointwiseWork)], u_index, hw):
-            sums.add(row)
+        rows += (row for _, row in pointwise_rows([w for w in works if isinstance(w, PointwiseWork)], u_index, hw))
+    sums = Sums.of(rows, len(specs))
     quality = lowerings[0].quality
     return {**metrics(sums, hw, Facts.of(lowerings[0])).columns(),
             "fused_groups": [lowerings[u].fused_groups for u in u_index],

@@ -58,19 +58,17 @@ _ONE = np.zeros(1, dtype=int)  # the one point's entry of every per-lowering lis
 
 def _price(lowered: Lowered, accelerator: AcceleratorSpec, options: Options) -> Priced:
     """Every op's row and the metrics of one point: the cost model's array formulas over one accelerator."""
-    hw, rows = Columns([accelerator]), []
-    sums = Sums(1)
+    hw, costs, rows = Columns([accelerator]), [], []
     for work in lowered.work:
         if isinstance(work, GemmWork):
             mapping = work.cost(accelerator, options)
-            row = gemm_row(work, [mapping], _ONE, hw)
-            sums.add(row)
-            rows.append(gemm_report_row(work, row, mapping))
+            costs.append(gemm_row(work, [mapping], _ONE, hw))
+            rows.append(gemm_report_row(work, costs[-1], mapping))
             continue
         for part, row in pointwise_rows([work], _ONE, hw):
-            sums.add(row)
+            costs.append(row)
             rows.append(pointwise_report_row(work, part, row))
-    return priced(lowered, rows, sums, hw)
+    return priced(lowered, rows, Sums.of(costs, 1), hw)
 
 
 def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options | None = None) -> Report:

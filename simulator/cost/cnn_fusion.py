@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.cost.columns import Columns
-from simulator.cost.nonlinear import NonlinearCost, Values, memory_cycles
+from simulator.cost.nonlinear import NonlinearCost, Values, memory_cycles, per_point
 
 
 def cnn_fused_cost(op_class: str, fusion: str, elements: int, act_bytes: Values, hw: Columns,
@@ -35,7 +35,7 @@ def cnn_fused_cost(op_class: str, fusion: str, elements: int, act_bytes: Values,
                              zero, zero, on_array=True)
     if fusion == "accumulate":
         moved = elements * act_bytes  # the skip operand; the other one is already in the accumulator
-        dram = np.broadcast_to(np.asarray(moved * dram_share, dtype=float), zero.shape)
+        dram = per_point(moved * dram_share, hw)
         memory = memory_cycles(hw, moved, dram)
         compute = elements / hw.cols  # one accumulator row per cycle
         sram_pj = elements * hw.of("accumulator_bits") / 8 * 2 * hw.sram("accumulator_kib")

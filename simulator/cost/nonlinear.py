@@ -46,12 +46,19 @@ class NonlinearCost:
         return "accelerator" if self.placed[point] else "host_cpu"
 
 
+def per_point(value: Values, hw: Columns) -> np.ndarray:
+    """`value` as one float per point (a scalar stands for every point)."""
+    if isinstance(value, np.ndarray) and value.shape == hw.dram_bw.shape and value.dtype == float:
+        return value
+    return np.full(hw.dram_bw.shape, value, dtype=float)
+
+
 def memory_cycles(hw: Columns, local_bytes: Values, dram_bytes: Values, dma: bool | np.ndarray = True) -> np.ndarray:
     """Cycles to move an op's data: over the local link (to the L2, else DRAM; DMA-limited unless the host moves
     it), and with an L2 also its DRAM share over the DRAM link (DMA-limited over a miss's round trip unless the host
     moves it); plus the link's latency unless the timing is `analytic` (op time = max(compute, memory)).
     `dma`: per point, the DMA moves it (else the host)."""
-    local = np.broadcast_to(np.asarray(local_bytes, dtype=float), hw.dram_bw.shape)
+    local = per_point(local_bytes, hw)
     bandwidth = np.where(dma, hw.local_bw, hw.memory_bw)
     latency = np.where(dma, hw.local_latency, hw.memory_latency)
     time = local / bandwidth
@@ -77,7 +84,7 @@ def nonlinear_cost(op_class: str, elements: int, bytes_read: Values, bytes_writt
     With float activations (fp16/bf16/fp32) the host computes on them directly: no de/quantization row.
     `bytes_read`, `act_bytes`, `fused`, `scores_on_chip` and `dram_share` may differ by point (the lowering decides).
     """
-    unfused_moved = np.broadcast_to(np.asarray(bytes_read + bytes_written, dtype=float), hw.dram_bw.shape)
+    unfused_moved = per_point(bytes_read + bytes_written, hw)
     if op_class not in FUSABLE:
         return [_data_movement(op_class, unfused_moved, dram_share, hw)]
     accelerator = hw.on_accelerator(op_class)

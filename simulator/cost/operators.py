@@ -44,45 +44,48 @@ class OpCost:
     phase: str
     times: int
     cycles: np.ndarray
-    macs: np.ndarray | float
+    macs: np.ndarray
     dram_bytes: np.ndarray
     compulsory_dram_bytes: np.ndarray
     energy_j: np.ndarray
-    energy_mac_j: np.ndarray | float
+    energy_mac_j: np.ndarray
     energy_sram_j: np.ndarray
     energy_dram_j: np.ndarray
-    energy_nonlinear_j: np.ndarray | float
+    energy_nonlinear_j: np.ndarray
     bound: np.ndarray  # index into BOUNDS
     compute_cycles: np.ndarray  # per copy, on the unit it runs on
     memory_cycles: np.ndarray  # per copy, its DRAM bytes at the accelerator's bandwidth
-    l2_bytes: np.ndarray | float  # per copy
+    l2_bytes: np.ndarray  # per copy
+
+
+_MAPPING = ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_pj", "energy_mac_pj", "energy_sram_pj",
+            "energy_dram_pj", "compute_cycles", "l2_bytes")
+_NO_MAPPING = (0.0,) * len(_MAPPING)
 
 
 def gemm_row(work: GemmWork, costs: Sequence[GemmCost | None], pick: np.ndarray, hw: Columns) -> OpCost:
     """A GEMM's row at every point, from the mappings of its distinct (lowering, hardware) pairs: `pick` gives each
     point's entry of `costs` (None for a pair without a mapping: zeros, the point fails)."""
-    def gather(name: str) -> np.ndarray:
-        return np.array([0.0 if c is None else getattr(c, name) for c in costs], dtype=float)[pick]
-
+    table = np.array([_NO_MAPPING if c is None else tuple(getattr(c, name) for name in _MAPPING) for c in costs],
+                     dtype=float)[pick].T
+    cycles, macs, dram, compulsory, energy, mac, sram, dram_pj, compute, l2 = table
     op, times = work.op, work.repeats
-    dram, macs = gather("dram_bytes"), gather("macs")
     memory = dram / hw.dram_bw
-    return OpCost(op.op_class, op.phase, times, cycles=gather("cycles") * times, macs=macs * times,
-                  dram_bytes=dram * times, compulsory_dram_bytes=gather("compulsory_dram_bytes") * times,
-                  energy_j=gather("energy_pj") * times * _J_PER_PJ,
-                  energy_mac_j=gather("energy_mac_pj") * times * _J_PER_PJ,
-                  energy_sram_j=gather("energy_sram_pj") * times * _J_PER_PJ,
-                  energy_dram_j=gather("energy_dram_pj") * times * _J_PER_PJ, energy_nonlinear_j=0.0,
-                  bound=bound(macs / hw.peak, memory, True), compute_cycles=gather("compute_cycles"),
-                  memory_cycles=memory, l2_bytes=gather("l2_bytes"))
+    return OpCost(op.op_class, op.phase, times, cycles=cycles * times, macs=macs * times, dram_bytes=dram * times,
+                  compulsory_dram_bytes=compulsory * times, energy_j=energy * times * _J_PER_PJ,
+                  energy_mac_j=mac * times * _J_PER_PJ, energy_sram_j=sram * times * _J_PER_PJ,
+                  energy_dram_j=dram_pj * times * _J_PER_PJ, energy_nonlinear_j=np.zeros(len(hw)),
+                  bound=bound(macs / hw.peak, memory, True), compute_cycles=compute, memory_cycles=memory,
+                  l2_bytes=l2)
 
 
-def _row(op_class: str, phase: str, count: int, part: NonlinearCost, hw: Columns) -> OpCost:
+def _row(phase: str, count: int, part: NonlinearCost, hw: Columns) -> OpCost:
+    """A point-wise op's row at every point, from one copy's cost."""
     memory = part.dram_bytes / hw.dram_bw
     energy_pj = part.energy_nonlinear_pj + part.energy_sram_pj + part.energy_dram_pj
-    dram = part.dram_bytes * count
-    return OpCost(op_class, phase, count, cycles=part.cycles * count, macs=0.0, dram_bytes=dram,
-                  compulsory_dram_bytes=dram, energy_j=energy_pj * count * _J_PER_PJ, energy_mac_j=0.0,
+    dram, zero = part.dram_bytes * count, np.zeros(len(hw))
+    return OpCost(part.op_class, phase, count, cycles=part.cycles * count, macs=zero, dram_bytes=dram,
+                  compulsory_dram_bytes=dram, energy_j=energy_pj * count * _J_PER_PJ, energy_mac_j=zero,
                   energy_sram_j=part.energy_sram_pj * count * _J_PER_PJ,
                   energy_dram_j=part.energy_dram_pj * count * _J_PER_PJ,
                   energy_nonlinear_j=part.energy_nonlinear_pj * count * _J_PER_PJ,
@@ -111,20 +114,16 @@ def pointwise_rows(works: Sequence[PointwiseWork], pick: np.ndarray,
                    hw: Columns) -> list[tuple[NonlinearCost, OpCost]]:
     """The report rows of a point-wise op at every point, each with the per-copy cost it totals."""
     op = works[0].op
-    return [(part, _row(part.op_class, op.phase, op.layer_count, part, hw))
+    return [(part, _row(op.phase, op.layer_count, part, hw))
             for part in pointwise_parts(works, pick, hw)]
-
-
-def _at(value: np.ndarray | float, point: int) -> float:
-    return float(value[point]) if isinstance(value, np.ndarray) else float(value)
 
 
 def _fields(row: OpCost, point: int) -> dict[str, float]:
     """The row's totals at one point, as the report's floats."""
-    totals = {name: _at(getattr(row, name), point)
+    totals = {name: float(getattr(row, name)[point])
               for name in ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_j", "energy_mac_j",
                            "energy_sram_j", "energy_dram_j", "energy_nonlinear_j")}
-    per_copy = {name: _at(getattr(row, name), point) * row.times
+    per_copy = {name: float(getattr(row, name)[point]) * row.times
                 for name in ("compute_cycles", "memory_cycles", "l2_bytes")}
     return totals | per_copy
 
