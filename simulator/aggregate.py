@@ -16,6 +16,7 @@ priced, `metrics` turns the sums into the report's metrics. `evaluate` runs them
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -34,6 +35,8 @@ _PHASE = {name: len(OP_CLASSES) + i for i, name in enumerate(PHASES)}
 
 _TOTALS = ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_mac_j", "energy_sram_j", "energy_dram_j",
            "energy_nonlinear_j")
+_SUMMED = (*_TOTALS, "energy_j")  # what is added up of every row, in this order
+_BROKEN_DOWN = [_SUMMED.index(quantity) for quantity in QUANTITIES]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,51 +52,57 @@ class Totals:
     energy_dram_j: np.ndarray
     energy_nonlinear_j: np.ndarray
 
-    @classmethod
-    def of(cls, stacked: dict[str, np.ndarray], rows: np.ndarray) -> Totals:
-        """The sums of the selected rows (`stacked`: each quantity as a rows x points matrix)."""
-        return cls(**{name: stacked[name][rows].sum(axis=0) for name in _TOTALS})
-
     @property
     def dynamic_energy_j(self) -> np.ndarray:
         return self.energy_mac_j + self.energy_sram_j + self.energy_dram_j + self.energy_nonlinear_j
 
 
-@dataclass(frozen=True, slots=True)
 class Sums:
-    """What the report needs of every row of every point: totals (all rows, decode rows), the cycles before the
-    first decode step, cycles by bound, and the breakdown (points, QUANTITIES, op classes + phases)."""
+    """What the report needs of every row of every point, added up row by row in the rows' order: totals (all rows,
+    decode rows), the cycles before the first decode step, cycles by bound, and the breakdown (QUANTITIES by op class
+    and by phase). Each row costs a handful of array calls, whatever the number of points."""
 
-    total: Totals
-    decode: Totals
-    before_decode_cycles: np.ndarray
-    by_bound: np.ndarray
-    breakdown: np.ndarray
+    def __init__(self, points: int) -> None:
+        self._all, self._decode = np.zeros((len(_SUMMED), points)), np.zeros((len(_SUMMED), points))
+        self.before_decode_cycles = np.zeros(points)
+        self.by_bound = np.zeros((len(BOUNDS), points))
+        self._breakdown = np.zeros((len(OP_CLASSES) + len(PHASES), len(QUANTITIES), points))
+        self._points = np.arange(points)
 
     @classmethod
-    def of(cls, rows: list[OpCost], points: int) -> Sums:
-        """Each quantity of the rows stacked (rows x points) and summed once: a point's rows cost one array call
-        per quantity, not one per row."""
-        def stack(name: str) -> np.ndarray:
-            return np.array([getattr(row, name) for row in rows], dtype=float).reshape(len(rows), points)
+    def of(cls, rows: Iterable[OpCost], points: int) -> Sums:
+        sums = cls(points)
+        for row in rows:
+            sums.add(row)
+        return sums
 
-        stacked = {name: stack(name) for name in (*_TOTALS, "energy_j")}
-        decode = np.array([row.phase == "decode" for row in rows], dtype=bool)
-        cycles = stacked["cycles"]
-        bounds = np.array([row.bound for row in rows], dtype=int).reshape(len(rows), points)
-        breakdown = np.zeros((len(QUANTITIES), len(OP_CLASSES) + len(PHASES), points))
-        columns = [np.array([_CLASS[row.op_class] for row in rows], dtype=int),
-                   np.array([_PHASE[row.phase] for row in rows], dtype=int)]
-        for q, quantity in enumerate(QUANTITIES):
-            for column in columns:
-                np.add.at(breakdown[q], column, stacked[quantity])
-        return cls(Totals.of(stacked, np.ones(len(rows), dtype=bool)), Totals.of(stacked, decode),
-                   cycles[~decode].sum(axis=0),
-                   np.array([np.where(bounds == b, cycles, 0.0).sum(axis=0) for b in range(len(BOUNDS))]),
-                   breakdown.transpose(2, 0, 1))
+    def add(self, row: OpCost) -> None:
+        values = np.array([getattr(row, name) for name in _SUMMED])
+        self._all += values
+        if row.phase == "decode":
+            self._decode += values
+        else:
+            self.before_decode_cycles += row.cycles
+        self.by_bound[row.bound, self._points] += row.cycles
+        broken_down = values[_BROKEN_DOWN]
+        self._breakdown[_CLASS[row.op_class]] += broken_down
+        self._breakdown[_PHASE[row.phase]] += broken_down
+
+    @property
+    def total(self) -> Totals:
+        return Totals(*self._all[:len(_TOTALS)])
+
+    @property
+    def decode(self) -> Totals:
+        return Totals(*self._decode[:len(_TOTALS)])
+
+    @property
+    def breakdown(self) -> np.ndarray:
+        """(points, QUANTITIES, op classes + phases)."""
+        return self._breakdown.transpose(2, 1, 0)
 
     def cycles_by_class(self, op_classes: list[str], point: int = 0) -> dict[str, float]:
-        return {name: float(self.breakdown[point, 0, _CLASS[name]]) for name in op_classes}
+        return {name: float(self._breakdown[_CLASS[name], 0, point]) for name in op_classes}
 
 
 @dataclass(frozen=True, slots=True)

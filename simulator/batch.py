@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,20 +119,25 @@ def _gemm_costs(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings,
     return costs, inverse
 
 
-def _group(lowerings: list[Lowered], options: Options, specs: list[AcceleratorSpec], u_index: np.ndarray,
-           errors: list[Exception | None]) -> tuple[dict[str, Any], np.ndarray]:
-    """The metrics and breakdowns of the points sharing a workload and options (their lowerings may differ)."""
-    hw, mappings = Columns(specs), _Mappings.of(specs)
-    rows: list[OpCost] = []
+def _rows(lowerings: list[Lowered], options: Options, hw: Columns, u_index: np.ndarray,
+          errors: list[Exception | None]) -> Iterator[OpCost]:
+    """Every op's row at every point of a group, as it is priced (the rows of many points are not all held)."""
+    mappings = _Mappings.of(hw.specs)
     for position in range(len(lowerings[0].work)):
         works = [lowered.work[position] for lowered in lowerings]
         if isinstance(works[0], GemmWork):
             gemms = [w for w in works if isinstance(w, GemmWork)]
             costs, pick = _gemm_costs(gemms, u_index, mappings, options, errors)
-            rows.append(gemm_row(gemms[0], costs, pick, hw))
+            yield gemm_row(gemms[0], costs, pick, hw)
             continue
-        rows += (row for _, row in pointwise_rows([w for w in works if isinstance(w, PointwiseWork)], u_index, hw))
-    sums = Sums.of(rows, len(specs))
+        yield from (row for _, row in pointwise_rows([w for w in works if isinstance(w, PointwiseWork)], u_index, hw))
+
+
+def _group(lowerings: list[Lowered], options: Options, specs: list[AcceleratorSpec], u_index: np.ndarray,
+           errors: list[Exception | None]) -> tuple[dict[str, Any], np.ndarray]:
+    """The metrics and breakdowns of the points sharing a workload and options (their lowerings may differ)."""
+    hw = Columns(specs)
+    sums = Sums.of(_rows(lowerings, options, hw, u_index, errors), len(specs))
     quality = lowerings[0].quality
     return {**metrics(sums, hw, Facts.of(lowerings[0])).columns(),
             "fused_groups": [lowerings[u].fused_groups for u in u_index],

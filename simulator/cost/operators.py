@@ -59,7 +59,7 @@ class OpCost:
 
 
 _MAPPING = ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_pj", "energy_mac_pj", "energy_sram_pj",
-            "energy_dram_pj", "compute_cycles", "l2_bytes")
+            "energy_dram_pj", "compute_cycles", "l2_bytes")  # the first 8 are totals over the copies, 4 of them pJ
 _NO_MAPPING = (0.0,) * len(_MAPPING)
 
 
@@ -68,15 +68,15 @@ def gemm_row(work: GemmWork, costs: Sequence[GemmCost | None], pick: np.ndarray,
     point's entry of `costs` (None for a pair without a mapping: zeros, the point fails)."""
     table = np.array([_NO_MAPPING if c is None else tuple(getattr(c, name) for name in _MAPPING) for c in costs],
                      dtype=float)[pick].T
-    cycles, macs, dram, compulsory, energy, mac, sram, dram_pj, compute, l2 = table
     op, times = work.op, work.repeats
-    memory = dram / hw.dram_bw
-    return OpCost(op.op_class, op.phase, times, cycles=cycles * times, macs=macs * times, dram_bytes=dram * times,
-                  compulsory_dram_bytes=compulsory * times, energy_j=energy * times * _J_PER_PJ,
-                  energy_mac_j=mac * times * _J_PER_PJ, energy_sram_j=sram * times * _J_PER_PJ,
-                  energy_dram_j=dram_pj * times * _J_PER_PJ, energy_nonlinear_j=np.zeros(len(hw)),
-                  bound=bound(macs / hw.peak, memory, True), compute_cycles=compute, memory_cycles=memory,
-                  l2_bytes=l2)
+    cycles, macs, dram, compulsory = table[:4] * times
+    energy, mac, sram, dram_pj = table[4:8] * times * _J_PER_PJ
+    memory = table[2] / hw.dram_bw
+    return OpCost(op.op_class, op.phase, times, cycles=cycles, macs=macs, dram_bytes=dram,
+                  compulsory_dram_bytes=compulsory, energy_j=energy, energy_mac_j=mac, energy_sram_j=sram,
+                  energy_dram_j=dram_pj, energy_nonlinear_j=np.zeros(len(hw)),
+                  bound=bound(table[1] / hw.peak, memory, True), compute_cycles=table[8], memory_cycles=memory,
+                  l2_bytes=table[9])
 
 
 def _row(phase: str, count: int, part: NonlinearCost, hw: Columns) -> OpCost:
@@ -98,15 +98,12 @@ def pointwise_parts(works: Sequence[PointwiseWork], pick: np.ndarray, hw: Column
     each point's lowering) — and its host de/quantization when that runs at some point."""
     first = works[0]
     op = first.op
-
-    def gather(name: str) -> np.ndarray:
-        return np.array([getattr(w, name) for w in works], dtype=float)[pick]
-
-    share, act_bytes = gather("dram_share"), gather("act_bytes")
+    share, act_bytes, bytes_read, fused, scores_on_chip = np.array(
+        [(w.dram_share, w.act_bytes, w.bytes_read, w.fused, w.scores_on_chip) for w in works], dtype=float)[pick].T
     if first.cnn_fused:  # CNN: see cnn_fusion (the options decide it, the same for every point)
         return [cnn_fused_cost(op.op_class, op.fusion, op.elements, act_bytes, hw, share)]
-    return nonlinear_cost(op.op_class, op.elements, gather("bytes_read"), op.bytes_written, op.operands, act_bytes,
-                          hw, fused=gather("fused").astype(bool), scores_on_chip=gather("scores_on_chip").astype(bool),
+    return nonlinear_cost(op.op_class, op.elements, bytes_read, op.bytes_written, op.operands, act_bytes, hw,
+                          fused=fused.astype(bool), scores_on_chip=scores_on_chip.astype(bool),
                           float_activations=first.float_activations, dram_share=share)
 
 
