@@ -12,18 +12,19 @@ import numpy as np
 from simulator.aggregate import Priced, Sums, priced, report
 from simulator.batch import lowered_cache_clear
 from simulator.cost.columns import Columns
-from simulator.cost.operators import gemm_report_row, gemm_row, pointwise_report_row, pointwise_rows
+from simulator.cost.operators import OpCost, gemm_report_row, gemm_row, pointwise_report_row, pointwise_rows
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.lower import GemmWork, Lowered, lower
 from simulator.mapping import cache_clear as mapping_cache_clear
 from simulator.options import Options
-from simulator.report import Report
+from simulator.report import OpReport, Report
 from simulator.workload import Workload
 
 
 class _PricedCache:
-    """The operator rows of recently evaluated points, least recently used first out, bounded by the number of rows
-    it holds (~1 kB each): a sweep that revisits points (a search, the warm benchmark) re-prices nothing."""
+    """The operator rows and metrics of recently evaluated points, least recently used first out, bounded by the
+    number of rows it holds (~1 kB each): a sweep that revisits points (a search, the warm benchmark) re-prices
+    nothing."""
 
     def __init__(self, max_rows: int = 50_000) -> None:
         self._points: OrderedDict[tuple[Workload, AcceleratorSpec, Options], Priced] = OrderedDict()
@@ -58,7 +59,9 @@ _ONE = np.zeros(1, dtype=int)  # the one point's entry of every per-lowering lis
 
 def _price(lowered: Lowered, accelerator: AcceleratorSpec, options: Options) -> Priced:
     """Every op's row and the metrics of one point: the cost model's array formulas over one accelerator."""
-    hw, costs, rows = Columns([accelerator]), [], []
+    hw = Columns([accelerator])
+    costs: list[OpCost] = []
+    rows: list[OpReport] = []
     for work in lowered.work:
         if isinstance(work, GemmWork):
             mapping = work.cost(accelerator, options)
