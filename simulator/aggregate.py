@@ -8,124 +8,220 @@ time to first token = everything before the first decode step (encoder and prefi
 token 1), or one mean decode step when there is no prompt (token 1 comes out of step 1); time per output token =
 the decode rows over the `generate_len` steps; decode throughput = batch x steps over the decode time; energy per
 output token = the decode rows' dynamic energy plus static power over the decode time, per generated token.
+
+Written over arrays, one entry per design point: `Sums` adds up the rows (`OpCost`) of every point as they are
+priced, `metrics` turns the sums into the report's metrics. `evaluate` runs them on one point, `evaluate_batch`
+(simulator/batch.py) on many.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any
 
-from simulator.cost.area import area
-from simulator.hardware.spec import AcceleratorSpec
-from simulator.hardware.technology import Technology
+import numpy as np
+
+from simulator.catalog import OP_CLASSES, PHASES
+from simulator.cost.columns import Columns
+from simulator.cost.operators import BOUNDS, OpCost
 from simulator.lower import Lowered
 from simulator.report import OpReport, Report
+
+QUANTITIES = ("cycles", "energy_j", "dram_bytes")  # the breakdown's quantities (backend/sweeps/breakdown.py)
+_CLASS = {name: i for i, name in enumerate(OP_CLASSES)}
+_PHASE = {name: len(OP_CLASSES) + i for i, name in enumerate(PHASES)}
+
+
+_TOTALS = ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_mac_j", "energy_sram_j", "energy_dram_j",
+           "energy_nonlinear_j")
+_SUMMED = (*_TOTALS, "energy_j")  # what is added up of every row, in this order
+_BROKEN_DOWN = [_SUMMED.index(quantity) for quantity in QUANTITIES]
 
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """Sums over every row of a design point."""
+    """Sums over some rows, at every point (arrays)."""
 
-    cycles: float
-    macs: float
-    dram_bytes: float
-    compulsory_dram_bytes: float
-    energy_mac_j: float
-    energy_sram_j: float
-    energy_dram_j: float
-    energy_nonlinear_j: float
-
-    @classmethod
-    def of(cls, ops: tuple[OpReport, ...]) -> Totals:
-        return cls(cycles=sum(op.cycles for op in ops), macs=sum(op.macs for op in ops),
-                   dram_bytes=sum(op.dram_bytes for op in ops),
-                   compulsory_dram_bytes=sum(op.compulsory_dram_bytes for op in ops),
-                   energy_mac_j=sum(op.energy_mac_j for op in ops),
-                   energy_sram_j=sum(op.energy_sram_j for op in ops),
-                   energy_dram_j=sum(op.energy_dram_j for op in ops),
-                   energy_nonlinear_j=sum(op.energy_nonlinear_j for op in ops))
+    cycles: np.ndarray
+    macs: np.ndarray
+    dram_bytes: np.ndarray
+    compulsory_dram_bytes: np.ndarray
+    energy_mac_j: np.ndarray
+    energy_sram_j: np.ndarray
+    energy_dram_j: np.ndarray
+    energy_nonlinear_j: np.ndarray
 
     @property
-    def dynamic_energy_j(self) -> float:
+    def dynamic_energy_j(self) -> np.ndarray:
         return self.energy_mac_j + self.energy_sram_j + self.energy_dram_j + self.energy_nonlinear_j
+
+
+class Sums:
+    """What the report needs of every row of every point, added up row by row in the rows' order: totals (all rows,
+    decode rows), the cycles before the first decode step, cycles by bound, and the breakdown (QUANTITIES by op class
+    and by phase). Each row costs a handful of array calls, whatever the number of points."""
+
+    def __init__(self, points: int) -> None:
+        self._all, self._decode = np.zeros((len(_SUMMED), points)), np.zeros((len(_SUMMED), points))
+        self.before_decode_cycles = np.zeros(points)
+        self.by_bound = np.zeros((len(BOUNDS), points))
+        self._breakdown = np.zeros((len(OP_CLASSES) + len(PHASES), len(QUANTITIES), points))
+        self._points = np.arange(points)
+
+    @classmethod
+    def of(cls, rows: Iterable[OpCost], points: int) -> Sums:
+        sums = cls(points)
+        for row in rows:
+            sums.add(row)
+        return sums
+
+    def add(self, row: OpCost) -> None:
+        values = np.array([getattr(row, name) for name in _SUMMED])
+        self._all += values
+        if row.phase == "decode":
+            self._decode += values
+        else:
+            self.before_decode_cycles += row.cycles
+        self.by_bound[row.bound, self._points] += row.cycles
+        broken_down = values[_BROKEN_DOWN]
+        self._breakdown[_CLASS[row.op_class]] += broken_down
+        self._breakdown[_PHASE[row.phase]] += broken_down
+
+    @property
+    def total(self) -> Totals:
+        return Totals(*self._all[:len(_TOTALS)])
+
+    @property
+    def decode(self) -> Totals:
+        return Totals(*self._decode[:len(_TOTALS)])
+
+    @property
+    def breakdown(self) -> np.ndarray:
+        """(points, QUANTITIES, op classes + phases)."""
+        return self._breakdown.transpose(2, 1, 0)
+
+    def cycles_by_class(self, op_classes: list[str], point: int = 0) -> dict[str, float]:
+        return {name: float(self._breakdown[_CLASS[name], 0, point]) for name in op_classes}
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the report's metrics need of the workload."""
+
+    batch: int
+    generates: bool  # a decoder or encoder-decoder: the serving metrics apply
+    generate_len: int
+
+    @classmethod
+    def of(cls, lowered: Lowered) -> Facts:
+        workload = lowered.workload
+        return cls(workload.scenario.batch, workload.model.family in ("decoder", "encoder-decoder"),
+                   workload.generate_len)
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """The report's computed metrics at every point: arrays, or lists where a value may be None."""
+
+    latency_cycles: np.ndarray
+    latency_s: np.ndarray
+    throughput_per_s: np.ndarray
+    energy_j: np.ndarray
+    energy_mac_j: np.ndarray
+    energy_sram_j: np.ndarray
+    energy_dram_j: np.ndarray
+    energy_nonlinear_j: np.ndarray
+    energy_static_j: np.ndarray
+    edp_j_s: np.ndarray
+    area_mm2: np.ndarray
+    power_w: np.ndarray
+    utilization: np.ndarray
+    dram_bytes: np.ndarray
+    compulsory_dram_bytes: np.ndarray
+    macs: np.ndarray
+    bottleneck: list[str]
+    ttft_s: list[Any]
+    tpot_s: list[Any]
+    decode_tokens_per_s: list[Any]
+    decode_energy_per_token_j: list[Any]
+
+    def columns(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def at(self, point: int) -> dict[str, Any]:
+        """One point's metrics, as Python values."""
+        return {name: _plain(values[point]) for name, values in self.columns().items()}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _divided(numerator: np.ndarray | float, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, 0 where the denominator is 0."""
+    return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), 0.0)
+
+
+def metrics(sums: Sums, hw: Columns, facts: Facts) -> Metrics:
+    """The report's metrics of every point from its rows' sums."""
+    totals = sums.total
+    latency_s = totals.cycles / hw.clock_hz
+    area_mm2 = np.array([parts.total_mm2 for parts in hw.areas()])
+    static_w = area_mm2 * hw.tech("static_w_per_mm2")
+    static_j = static_w * latency_s
+    energy_j = totals.dynamic_energy_j + static_j
+    return Metrics(
+        latency_cycles=totals.cycles, latency_s=latency_s, throughput_per_s=_divided(facts.batch, latency_s),
+        energy_j=energy_j, energy_mac_j=totals.energy_mac_j, energy_sram_j=totals.energy_sram_j,
+        energy_dram_j=totals.energy_dram_j, energy_nonlinear_j=totals.energy_nonlinear_j, energy_static_j=static_j,
+        edp_j_s=energy_j * latency_s, area_mm2=area_mm2, power_w=_divided(energy_j, latency_s),
+        utilization=_divided(totals.macs, totals.cycles * hw.peak), dram_bytes=totals.dram_bytes,
+        compulsory_dram_bytes=totals.compulsory_dram_bytes, macs=totals.macs,
+        bottleneck=[BOUNDS[i] for i in np.argmax(sums.by_bound, axis=0)],
+        **_serving(sums, hw.clock_hz, static_w, facts))
+
+
+def _serving(sums: Sums, clock_hz: np.ndarray, static_w: np.ndarray, facts: Facts) -> dict[str, list[Any]]:
+    """The serving metrics of every point (see the module's docstring); None where they do not apply."""
+    names = ("ttft_s", "tpot_s", "decode_tokens_per_s", "decode_energy_per_token_j")
+    points = len(clock_hz)
+    if not facts.generates:
+        return {name: [None] * points for name in names}
+    before_s = sums.before_decode_cycles / clock_hz
+    if not facts.generate_len:
+        return {"ttft_s": list(before_s), **{name: [None] * points for name in names[1:]}}
+    decode_s = sums.decode.cycles / clock_hz
+    tokens = facts.batch * facts.generate_len
+    tpot_s = decode_s / facts.generate_len
+    return {"ttft_s": list(np.where(before_s > 0, before_s, tpot_s)), "tpot_s": list(tpot_s),
+            "decode_tokens_per_s": [tokens / d if d else None for d in decode_s],
+            "decode_energy_per_token_j": list((sums.decode.dynamic_energy_j + static_w * decode_s) / tokens)}
 
 
 @dataclass(frozen=True, slots=True)
 class Priced:
-    """A design point's operator rows and what its report needs of the workload (what the evaluation caches)."""
+    """One design point's report, but for its row list (what the evaluation caches)."""
 
-    model: str
-    batch: int
-    generates: bool  # a decoder or encoder-decoder: the serving metrics apply
-    generate_len: int
-    quality_loss: float | None
-    quality_source: str | None
-    fused_groups: str
-    notes: tuple[str, ...]
+    report_fields: dict[str, Any]
     ops: tuple[OpReport, ...]
 
 
-def priced(lowered: Lowered, ops: list[OpReport]) -> Priced:
+def priced(lowered: Lowered, ops: list[OpReport], sums: Sums, hw: Columns) -> Priced:
+    """One point's rows and metrics (`sums`, `hw`: of that point alone)."""
     quality = lowered.quality
-    workload = lowered.workload
-    return Priced(workload.model.name, workload.scenario.batch,
-                  workload.model.family in ("decoder", "encoder-decoder"), workload.generate_len,
-                  quality.loss if quality else None, quality.source if quality else None, lowered.fused_groups,
-                  lowered.notes, tuple(ops))
+    parts = hw.areas()[0]
+    return Priced({
+        "model": lowered.workload.model.name, "accelerator": hw.specs[0].name,
+        **metrics(sums, hw, Facts.of(lowered)).at(0),
+        "cycles_by_class": sums.cycles_by_class(list(dict.fromkeys(op.op_class for op in ops))),
+        "area_breakdown_mm2": {"pe_array": parts.pe_array_mm2, "scratchpad": parts.scratchpad_mm2,
+                               "accumulator": parts.accumulator_mm2, "nonlinear": parts.nonlinear_mm2,
+                               "fixed": parts.fixed_mm2},
+        "quality_loss": quality.loss if quality else None, "quality_source": quality.source if quality else None,
+        "fused_groups": lowered.fused_groups, "notes": list(lowered.notes)}, tuple(ops))
 
 
-@dataclass(frozen=True, slots=True)
-class Serving:
-    """The serving metrics of a text-generating point (see the module's docstring); None where they do not apply."""
-
-    ttft_s: float | None = None
-    tpot_s: float | None = None
-    decode_tokens_per_s: float | None = None
-    decode_energy_per_token_j: float | None = None
-
-    @classmethod
-    def of(cls, point: Priced, clock_hz: float, static_w: float) -> Serving:
-        if not point.generates:
-            return cls()
-        decode = Totals.of(tuple(op for op in point.ops if op.phase == "decode"))
-        before_s = sum(op.cycles for op in point.ops if op.phase != "decode") / clock_hz
-        if not point.generate_len:
-            return cls(ttft_s=before_s)
-        decode_s = decode.cycles / clock_hz
-        tokens = point.batch * point.generate_len
-        tpot_s = decode_s / point.generate_len
-        return cls(ttft_s=before_s if before_s else tpot_s, tpot_s=tpot_s,
-                   decode_tokens_per_s=tokens / decode_s if decode_s else None,
-                   decode_energy_per_token_j=(decode.dynamic_energy_j + static_w * decode_s) / tokens)
-
-
-def report(point: Priced, hw: AcceleratorSpec, tech: Technology) -> Report:
-    ops = point.ops
-    totals = Totals.of(ops)
-    by_bound = {"compute": 0.0, "memory": 0.0, "non-linear": 0.0}
-    by_class: dict[str, float] = {}
-    for op in ops:
-        by_bound[op.bound] += op.cycles
-        by_class[op.op_class] = by_class.get(op.op_class, 0.0) + op.cycles
-    latency_s = totals.cycles / (hw.clock_ghz * 1e9)
-    parts = area(hw, tech)
-    static_w = parts.total_mm2 * tech.static_w_per_mm2
-    static_j = static_w * latency_s
-    energy_j = totals.dynamic_energy_j + static_j
-    serving = Serving.of(point, hw.clock_ghz * 1e9, static_w)
-    return Report(
-        model=point.model, accelerator=hw.name, latency_cycles=totals.cycles, latency_s=latency_s,
-        throughput_per_s=point.batch / latency_s if latency_s else 0.0, energy_j=energy_j,
-        energy_mac_j=totals.energy_mac_j, energy_sram_j=totals.energy_sram_j, energy_dram_j=totals.energy_dram_j,
-        energy_nonlinear_j=totals.energy_nonlinear_j, energy_static_j=static_j,
-        edp_j_s=energy_j * latency_s, area_mm2=parts.total_mm2, power_w=energy_j / latency_s if latency_s else 0.0,
-        utilization=totals.macs / (totals.cycles * hw.peak_macs_per_cycle) if totals.cycles else 0.0,
-        dram_bytes=totals.dram_bytes, compulsory_dram_bytes=totals.compulsory_dram_bytes, macs=totals.macs,
-        bottleneck=max(by_bound, key=by_bound.__getitem__),
-        ttft_s=serving.ttft_s, tpot_s=serving.tpot_s, decode_tokens_per_s=serving.decode_tokens_per_s,
-        decode_energy_per_token_j=serving.decode_energy_per_token_j,
-        cycles_by_class=by_class,
-        area_breakdown_mm2={"pe_array": parts.pe_array_mm2, "scratchpad": parts.scratchpad_mm2,
-                            "accumulator": parts.accumulator_mm2, "nonlinear": parts.nonlinear_mm2,
-                            "fixed": parts.fixed_mm2},
-        ops=list(ops), quality_loss=point.quality_loss, quality_source=point.quality_source,
-        fused_groups=point.fused_groups, notes=list(point.notes))
+def report(point: Priced) -> Report:
+    """The report of a priced point (a fresh row list: the cached rows stay as they are)."""
+    return Report(**point.report_fields, ops=list(point.ops))

@@ -1,27 +1,30 @@
 """The pipeline: lower the workload onto the accelerator (simulator/lower.py), cost each op
 (simulator/cost/operators.py), aggregate the report (simulator/aggregate.py). One point at a time, with every operator
-row: the reference that simulator/batch.py's `evaluate_batch` (many points, columns only) is tested against."""
+row. The formulas are those `evaluate_batch` (simulator/batch.py) runs on many points, here over arrays of one."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 
-from simulator.aggregate import Priced, priced, report
+import numpy as np
+
+from simulator.aggregate import Priced, Sums, priced, report
 from simulator.batch import lowered_cache_clear
-from simulator.cost.operators import cost
+from simulator.cost.columns import Columns
+from simulator.cost.operators import OpCost, gemm_report_row, gemm_row, pointwise_report_row, pointwise_rows
 from simulator.hardware.spec import AcceleratorSpec
-from simulator.hardware.technology import Technology
-from simulator.lower import lower
+from simulator.lower import GemmWork, Lowered, lower
 from simulator.mapping import cache_clear as mapping_cache_clear
 from simulator.options import Options
-from simulator.report import Report
+from simulator.report import OpReport, Report
 from simulator.workload import Workload
 
 
 class _PricedCache:
-    """The operator rows of recently evaluated points, least recently used first out, bounded by the number of rows
-    it holds (~1 kB each): a sweep that revisits points (a search, the warm benchmark) re-prices nothing."""
+    """The operator rows and metrics of recently evaluated points, least recently used first out, bounded by the
+    number of rows it holds (~1 kB each): a sweep that revisits points (a search, the warm benchmark) re-prices
+    nothing."""
 
     def __init__(self, max_rows: int = 50_000) -> None:
         self._points: OrderedDict[tuple[Workload, AcceleratorSpec, Options], Priced] = OrderedDict()
@@ -35,10 +38,7 @@ class _PricedCache:
             if found is not None:
                 self._points.move_to_end(key)
                 return found
-        lowered = lower(workload, accelerator, options)
-        tech = Technology.at(accelerator.technology_nm)
-        point = priced(lowered, [row for work in lowered.work
-                                 for row in cost(work, accelerator, tech, options)])
+        point = _price(lower(workload, accelerator, options), accelerator, options)
         with self._lock:
             if key not in self._points:
                 self._points[key] = point
@@ -54,12 +54,30 @@ class _PricedCache:
 
 
 _priced = _PricedCache()
+_ONE = np.zeros(1, dtype=int)  # the one point's entry of every per-lowering list
+
+
+def _price(lowered: Lowered, accelerator: AcceleratorSpec, options: Options) -> Priced:
+    """Every op's row and the metrics of one point: the cost model's array formulas over one accelerator."""
+    hw = Columns([accelerator])
+    costs: list[OpCost] = []
+    rows: list[OpReport] = []
+    for work in lowered.work:
+        if isinstance(work, GemmWork):
+            mapping = work.cost(accelerator, options)
+            costs.append(gemm_row(work, [mapping], _ONE, hw))
+            rows.append(gemm_report_row(work, costs[-1], mapping))
+            continue
+        for part, row in pointwise_rows([work], _ONE, hw):
+            costs.append(row)
+            rows.append(pointwise_report_row(work, part, row))
+    return priced(lowered, rows, Sums.of(costs, 1), hw)
 
 
 def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options | None = None) -> Report:
     """Evaluate one design point (a ValueError names what the accelerator cannot run)."""
     point = _priced.get(workload, accelerator, options or Options())
-    return report(point, accelerator, Technology.at(accelerator.technology_nm))
+    return report(point)
 
 
 def cache_clear() -> None:

@@ -17,25 +17,28 @@ the "no CNN support" view, and the paper's unfused count. Pooling is a DRAM-boun
 
 from __future__ import annotations
 
-from simulator.cost.nonlinear import NonlinearCost, memory_cycles
-from simulator.hardware.spec import AcceleratorSpec
-from simulator.hardware.technology import Technology
+import numpy as np
+
+from simulator.cost.columns import Columns
+from simulator.cost.nonlinear import NonlinearCost, Values, memory_cycles, per_point
 
 
-def cnn_fused_cost(op_class: str, fusion: str, elements: int, act_bytes: float, hw: AcceleratorSpec,
-                   tech: Technology, dram_share: float = 1.0) -> NonlinearCost:
-    """Cost of one copy of a fused CNN op (`fusion` is the op's marker: folded, output_path or accumulate)."""
+def cnn_fused_cost(op_class: str, fusion: str, elements: int, act_bytes: Values, hw: Columns,
+                   dram_share: Values = 1.0) -> NonlinearCost:
+    """Cost of one copy of a fused CNN op at every point (`fusion` is the op's marker: folded, output_path or
+    accumulate)."""
+    zero, placed = np.zeros(len(hw)), np.ones(len(hw), dtype=bool)
     if fusion == "folded":
-        return NonlinearCost(op_class, "folded", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, on_array=True)
+        return NonlinearCost(op_class, placed, zero, zero, zero, zero, zero, zero, on_array=True, folded=True)
     if fusion == "output_path":  # one clamp per element on the read-out path
-        return NonlinearCost(op_class, "accelerator", 0.0, 0.0, 0.0,
-                             elements * tech.nonlinear_pj_per_element_pass, 0.0, 0.0, on_array=True)
+        return NonlinearCost(op_class, placed, zero, zero, zero, elements * hw.tech("nonlinear_pj_per_element_pass"),
+                             zero, zero, on_array=True)
     if fusion == "accumulate":
         moved = elements * act_bytes  # the skip operand; the other one is already in the accumulator
-        dram = moved * dram_share
+        dram = per_point(moved * dram_share, hw)
         memory = memory_cycles(hw, moved, dram)
         compute = elements / hw.cols  # one accumulator row per cycle
-        sram_pj = elements * hw.accumulator_bits / 8 * 2 * tech.sram_pj_per_byte(hw.accumulator_kib)
-        return NonlinearCost(op_class, "accelerator", max(compute, memory), compute, dram, 0.0, sram_pj,
-                             dram * tech.dram_pj_per_byte, on_array=True, moved_bytes=moved)
+        sram_pj = elements * hw.of("accumulator_bits") / 8 * 2 * hw.sram("accumulator_kib")
+        return NonlinearCost(op_class, placed, np.maximum(compute, memory), compute, dram, zero, sram_pj,
+                             dram * hw.tech("dram_pj_per_byte"), on_array=True, moved_bytes=moved)
     raise ValueError(f"unknown fusion '{fusion}'")

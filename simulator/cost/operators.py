@@ -1,4 +1,4 @@
-"""Stage 2 of the pipeline: what each lowered op costs — one report row each, built by keyword.
+"""Stage 2 of the pipeline: what each lowered op costs — one report row each, as arrays over the design points.
 
 A GEMM is priced by its mapping search (simulator/mapping), a point-wise op by the non-linear model
 (`nonlinear.py`, `cnn_fusion.py`). Every record is a total over the op's copies. "Bound" has one meaning for every
@@ -7,73 +7,142 @@ its arithmetic at the unit's peak rate — for a GEMM, its MACs at rows x cols p
 intensity is left of the roofline's ridge — else `compute` (the array) or `non-linear` (non-linear units or the
 host, whose compute cycles are their peak-rate time). A GEMM slower than both roofs (fold overheads, a decode GEMV
 waiting on weight preloads) is still labelled by the roof it sits under, as the roofline plot shows it.
+
+`OpCost` holds one row for every point of a `Columns` (one point for `evaluate`, many for `evaluate_batch`);
+`report_row` reads one point's `OpReport` out of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
 from simulator.cost.cnn_fusion import cnn_fused_cost
+from simulator.cost.columns import Columns
 from simulator.cost.nonlinear import NonlinearCost, nonlinear_cost
-from simulator.hardware.spec import AcceleratorSpec
-from simulator.hardware.technology import Technology
-from simulator.lower import GemmWork, PointwiseWork, Work
-from simulator.options import Options
+from simulator.lower import GemmWork, PointwiseWork
+from simulator.mapping.gemm import GemmCost
 from simulator.report import Bound, OpReport
 
+BOUNDS: tuple[Bound, ...] = ("compute", "memory", "non-linear")  # the first of equal bounds is the bottleneck
 _J_PER_PJ = 1e-12
 
 
-def bound(compute_cycles: float, memory_cycles: float, on_array: bool) -> Bound:
-    """The op's bound (see the module's docstring)."""
-    if memory_cycles > compute_cycles:
-        return "memory"
-    return "compute" if on_array else "non-linear"
+def bound(compute_cycles: np.ndarray, memory_cycles: np.ndarray, on_array: bool) -> np.ndarray:
+    """The op's bound at every point (see the module's docstring), as an index into BOUNDS."""
+    return np.where(memory_cycles > compute_cycles, 1, 0 if on_array else 2)
 
 
-def _gemm(work: GemmWork, hw: AcceleratorSpec, options: Options) -> OpReport:
+@dataclass(frozen=True, slots=True)
+class OpCost:
+    """One report row at every point: totals over the op's `times` copies (arrays, one entry per point) and, per
+    copy, what only the report's row shows."""
+
+    op_class: str
+    phase: str
+    times: int
+    cycles: np.ndarray
+    macs: np.ndarray
+    dram_bytes: np.ndarray
+    compulsory_dram_bytes: np.ndarray
+    energy_j: np.ndarray
+    energy_mac_j: np.ndarray
+    energy_sram_j: np.ndarray
+    energy_dram_j: np.ndarray
+    energy_nonlinear_j: np.ndarray
+    bound: np.ndarray  # index into BOUNDS
+    compute_cycles: np.ndarray  # per copy, on the unit it runs on
+    memory_cycles: np.ndarray  # per copy, its DRAM bytes at the accelerator's bandwidth
+    l2_bytes: np.ndarray  # per copy
+
+
+_MAPPING = ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_pj", "energy_mac_pj", "energy_sram_pj",
+            "energy_dram_pj", "compute_cycles", "l2_bytes")  # the first 8 are totals over the copies, 4 of them pJ
+_NO_MAPPING = (0.0,) * len(_MAPPING)
+
+
+def gemm_row(work: GemmWork, costs: Sequence[GemmCost | None], pick: np.ndarray, hw: Columns) -> OpCost:
+    """A GEMM's row at every point, from the mappings of its distinct (lowering, hardware) pairs: `pick` gives each
+    point's entry of `costs` (None for a pair without a mapping: zeros, the point fails)."""
+    table = np.array([_NO_MAPPING if c is None else tuple(getattr(c, name) for name in _MAPPING) for c in costs],
+                     dtype=float)[pick].T
     op, times = work.op, work.repeats
-    cost = work.cost(hw, options)
-    memory = cost.dram_bytes / hw.dram_bytes_per_cycle
+    cycles, macs, dram, compulsory = table[:4] * times
+    energy, mac, sram, dram_pj = table[4:8] * times * _J_PER_PJ
+    memory = table[2] / hw.dram_bw
+    return OpCost(op.op_class, op.phase, times, cycles=cycles, macs=macs, dram_bytes=dram,
+                  compulsory_dram_bytes=compulsory, energy_j=energy, energy_mac_j=mac, energy_sram_j=sram,
+                  energy_dram_j=dram_pj, energy_nonlinear_j=np.zeros(len(hw)),
+                  bound=bound(table[1] / hw.peak, memory, True), compute_cycles=table[8], memory_cycles=memory,
+                  l2_bytes=table[9])
+
+
+def _row(phase: str, count: int, part: NonlinearCost, hw: Columns) -> OpCost:
+    """A point-wise op's row at every point, from one copy's cost."""
+    memory = part.dram_bytes / hw.dram_bw
+    energy_pj = part.energy_nonlinear_pj + part.energy_sram_pj + part.energy_dram_pj
+    dram, zero = part.dram_bytes * count, np.zeros(len(hw))
+    return OpCost(part.op_class, phase, count, cycles=part.cycles * count, macs=zero, dram_bytes=dram,
+                  compulsory_dram_bytes=dram, energy_j=energy_pj * count * _J_PER_PJ, energy_mac_j=zero,
+                  energy_sram_j=part.energy_sram_pj * count * _J_PER_PJ,
+                  energy_dram_j=part.energy_dram_pj * count * _J_PER_PJ,
+                  energy_nonlinear_j=part.energy_nonlinear_pj * count * _J_PER_PJ,
+                  bound=bound(part.compute_cycles, memory, part.on_array), compute_cycles=part.compute_cycles,
+                  memory_cycles=memory, l2_bytes=np.where(hw.has_l2, part.moved_bytes - part.dram_bytes, 0.0))
+
+
+def pointwise_parts(works: Sequence[PointwiseWork], pick: np.ndarray, hw: Columns) -> list[NonlinearCost]:
+    """One copy of a point-wise op at every point (`works`: the op as each distinct lowering decided it; `pick`:
+    each point's lowering) — and its host de/quantization when that runs at some point."""
+    first = works[0]
+    op = first.op
+    share, act_bytes, bytes_read, fused, scores_on_chip = np.array(
+        [(w.dram_share, w.act_bytes, w.bytes_read, w.fused, w.scores_on_chip) for w in works], dtype=float)[pick].T
+    if first.cnn_fused:  # CNN: see cnn_fusion (the options decide it, the same for every point)
+        return [cnn_fused_cost(op.op_class, op.fusion, op.elements, act_bytes, hw, share)]
+    return nonlinear_cost(op.op_class, op.elements, bytes_read, op.bytes_written, op.operands, act_bytes, hw,
+                          fused=fused.astype(bool), scores_on_chip=scores_on_chip.astype(bool),
+                          float_activations=first.float_activations, dram_share=share)
+
+
+def pointwise_rows(works: Sequence[PointwiseWork], pick: np.ndarray,
+                   hw: Columns) -> list[tuple[NonlinearCost, OpCost]]:
+    """The report rows of a point-wise op at every point, each with the per-copy cost it totals."""
+    op = works[0].op
+    return [(part, _row(op.phase, op.layer_count, part, hw))
+            for part in pointwise_parts(works, pick, hw)]
+
+
+def _fields(row: OpCost, point: int) -> dict[str, float]:
+    """The row's totals at one point, as the report's floats."""
+    totals = {name: float(getattr(row, name)[point])
+              for name in ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_j", "energy_mac_j",
+                           "energy_sram_j", "energy_dram_j", "energy_nonlinear_j")}
+    per_copy = {name: float(getattr(row, name)[point]) * row.times
+                for name in ("compute_cycles", "memory_cycles", "l2_bytes")}
+    return totals | per_copy
+
+
+def gemm_report_row(work: GemmWork, row: OpCost, cost: GemmCost, point: int = 0) -> OpReport:
+    """A GEMM's report row at one point (`cost`: that point's mapping)."""
+    op = work.op
     return OpReport(
         name=op.name, kind=op.kind, op_class=op.op_class, phase=op.phase, count=op.layer_count,
         shape=f"{op.m}x{op.k}x{op.n}" + (f" x{op.instances}" if op.instances > 1 else ""),
         flops=float(op.flops * op.layer_count) * work.k / op.k,  # sparse: kept K only
-        macs=cost.macs * times, dram_bytes=cost.dram_bytes * times,
-        compulsory_dram_bytes=cost.compulsory_dram_bytes * times, l2_bytes=cost.l2_bytes * times,
-        cycles=cost.cycles * times,
-        compute_cycles=cost.compute_cycles * times, memory_cycles=memory * times,
-        energy_j=cost.energy_pj * times * _J_PER_PJ, energy_mac_j=cost.energy_mac_pj * times * _J_PER_PJ,
-        energy_sram_j=cost.energy_sram_pj * times * _J_PER_PJ, energy_dram_j=cost.energy_dram_pj * times * _J_PER_PJ,
-        energy_nonlinear_j=0.0, utilization=cost.utilization,
-        where="accelerator", mapping=cost.mapping.describe() + (f" · fused {work.fusion}" if work.fusion else ""),
-        bound=bound(cost.macs / hw.peak_macs_per_cycle, memory, True))
+        utilization=cost.utilization, where="accelerator",
+        mapping=cost.mapping.describe() + (f" · fused {work.fusion}" if work.fusion else ""),
+        bound=BOUNDS[int(row.bound[point])], **_fields(row, point))
 
 
-def _part(work: PointwiseWork, part: NonlinearCost, hw: AcceleratorSpec) -> OpReport:
+def pointwise_report_row(work: PointwiseWork, part: NonlinearCost, row: OpCost, point: int = 0) -> OpReport:
+    """A point-wise op's report row (or its host de/quantization's) at one point."""
     op, count = work.op, work.op.layer_count
-    quantization = part.op_class == "quantization"
-    memory = part.dram_bytes / hw.dram_bytes_per_cycle
-    energy_pj = part.energy_nonlinear_pj + part.energy_sram_pj + part.energy_dram_pj
+    quantization = row.op_class == "quantization"
     return OpReport(
-        name=f"{op.name}.requantize" if quantization else op.name, kind=op.kind, op_class=part.op_class,
+        name=f"{op.name}.requantize" if quantization else op.name, kind=op.kind, op_class=row.op_class,
         phase=op.phase, count=count, shape=f"{op.m}x{op.n}", flops=0.0 if quantization else float(op.flops * count),
-        macs=0.0, dram_bytes=part.dram_bytes * count, compulsory_dram_bytes=part.dram_bytes * count,
-        l2_bytes=(part.moved_bytes - part.dram_bytes) * count if hw.l2_kib else 0.0, cycles=part.cycles * count,
-        compute_cycles=part.compute_cycles * count, memory_cycles=memory * count,
-        energy_j=energy_pj * count * _J_PER_PJ, energy_mac_j=0.0,
-        energy_sram_j=part.energy_sram_pj * count * _J_PER_PJ, energy_dram_j=part.energy_dram_pj * count * _J_PER_PJ,
-        energy_nonlinear_j=part.energy_nonlinear_pj * count * _J_PER_PJ, utilization=0.0, where=part.where, mapping="",
-        bound=bound(part.compute_cycles, memory, part.on_array))
-
-
-def cost(work: Work, hw: AcceleratorSpec, tech: Technology, options: Options) -> list[OpReport]:
-    """The report rows of one lowered op (a point-wise op on the host may add a de/quantization row)."""
-    if isinstance(work, GemmWork):
-        return [_gemm(work, hw, options)]
-    op = work.op
-    if work.cnn_fused:  # CNN: see cnn_fusion
-        parts = [cnn_fused_cost(op.op_class, op.fusion, op.elements, work.act_bytes, hw, tech, work.dram_share)]
-    else:
-        parts = nonlinear_cost(op.op_class, op.elements, work.bytes_read, op.bytes_written, op.operands,
-                               work.act_bytes, hw, tech, fused=work.fused, scores_on_chip=work.scores_on_chip,
-                               float_activations=work.float_activations, dram_share=work.dram_share)
-    return [_part(work, part, hw) for part in parts]
+        utilization=0.0, where=part.where(point), mapping="", bound=BOUNDS[int(row.bound[point])],
+        **_fields(row, point))

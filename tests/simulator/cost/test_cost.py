@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.cost import area, nonlinear_cost
+from simulator.cost import Columns, area, nonlinear_cost
 from simulator.hardware import AcceleratorSpec, Technology, load_accelerator_preset
 
 
@@ -25,24 +25,23 @@ def test_host_softmax_hand_computed() -> None:
     de/quantization: 1000 x (1 input + 1 output) x 8 cycles = 16,000 cycles, a separate row."""
     hw = AcceleratorSpec()
     tech = Technology.at(hw.technology_nm)
-    rows = nonlinear_cost("softmax", 1000, 1000, 1000, 1, 1.0, hw, tech, fused=False)
+    rows = nonlinear_cost("softmax", 1000, 1000, 1000, 1, 1.0, Columns([hw]), fused=False)
     assert [r.op_class for r in rows] == ["softmax", "quantization"]
-    assert rows[0].cycles == 40_000 and not rows[0].on_array and rows[0].where == "host_cpu"
-    assert rows[1].cycles == 16_000
-    assert rows[0].energy_nonlinear_pj == pytest.approx(40_000 * tech.host_pj_per_cycle)
+    assert rows[0].cycles[0] == 40_000 and not rows[0].on_array and rows[0].where(0) == "host_cpu"
+    assert rows[1].cycles[0] == 16_000
+    assert rows[0].energy_nonlinear_pj[0] == pytest.approx(40_000 * tech.host_pj_per_cycle)
 
 
 def test_accelerator_softmax_hand_computed_and_fusion() -> None:
     """16 lanes, 3 passes: 1600 elements take 300 cycles; unfused it also moves 3200 B from DRAM through the L2,
     where the DMA's 16 requests of 64 B over a miss's 40 + 100-cycle round trip sustain 7.31 B/cycle: 437.5 cycles
     + the 40-cycle L2 latency = 477.5: max = 477.5. Fused: 2 passes on the unit (200 cycles), no DRAM bytes."""
-    hw = load_accelerator_preset("gemmini-transformer")
-    tech = Technology.at(hw.technology_nm)
-    (unfused,) = nonlinear_cost("softmax", 1600, 1600, 1600, 1, 1.0, hw, tech, fused=False)
-    (fused,) = nonlinear_cost("softmax", 1600, 1600, 1600, 1, 1.0, hw, tech, fused=True)
-    assert unfused.cycles == pytest.approx(3200 / (16 * 64 / 140) + 40) and unfused.dram_bytes == 3200
-    assert fused.cycles == 200 and fused.dram_bytes == 0
-    assert fused.energy_nonlinear_pj == unfused.energy_nonlinear_pj  # same work, no traffic
+    hw = Columns([load_accelerator_preset("gemmini-transformer")])
+    (unfused,) = nonlinear_cost("softmax", 1600, 1600, 1600, 1, 1.0, hw, fused=False)
+    (fused,) = nonlinear_cost("softmax", 1600, 1600, 1600, 1, 1.0, hw, fused=True)
+    assert unfused.cycles[0] == pytest.approx(3200 / (16 * 64 / 140) + 40) and unfused.dram_bytes[0] == 3200
+    assert fused.cycles[0] == 200 and fused.dram_bytes[0] == 0
+    assert fused.energy_nonlinear_pj[0] == unfused.energy_nonlinear_pj[0]  # same work, no traffic
 
 
 def test_energy_per_mac_and_sram_follow_the_table() -> None:
