@@ -38,11 +38,9 @@ def search_step(sweep_id: int) -> Job:
     return Job(SEARCH_STEP_TASK, (sweep_id,))
 
 
-def start(sweep_id: int, strategy: str, chunk_count: int) -> list[Job]:
-    """A created sweep's work: a search's first step (which asks the first batch); a few chunks directly; many
-    chunks through one dispatch job, so creating a 10^6-point sweep publishes one message, not thousands."""
-    if strategy == "search":
-        return [search_step(sweep_id)]
+def start_chunks(sweep_id: int, chunk_count: int) -> list[Job]:
+    """A created sweep's chunks: a few directly; many through one dispatch job, so creating a 10^6-point sweep
+    publishes one message, not thousands."""
     if chunk_count > INLINE_CHUNKS:
         return [Job(DISPATCH_TASK, (sweep_id,))]
     return run_chunks(sweep_id, list(range(chunk_count)))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.core.db import transaction
 from backend.models import ACTIVE_STATUSES, Sweep, SweepChunk, SweepStatus, utcnow
 from backend.sweeps import jobs
+from backend.sweeps.strategies import strategy_of
 
 log = logging.getLogger("dse.worker")
 
@@ -47,7 +48,7 @@ def requeue_lost_work(factory: sessionmaker[Session], pending: list[tuple[str, l
         queued = select(SweepChunk.id).where(SweepChunk.sweep_id == Sweep.id, SweepChunk.status == SweepStatus.QUEUED)
         searches = session.execute(select(Sweep.id, Sweep.spec).where(*stalled, ~queued.exists())).all()
         steps = [sweep_id for sweep_id, spec in searches
-                 if spec.get("strategy") == "search" and sweep_id not in held_steps]
+                 if strategy_of(spec).has_driver and sweep_id not in held_steps]
         touched = [*lost, *steps]
         if touched:  # the next check waits another stall before it queues these again
             session.execute(update(Sweep).where(Sweep.id.in_(touched)).values(updated_at=utcnow()))

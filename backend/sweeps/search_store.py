@@ -17,6 +17,7 @@ nothing: every step starts from what the database holds.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from dataclasses import dataclass, field
@@ -59,6 +60,13 @@ def storage(url: str) -> optuna.storages.BaseStorage:
     rdb = optuna.storages.RDBStorage(url, engine_kwargs=kwargs, skip_compatibility_check=True,
                                      skip_table_creation=True)
     return optuna.storages._CachedStorage(rdb)
+
+
+def delete_study(session: Session, sweep_id: int) -> None:
+    """A search's Optuna study goes with its sweep (same database, Optuna's own tables)."""
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    with contextlib.suppress(KeyError):  # never started, or already deleted
+        optuna.delete_study(study_name=study_name(sweep_id), storage=storage(url))
 
 
 def search_space(spec: SweepSpec) -> dict[str, Any]:

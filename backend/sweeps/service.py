@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import optuna
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -19,6 +16,7 @@ from backend.models import ACTIVE_STATUSES, FINAL_STATUSES, Sweep, SweepChunk, S
 from backend.sweeps import jobs, search_store
 from backend.sweeps.fingerprint import simulator_fingerprint
 from backend.sweeps.spec import SweepSpec, check_size
+from backend.sweeps.strategies import strategy_of
 
 MIN_CHUNK_POINTS = 16  # a slow workload (LLM decode, ~20 points/s) still shows progress within seconds
 MAX_CHUNK_POINTS = 5000
@@ -77,10 +75,9 @@ def chunk_size_for(session: Session, settings: Settings, spec: Mapping[str, Any]
 def create_sweep(session: Session, spec: SweepSpec, settings: Settings) -> Sweep:
     """A queued sweep and its chunk rows; its work is queued on the session and sent when the caller commits."""
     total = estimate(spec, settings)
-    size = chunk_size_for(session, settings, spec.model_dump(mode="json"))
-    count = max(1, math.ceil(total / size))
-    if spec.strategy == "search":  # chunks are created batch by batch by the search's driver
-        size, count = spec.search_batch_size(), 0
+    strategy = strategy_of(spec)
+    size, count = strategy.chunks_at_creation(spec, total, chunk_size_for(session, settings,
+                                                                          spec.model_dump(mode="json")))
     sweep = Sweep(name=spec.name, owner=spec.owner or "anonymous", spec=spec.model_dump(mode="json"),
                   status=SweepStatus.QUEUED, total_points=total, done_points=0, failed_points=0, chunk_size=size,
                   chunk_count=count, chunks_done=0, chunks_failed=0, compute_s=0.0, created_at=utcnow(),
@@ -94,7 +91,7 @@ def create_sweep(session: Session, spec: SweepSpec, settings: Settings) -> Sweep
              "points_ok": 0, "points_failed": 0}
             for index in range(count)
         ])
-    jobs.queue(session, *jobs.start(sweep.id, spec.strategy, count))
+    jobs.queue(session, *strategy.start(sweep.id, count))
     return sweep
 
 
@@ -158,16 +155,8 @@ def delete_sweep(session: Session, sweep_id: int) -> None:
     sweep = get_sweep(session, sweep_id)
     if sweep.status not in FINAL_STATUSES:
         raise Conflict(f"sweep {sweep_id} is {sweep.status}; cancel it first (POST /api/sweeps/{sweep_id}/cancel)")
-    if sweep.spec.get("strategy") == "search":
-        _delete_study(session, sweep_id)  # first: this session has written nothing yet (SQLite's lock is free)
+    strategy_of(sweep.spec).forget(session, sweep_id)  # first: nothing written yet (SQLite's lock is free)
     session.execute(delete(Sweep).where(Sweep.id == sweep_id))  # points and chunks go by ON DELETE CASCADE
-
-
-def _delete_study(session: Session, sweep_id: int) -> None:
-    """A search's Optuna study goes with its sweep (same database, Optuna's own tables)."""
-    url = session.get_bind().engine.url.render_as_string(hide_password=False)
-    with contextlib.suppress(KeyError):  # never started, or already deleted
-        optuna.delete_study(study_name=search_store.study_name(sweep_id), storage=search_store.storage(url))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ the chunk that completes a batch queues the driver's next step. A new strategy i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -42,6 +43,23 @@ class Strategy(Protocol):
         it (the work must be safe to queue twice)."""
         ...
 
+    def chunks_at_creation(self, spec: SweepSpec, total: int, size: int) -> tuple[int, int]:
+        """(points per chunk, chunks) the sweep is created with."""
+        ...
+
+    def start(self, sweep_id: int, chunk_count: int) -> list[jobs.Job]:
+        """The jobs a created sweep sends once its transaction commits."""
+        ...
+
+    @property
+    def has_driver(self) -> bool:
+        """Its work is handed on by a driver step (which the broker can lose while no chunk is queued)."""
+        ...
+
+    def forget(self, session: Session, sweep_id: int) -> None:
+        """Removes what the strategy keeps beside the sweep's rows, before the sweep is deleted."""
+        ...
+
 
 class GridStrategy:
     """Point i is the i-th of the axes' product; chunks are fixed at creation, so the last one counted (done or
@@ -65,6 +83,17 @@ class GridStrategy:
 
     def chunk_redelivered(self, session: Session, sweep_id: int) -> None:
         """A grid chunk queues nothing, so nothing can be lost."""
+
+    def chunks_at_creation(self, spec: SweepSpec, total: int, size: int) -> tuple[int, int]:
+        return size, max(1, math.ceil(total / size))
+
+    def start(self, sweep_id: int, chunk_count: int) -> list[jobs.Job]:
+        return jobs.start_chunks(sweep_id, chunk_count)
+
+    has_driver = False
+
+    def forget(self, session: Session, sweep_id: int) -> None:
+        """Nothing beside the sweep's rows."""
 
 
 class RandomStrategy(GridStrategy):
@@ -90,6 +119,19 @@ class SearchStrategy:
     def chunk_redelivered(self, session: Session, sweep_id: int) -> None:
         if search_store.batch_complete(session, sweep_id):  # the step this chunk's first run queued was lost
             jobs.queue(session, jobs.search_step(sweep_id))
+
+    def chunks_at_creation(self, spec: SweepSpec, total: int, size: int) -> tuple[int, int]:
+        """None yet: the driver creates a batch's chunks when it asks the batch."""
+        return spec.search_batch_size(), 0
+
+    def start(self, sweep_id: int, chunk_count: int) -> list[jobs.Job]:
+        """The driver's first step, which asks the first batch."""
+        return [jobs.search_step(sweep_id)]
+
+    has_driver = True
+
+    def forget(self, session: Session, sweep_id: int) -> None:
+        search_store.delete_study(session, sweep_id)
 
 
 STRATEGIES: dict[str, Strategy] = {"grid": GridStrategy(), "random": RandomStrategy(), "search": SearchStrategy()}
