@@ -30,7 +30,7 @@ import numpy as np
 import yaml
 
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall
-from simulator.mapping.gemmini_reuse import read_levels
+from simulator.mapping.gemmini_reuse import operand_traffic
 from simulator.mapping.gemmini_tile_work import TileWork, tile_work
 
 READ_SLOTS = 16  # gemmini-dosa Configs.scala `max_in_flight_mem_reqs`, StreamReader's nXacts
@@ -42,13 +42,16 @@ CONSTANTS_FILE = "gemmini_measured.yaml"
 class GemminiTiming:
     """The constants the sources do not give (see `simulator/data/gemmini_measured.yaml`)."""
 
-    host_tile_cycles: float
+    host_conv_tile_cycles: float
+    host_matmul_tile_cycles: float
     call_cycles: float
     l2_hit_cycles: float
     miss_penalty_cycles: float
+    dram_penalty_cycles: float
     write_cycles: float
     line_cycles: float
-    store_row_cycles: float
+    dram_line_cycles: float
+    tile_bubble_cycles: float
     overlap: float
 
     @classmethod
@@ -81,23 +84,52 @@ def measured_timing() -> GemminiTiming:
     return GemminiTiming(**{name: constants[name].value for name in GemminiTiming.names()})
 
 
+LINE_BYTES = 64  # the SoC's cache line (rocket-chip CacheBlockBytes)
+
+
 @dataclass(frozen=True)
 class CallWork:
-    """Tile classes of many calls plus, per class, the share of each operand's transfers served below the L2."""
+    """Tile classes of many calls plus, per class and operand, what goes below the L2: the share of its packets
+    that miss (`*_l2_share`) or miss the LLC too (`*_llc_share`), and the lines it fetches from there per tile."""
 
     work: TileWork
     calls: int
-    miss_in: np.ndarray
-    miss_w: np.ndarray
-    miss_out: np.ndarray
+    matmul: np.ndarray  # per class: the call is a tiled_matmul
+    in_l2_share: np.ndarray
+    in_llc_share: np.ndarray
+    w_l2_share: np.ndarray
+    w_llc_share: np.ndarray
+    out_l2_share: np.ndarray
+    out_llc_share: np.ndarray
+    l2_miss_lines: np.ndarray
+    llc_miss_lines: np.ndarray
 
 
 def call_work(calls: list[ConvCall | MatmulCall], sides: list[int]) -> CallWork:
-    """Counts and reuse levels of `calls` (one array side each), ready to be timed for any constants."""
+    """Counts and memory-level traffic of `calls` (one array side each), ready to be timed for any constants.
+
+    An operand's lines fetched below a cache over the call (passes x bytes / 64, `operand_traffic`) are spread
+    over its tile classes in proportion to their packets; the share of packets paying the miss round trip is
+    lines / packets, at most 1. Output lines missing the L2 cost a fill and a write-back."""
     work = tile_work(calls, sides)
-    levels = [read_levels(call) for call in calls]
-    below = {op: np.array([1.0 - lv[op][0] for lv in levels]) for op in ("in", "w", "out")}
-    return CallWork(work, len(calls), below["in"][work.row], below["w"][work.row], below["out"][work.row])
+    traffic = [operand_traffic(call) for call in calls]
+    shares: dict[str, np.ndarray] = {}
+    l2_lines = np.zeros(len(work.row))
+    llc_lines = np.zeros(len(work.row))
+    for operand, moved in (("in", 1.0), ("w", 1.0), ("out", 2.0)):
+        packets = getattr(work, f"{operand}_packets")
+        per_call = np.bincount(work.row, weights=work.mult * packets, minlength=len(calls))
+        for level, attribute in (("l2", "l2_passes"), ("llc", "llc_passes")):
+            lines = np.array([getattr(t[operand], attribute) * t[operand].unique_bytes / LINE_BYTES
+                              for t in traffic])
+            ratio = np.divide(lines, per_call, out=np.zeros_like(lines), where=per_call > 0)[work.row]
+            shares[f"{operand}_{level}_share"] = np.minimum(ratio, 1.0)
+            if level == "l2":
+                l2_lines += moved * ratio * packets
+            else:
+                llc_lines += moved * ratio * packets
+    matmul = np.array([isinstance(call, MatmulCall) for call in calls])[work.row]
+    return CallWork(work, len(calls), matmul, l2_miss_lines=l2_lines, llc_miss_lines=llc_lines, **shares)
 
 
 @dataclass(frozen=True)
@@ -121,17 +153,18 @@ class Breakdown:
 def tile_components(cw: CallWork, t: GemminiTiming) -> dict[str, np.ndarray]:
     """Per tile class: array, reads, writes, memory cycles of one tile."""
     w = cw.work
-    read_latency_in = t.l2_hit_cycles + cw.miss_in * t.miss_penalty_cycles
-    read_latency_w = t.l2_hit_cycles + cw.miss_w * t.miss_penalty_cycles
+
+    def latency(operand: str, hit: float) -> np.ndarray:
+        return (hit + getattr(cw, f"{operand}_l2_share") * t.miss_penalty_cycles
+                + getattr(cw, f"{operand}_llc_share") * t.dram_penalty_cycles)
+
     reads = np.maximum.reduce([
-        (w.in_packets * read_latency_in + w.w_packets * read_latency_w) / READ_SLOTS,
+        (w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles)) / READ_SLOTS,
         w.in_beats + w.w_beats,
         w.in_requests + w.w_requests + w.zero_rows,
     ])
-    write_latency = t.write_cycles + cw.miss_out * t.miss_penalty_cycles
-    writes = np.maximum.reduce([w.out_packets * write_latency / WRITE_SLOTS, w.out_beats,
-                                w.out_requests * t.store_row_cycles * w.side / 16])
-    memory = (w.in_lines * cw.miss_in + w.w_lines * cw.miss_w + 2 * w.out_lines * cw.miss_out) * t.line_cycles
+    writes = np.maximum(w.out_packets * latency("out", t.write_cycles) / WRITE_SLOTS, w.out_beats)
+    memory = cw.l2_miss_lines * t.line_cycles + cw.llc_miss_lines * t.dram_line_cycles
     return {"array": w.array_cycles, "reads": reads, "writes": writes, "memory": memory}
 
 
@@ -139,13 +172,15 @@ def execution_cycles(cw: CallWork, t: GemminiTiming) -> Breakdown:
     """Cycles of each call (see the module's docstring)."""
     parts = tile_components(cw, t)
     dma = np.maximum.reduce([parts["reads"], parts["writes"], parts["memory"]])
-    tile = t.host_tile_cycles + np.maximum(parts["array"], dma) + (1 - t.overlap) * np.minimum(parts["array"], dma)
+    gemmini = np.maximum(parts["array"], dma) + (1 - t.overlap) * np.minimum(parts["array"], dma) + t.tile_bubble_cycles
+    host = np.where(cw.matmul, t.host_matmul_tile_cycles, t.host_conv_tile_cycles)
+    tile = np.maximum(host, gemmini)
     w = cw.work
 
     def per_call(values: np.ndarray | float) -> np.ndarray:
         return np.bincount(w.row, weights=w.mult * values, minlength=cw.calls)
 
     tiles = per_call(1.0)
-    return Breakdown(total=per_call(tile) + t.call_cycles, host=tiles * t.host_tile_cycles,
+    return Breakdown(total=per_call(tile) + t.call_cycles, host=per_call(host),
                      array=per_call(parts["array"]), reads=per_call(parts["reads"]),
                      writes=per_call(parts["writes"]), memory=per_call(parts["memory"]), tiles=tiles)

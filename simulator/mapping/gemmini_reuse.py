@@ -19,12 +19,12 @@ Weights ← kernel rows/cols, channels. Outputs are written once (no partial-sum
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall
 
 L2_BYTES = 512 * 1024  # rocket-chip-inclusive-cache WithInclusiveCache(capacityKB = 512)
 LLC_BYTES = 4096 * 8 * 128  # FASED WithLLCModel(4096 sets, 8 ways), 128-byte blocks
-LEVELS = ("l2", "llc", "dram")
 
 _CONV_REPEATS = {"in": "KSR", "w": "NQP"}
 _MATMUL_REPEATS = {"in": "K", "w": "P"}
@@ -54,39 +54,50 @@ def _matmul_bytes(ext: dict[str, int]) -> float:
     return ext["P"] * ext["C"] + ext["C"] * ext["K"] + ext["P"] * ext["K"]
 
 
-def _level(distance: float) -> int:
-    return 0 if distance <= L2_BYTES else 1 if distance <= LLC_BYTES else 2
+class OperandTraffic(NamedTuple):
+    """One operand over a call: its bytes, and how many times it streams past the L2 and past the LLC."""
+
+    unique_bytes: float
+    l2_passes: float  # whole-operand passes served below the L2 (LLC or DRAM)
+    llc_passes: float  # passes served by DRAM
 
 
-def read_levels(call: ConvCall | MatmulCall) -> dict[str, tuple[float, float, float]]:
-    """Per operand ("in", "w", "out"), the fractions of its transfers served by the L2, the LLC and DRAM."""
+def operand_traffic(call: ConvCall | MatmulCall) -> dict[str, OperandTraffic]:
+    """Per operand ("in", "w", "out"): its size and the passes over it that miss the L2 / the LLC.
+
+    A read pass missing a cache streams the whole operand through it again; the first touch misses when the layer
+    does not fit (the previous run touched all of it), each re-read loop's iterations when its distance does not.
+    Outputs are written once: a write missing the L2 fetches the line (write-allocate), counted as one pass.
+    """
     if isinstance(call, ConvCall):
         sizes, repeats = _conv_extents(call), _CONV_REPEATS
         conv_call = call
 
         def measure(ext: dict[str, int]) -> float:
             return _conv_bytes(conv_call, ext)
+
+        unique = {"in": call.batch * call.in_dim ** 2 * call.in_channels,
+                  "w": call.kernel_dim ** 2 * call.in_channels * call.out_channels,
+                  "out": call.batch * call.out_dim ** 2 * call.out_channels}
     else:
         sizes, repeats, measure = _matmul_extents(call), _MATMUL_REPEATS, _matmul_bytes
+        unique = {"in": call.dim_i * call.dim_k, "w": call.dim_k * call.dim_j, "out": call.dim_i * call.dim_j}
 
     def footprint(inside: str) -> float:
         return measure({d: (whole if d in inside else min(tile, whole)) for d, (whole, tile) in sizes.items()})
 
-    perm = call.perm
     trips = {d: math.ceil(whole / tile) for d, (whole, tile) in sizes.items()}
     whole_layer = footprint("NQPKSRC")
-    result: dict[str, tuple[float, float, float]] = {}
+    result = {}
     for operand in ("in", "w"):
-        loops = [(i, d) for i, d in enumerate(perm) if d in repeats[operand] and trips[d] > 1]
-        shares = [0.0, 0.0, 0.0]
-        later = math.prod(trips[d] for _, d in loops)
-        shares[_level(whole_layer)] += 1.0 / later
-        for position, letter in loops:  # inner to outer
-            later //= trips[letter]
-            fraction = (trips[letter] - 1) * later / math.prod(trips[d] for _, d in loops)
-            shares[_level(footprint(perm[:position]))] += fraction
-        result[operand] = (shares[0], shares[1], shares[2])
-    out = [0.0, 0.0, 0.0]
-    out[_level(whole_layer)] = 1.0
-    result["out"] = (out[0], out[1], out[2])
+        passes = [(whole_layer, 1.0)]
+        outer = math.prod(trips[d] for d in call.perm if d in repeats[operand])
+        for position, letter in enumerate(call.perm):
+            if letter in repeats[operand] and trips[letter] > 1:
+                outer //= trips[letter]
+                passes.append((footprint(call.perm[:position]), (trips[letter] - 1) * outer))
+        result[operand] = OperandTraffic(float(unique[operand]), sum(n for d, n in passes if d > L2_BYTES),
+                                         sum(n for d, n in passes if d > LLC_BYTES))
+    result["out"] = OperandTraffic(float(unique["out"]), float(whole_layer > L2_BYTES),
+                                   float(whole_layer > LLC_BYTES))
     return result
