@@ -150,6 +150,7 @@ def write_values(timing: GemminiTiming) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="store the all-rows fit in the constants file")
+    parser.add_argument("--no-cv", action="store_true", help="skip the grouped cross-validation")
     args = parser.parse_args()
     data = training_rows()
     start = GemminiTiming(**{n: c.value for n, c in measured_constants().items()})
@@ -157,9 +158,10 @@ def main() -> None:
     flagged = at_bounds(timing)
     for name, value in zip(GemminiTiming.names(), timing.vector(), strict=True):
         print(f"{name:22s} {value:10.3f}  {flagged.get(name, '')}")
-    fitted = execution_cycles(data.work, timing).total
-    out_of_fold = cross_validated(data, timing)
-    for label, predicted in (("all rows", fitted), ("grouped 5-fold CV", out_of_fold)):
+    results = [("all rows", execution_cycles(data.work, timing).total)]
+    if not args.no_cv:
+        results.append(("grouped 5-fold CV", cross_validated(data, timing)))
+    for label, predicted in results:
         for kind, mask in kinds(data).items():
             s = score(predicted[mask], data.measured[mask])
             print(f"{label:18s} {kind:7s} n={s.rows:5d} median|err|={s.median_abs_error:6.3f} "

@@ -1,20 +1,23 @@
 """Cycles of one layer on Gemmini as it runs it: the host's DRAM-level loop, per tile LoopConv/LoopMatmul's array
 and DMA work, their overlap — timed from the counts of `gemmini_tile_work` and the reuse levels of `gemmini_reuse`.
 
-Per tile class (multiplicity m), with the constants of `GemminiTiming` (values and bounds:
+Per tile class (multiplicity m), with the constants of `GemminiTiming` (values, bounds and sources:
 `simulator/data/gemmini_measured.yaml`):
 
-- host   = `host_tile_cycles`: Rocket's loop body and the tile's RoCC instructions (`tiled_conv` / `tiled_matmul_outer`
-  in gemmini.h). Additive: the measured rows show no overlap of the host's per-tile work with the tile's execution;
+- host   = Rocket's cycles per tile of the DRAM loop and its RoCC instructions (`tiled_conv`: `host_conv_tile_cycles`,
+  `tiled_matmul_outer`: `host_matmul_tile_cycles`, gemmini.h);
 - array  = the array's busy cycles (ExecuteController `total_rows = max(A rows, B rows, 4)` per compute);
-- reads  = the reader's 16 transaction slots held for a round trip each: packets · latency / 16, the latency the L2 hit
-  round trip plus, for the share served below the L2, the miss penalty (LLC or DRAM); at least one bus beat per
-  16 bytes and one cycle per DMA request or zero-filled row;
-- writes = the writer's own 16 slots likewise, plus the store path's per-row cost `store_row_cycles · N/16`;
-- memory = lines fetched below the L2 (read misses, and write misses twice: fill and write-back) at
-  `line_cycles` each (the 64-bit memory bus moves a 64-byte line in 8 cycles; FASED's LLC serves one at a time);
-- tile = host + max(array, dma) + (1 − `overlap`) · min(array, dma), dma = max(reads, writes, memory): double
-  buffering hides the shorter of the two only partly (`overlap` ∈ [0, 1]).
+- reads  = packets · round trip / 16 (the reader's 16 transaction slots; round trip = the L2 hit, plus the miss
+  penalty for the share of passes served below the L2, plus the DRAM penalty for the share served by DRAM) plus the
+  response beats (16 bytes per cycle on the 128-bit bus) — the data prefer the sum to the max of the two; at least
+  one cycle per DMA request or zero-filled accumulator row;
+- writes = the writer's own 16 slots likewise (max of latency-bound and beats);
+- memory = lines fetched below the L2 (read misses; write misses twice, fill and write-back) at `line_cycles`
+  each (a 64-byte line over the 64-bit memory bus is 8 cycles; FASED's LLC model serves one at a time), plus
+  `dram_line_cycles` for those the LLC misses too;
+- gemmini = max(array, reads, writes, memory) + `tile_bubble_cycles`: LoopConv/LoopMatmul keep two tiles in flight,
+  loading the next while computing this one, so the slowest unit sets the pace;
+- tile = max(host, gemmini): the host issues the next tile while Gemmini runs this one.
 
 Call = Σ m · tile + `call_cycles` (the configs before the loop and the final fence).
 """
@@ -52,7 +55,6 @@ class GemminiTiming:
     line_cycles: float
     dram_line_cycles: float
     tile_bubble_cycles: float
-    overlap: float
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -84,9 +86,6 @@ def measured_timing() -> GemminiTiming:
     return GemminiTiming(**{name: constants[name].value for name in GemminiTiming.names()})
 
 
-LINE_BYTES = 64  # the SoC's cache line (rocket-chip CacheBlockBytes)
-
-
 @dataclass(frozen=True)
 class CallWork:
     """Tile classes of many calls plus, per class and operand, what goes below the L2: the share of its packets
@@ -108,26 +107,24 @@ class CallWork:
 def call_work(calls: list[ConvCall | MatmulCall], sides: list[int]) -> CallWork:
     """Counts and memory-level traffic of `calls` (one array side each), ready to be timed for any constants.
 
-    An operand's lines fetched below a cache over the call (passes x bytes / 64, `operand_traffic`) are spread
-    over its tile classes in proportion to their packets; the share of packets paying the miss round trip is
-    lines / packets, at most 1. Output lines missing the L2 cost a fill and a write-back."""
+    The share of an operand's passes that miss the L2 (or the LLC too, `operand_traffic`) is the share of its
+    packets paying the miss round trip and of its tiles' lines fetched from below; an output line missing the L2
+    costs a fill and a write-back."""
     work = tile_work(calls, sides)
     traffic = [operand_traffic(call) for call in calls]
     shares: dict[str, np.ndarray] = {}
     l2_lines = np.zeros(len(work.row))
     llc_lines = np.zeros(len(work.row))
     for operand, moved in (("in", 1.0), ("w", 1.0), ("out", 2.0)):
-        packets = getattr(work, f"{operand}_packets")
-        per_call = np.bincount(work.row, weights=work.mult * packets, minlength=len(calls))
+        lines = getattr(work, f"{operand}_lines")
         for level, attribute in (("l2", "l2_passes"), ("llc", "llc_passes")):
-            lines = np.array([getattr(t[operand], attribute) * t[operand].unique_bytes / LINE_BYTES
-                              for t in traffic])
-            ratio = np.divide(lines, per_call, out=np.zeros_like(lines), where=per_call > 0)[work.row]
-            shares[f"{operand}_{level}_share"] = np.minimum(ratio, 1.0)
+            share = np.array([getattr(t[operand], attribute) / t[operand].passes for t in traffic])[work.row]
+            shares[f"{operand}_{level}_share"] = share
+            fetched = moved * share * lines * np.array([t[operand].line_share for t in traffic])[work.row]
             if level == "l2":
-                l2_lines += moved * ratio * packets
+                l2_lines += fetched
             else:
-                llc_lines += moved * ratio * packets
+                llc_lines += fetched
     matmul = np.array([isinstance(call, MatmulCall) for call in calls])[work.row]
     return CallWork(work, len(calls), matmul, l2_miss_lines=l2_lines, llc_miss_lines=llc_lines, **shares)
 
@@ -158,11 +155,11 @@ def tile_components(cw: CallWork, t: GemminiTiming) -> dict[str, np.ndarray]:
         return (hit + getattr(cw, f"{operand}_l2_share") * t.miss_penalty_cycles
                 + getattr(cw, f"{operand}_llc_share") * t.dram_penalty_cycles)
 
-    reads = np.maximum.reduce([
-        (w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles)) / READ_SLOTS,
-        w.in_beats + w.w_beats,
+    reads = np.maximum(
+        (w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles)) / READ_SLOTS
+        + w.in_beats + w.w_beats,
         w.in_requests + w.w_requests + w.zero_rows,
-    ])
+    )
     writes = np.maximum(w.out_packets * latency("out", t.write_cycles) / WRITE_SLOTS, w.out_beats)
     memory = cw.l2_miss_lines * t.line_cycles + cw.llc_miss_lines * t.dram_line_cycles
     return {"array": w.array_cycles, "reads": reads, "writes": writes, "memory": memory}
@@ -171,8 +168,8 @@ def tile_components(cw: CallWork, t: GemminiTiming) -> dict[str, np.ndarray]:
 def execution_cycles(cw: CallWork, t: GemminiTiming) -> Breakdown:
     """Cycles of each call (see the module's docstring)."""
     parts = tile_components(cw, t)
-    dma = np.maximum.reduce([parts["reads"], parts["writes"], parts["memory"]])
-    gemmini = np.maximum(parts["array"], dma) + (1 - t.overlap) * np.minimum(parts["array"], dma) + t.tile_bubble_cycles
+    slowest = np.maximum.reduce([parts["array"], parts["reads"], parts["writes"], parts["memory"]])
+    gemmini = slowest + t.tile_bubble_cycles
     host = np.where(cw.matmul, t.host_matmul_tile_cycles, t.host_conv_tile_cycles)
     tile = np.maximum(host, gemmini)
     w = cw.work
