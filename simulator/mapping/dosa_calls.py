@@ -16,9 +16,32 @@ Follows gemmini-rocc-tests (branch `dosa`) `gemmini-data-collection/layers/extra
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from simulator.mapping.explicit import ExplicitMapping
-from simulator.measurements import ConvShape
+
+
+class ConvShape(Protocol):
+    """A layer in Timeloop's letters (`simulator.measurements.ConvShape` is one)."""
+
+    @property
+    def batch(self) -> int: ...
+
+    @property
+    def in_channels(self) -> int: ...
+
+    @property
+    def out_channels(self) -> int: ...
+
+    @property
+    def out_w(self) -> int: ...
+
+    @property
+    def kernel_w(self) -> int: ...
+
+    @property
+    def stride_w(self) -> int: ...
+
 
 DEFAULT_PERM = "CRSKPQN"  # tiled_conv's default order, first letter innermost
 
