@@ -36,6 +36,10 @@ from simulator.measurements import FiresimMeasurement, firesim_training_set
 FOLDS = 5
 SEED = 27
 AT_BOUND = 1e-3  # relative distance to a bound that counts as "at the bound"
+# Robust loss: a dozen rows run 30-100x slower than any model of the hardware predicts (kernel split at the DRAM
+# level on padded first layers; see docs), and plain squares would let them pull every constant.
+LOSS = "soft_l1"
+LOSS_SCALE = 0.3
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,8 @@ def fit(data: TrainingRows, mask: np.ndarray, start: GemminiTiming) -> GemminiTi
         return np.log(predicted[mask] / data.measured[mask])
 
     x0 = np.clip(start.vector(), low, high)
-    result = least_squares(residuals, x0, bounds=(low, high), x_scale=np.maximum(high - low, 1e-9) / 10)
+    result = least_squares(residuals, x0, bounds=(low, high), x_scale=np.maximum(high - low, 1e-9) / 10,
+                           loss=LOSS, f_scale=LOSS_SCALE)
     return GemminiTiming(*result.x)
 
 
