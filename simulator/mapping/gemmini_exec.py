@@ -55,6 +55,7 @@ class GemminiTiming:
     line_cycles: float
     dram_line_cycles: float
     tile_bubble_cycles: float
+    page_cycles: float
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -159,7 +160,7 @@ def tile_components(cw: CallWork, t: GemminiTiming) -> dict[str, np.ndarray]:
         (w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles)) / READ_SLOTS
         + w.in_beats + w.w_beats,
         w.in_requests + w.w_requests + w.zero_rows,
-    )
+    ) + w.pages * t.page_cycles
     writes = np.maximum(w.out_packets * latency("out", t.write_cycles) / WRITE_SLOTS, w.out_beats)
     memory = cw.l2_miss_lines * t.line_cycles + cw.llc_miss_lines * t.dram_line_cycles
     return {"array": w.array_cycles, "reads": reads, "writes": writes, "memory": memory}
