@@ -102,6 +102,18 @@ def _misses(window: Bytes, operand: int, capacity: float, fraction: float) -> bo
     return sum(window) > capacity or window[operand] >= capacity * fraction  # a set-full cyclic stream misses (LRU)
 
 
+def _line_share(perm: str, trips: dict[str, int], window: Callable[[str], Bytes], index: int, letter: str,
+                width: int, fraction: float) -> float:
+    """Lines fetched per line a tile touches: a tile narrower than a line leaves the rest of the line to its
+    neighbours along the row (the next iterations of `letter`); they find it in the L2 when the lines the loops
+    inside `letter` touch fit (each row holds a whole line)."""
+    if width >= L2_LINE or trips[letter] == 1:
+        return 1.0
+    inside = window(perm[:perm.index(letter)])
+    lines_held = inside[index] * L2_LINE / width
+    return 1.0 if sum(inside) + lines_held > L2_BYTES or lines_held >= L2_BYTES * fraction else width / L2_LINE
+
+
 def operand_traffic(call: ConvCall | MatmulCall) -> dict[str, OperandTraffic]:
     """Per operand ("in", "w", "out"): its size and the passes over it that miss the L2 / the LLC."""
     layout = _conv_layout(call) if isinstance(call, ConvCall) else _matmul_layout(call)
@@ -123,8 +135,7 @@ def operand_traffic(call: ConvCall | MatmulCall) -> dict[str, OperandTraffic]:
                 if letter in layout.repeats[operand] and trips[letter] > 1:
                     outer //= trips[letter]
                     passes.append((window(call.perm[:position]), (trips[letter] - 1) * outer))
-        innermost = next((d for d in call.perm if trips[d] > 1), None)
-        share = min(1.0, width / L2_LINE) if innermost == _WIDTH[operand] else 1.0
+        share = _line_share(call.perm, trips, window, index, _WIDTH[operand], width, l2_fraction)
         result[operand] = OperandTraffic(
             float(whole[index]), sum(n for _, n in passes),
             sum(n for w, n in passes if _misses(w, index, L2_BYTES, l2_fraction)),
