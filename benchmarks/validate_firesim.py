@@ -52,7 +52,7 @@ def print_worst(data: TrainingRows, breakdown: Breakdown, count: int = 10) -> No
               f"bound {breakdown.bound()[i]}  tiles {tiles:,.0f}  per tile: host {breakdown.host[i] / tiles:.0f} "
               f"array {breakdown.array[i] / tiles:.0f} reads {breakdown.reads[i] / tiles:.0f} "
               f"writes {breakdown.writes[i] / tiles:.0f} memory {breakdown.memory[i] / tiles:.0f}, "
-              f"measured {data.measured[i] / tiles:.0f}")
+              f"measured {data.measured[i] / tiles:.0f}; wrapped tiles {breakdown.wrapped_tiles[i]:.0f}")
         print(f"      {row.mapping.to_string()}  ->  {data.calls[i]}")
 
 

@@ -142,6 +142,7 @@ class Breakdown:
     writes: np.ndarray
     memory: np.ndarray
     tiles: np.ndarray
+    wrapped_tiles: np.ndarray  # tiles whose input window is negative: LoopConv's unsigned loop bound wraps
 
     def bound(self) -> np.ndarray:
         """The component with the most cycles, per call ("host", "array", "reads", "writes", "memory")."""
@@ -182,4 +183,5 @@ def execution_cycles(cw: CallWork, t: GemminiTiming) -> Breakdown:
     tiles = per_call(1.0)
     return Breakdown(total=per_call(tile) + t.call_cycles, host=per_call(host),
                      array=per_call(parts["array"]), reads=per_call(parts["reads"]),
-                     writes=per_call(parts["writes"]), memory=per_call(parts["memory"]), tiles=tiles)
+                     writes=per_call(parts["writes"]), memory=per_call(parts["memory"]), tiles=tiles,
+                     wrapped_tiles=per_call(w.wrapped))

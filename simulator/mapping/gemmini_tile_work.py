@@ -38,7 +38,7 @@ ACC_BLOCK_BYTES = 16  # `max_block_len_acc = max(1, 16 / N)` blocks (LoopConv.sc
 OPERANDS = ("in", "w", "out")  # conv input / matmul A, conv weights / matmul B, the output (written)
 TRAFFIC = ("requests", "packets", "beats", "lines")
 COLUMNS = ("mult", "array_cycles", "wblocks", "rows_per_wblock", "computes_per_wblock",
-           *(f"{operand}_{what}" for operand in OPERANDS for what in TRAFFIC), "zero_rows", "pages")
+           *(f"{operand}_{what}" for operand in OPERANDS for what in TRAFFIC), "zero_rows", "pages", "wrapped")
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class TileWork:
     out_lines: np.ndarray
     zero_rows: np.ndarray  # accumulator rows zero-filled (no traffic)
     pages: np.ndarray  # 4 KiB pages the tile's three DRAM regions span (the DMA's TLB holds 4)
+    wrapped: np.ndarray  # 1 when the padding exceeds the tile's input window (a negative count reaches LoopConv)
 
 
 @cache
@@ -144,6 +145,7 @@ def _window(call: ConvCall, out_tiles: list[tuple[int, int]], k_tiles: list[tupl
         for k_start, ks in k_tiles:
             first = out_start * call.stride + k_start - call.padding
             span = outs * call.stride + ks - 1
+            # negative when the padding exceeds the window: tiled_conv passes irows - upad - dpad < 0 to LoopConv
             loaded = span - max(0, -first) - max(0, first + span - call.in_dim)
             groups[(outs, ks, loaded, k_start == 0, k_start + ks >= call.kernel_dim)] += 1
     return groups
@@ -168,6 +170,8 @@ def conv_work(call: ConvCall, side: int) -> list[tuple[float, ...]]:
                         first, last = r_first and c_first and k_first, r_last and c_last and k_last
                         o_blocks, k_blocks = -(-ochs_ // side), -(-kchs_ // side)
                         out_pixels = b * orows * ocols
+                        wrapped = min(in_rows, in_cols) < 0
+                        in_rows, in_cols = max(in_rows, 0), max(in_cols, 0)
                         out.append((
                             n_rows * n_cols * n_och * n_kch * n_b,
                             _conv_array_cycles(side, b, orows, ocols, ochs_, krows, kcols, kchs_),
@@ -180,6 +184,7 @@ def conv_work(call: ConvCall, side: int) -> list[tuple[float, ...]]:
                             + _pages(krows * kcols, kchs_ * call.out_channels, call.in_channels * call.out_channels)
                             + (_pages(b * orows, ocols * call.out_channels, call.out_dim * call.out_channels)
                                if last else 0.0),
+                            float(wrapped),
                         ))
     return out
 
@@ -209,7 +214,7 @@ def matmul_work(call: MatmulCall, side: int) -> list[tuple[float, ...]]:
                     *(chunked_cost(call.dim_j, j_bytes, chunk, i_rows) if last else _NOTHING),
                     i_rows * -(-j_bytes // acc_chunk) if first else 0,
                     _pages(1, i_rows * call.dim_k, 0) + _pages(1, k_rows * call.dim_j, 0)
-                    + (_pages(1, i_rows * call.dim_j, 0) if last else 0.0),
+                    + (_pages(1, i_rows * call.dim_j, 0) if last else 0.0), 0.0,
                 ))
     return out
 
