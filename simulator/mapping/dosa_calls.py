@@ -9,7 +9,8 @@ Follows gemmini-rocc-tests (branch `dosa`) `gemmini-data-collection/layers/extra
 - the image the conv ran on is square: in_dim = P·stride, padding = R // 2, out_dim = (in_dim + 2·padding − R) /
   stride + 1 (so P ≠ Q rows ran P×P, even kernels give out_dim = P + 1);
 - Q = R = S = 1 rows ran as `tiled_matmul` with I = P, K = C, J = K, tiles converted to blocks with
-  `t < 16 ? 1 : t >> 4` and `pe_dim` = the image's array side;
+  `t < 16 ? 1 : t >> 4` and `pe_dim` = the image's array side (the published template; the measured 4x4 and 8x8
+  matmul rows agree with it and not with `t / N`, docs/firesim_fit.md);
 - the array side N: the smallest power of two ≥ the largest spatial factor, at least 2 (`per_pe_dim`).
 """
 

@@ -75,7 +75,7 @@ def test_matrix_vector_layer_is_bound_by_memory_traffic() -> None:
 
 def test_matmul_tiles_use_the_published_shift() -> None:
     """templates/matmul_tilings.c converts tiles with `t < 16 ? 1 : t >> 4`, whatever the array (open question 2 of
-    docs/measured_soc.md; the rows agree, see the module docstring of dosa_calls)."""
+    docs/measured_soc.md; the measured rows agree, docs/firesim_fit.md)."""
     layer = ConvShape(batch=1, in_channels=256, out_channels=128, out_w=128, out_h=1, kernel_w=1, kernel_h=1,
                       stride_h=1, stride_w=1)
     mapping = parse_mapping("L3[WIO] P4 C8 K4 - L2[WI] N1 K4X - L1[O] K8 C8 C4X - L0[W] P32")
