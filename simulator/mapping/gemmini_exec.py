@@ -7,17 +7,17 @@ Per tile class (multiplicity m), with the constants of `GemminiTiming` (values, 
 - host   = Rocket's cycles per tile of the DRAM loop and its RoCC instructions (`tiled_conv`: `host_conv_tile_cycles`,
   `tiled_matmul_outer`: `host_matmul_tile_cycles`, gemmini.h);
 - array  = the array's busy cycles (ExecuteController `total_rows = max(A rows, B rows, 4)` per compute);
-- reads  = the slowest of: packets · round trip / 16 (the reader's 16 transaction slots; round trip = the L2 hit,
-  plus the miss penalty for the share of passes served below the L2, plus the DRAM penalty for the share served by
-  DRAM); the response beats at `beat_cycles` each (16 bytes a beat: 1 cycle on the 128-bit system bus, 2 on the
-  64-bit memory bus); one cycle per DMA request or zero-filled accumulator row;
+- reads  = packets · round trip / 16 (the reader's 16 transaction slots; round trip = the L2 hit, plus the miss
+  penalty for the share of passes served below the L2, plus the DRAM penalty for the share served by DRAM) plus the
+  response beats (16 bytes per cycle on the 128-bit bus) — the data prefer the sum to the max of the two; at least
+  one cycle per DMA request or zero-filled accumulator row; plus `page_cycles` per 4 KiB page the tile's three
+  DRAM regions span (the DMA's single 4-entry TLB, shared by reader and writer, `tlb_size = 4`);
 - writes = the writer's own 16 slots likewise (max of latency-bound and beats);
 - memory = lines fetched below the L2 (read misses; write misses twice, fill and write-back) at `line_cycles`
   each (a 64-byte line over the 64-bit memory bus is 8 cycles; FASED's LLC model serves one at a time), plus
   `dram_line_cycles` for those the LLC misses too;
-- gemmini = max(array, reads, writes, memory): LoopConv/LoopMatmul keep two tiles in flight, loading the next
-  while computing this one, so the slowest unit sets the pace (a per-tile bubble, fitted, came out at 0 or hurt
-  the held-out matmuls, and was dropped);
+- gemmini = max(array, reads, writes, memory) + `tile_bubble_cycles`: LoopConv/LoopMatmul keep two tiles in flight,
+  loading the next while computing this one, so the slowest unit sets the pace;
 - tile = max(host, gemmini): the host issues the next tile while Gemmini runs this one.
 
 Call = Σ m · tile + `call_cycles` (the configs before the loop and the final fence).
@@ -55,7 +55,8 @@ class GemminiTiming:
     write_cycles: float
     line_cycles: float
     dram_line_cycles: float
-    beat_cycles: float
+    tile_bubble_cycles: float
+    page_cycles: float
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -157,11 +158,11 @@ def tile_components(cw: CallWork, t: GemminiTiming) -> dict[str, np.ndarray]:
         return (hit + getattr(cw, f"{operand}_l2_share") * t.miss_penalty_cycles
                 + getattr(cw, f"{operand}_llc_share") * t.dram_penalty_cycles)
 
-    reads = np.maximum.reduce([
-        (w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles)) / READ_SLOTS,
-        (w.in_beats + w.w_beats) * t.beat_cycles,
+    reads = np.maximum(
+        (w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles)) / READ_SLOTS
+        + w.in_beats + w.w_beats,
         w.in_requests + w.w_requests + w.zero_rows,
-    ])
+    ) + w.pages * t.page_cycles
     writes = np.maximum(w.out_packets * latency("out", t.write_cycles) / WRITE_SLOTS, w.out_beats)
     memory = cw.l2_miss_lines * t.line_cycles + cw.llc_miss_lines * t.dram_line_cycles
     return {"array": w.array_cycles, "reads": reads, "writes": writes, "memory": memory}
@@ -170,7 +171,8 @@ def tile_components(cw: CallWork, t: GemminiTiming) -> dict[str, np.ndarray]:
 def execution_cycles(cw: CallWork, t: GemminiTiming) -> Breakdown:
     """Cycles of each call (see the module's docstring)."""
     parts = tile_components(cw, t)
-    gemmini = np.maximum.reduce([parts["array"], parts["reads"], parts["writes"], parts["memory"]])
+    slowest = np.maximum.reduce([parts["array"], parts["reads"], parts["writes"], parts["memory"]])
+    gemmini = slowest + t.tile_bubble_cycles
     host = np.where(cw.matmul, t.host_matmul_tile_cycles, t.host_conv_tile_cycles)
     tile = np.maximum(host, gemmini)
     w = cw.work

@@ -38,7 +38,7 @@ ACC_BLOCK_BYTES = 16  # `max_block_len_acc = max(1, 16 / N)` blocks (LoopConv.sc
 OPERANDS = ("in", "w", "out")  # conv input / matmul A, conv weights / matmul B, the output (written)
 TRAFFIC = ("requests", "packets", "beats", "lines")
 COLUMNS = ("mult", "array_cycles", "wblocks", "rows_per_wblock", "computes_per_wblock",
-           *(f"{operand}_{what}" for operand in OPERANDS for what in TRAFFIC), "zero_rows", "wrapped")
+           *(f"{operand}_{what}" for operand in OPERANDS for what in TRAFFIC), "zero_rows", "pages", "wrapped")
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class TileWork:
     out_beats: np.ndarray
     out_lines: np.ndarray
     zero_rows: np.ndarray  # accumulator rows zero-filled (no traffic)
+    pages: np.ndarray  # 4 KiB pages the tile's three DRAM regions span (the DMA's TLB holds 4)
     wrapped: np.ndarray  # 1 when the padding exceeds the tile's input window (a negative count reaches LoopConv)
 
 
@@ -99,6 +100,16 @@ def chunked_cost(pitch: int, width: int, chunk: int, rows: float = 1.0) -> tuple
 
 
 _NOTHING = (0.0, 0.0, 0.0, 0.0)
+PAGE_BYTES = 4096
+
+
+def _pages(segments: int, length: int, pitch: int) -> float:
+    """Pages spanned by `segments` runs of `length` bytes, `pitch` bytes apart."""
+    if pitch <= PAGE_BYTES:
+        return ((segments - 1) * pitch + length) / PAGE_BYTES + 1
+    return segments * (length / PAGE_BYTES + 1)
+
+
 MIN_ROWS = 4  # ExecuteController.scala: total_rows floored at 4 (WAW spacing in the accumulator)
 
 
@@ -169,6 +180,10 @@ def conv_work(call: ConvCall, side: int) -> list[tuple[float, ...]]:
                             *chunked_cost(call.out_channels, ochs_, chunk, krows * kcols * kchs_),
                             *(chunked_cost(call.out_channels, ochs_, side, out_pixels) if last else _NOTHING),
                             out_pixels * -(-ochs_ // acc_chunk) if first else 0,
+                            _pages(b * in_rows, in_cols * call.in_channels, call.in_dim * call.in_channels)
+                            + _pages(krows * kcols, kchs_ * call.out_channels, call.in_channels * call.out_channels)
+                            + (_pages(b * orows, ocols * call.out_channels, call.out_dim * call.out_channels)
+                               if last else 0.0),
                             float(wrapped),
                         ))
     return out
@@ -197,7 +212,9 @@ def matmul_work(call: MatmulCall, side: int) -> list[tuple[float, ...]]:
                     *chunked_cost(call.dim_k, k_rows, chunk, i_rows),
                     *chunked_cost(call.dim_j, j_bytes, chunk, k_rows),
                     *(chunked_cost(call.dim_j, j_bytes, chunk, i_rows) if last else _NOTHING),
-                    i_rows * -(-j_bytes // acc_chunk) if first else 0, 0.0,
+                    i_rows * -(-j_bytes // acc_chunk) if first else 0,
+                    _pages(1, i_rows * call.dim_k, 0) + _pages(1, k_rows * call.dim_j, 0)
+                    + (_pages(1, i_rows * call.dim_j, 0) if last else 0.0), 0.0,
                 ))
     return out
 
