@@ -11,7 +11,7 @@ Per tile class (multiplicity m), with the constants of `GemminiTiming` (values, 
   penalty for the share of passes served below the L2, plus the DRAM penalty for the share served by DRAM) plus the
   response beats (16 bytes per cycle on the 128-bit bus) — the data prefer the sum to the max of the two; at least
   one cycle per DMA request or zero-filled accumulator row; plus `page_cycles` per 4 KiB page the tile's three
-  DRAM regions span (the DMA's single 4-entry TLB, shared by reader and writer, `tlb_size = 4`);
+  DRAM regions span (a proxy without an identified mechanism: see the constants file and docs/firesim_fit.md);
 - writes = the writer's own 16 slots likewise (max of latency-bound and beats);
 - memory = lines fetched below the L2 (read misses; write misses twice, fill and write-back) at `line_cycles`
   each (a 64-byte line over the 64-bit memory bus is 8 cycles; FASED's LLC model serves one at a time), plus
