@@ -10,7 +10,7 @@ import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_
 import { distinct, loadResults } from '../results_data.js';
 import { isActive, modelNames, normalizeSweep, workloadColumns } from '../sweep_model.js';
 import { readState, writeState } from '../url_state.js';
-import { positiveSpan, scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces } from '../plots/pareto_scatter.js';
+import { retickOnZoom, scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces, valueSpan } from '../plots/pareto_scatter.js';
 import { brushedFilters, parcoordsLayout, parcoordsTrace } from '../plots/parallel_coords.js';
 import { progressBar, statusBadge } from './progress_bar.js';
 import { controls } from './sweep_controls.js';
@@ -269,9 +269,14 @@ export async function render(container, { id }, query) {
         x: [columns[state.x][b]], y: [columns[state.y][b]], customdata: [b],
         marker: { size: 20, symbol: 'circle-open', color: '#1d2430', line: { width: 2.5, color: '#1d2430' } } });
     }
-    const layout = three ? scatter3dLayout(state)
-      : scatterLayout(state, { x: positiveSpan(columns, state.x, filtered), y: positiveSpan(columns, state.y, filtered) });
+    const spans = { x: valueSpan(columns, state.x, filtered, state.logX), y: valueSpan(columns, state.y, filtered, state.logY),
+      z: state.z ? valueSpan(columns, state.z, filtered, false) : null };
+    const layout = three ? scatter3dLayout(state, spans) : scatterLayout(state, spans);
     Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
+    if (!three) {
+      retickOnZoom(Plotly, scatterDiv, { xaxis: { name: state.x, log: state.logX, span: spans.x },
+        yaxis: { name: state.y, log: state.logY, span: spans.y } });
+    }
     const t2 = performance.now();
     if (!filtered.length && Object.keys(state.filters).length) {
       clear(caption, h('span', { class: 'notice warn', id: 'no-match' }, 'No point matches the filters. ',
