@@ -10,6 +10,7 @@ import { calibrationTag } from '../calibration.js';
 import { breakdownLayout, breakdownTraces } from '../plots/breakdown_bars.js';
 import { landscapeHref, parseShape } from '../landscape_link.js';
 import { rooflineFigure } from '../plots/roofline.js';
+import { areaBarFigure } from '../plots/area_bar.js';
 
 
 export async function render(container, { id }) {
@@ -48,9 +49,10 @@ export async function render(container, { id }) {
   const breakdown = h('div', { id: 'breakdown-plot' });
   const energyBreakdown = h('div', { id: 'energy-breakdown-plot' });
   const roofline = h('div', { id: 'roofline-plot' });
+  const areaBar = h('div', { id: 'area-breakdown-plot' });
   container.append(
     h('div', { class: 'grid-2' },
-      h('section', { class: 'card', 'aria-label': 'Latency and energy by operator class' }, breakdown, energyBreakdown),
+      h('section', { class: 'card', 'aria-label': 'Latency, energy and area by part' }, breakdown, energyBreakdown, areaBar),
       h('section', { class: 'card', 'aria-label': 'Roofline' }, roofline)),
     h('div', { class: 'grid-2' }, parametersCard(point), energyCard(m)),
     opsTable(point.ops, (op) => landscapeLink(point, op, presets)));
@@ -70,7 +72,9 @@ export async function render(container, { id }) {
   } else {
     breakdown.append(h('p', { class: 'muted' }, 'This report has no per-operator table.'));
   }
-  return () => [breakdown, energyBreakdown, roofline].forEach((el) => Plotly.purge(el));
+  const area = areaBarFigure(point.report?.area_breakdown_mm2);
+  if (area) Plotly.newPlot(areaBar, area.traces, area.layout, PLOT_CONFIG);
+  return () => [breakdown, energyBreakdown, roofline, areaBar].forEach((el) => Plotly.purge(el));
 }
 
 /** What the simulator could not do as asked (a fusion group refused for an op, and why). */

@@ -17,6 +17,7 @@ import { controls } from './sweep_controls.js';
 import { frontTable } from './front_table.js';
 import { failuresBanner, pointsTable } from './points_table.js';
 import { studyCardFor } from './template_studies.js';
+import { importanceCard } from './importance_card.js';
 
 const POLL_MS = 2000;
 const RELOAD_MS = 4000;
@@ -47,6 +48,8 @@ export async function render(container, { id }, query) {
   const caption = h('div', { class: 'plot-caption', id: 'scatter-caption' });
   const parcoordsDiv = h('div', { class: 'plot', id: 'parcoords-plot', style: { minHeight: '440px' }, role: 'img', 'aria-label': 'Parallel coordinates' });
   const tableBox = h('div', {});
+  const importanceBox = h('div', {});  // which parameter drives an objective (drawn once there are points)
+  let importance = null;
   // A `search` sweep: the hypervolume after each batch, i.e. the front improving over time.
   const hvDiv = h('div', { class: 'plot', id: 'hypervolume-plot', style: { minHeight: '240px' }, role: 'img', 'aria-label': 'Hypervolume per batch' });
   const hvCaption = h('div', { class: 'small muted', id: 'hypervolume-caption' });
@@ -56,7 +59,7 @@ export async function render(container, { id }, query) {
     chosen: [...new Set([...sweep.varied.slice(0, 6), ...objectives])] });
   container.append(head, failures, notice, studyBox, h('div', { class: 'grid-side' }, side,
     h('section', { class: 'card', style: { position: 'relative' }, 'aria-label': 'Pareto scatter' }, scatterDiv, tooltip, caption)),
-  searchCard, tableBox,
+  searchCard, tableBox, importanceBox,
   h('section', { class: 'card', 'aria-labelledby': 'pc-title' }, h('h2', { id: 'pc-title' }, 'Parallel coordinates'),
     h('div', { class: 'small muted' }, 'Drag along an axis to keep only that range; the scatter, the front and the filtered CSV follow. Front designs in orange.'),
     parcoordsDiv), table.card);
@@ -240,7 +243,8 @@ export async function render(container, { id }, query) {
     const objs = [state.x, state.y, ...(state.z ? [state.z] : [])];
     const dirs = objs.map(direction);
     const groupBy = groupColumns(state.g, columns);
-    const fronts = groupsOf(columns, filtered, groupBy).map(({ label, indices }) => {
+    const groups = groupsOf(columns, filtered, groupBy);
+    const fronts = groups.map(({ label, indices }) => {
       const mine = paretoFront(columns, objs, dirs, indices);
       if (state.z) mine.sort((a, b) => columns[state.x][a] - columns[state.x][b]);
       return { label, front: mine, knee: kneePoint(columns, objs, dirs, mine, [state.logX, state.logY, false]) };
@@ -310,7 +314,21 @@ export async function render(container, { id }, query) {
         ...(baselineIndex() !== null ? vocabulary.ratios.map((r) => r.name) : [])])],
       onCompare: (selected) => { location.hash = `#/compare?ids=${selected.join(',')}`; } }));
     bindEvents(parameters);
+    drawImportance(metrics, fronts.length > 1 ? groupBy : [], groups);
     Object.assign(timings, { front_and_thinning_ms: t1 - t0, scatter_ms: t2 - t1, table_ms: performance.now() - t3 });
+  }
+
+  /** Parameter importance for the view: its filters, and one workload (front group) to choose from each. */
+  function drawImportance(metrics, groupBy, groups) {
+    if (!importance) {
+      importance = importanceCard({ sweepId, Plotly });
+      clear(importanceBox, importance.card);
+    }
+    const workloads = groupBy.length ? groups.map(({ label, indices }) => ({ label,
+      filters: groupBy.map((name) => data.columns[name][indices[0]]).every((v) => v !== null && v !== undefined)
+        ? groupBy.map((name) => `${name}=${data.columns[name][indices[0]]}`) : [] })) : [];
+    importance.update({ metrics, defaultObjective: state.y, filters: filterTexts(), count: data.count,
+      workloads: workloads.filter((w) => w.filters.length) });
   }
 
   /** The group-by columns of the view: loaded parameter columns only ('-' or none: one front). */
