@@ -145,6 +145,9 @@ export async function render(container, { id }, query) {
   }
 
   async function cancel() {
+    const left = Math.max(0, sweep.total - sweep.done - sweep.failedPoints);
+    if (!confirm(`Cancel sweep "${sweep.name}"? The ${left.toLocaleString('en-US')} points not yet evaluated will not be; `
+      + `the ${sweep.done.toLocaleString('en-US')} stored are kept.`)) return;
     try { await api(`/api/sweeps/${sweepId}/cancel`, { method: 'POST' }); } catch (error) { alert(error.message); }
     poll();
   }
@@ -223,7 +226,8 @@ export async function render(container, { id }, query) {
     const { metrics, parameters } = columnsOf();
     if (!metrics.includes(state.x)) state.x = metrics[0];
     if (!metrics.includes(state.y)) state.y = metrics.find((m) => m !== state.x);
-    if (state.z && !metrics.includes(state.z)) state.z = '';
+    // a third objective the view cannot show (not loaded, or now on X or Y) is dropped everywhere, caption included
+    if (state.z && (!metrics.includes(state.z) || state.z === state.x || state.z === state.y)) state.z = '';
     writeState(`/sweeps/${sweepId}`, state, defaults);
     updateExportLinks();
     clear(side, controls({ state, metrics, parameters, onChange: (next) => { state = next; draw(); }, onCopyLink: copyLink,
