@@ -136,7 +136,7 @@ export async function render(container, _params, query) {
       h('tbody', {}, lines.flatMap((line) => line.rows.map((row) => h('tr', { 'data-sweep-id': String(line.sweep.id) },
         h('td', {}, h('a', { href: `#/sweeps/${line.sweep.id}` }, line.sweep.name)), h('td', { class: 'small' }, line.label),
         h('td', {}, h('a', { href: `#/points/${row.id}` }, `#${row.id}`)),
-        h('td', { class: 'num' }, fmtValue(row.x, info(x).unit)), h('td', { class: 'num' }, fmtValue(row.y, info(y).unit))))))))));
+        h('td', { class: 'num' }, fmtValue(row.x, info(x).unit, 4)), h('td', { class: 'num' }, fmtValue(row.y, info(y).unit, 4))))))))));
   return () => Plotly.purge(plotDiv);
 }
 
