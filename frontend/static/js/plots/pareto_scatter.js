@@ -103,6 +103,20 @@ export function scatterLayout({ x, y, logX, logY }, spans = {}) {
   };
 }
 
+/** Where a point without a value of an axis's objective is drawn: just below the lowest value shown. */
+function axisEdge([lo, hi], log) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return log ? 1 : 0;
+  return log ? lo / Math.max(1.15, (hi / lo) ** 0.06) : lo - 0.06 * ((hi - lo) || Math.abs(lo) || 1);
+}
+
+/** The points lacking a value of X or Y (`indices`), drawn as open grey markers at that axis's edge. */
+export function missingTrace({ columns, indices, x, y, spans, logX, logY, name }) {
+  const at = (name_, span, log) => (i) => (Number.isFinite(columns[name_]?.[i]) ? columns[name_][i] : axisEdge(span, log));
+  return { type: 'scattergl', mode: 'markers', name, meta: 'missing', hoverinfo: 'none', customdata: indices,
+    x: indices.map(at(x, spans.x, logX)), y: indices.map(at(y, spans.y, logY)),
+    marker: { size: 9, symbol: 'circle-open', color: '#8c8c8c', line: { width: 1.5, color: '#8c8c8c' } } };
+}
+
 /** Keeps the axes' numbers when the user zooms: on each zoom (or reset) the ticks are chosen again for the range
  * now shown. `axes`: {xaxis: {name, log, span}, yaxis: …}, `span` the data's (what a reset shows). */
 export function retickOnZoom(Plotly, graph, axes) {

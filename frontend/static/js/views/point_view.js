@@ -11,6 +11,7 @@ import { breakdownLayout, breakdownTraces } from '../plots/breakdown_bars.js';
 import { landscapeHref, parseShape } from '../landscape_link.js';
 import { rooflineFigure } from '../plots/roofline.js';
 import { areaBarFigure } from '../plots/area_bar.js';
+import { qualityOf } from '../quality.js';
 
 
 export async function render(container, { id }) {
@@ -43,7 +44,7 @@ export async function render(container, { id }) {
     h('section', { class: 'card', 'aria-label': 'Metrics' }, h('div', { class: 'metrics', id: 'point-metrics' },
       [...headlineMetrics(), 'bottleneck', 'fused_groups'].filter((name) => m[name] !== null && m[name] !== undefined)
         .map((name) => h('div', { class: 'metric' },
-          h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit))))),
+          h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], unitOf(name, point.report)))))),
       qualityNote(m, point.report), simulatorNotes(point.report)),
   );
   const breakdown = h('div', { id: 'breakdown-plot' });
@@ -103,6 +104,11 @@ function recomputedNotice(check) {
   return '';
 }
 
+/** A metric's unit on this page: the catalog's, and for the quality loss the metric of its published source. */
+function unitOf(name, report) {
+  return name === 'quality_loss' ? qualityOf(report?.quality_source)?.unit ?? info(name).unit : info(name).unit;
+}
+
 // The quality column is a published figure looked up for this model and setting, never the simulator's estimate.
 function qualityNote(m, report) {
   if (m.quality_loss === null || m.quality_loss === undefined) {
@@ -110,7 +116,8 @@ function qualityNote(m, report) {
       'Quality (published estimate): no published result covers this model at this precision and sparsity.');
   }
   return h('p', { id: 'point-quality' }, h('strong', {}, 'Quality loss (published estimate): '),
-    `${fmtValue(m.quality_loss, '')} — ${report.quality_source}`);
+    `${fmtValue(m.quality_loss, unitOf('quality_loss', report))} ${m.quality_loss < 0 ? '(better than the paper\'s baseline) ' : ''}`
+    + `— ${report.quality_source}`);
 }
 
 /** "Save as accelerator": this point's hardware (every accelerator field) as a library accelerator, usable in a new

@@ -10,7 +10,7 @@ import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_
 import { distinct, loadResults } from '../results_data.js';
 import { isActive, modelNames, normalizeSweep, workloadColumns } from '../sweep_model.js';
 import { readState, writeState } from '../url_state.js';
-import { retickOnZoom, scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces, valueSpan } from '../plots/pareto_scatter.js';
+import { missingTrace, retickOnZoom, scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces, valueSpan } from '../plots/pareto_scatter.js';
 import { brushedFilters, parcoordsLayout, parcoordsTrace } from '../plots/parallel_coords.js';
 import { progressBar, statusBadge } from './progress_bar.js';
 import { controls } from './sweep_controls.js';
@@ -18,6 +18,7 @@ import { frontTable } from './front_table.js';
 import { failuresBanner, pointsTable } from './points_table.js';
 import { studyCardFor } from './template_studies.js';
 import { importanceCard } from './importance_card.js';
+import { loadQualityUnit } from '../quality.js';
 
 const POLL_MS = 2000;
 const RELOAD_MS = 4000;
@@ -83,6 +84,8 @@ export async function render(container, { id }, query) {
   let parcoordsTimer = null;
   let parcoordsDraws = 0;
   let shownFailures = 0;
+  let showMissing = false;  // draw the points without a value of an objective, at the axis edge
+  let qualityUnitAsked = false;
 
   // Server-side exports of exactly the points that pass the view's filters (every column).
   const exportCsv = h('a', { class: 'button', id: 'export-csv', download: '', title: 'Every column of the points that pass the filters' }, 'CSV');
@@ -169,6 +172,10 @@ export async function render(container, { id }, query) {
       clear(notice, errorNotice(error, 'Could not load the results'));
       return;
     }
+    if (!qualityUnitAsked && data.columns.quality_loss?.some(Number.isFinite)) {  // "F1 points", "perplexity"
+      qualityUnitAsked = true;
+      loadQualityUnit(data.columns, data.ids).then((unit) => { if (unit && !stopped) { draw(); table.load(); } }).catch(() => {});
+    }
     if (!stopped) { draw(); table.load(); drawStudy(); }
   }
 
@@ -245,6 +252,9 @@ export async function render(container, { id }, query) {
     const valid = all.filter((i) => Number.isFinite(columns[state.x]?.[i]) && Number.isFinite(columns[state.y]?.[i]));
     const filtered = applyFilters(columns, valid, state.filters);
     const objs = [state.x, state.y, ...(state.z ? [state.z] : [])];
+    // points without a value of an objective (no published quality figure, no TTFT for an encoder) cannot be on a
+    // front: the caption counts them, and they are drawn at the axis edge on request
+    const lacking = applyFilters(columns, all.filter((i) => objs.some((o) => !Number.isFinite(columns[o]?.[i]))), state.filters);
     const dirs = objs.map(direction);
     const groupBy = groupColumns(state.g, columns);
     const groups = groupsOf(columns, filtered, groupBy);
@@ -277,8 +287,13 @@ export async function render(container, { id }, query) {
         x: [columns[state.x][b]], y: [columns[state.y][b]], customdata: [b],
         marker: { size: 20, symbol: 'circle-open', color: '#1d2430', line: { width: 2.5, color: '#1d2430' } } });
     }
-    const spans = { x: valueSpan(columns, state.x, filtered, state.logX), y: valueSpan(columns, state.y, filtered, state.logY),
+    const drawn = showMissing && !three ? filtered.concat(lacking) : filtered;  // what the axes' ticks must cover
+    const spans = { x: valueSpan(columns, state.x, drawn, state.logX), y: valueSpan(columns, state.y, drawn, state.logY),
       z: state.z ? valueSpan(columns, state.z, filtered, false) : null };
+    if (showMissing && lacking.length && !three) {
+      traces.push(missingTrace({ columns, indices: lacking, x: state.x, y: state.y, spans, logX: state.logX, logY: state.logY,
+        name: `No ${missingWhat(objs, lacking)} (${lacking.length}), drawn at the axis edge` }));
+    }
     const layout = three ? scatter3dLayout(state, spans) : scatterLayout(state, spans);
     Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
     if (!three) {
@@ -294,6 +309,10 @@ export async function render(container, { id }, query) {
       fronts.length > 1
         ? `${front.length} on ${fronts.length} Pareto fronts, one per ${groupBy.map((n) => info(n).label.toLowerCase()).join(' × ')} (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`
         : `${front.length} on the Pareto front (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`,
+      lacking.length ? h('span', { id: 'missing-caption' }, ` · ${lacking.length.toLocaleString('en-US')} point${lacking.length > 1 ? 's have' : ' has'} `
+        + `no ${missingWhat(objs, lacking)} and ${lacking.length > 1 ? 'are' : 'is'} left out of ${fronts.length > 1 ? 'these fronts' : 'this front'}: `,
+      h('button', { type: 'button', class: 'link-button', id: 'show-missing', 'aria-pressed': String(showMissing),
+        onclick: () => { showMissing = !showMissing; draw(); } }, showMissing ? 'hide them' : 'show them')) : '',
       thinned ? ` · drawing ${shown.length.toLocaleString('en-US')}: dense regions thinned, front and isolated points always kept` : '',
       data.sampled ? h('span', { id: 'first-view' }, ` · a first view of ${data.count.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')} points (every front point included); the rest is loading…`) : '',
       kneeSet.size ? ` · ★ knee point${kneeSet.size > 1 ? ' of each front' : ''}` : '', ' · hover a point for its design, click to open it',
@@ -320,6 +339,13 @@ export async function render(container, { id }, query) {
     bindEvents(parameters);
     drawImportance(metrics, fronts.length > 1 ? groupBy : [], groups);
     Object.assign(timings, { front_and_thinning_ms: t1 - t0, scatter_ms: t2 - t1, table_ms: performance.now() - t3 });
+  }
+
+  /** What the `lacking` points have no value of: "published quality figure", "value of TTFT". */
+  function missingWhat(objs, lacking) {
+    const names = objs.filter((o) => lacking.some((i) => !Number.isFinite(data.columns[o]?.[i])));
+    return names.map((o) => (o === 'quality_loss' ? 'published quality figure' : `value of ${info(o).label.toLowerCase()}`))
+      .join(' or ');
   }
 
   /** Parameter importance for the view: its filters, and one workload (front group) to choose from each. */
