@@ -43,8 +43,8 @@ def test_importance_bars_show_the_api_shares_per_objective_and_workload(dashboar
     # within one workload the hardware is ranked, as the API ranks it with that workload's filter
     page.select_option("#importance-scope", label="512 tokens")
     page.wait_for_function("() => !document.getElementById('importance-plot').data[0].y.includes('Sequence length')")
-    within = httpx.get(f"{base}/api/sweeps/{demo}/importance", params={"objective": "energy_j", "filter": "seq_len=512"},
-                       timeout=60).json()
+    within = httpx.get(f"{base}/api/sweeps/{demo}/importance",
+                       params={"objective": "energy_j", "filter": "seq_len=512"}, timeout=60).json()
     [bars] = page.evaluate(BARS, "importance-plot")
     assert bars["y"] == [labels[name] for name in within["importance"]]
     assert bars["x"] == pytest.approx(list(within["importance"].values()))

@@ -37,7 +37,8 @@ def test_a_third_objective_moved_onto_an_axis_leaves_the_caption(dashboard, page
     page.locator("#front-table tbody tr").first.wait_for()
     assert "min area" in page.locator("#scatter-caption").inner_text()
     page.select_option("#obj-x", "area_mm2")
-    page.wait_for_function("() => document.querySelector('#scatter-caption').textContent.includes('(min area, min energy)')")
+    page.wait_for_function(
+        "() => document.querySelector('#scatter-caption').textContent.includes('(min area, min energy)')")
     assert "z=" not in page.url and page.locator("#obj-z").input_value() == ""
 
 
