@@ -29,9 +29,10 @@ MAX_POINTS = 2_000
 # A bounded forest: fANOVA's cost grows with the leaves (Optuna's default, 64 trees of depth 64, takes minutes on
 # 1,000 points of continuous axes); 32 trees of depth 8 take a second or two and rank the same parameters.
 FOREST = {"n_trees": 32, "max_depth": 8}
-METHOD = "fANOVA (Optuna's FanovaImportanceEvaluator: 32 trees of depth 8, seed 0)"
-MIN_POINTS = 8
 SEED = 0  # the forest is random: a fixed seed gives the same answer each time
+METHOD = (f"fANOVA (Optuna's FanovaImportanceEvaluator: {FOREST['n_trees']} trees of depth {FOREST['max_depth']}, "
+          f"seed {SEED})")
+MIN_POINTS = 8
 # A sample keeps the points whose (index x a large odd number) mod a prime falls below a share of the prime: a
 # deterministic, evenly spread pick over up to 10^9 indices (within 64-bit integers on both databases).
 _HASH_MULTIPLIER = 2_654_435_761
