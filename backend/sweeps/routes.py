@@ -20,6 +20,7 @@ from backend.core.limits import limit_evaluations, limit_sweep_creation
 from backend.library import service as library_service
 from backend.models import DesignPoint, Sweep, SweepStatus
 from backend.sweeps import breakdown, export, recompute
+from backend.sweeps import importance as importance_service
 from backend.sweeps import pareto as pareto_service
 from backend.sweeps import results as results_service
 from backend.sweeps import service as sweeps_service
@@ -29,6 +30,7 @@ from backend.sweeps.schemas import (
     ErrorGroupOut,
     ErrorsOut,
     Estimate,
+    ImportanceOut,
     ObjectiveOut,
     ParetoGroupOut,
     ParetoGroupsOut,
@@ -351,3 +353,16 @@ def simulate(request: SimulateRequest, user: CurrentUser, session: SessionDep) -
     if not user.can_create():
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot run the simulator")
     return _simulate(request, library_service.definitions_for(session, request.model, request.accelerator))
+
+
+@router.get("/{sweep_id}/importance", response_model=ImportanceOut,
+            summary="Which varied parameter drives an objective: each one's share of its variance")
+def read_importance(
+    sweep_id: SweepId, session: SessionDep,
+    objective: Annotated[str, Query(max_length=100, description="A numeric metric, e.g. `energy_j`.")],
+    filters: FilterQuery = None,
+) -> ImportanceOut:
+    sweep = sweeps_service.get_sweep(session, sweep_id)
+    found = importance_service.importance(session, sweep, objective, filters or [])
+    return ImportanceOut(objective=found.objective, importance=found.importance, points=found.points,
+                         sampled=found.sampled, method=importance_service.METHOD)

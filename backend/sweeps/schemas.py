@@ -218,3 +218,16 @@ class TemplateOut(BaseModel):
     reference: dict[str, Any] | None = Field(default=None, description=(
         "The published figures the study's page shows beside ours: `source`, and per figure where in the paper it "
         "was read."))
+
+
+class ImportanceOut(BaseModel):
+    """Which parameter drives an objective over a sweep's points (GET /api/sweeps/{id}/importance)."""
+
+    objective: str
+    importance: dict[str, float] = Field(description="Each parameter the sweep varies (over the points used) and its "
+                                                     "share of the objective's variance; the shares sum to 1, largest "
+                                                     "first.")
+    points: int = Field(description="Evaluated points the shares were computed from.")
+    sampled: bool = Field(description="True when the sweep has more matching points than one computation reads: the "
+                                      "shares come from an evenly spread sample of them.")
+    method: str = Field(description="The evaluator and its settings.")

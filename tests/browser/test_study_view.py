@@ -72,6 +72,12 @@ def test_two_sweeps_compared_on_one_plot(dashboard, page, screenshot) -> None:
     page.click("#compare-sweeps")
     page.wait_for_url("**/#/compare-sweeps?ids=*")
     page.locator("#compare-sweeps-table tbody tr").first.wait_for()
+    # one workload at a time: the one both sweeps share (512 tokens) first; then every workload
+    shown = page.evaluate("() => document.getElementById('compare-sweeps-plot').data.map(t => t.name)")
+    assert len(shown) == 2 and all(" · bert-base · 512 tokens (" in name for name in shown), shown
+    page.select_option("#compare-workload", "all")
+    page.wait_for_function("() => document.getElementById('compare-sweeps-plot')?.data?.length === 3")
+    page.locator("#compare-sweeps-table tbody tr").first.wait_for()
     fronts = page.evaluate("() => document.getElementById('compare-sweeps-plot').data.map(t => ({name: t.name, "
                            "ids: Array.from(t.customdata)}))")
     grouped = httpx.get(f"{dashboard.base_url}/api/sweeps/{first}/pareto",

@@ -33,9 +33,23 @@ export function loadCatalog() {
   return loaded;
 }
 
+// Units a view learns from its data (the quality column's published metric: "F1 points"), over the catalog's.
+const displayUnits = {};
+
+/** A view's unit for a column whose unit depends on the data (set to '' to fall back to the catalog's). */
+export function setDisplayUnit(name, unit) {
+  if (unit) displayUnits[name] = unit; else delete displayUnits[name];
+}
+
+/** Every view starts from the catalog's units (main.js, on each route). */
+export function resetDisplayUnits() {
+  for (const name of Object.keys(displayUnits)) delete displayUnits[name];
+}
+
 /** The catalog entry of a column (a name the catalog does not know is labelled by itself). */
 export function info(name) {
-  return { name, ...(entries[name] ?? { label: String(name ?? ''), unit: '', kind: 'unknown' }) };
+  const entry = { name, ...(entries[name] ?? { label: String(name ?? ''), unit: '', kind: 'unknown' }) };
+  return displayUnits[name] ? { ...entry, unit: displayUnits[name] } : entry;
 }
 
 /** "Latency (s)" — for axis titles and table headers. */

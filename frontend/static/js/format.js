@@ -50,22 +50,71 @@ export function fmtDate(iso) {
   return date.toLocaleString('en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
-/** Ticks for a log axis over [lo, hi]: 1, 2, 5 × 10ⁿ (only 1 × 10ⁿ past six decades), each labelled in full with
- * its unit ("500 ms", "1 s", "2 s"), so a label never reads as a bare leading digit. Plotly axis attributes;
- * none for a span without two such ticks. */
-export function logAxisTicks(lo, hi, unit = '') {
-  if (!(lo > 0) || !(hi > 0) || !Number.isFinite(lo) || !Number.isFinite(hi)) return {};
+const MANTISSAS = [1, 2, 5];
+const nice = (value) => Number(value.toPrecision(12));  // 0.30000000000000004 -> 0.3
+
+/** Tick labels that tell neighbours apart: enough significant digits for the step between ticks. */
+function tickLabels(values, unit, step) {
+  const biggest = Math.max(...values.map(Math.abs));
+  const digits = Math.min(8, Math.max(1, Math.ceil(Math.log10(biggest / step) + 1e-9) + 1));
+  return values.map((v) => fmtValue(v, unit, digits));
+}
+
+/** Evenly spaced ticks over [lo, hi], 1, 2 or 5 × 10ⁿ apart, about `count` of them (all inside the span). */
+export function linearTickValues(lo, hi, count = 6) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo) return { values: [], step: 0 };
+  const raw = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = nice(power * (MANTISSAS.find((m) => m * power >= raw) ?? 10));
+  const values = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k += 1) values.push(nice(k * step));
+  return { values, step };
+}
+
+/** Ticks for an axis showing the data span [lo, hi], as Plotly axis attributes: every label a full number with its
+ * unit ("280 mJ", "1 s"), all inside the span, so an axis never goes without numbers. A log axis over a few decades
+ * gets 1, 2, 5 × 10ⁿ; past three decades one tick per decade (fewer past twelve); a span too narrow for three of
+ * those (inside one decade, or across one boundary) gets evenly spaced ticks like a linear axis. A linear axis
+ * (`log` false) always gets evenly spaced ones. None ({}) for an empty span or non-positive values on a log axis. */
+export function axisTicks(lo, hi, unit = '', log = true) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return {};
   if (hi < lo) [lo, hi] = [hi, lo];
-  const first = Math.floor(Math.log10(lo));
-  const last = Math.ceil(Math.log10(hi));
-  const steps = last - first > 6 ? [1] : [1, 2, 5];
-  const tickvals = [];
-  for (let exponent = first; exponent <= last; exponent += 1) {
-    for (const step of steps) {
-      const value = Number((step * 10 ** exponent).toPrecision(1));
-      if (value >= lo / 1.5 && value <= hi * 1.5) tickvals.push(value);
+  if (log && !(lo > 0)) return {};
+  if (hi === lo) {
+    const values = [lo];
+    return { tickmode: 'array', tickvals: values, ticktext: tickLabels(values, unit, Math.abs(lo) / 100 || 1) };
+  }
+  if (log) {
+    const values = logTickValues(lo, hi);
+    if (values.length >= 3) {
+      return { tickmode: 'array', tickvals: values, ticktext: values.map((v) => fmtValue(v, unit, 1)) };
     }
   }
-  if (tickvals.length < 2) return {};  // a span within a factor of ~2: Plotly's own ticks are full numbers there
-  return { tickmode: 'array', tickvals, ticktext: tickvals.map((v) => fmtValue(v, unit, 1)) };
+  const { values, step } = linearTickValues(lo, hi, 6);
+  if (values.length < 2) return {};
+  return { tickmode: 'array', tickvals: values, ticktext: tickLabels(values, unit, step) };
+}
+
+/** 1, 2, 5 × 10ⁿ inside [lo, hi] (one per decade past three decades, one per few decades past twelve). */
+function logTickValues(lo, hi) {
+  const first = Math.floor(Math.log10(lo));
+  const last = Math.ceil(Math.log10(hi));
+  const decades = Math.log10(hi / lo);
+  const steps = decades > 3 ? [1] : MANTISSAS;
+  const every = Math.max(1, Math.ceil(decades / 12));
+  const slack = 1e-9 * (hi - lo);
+  const values = [];
+  for (let exponent = first; exponent <= last; exponent += 1) {
+    if ((exponent - first) % every) continue;
+    for (const step of steps) {
+      const value = Number((step * 10 ** exponent).toPrecision(1));
+      if (value >= lo - slack && value <= hi + slack) values.push(value);
+    }
+  }
+  return values;
+}
+
+/** Log-axis ticks (see `axisTicks`), for callers that always draw a log axis. */
+export function logAxisTicks(lo, hi, unit = '') {
+  return axisTicks(lo, hi, unit, true);
 }

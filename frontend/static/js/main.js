@@ -5,7 +5,7 @@
 import { clear, errorNotice, h } from './dom.js';
 import { startHealthIndicator } from './health.js';
 import { startAccount } from './account.js';
-import { loadCatalog } from './catalog.js';
+import { loadCatalog, resetDisplayUnits } from './catalog.js';
 
 const ROUTES = [
   { pattern: /^\/?$/, nav: 'sweeps', load: () => import('./views/sweeps_list.js') },
@@ -34,6 +34,7 @@ async function route() {
   const { path, query } = parseHash();
   if (typeof cleanup === 'function') cleanup();
   cleanup = null;
+  resetDisplayUnits();
   const match = ROUTES.map((r) => ({ r, m: path.match(r.pattern) })).find((x) => x.m);
   document.querySelectorAll('[data-nav]').forEach((a) => a.classList.toggle('active', match?.r.nav === a.dataset.nav));
   if (!match) {

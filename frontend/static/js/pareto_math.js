@@ -86,3 +86,49 @@ export function applyFilters(columns, indices, filters) {
     return v >= lo && v <= hi;
   }));
 }
+
+/**
+ * Hypervolume of a 2-D front against a reference point, both objectives to minimise (callers flip a maximised one
+ * and take logs for a log axis first): the area the front's points dominate inside the box they span with `ref`.
+ * Points not better than `ref` in both objectives add nothing. The same quantity as simulator/search.py's
+ * `hypervolume` (2-D case), which the server uses for a search sweep's progress.
+ */
+export function hypervolume2d(points, ref) {
+  const inside = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && x < ref[0] && y < ref[1])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let area = 0;
+  let best = ref[1];
+  inside.forEach(([x, y], k) => {
+    best = Math.min(best, y);
+    const next = k + 1 < inside.length ? inside[k + 1][0] : ref[0];
+    area += (next - x) * (ref[1] - best);
+  });
+  return area;
+}
+
+/**
+ * Where each front is best along X (both objectives minimised, as for `hypervolume2d`): `fronts` is a list of
+ * point lists [[x, y], …]; the answer is [{from, to, best: [front indices]}], consecutive X intervals over which
+ * those fronts reach the lowest Y for a given X (a front counts from its first point on; `to` of the last interval
+ * is Infinity). Ties within `tolerance` (relative) are shared.
+ */
+export function bestAlongX(fronts, tolerance = 1e-9) {
+  const sorted = fronts.map((pts) => pts.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+  const breaks = [...new Set(sorted.flat().map(([x]) => x))].sort((a, b) => a - b);
+  const attained = (pts, x) => {  // lowest Y among the front's points with X <= x (Infinity before its first)
+    let y = Infinity;
+    for (const [px, py] of pts) { if (px > x) break; if (py < y) y = py; }
+    return y;
+  };
+  const intervals = [];
+  breaks.forEach((x, j) => {
+    const ys = sorted.map((pts) => attained(pts, x));
+    const low = Math.min(...ys);
+    const best = ys.map((y, k) => (Math.abs(y - low) <= tolerance * Math.max(1, Math.abs(low)) ? k : -1)).filter((k) => k >= 0);
+    const last = intervals[intervals.length - 1];
+    if (last && last.best.join() === best.join()) last.to = j + 1 < breaks.length ? breaks[j + 1] : Infinity;
+    else intervals.push({ from: x, to: j + 1 < breaks.length ? breaks[j + 1] : Infinity, best });
+  });
+  return intervals;
+}

@@ -67,6 +67,9 @@ TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
                                     (401, 200, 200, 200, 200)),
     "GET /api/sweeps/{id}/errors": (lambda c, t, h: c.get(f"/api/sweeps/{_sweep_of_ada(c, t)}/errors", headers=h),
                                     (401, 200, 200, 200, 200)),
+    "GET /api/sweeps/{id}/importance": (  # readable by every role; a sweep with no evaluated point has no answer
+        lambda c, t, h: c.get(f"/api/sweeps/{_sweep_of_ada(c, t)}/importance?objective=energy_j", headers=h),
+        (401, 422, 422, 422, 422)),
     "GET /api/points/{id}": (lambda c, t, h: c.get("/api/points/987654", headers=h), (401, 404, 404, 404, 404)),
     "GET /api/presets/models": (lambda c, t, h: c.get("/api/presets/models", headers=h), (401, 200, 200, 200, 200)),
     "GET /api/presets/accelerators": (lambda c, t, h: c.get("/api/presets/accelerators", headers=h),

@@ -27,6 +27,20 @@ function scaleOf(raw) {
 const forward = (transform) => (transform === 'log2' ? Math.log2 : transform === 'log10' ? Math.log10 : (v) => v);
 const backward = (transform) => (transform === 'log2' ? (v) => 2 ** v : transform === 'log10' ? (v) => 10 ** v : (v) => v);
 
+const LABEL_LINE = 14;  // characters per line of an axis title: ~100 px, so neighbouring titles never overlap
+
+/** The catalog's label wrapped onto short lines, its unit on a line of its own ("Scratchpad<br>(KiB)"). */
+export function axisLabel(label, unit) {
+  const lines = [];
+  for (const word of String(label).split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= LABEL_LINE) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  if (unit) lines.push(`(${unit})`);
+  return lines.join('<br>');
+}
+
 /** Numeric dimensions: power-of-two axes on log2, decade-spanning ones on log10, full tick labels with units. */
 export function parcoordsTrace({ columns, shown, frontSet, dimensions, filters }) {
   const stride = Math.max(1, Math.ceil(shown.length / MAX_LINES));
@@ -47,7 +61,7 @@ export function parcoordsTrace({ columns, shown, frontSet, dimensions, filters }
       const scale = scaleOf(raw);
       SCALES.set(name, scale);
       const to = forward(scale.transform);
-      const dim = { label: unit ? `${label} (${unit})` : label, values: raw.map(to), name };
+      const dim = { label: axisLabel(label, unit), values: raw.map(to), name };
       const finite = raw.filter(Number.isFinite);
       const lo = Math.min(...finite); const hi = Math.max(...finite);
       // the axis title carries the unit; ticks keep it only where it carries an SI prefix (500 ms, 2 s)
@@ -80,7 +94,7 @@ function snapped(range, values) {
 }
 
 export function parcoordsLayout() {
-  return { ...BASE_LAYOUT, margin: { l: 90, r: 90, t: 64, b: 24 } };
+  return { ...BASE_LAYOUT, margin: { l: 90, r: 90, t: 92, b: 24 } };
 }
 
 /** The brushed ranges of a parcoords graph as {column: [lo, hi]} (one range per axis; the widest span), in the

@@ -4,7 +4,7 @@
 
 import { BASE_LAYOUT, PLOT_CONFIG } from '../plotly_loader.js';
 import { info, titleOf } from '../catalog.js';
-import { logAxisTicks } from '../format.js';
+import { axisTicks } from '../format.js';
 
 export const TRACE_POINTS = 20000;
 const FRONT_COLOUR = '#e4572e';
@@ -74,19 +74,21 @@ export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categori
   return traces;
 }
 
-/** The smallest and largest positive finite value of `name` over `indices` (a log axis's span). */
-export function positiveSpan(columns, name, indices) {
+/** The smallest and largest finite value of `name` over `indices` (positive ones only for a log axis): the span the
+ * axis shows, which its ticks must cover. */
+export function valueSpan(columns, name, indices, log = true) {
   let lo = Infinity; let hi = -Infinity;
   const values = columns[name] ?? [];
   for (const i of indices) {
     const v = values[i];
-    if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    if (Number.isFinite(v) && (!log || v > 0)) { if (v < lo) lo = v; if (v > hi) hi = v; }
   }
   return [lo, hi];
 }
 
+const axisTicksOf = (name, log, span) => (span ? axisTicks(span[0], span[1], info(name).unit, log) : {});
+
 export function scatterLayout({ x, y, logX, logY }, spans = {}) {
-  const ticks = (name, log, span) => (log && span ? logAxisTicks(span[0], span[1], info(name).unit) : {});
   return {
     ...BASE_LAYOUT,
     uirevision: `${x}|${y}|${logX}|${logY}`,
@@ -94,11 +96,46 @@ export function scatterLayout({ x, y, logX, logY }, spans = {}) {
     dragmode: 'zoom',
     margin: { l: 78, r: 20, t: 10, b: 56 },
     xaxis: { title: { text: titleOf(x) }, type: logX ? 'log' : 'linear', gridcolor: '#eef0f3', zeroline: false,
-      exponentformat: 'SI', ...ticks(x, logX, spans.x) },
+      exponentformat: 'SI', automargin: true, ...axisTicksOf(x, logX, spans.x) },
     yaxis: { title: { text: titleOf(y) }, type: logY ? 'log' : 'linear', gridcolor: '#eef0f3', zeroline: false,
-      exponentformat: 'SI', ...ticks(y, logY, spans.y) },
+      exponentformat: 'SI', automargin: true, ...axisTicksOf(y, logY, spans.y) },
     legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 12 } },
   };
+}
+
+/** Where a point without a value of an axis's objective is drawn: just below the lowest value shown. */
+function axisEdge([lo, hi], log) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return log ? 1 : 0;
+  return log ? lo / Math.max(1.15, (hi / lo) ** 0.06) : lo - 0.06 * ((hi - lo) || Math.abs(lo) || 1);
+}
+
+/** The points lacking a value of X or Y (`indices`), drawn as open grey markers at that axis's edge. */
+export function missingTrace({ columns, indices, x, y, spans, logX, logY, name }) {
+  const at = (name_, span, log) => (i) => (Number.isFinite(columns[name_]?.[i]) ? columns[name_][i] : axisEdge(span, log));
+  return { type: 'scattergl', mode: 'markers', name, meta: 'missing', hoverinfo: 'none', customdata: indices,
+    x: indices.map(at(x, spans.x, logX)), y: indices.map(at(y, spans.y, logY)),
+    marker: { size: 9, symbol: 'circle-open', color: '#8c8c8c', line: { width: 1.5, color: '#8c8c8c' } } };
+}
+
+/** Keeps the axes' numbers when the user zooms: on each zoom (or reset) the ticks are chosen again for the range
+ * now shown. `axes`: {xaxis: {name, log, span}, yaxis: …}, `span` the data's (what a reset shows). */
+export function retickOnZoom(Plotly, graph, axes) {
+  graph.removeAllListeners?.('plotly_relayout');
+  graph.on('plotly_relayout', (event) => {
+    const update = {};
+    for (const [axis, { name, log, span }] of Object.entries(axes)) {
+      let range = null;
+      if (event[`${axis}.range[0]`] !== undefined) range = [event[`${axis}.range[0]`], event[`${axis}.range[1]`]];
+      else if (Array.isArray(event[`${axis}.range`])) range = event[`${axis}.range`];
+      if (range) range = log ? range.map((v) => 10 ** v) : range;
+      else if (event[`${axis}.autorange`]) range = span;
+      if (!range) continue;
+      const ticks = axisTicks(range[0], range[1], info(name).unit, log);
+      Object.assign(update, ticks.tickvals ? { [`${axis}.tickmode`]: 'array', [`${axis}.tickvals`]: ticks.tickvals,
+        [`${axis}.ticktext`]: ticks.ticktext } : { [`${axis}.tickmode`]: 'auto' });
+    }
+    if (Object.keys(update).length) Plotly.relayout(graph, update);
+  });
 }
 
 export function scatter3dTraces({ columns, shown, front, x, y, z, hoverText }) {
@@ -111,10 +148,11 @@ export function scatter3dTraces({ columns, shown, front, x, y, z, hoverText }) {
     trace(front, `Pareto front (${front.length})`, { size: 5, color: FRONT_COLOUR, symbol: 'diamond' })];
 }
 
-export function scatter3dLayout({ x, y, z, logX, logY }) {
-  const axis = (name, log) => ({ title: { text: titleOf(name) }, type: log ? 'log' : 'linear', exponentformat: 'SI' });
+export function scatter3dLayout({ x, y, z, logX, logY }, spans = {}) {
+  const axis = (name, log, span) => ({ title: { text: titleOf(name) }, type: log ? 'log' : 'linear', exponentformat: 'SI',
+    ...axisTicksOf(name, log, span) });
   return { ...BASE_LAYOUT, margin: { l: 0, r: 0, t: 10, b: 0 }, uirevision: `3d|${x}|${y}|${z}`,
-    scene: { xaxis: axis(x, logX), yaxis: axis(y, logY), zaxis: axis(z, false) },
+    scene: { xaxis: axis(x, logX, spans.x), yaxis: axis(y, logY, spans.y), zaxis: axis(z, false, spans.z) },
     legend: { orientation: 'h', x: 0, y: 1.02 } };
 }
 

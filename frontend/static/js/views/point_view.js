@@ -10,6 +10,8 @@ import { calibrationTag } from '../calibration.js';
 import { breakdownLayout, breakdownTraces } from '../plots/breakdown_bars.js';
 import { landscapeHref, parseShape } from '../landscape_link.js';
 import { rooflineFigure } from '../plots/roofline.js';
+import { areaBarFigure } from '../plots/area_bar.js';
+import { qualityOf } from '../quality.js';
 
 
 export async function render(container, { id }) {
@@ -42,15 +44,16 @@ export async function render(container, { id }) {
     h('section', { class: 'card', 'aria-label': 'Metrics' }, h('div', { class: 'metrics', id: 'point-metrics' },
       [...headlineMetrics(), 'bottleneck', 'fused_groups'].filter((name) => m[name] !== null && m[name] !== undefined)
         .map((name) => h('div', { class: 'metric' },
-          h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], info(name).unit))))),
+          h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], unitOf(name, point.report)))))),
       qualityNote(m, point.report), simulatorNotes(point.report)),
   );
   const breakdown = h('div', { id: 'breakdown-plot' });
   const energyBreakdown = h('div', { id: 'energy-breakdown-plot' });
   const roofline = h('div', { id: 'roofline-plot' });
+  const areaBar = h('div', { id: 'area-breakdown-plot' });
   container.append(
     h('div', { class: 'grid-2' },
-      h('section', { class: 'card', 'aria-label': 'Latency and energy by operator class' }, breakdown, energyBreakdown),
+      h('section', { class: 'card', 'aria-label': 'Latency, energy and area by part' }, breakdown, energyBreakdown, areaBar),
       h('section', { class: 'card', 'aria-label': 'Roofline' }, roofline)),
     h('div', { class: 'grid-2' }, parametersCard(point), energyCard(m)),
     opsTable(point.ops, (op) => landscapeLink(point, op, presets)));
@@ -70,7 +73,9 @@ export async function render(container, { id }) {
   } else {
     breakdown.append(h('p', { class: 'muted' }, 'This report has no per-operator table.'));
   }
-  return () => [breakdown, energyBreakdown, roofline].forEach((el) => Plotly.purge(el));
+  const area = areaBarFigure(point.report?.area_breakdown_mm2);
+  if (area) Plotly.newPlot(areaBar, area.traces, area.layout, PLOT_CONFIG);
+  return () => [breakdown, energyBreakdown, roofline, areaBar].forEach((el) => Plotly.purge(el));
 }
 
 /** What the simulator could not do as asked (a fusion group refused for an op, and why). */
@@ -99,6 +104,11 @@ function recomputedNotice(check) {
   return '';
 }
 
+/** A metric's unit on this page: the catalog's, and for the quality loss the metric of its published source. */
+function unitOf(name, report) {
+  return name === 'quality_loss' ? qualityOf(report?.quality_source)?.unit ?? info(name).unit : info(name).unit;
+}
+
 // The quality column is a published figure looked up for this model and setting, never the simulator's estimate.
 function qualityNote(m, report) {
   if (m.quality_loss === null || m.quality_loss === undefined) {
@@ -106,7 +116,8 @@ function qualityNote(m, report) {
       'Quality (published estimate): no published result covers this model at this precision and sparsity.');
   }
   return h('p', { id: 'point-quality' }, h('strong', {}, 'Quality loss (published estimate): '),
-    `${fmtValue(m.quality_loss, '')} — ${report.quality_source}`);
+    `${fmtValue(m.quality_loss, unitOf('quality_loss', report))} ${m.quality_loss < 0 ? '(better than the paper\'s baseline) ' : ''}`
+    + `— ${report.quality_source}`);
 }
 
 /** "Save as accelerator": this point's hardware (every accelerator field) as a library accelerator, usable in a new

@@ -49,7 +49,10 @@ export function pointsTable({ sweepId, columns, chosen }) {
     load();
   }
 
+  let requests = 0;  // only the latest request draws: an earlier answer arriving late never overwrites it
+
   async function load() {
+    const mine = ++requests;
     const names = ['id', 'error', ...state.shown];
     const params = new URLSearchParams({ columns: names.join(','), sort: state.sort, limit: String(PAGE_ROWS),
       offset: String(state.offset), include_failed: 'true', failed_only: String(state.failedOnly) });
@@ -57,9 +60,10 @@ export function pointsTable({ sweepId, columns, chosen }) {
     try {
       page = await api(`/api/sweeps/${sweepId}/results?${params}`);
     } catch (error) {
-      clear(body, errorNotice(error, 'Could not load the points'));
+      if (mine === requests) clear(body, errorNotice(error, 'Could not load the points'));
       return;
     }
+    if (mine !== requests) return;
     const { columns: data, total, count } = page;
     const arrow = (name) => (state.sort === name ? ' ▲' : state.sort === `-${name}` ? ' ▼' : '');
     const header = h('tr', {}, ['id', ...state.shown, 'error'].map((name) => h('th', { scope: 'col',

@@ -10,13 +10,15 @@ import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_
 import { distinct, loadResults } from '../results_data.js';
 import { isActive, modelNames, normalizeSweep, workloadColumns } from '../sweep_model.js';
 import { readState, writeState } from '../url_state.js';
-import { positiveSpan, scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces } from '../plots/pareto_scatter.js';
+import { missingTrace, retickOnZoom, scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces, valueSpan } from '../plots/pareto_scatter.js';
 import { brushedFilters, parcoordsLayout, parcoordsTrace } from '../plots/parallel_coords.js';
 import { progressBar, statusBadge } from './progress_bar.js';
 import { controls } from './sweep_controls.js';
 import { frontTable } from './front_table.js';
 import { failuresBanner, pointsTable } from './points_table.js';
 import { studyCardFor } from './template_studies.js';
+import { importanceCard } from './importance_card.js';
+import { loadQualityUnit } from '../quality.js';
 
 const POLL_MS = 2000;
 const RELOAD_MS = 4000;
@@ -47,6 +49,8 @@ export async function render(container, { id }, query) {
   const caption = h('div', { class: 'plot-caption', id: 'scatter-caption' });
   const parcoordsDiv = h('div', { class: 'plot', id: 'parcoords-plot', style: { minHeight: '440px' }, role: 'img', 'aria-label': 'Parallel coordinates' });
   const tableBox = h('div', {});
+  const importanceBox = h('div', {});  // which parameter drives an objective (drawn once there are points)
+  let importance = null;
   // A `search` sweep: the hypervolume after each batch, i.e. the front improving over time.
   const hvDiv = h('div', { class: 'plot', id: 'hypervolume-plot', style: { minHeight: '240px' }, role: 'img', 'aria-label': 'Hypervolume per batch' });
   const hvCaption = h('div', { class: 'small muted', id: 'hypervolume-caption' });
@@ -56,7 +60,7 @@ export async function render(container, { id }, query) {
     chosen: [...new Set([...sweep.varied.slice(0, 6), ...objectives])] });
   container.append(head, failures, notice, studyBox, h('div', { class: 'grid-side' }, side,
     h('section', { class: 'card', style: { position: 'relative' }, 'aria-label': 'Pareto scatter' }, scatterDiv, tooltip, caption)),
-  searchCard, tableBox,
+  searchCard, tableBox, importanceBox,
   h('section', { class: 'card', 'aria-labelledby': 'pc-title' }, h('h2', { id: 'pc-title' }, 'Parallel coordinates'),
     h('div', { class: 'small muted' }, 'Drag along an axis to keep only that range; the scatter, the front and the filtered CSV follow. Front designs in orange.'),
     parcoordsDiv), table.card);
@@ -80,6 +84,8 @@ export async function render(container, { id }, query) {
   let parcoordsTimer = null;
   let parcoordsDraws = 0;
   let shownFailures = 0;
+  let showMissing = false;  // draw the points without a value of an objective, at the axis edge
+  let qualityUnitAsked = false;
 
   // Server-side exports of exactly the points that pass the view's filters (every column).
   const exportCsv = h('a', { class: 'button', id: 'export-csv', download: '', title: 'Every column of the points that pass the filters' }, 'CSV');
@@ -142,6 +148,9 @@ export async function render(container, { id }, query) {
   }
 
   async function cancel() {
+    const left = Math.max(0, sweep.total - sweep.done - sweep.failedPoints);
+    if (!confirm(`Cancel sweep "${sweep.name}"? The ${left.toLocaleString('en-US')} points not yet evaluated will not be; `
+      + `the ${sweep.done.toLocaleString('en-US')} stored are kept.`)) return;
     try { await api(`/api/sweeps/${sweepId}/cancel`, { method: 'POST' }); } catch (error) { alert(error.message); }
     poll();
   }
@@ -162,6 +171,10 @@ export async function render(container, { id }, query) {
     } catch (error) {
       clear(notice, errorNotice(error, 'Could not load the results'));
       return;
+    }
+    if (!qualityUnitAsked && data.columns.quality_loss?.some(Number.isFinite)) {  // "F1 points", "perplexity"
+      qualityUnitAsked = true;
+      loadQualityUnit(data.columns, data.ids).then((unit) => { if (unit && !stopped) { draw(); table.load(); } }).catch(() => {});
     }
     if (!stopped) { draw(); table.load(); drawStudy(); }
   }
@@ -220,7 +233,8 @@ export async function render(container, { id }, query) {
     const { metrics, parameters } = columnsOf();
     if (!metrics.includes(state.x)) state.x = metrics[0];
     if (!metrics.includes(state.y)) state.y = metrics.find((m) => m !== state.x);
-    if (state.z && !metrics.includes(state.z)) state.z = '';
+    // a third objective the view cannot show (not loaded, or now on X or Y) is dropped everywhere, caption included
+    if (state.z && (!metrics.includes(state.z) || state.z === state.x || state.z === state.y)) state.z = '';
     writeState(`/sweeps/${sweepId}`, state, defaults);
     updateExportLinks();
     clear(side, controls({ state, metrics, parameters, onChange: (next) => { state = next; draw(); }, onCopyLink: copyLink,
@@ -238,9 +252,13 @@ export async function render(container, { id }, query) {
     const valid = all.filter((i) => Number.isFinite(columns[state.x]?.[i]) && Number.isFinite(columns[state.y]?.[i]));
     const filtered = applyFilters(columns, valid, state.filters);
     const objs = [state.x, state.y, ...(state.z ? [state.z] : [])];
+    // points without a value of an objective (no published quality figure, no TTFT for an encoder) cannot be on a
+    // front: the caption counts them, and they are drawn at the axis edge on request
+    const lacking = applyFilters(columns, all.filter((i) => objs.some((o) => !Number.isFinite(columns[o]?.[i]))), state.filters);
     const dirs = objs.map(direction);
     const groupBy = groupColumns(state.g, columns);
-    const fronts = groupsOf(columns, filtered, groupBy).map(({ label, indices }) => {
+    const groups = groupsOf(columns, filtered, groupBy);
+    const fronts = groups.map(({ label, indices }) => {
       const mine = paretoFront(columns, objs, dirs, indices);
       if (state.z) mine.sort((a, b) => columns[state.x][a] - columns[state.x][b]);
       return { label, front: mine, knee: kneePoint(columns, objs, dirs, mine, [state.logX, state.logY, false]) };
@@ -269,9 +287,19 @@ export async function render(container, { id }, query) {
         x: [columns[state.x][b]], y: [columns[state.y][b]], customdata: [b],
         marker: { size: 20, symbol: 'circle-open', color: '#1d2430', line: { width: 2.5, color: '#1d2430' } } });
     }
-    const layout = three ? scatter3dLayout(state)
-      : scatterLayout(state, { x: positiveSpan(columns, state.x, filtered), y: positiveSpan(columns, state.y, filtered) });
+    const drawn = showMissing && !three ? filtered.concat(lacking) : filtered;  // what the axes' ticks must cover
+    const spans = { x: valueSpan(columns, state.x, drawn, state.logX), y: valueSpan(columns, state.y, drawn, state.logY),
+      z: state.z ? valueSpan(columns, state.z, filtered, false) : null };
+    if (showMissing && lacking.length && !three) {
+      traces.push(missingTrace({ columns, indices: lacking, x: state.x, y: state.y, spans, logX: state.logX, logY: state.logY,
+        name: `No ${missingWhat(objs, lacking)} (${lacking.length}), drawn at the axis edge` }));
+    }
+    const layout = three ? scatter3dLayout(state, spans) : scatterLayout(state, spans);
     Plotly.react(scatterDiv, traces, layout, { ...PLOT_CONFIG, toImageButtonOptions: { filename: `${sweep.name}-pareto` } });
+    if (!three) {
+      retickOnZoom(Plotly, scatterDiv, { xaxis: { name: state.x, log: state.logX, span: spans.x },
+        yaxis: { name: state.y, log: state.logY, span: spans.y } });
+    }
     const t2 = performance.now();
     if (!filtered.length && Object.keys(state.filters).length) {
       clear(caption, h('span', { class: 'notice warn', id: 'no-match' }, 'No point matches the filters. ',
@@ -281,6 +309,10 @@ export async function render(container, { id }, query) {
       fronts.length > 1
         ? `${front.length} on ${fronts.length} Pareto fronts, one per ${groupBy.map((n) => info(n).label.toLowerCase()).join(' × ')} (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`
         : `${front.length} on the Pareto front (${objs.map((o) => `${direction(o)} ${info(o).label.toLowerCase()}`).join(', ')})`,
+      lacking.length ? h('span', { id: 'missing-caption' }, ` · ${lacking.length.toLocaleString('en-US')} point${lacking.length > 1 ? 's have' : ' has'} `
+        + `no ${missingWhat(objs, lacking)} and ${lacking.length > 1 ? 'are' : 'is'} left out of ${fronts.length > 1 ? 'these fronts' : 'this front'}: `,
+      h('button', { type: 'button', class: 'link-button', id: 'show-missing', 'aria-pressed': String(showMissing),
+        onclick: () => { showMissing = !showMissing; draw(); } }, showMissing ? 'hide them' : 'show them')) : '',
       thinned ? ` · drawing ${shown.length.toLocaleString('en-US')}: dense regions thinned, front and isolated points always kept` : '',
       data.sampled ? h('span', { id: 'first-view' }, ` · a first view of ${data.count.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')} points (every front point included); the rest is loading…`) : '',
       kneeSet.size ? ` · ★ knee point${kneeSet.size > 1 ? ' of each front' : ''}` : '', ' · hover a point for its design, click to open it',
@@ -305,7 +337,28 @@ export async function render(container, { id }, query) {
         ...(baselineIndex() !== null ? vocabulary.ratios.map((r) => r.name) : [])])],
       onCompare: (selected) => { location.hash = `#/compare?ids=${selected.join(',')}`; } }));
     bindEvents(parameters);
+    drawImportance(metrics, fronts.length > 1 ? groupBy : [], groups);
     Object.assign(timings, { front_and_thinning_ms: t1 - t0, scatter_ms: t2 - t1, table_ms: performance.now() - t3 });
+  }
+
+  /** What the `lacking` points have no value of: "published quality figure", "value of TTFT". */
+  function missingWhat(objs, lacking) {
+    const names = objs.filter((o) => lacking.some((i) => !Number.isFinite(data.columns[o]?.[i])));
+    return names.map((o) => (o === 'quality_loss' ? 'published quality figure' : `value of ${info(o).label.toLowerCase()}`))
+      .join(' or ');
+  }
+
+  /** Parameter importance for the view: its filters, and one workload (front group) to choose from each. */
+  function drawImportance(metrics, groupBy, groups) {
+    if (!importance) {
+      importance = importanceCard({ sweepId, Plotly });
+      clear(importanceBox, importance.card);
+    }
+    const workloads = groupBy.length ? groups.map(({ label, indices }) => ({ label,
+      filters: groupBy.map((name) => data.columns[name][indices[0]]).every((v) => v !== null && v !== undefined)
+        ? groupBy.map((name) => `${name}=${data.columns[name][indices[0]]}`) : [] })) : [];
+    importance.update({ metrics, defaultObjective: state.y, filters: filterTexts(), count: data.count,
+      workloads: workloads.filter((w) => w.filters.length) });
   }
 
   /** The group-by columns of the view: loaded parameter columns only ('-' or none: one front). */
