@@ -19,7 +19,7 @@ from backend.core.errors import NotFound
 from backend.core.limits import limit_evaluations, limit_sweep_creation
 from backend.library import service as library_service
 from backend.models import DesignPoint, Sweep, SweepStatus
-from backend.sweeps import breakdown, export, recompute
+from backend.sweeps import annotations, breakdown, export, recompute
 from backend.sweeps import pareto as pareto_service
 from backend.sweeps import results as results_service
 from backend.sweeps import service as sweeps_service
@@ -117,8 +117,12 @@ def create_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep, user:
 @router.get("", response_model=SweepList, summary="Sweeps, newest first")
 def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                 offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0, status: SweepStatus | None = None,
-                owner: Annotated[str | None, Query(max_length=200)] = None) -> SweepList:
-    sweeps, total = sweeps_service.list_sweeps(session, limit, offset, status, owner)
+                owner: Annotated[str | None, Query(max_length=200)] = None,
+                tag: Annotated[str | None, Query(max_length=annotations.MAX_TAG_LENGTH,
+                                                 description="Only the sweeps carrying this tag.")] = None,
+                q: Annotated[str | None, Query(max_length=200, description=(
+                    "Only the sweeps whose name, tags or notes contain this text (any case)."))] = None) -> SweepList:
+    sweeps, total = sweeps_service.list_sweeps(session, limit, offset, status, owner, tag, q)
     return SweepList(items=[SweepOut.of(s) for s in sweeps], total=total, limit=limit, offset=offset)
 
 
@@ -126,6 +130,16 @@ def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)]
 def read_sweep(sweep_id: SweepId, session: SessionDep) -> SweepOut:
     sweep = sweeps_service.get_sweep(session, sweep_id)
     return SweepOut.of(sweep, search=sweeps_service.search_state(session, sweep))
+
+
+@router.patch("/{sweep_id}", response_model=SweepOut, summary="Rename, tag or annotate a sweep",
+              description="Members change their own sweeps, admins any. Only the fields given change; `tags` "
+                          "replaces the sweep's tags.")
+def change_sweep(sweep_id: SweepId, changes: annotations.SweepChanges, session: SessionDep,
+                 user: CurrentUser) -> SweepOut:
+    sweep = sweeps_service.get_sweep(session, sweep_id)
+    _may_change(user, sweep.owner, "change")
+    return SweepOut.of(annotations.change(session, sweep, changes))
 
 
 @router.post("/{sweep_id}/cancel", response_model=SweepOut, summary="Stop a sweep's remaining chunks")

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import optuna
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.core.errors import Conflict, NotFound
 from backend.core.settings import Settings
 from backend.models import ACTIVE_STATUSES, FINAL_STATUSES, Sweep, SweepChunk, SweepStatus, utcnow
-from backend.sweeps import jobs, search_store
+from backend.sweeps import annotations, jobs, search_store
 from backend.sweeps.fingerprint import simulator_fingerprint
 from backend.sweeps.spec import SweepSpec, check_size
 
@@ -128,12 +128,19 @@ def get_sweep(session: Session, sweep_id: int) -> Sweep:
 
 
 def list_sweeps(session: Session, limit: int = 100, offset: int = 0, status: SweepStatus | None = None,
-                owner: str | None = None) -> tuple[list[Sweep], int]:
+                owner: str | None = None, tag: str | None = None, text: str | None = None) -> tuple[list[Sweep], int]:
+    """Newest first; `tag` keeps the sweeps carrying it, `text` those whose name, tags or notes contain it."""
     query = select(Sweep)
     if status:
         query = query.where(Sweep.status == status)
     if owner:
         query = query.where(Sweep.owner == owner)
+    if tag:
+        query = query.where(annotations.has_tag(tag))
+    if text:
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\")
+                                  for column in (Sweep.name, Sweep.tags, Sweep.notes))))
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(query.order_by(Sweep.id.desc()).limit(limit).offset(offset)).scalars().all()
     return list(rows), int(total)
