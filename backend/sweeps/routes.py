@@ -40,7 +40,7 @@ from backend.sweeps.schemas import (
     SweepOut,
     TemplateOut,
 )
-from backend.sweeps.spec import SweepSpec
+from backend.sweeps.spec import SweepSpec, every_problem
 from backend.sweeps.templates import TEMPLATES
 from simulator.catalog import ACCELERATOR_FIELDS
 from simulator.design_point import Definitions, PointInputs
@@ -66,10 +66,11 @@ async def _json_body(request: Request) -> Any:
 def submitted_spec(body: Annotated[Any, Depends(_json_body)], session: SessionDep) -> SweepSpec:
     """The request's SweepSpec, with the library's definitions of the names it uses copied in (so library models
     and accelerators validate like presets, and the stored spec carries them)."""
+    data = library_service.with_library(session, body)
     try:
-        return SweepSpec.model_validate(library_service.with_library(session, body))
-    except ValidationError as error:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+        return SweepSpec.model_validate(data)
+    except ValidationError as error:  # every mistake at once, each at its field
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in every_problem(data, error)]) from None
 
 
 SpecIn = Annotated[SweepSpec, Depends(submitted_spec)]
