@@ -218,7 +218,7 @@ export async function render(container, _params, query) {
 
   /** Fills the form from a stored spec ("New sweep from this one"); returns the spec's fields the form cannot show. */
   function fill(given, sweep) {
-    name.value = `${given.name} (copy)`;
+    name.value = `${sweep.name} (copy)`;  // its current name (a rename changes the sweep, not the spec it ran)
     const boxes = () => [...modelBox.querySelectorAll('input')];
     for (const m of given.models) if (!boxes().some((i) => i.value === m)) modelBox.append(modelChoice({ name: m }, true));
     for (const input of boxes()) input.checked = given.models.includes(input.value);
