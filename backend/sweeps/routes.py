@@ -86,7 +86,8 @@ def estimate_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep) -> 
     points = sweeps_service.estimate(spec, settings)
     stored = spec.model_dump(mode="json")
     chunk_size = sweeps_service.chunk_size_for(session, settings, stored)
-    speed = sweeps_service.measured_speed(session, stored)
+    speed = (sweeps_service.measured_search_speed(session) if spec.strategy == "search"
+             else sweeps_service.measured_speed(session, stored))
     space = spec.grid_size()
     note = {"grid": "the grid of all dimensions", "random": f"{spec.n_points} random draws from the space",
             "search": f"the search's budget ({spec.budget} points, at most the whole space), evaluated in batches "
@@ -99,7 +100,8 @@ def estimate_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep) -> 
                     strategy=spec.strategy, space_points=space, note=f"{points:,} points: {note}",
                     points_per_s=speed.points_per_s if speed else None,
                     worker_seconds=points / speed.points_per_s if speed else None,
-                    speed_source=speed.source if speed else "no sweep measured yet")
+                    speed_source=speed.source if speed else ("no search measured yet" if spec.strategy == "search"
+                                                             else "no sweep measured yet"))
 
 
 @router.post("", response_model=SweepOut, status_code=status.HTTP_201_CREATED, summary="Create and queue a sweep",

@@ -34,6 +34,9 @@ class SearchOut(BaseModel):
     batch_size: int
     study_name: str = Field(description="The Optuna study in the service database (RDB storage).")
     batches: list[SearchBatchOut]
+    stopped: str | None = Field(default=None, description="Why a finished search stopped where it did: its budget "
+                                "of points or seconds, the whole space evaluated, the sampler finding only "
+                                "duplicates, or a cancel (null while it runs).")
 
 
 class SweepOut(BaseModel):

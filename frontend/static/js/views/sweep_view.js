@@ -133,7 +133,8 @@ export async function render(container, { id }, query) {
     const told = (search.batches || []).filter((b) => b.hypervolume !== null && b.hypervolume !== undefined);
     hvCaption.textContent = `Optuna ${search.sampler} · budget ${search.budget} points in batches of ${search.batch_size} · `
       + `${told.length} of ${(search.batches || []).length} batches evaluated · hypervolume of all points stored after each batch `
-      + '(fixed reference point: 10 % beyond the first batch\'s worst values).';
+      + '(fixed reference point: 10 % beyond the first batch\'s worst values).'
+      + (search.stopped ? ` Stopped: ${search.stopped}.` : '');
     Plotly.react(hvDiv, [{
       type: 'scatter', mode: 'lines+markers', x: told.map((b) => b.cumulative_points), y: told.map((b) => b.hypervolume),
       text: told.map((b) => `batch ${b.batch} · front ${b.front_size ?? '?'} designs`),
