@@ -142,10 +142,12 @@ class Local:
             return [self._out(s) for s in list_sweeps(session, limit, tag=tag, text=text)[0]]
 
     def show(self, sweep_id: int) -> dict[str, Any]:
-        from backend.sweeps.service import get_sweep
+        from backend.sweeps.schemas import SweepOut
+        from backend.sweeps.service import get_sweep, search_state
 
         with self.factory() as session:
-            return self._out(get_sweep(session, sweep_id))
+            sweep = get_sweep(session, sweep_id)
+            return SweepOut.of(sweep, search=search_state(session, sweep)).model_dump(mode="json")
 
     def cancel(self, sweep_id: int) -> dict[str, Any]:
         from backend.core.db import transaction

@@ -32,7 +32,9 @@ def state_line(sweep: dict[str, Any]) -> str:
         counts += f", {sweep['total_points'] - finished:,} to go"
     rate = f" ({sweep['points_per_s']:,.0f} points/s)" if sweep.get("points_per_s") else ""
     error = f"\n  first error: {sweep['error']}" if sweep.get("error") else ""
-    return f"sweep {sweep['id']} '{sweep['name']}': {sweep['status']} — {counts}{rate}{error}"
+    stopped = (sweep.get("search") or {}).get("stopped")
+    why = f"\n  search stopped: {stopped}" if stopped else ""
+    return f"sweep {sweep['id']} '{sweep['name']}': {sweep['status']} — {counts}{rate}{why}{error}"
 
 
 def _value(name: str, value: Any) -> str:
