@@ -22,13 +22,19 @@ def si(value: float | None, unit: str, digits: int = 4) -> str:
     return f"{value / scale:.{digits}g} {prefix}{unit}"
 
 
+FREE_TEXT = ("source", "calibration", "tags", "notes")
+
+
 def table(*headers: str, names: Sequence[str] = (), whole: Sequence[str] = ("name",)) -> Table:
-    """A table whose `whole` columns are as wide as their longest value in `names` and never wrap or cut."""
+    """A table whose `whole` columns are as wide as their longest value in `names` and never wrap or cut; on a narrow
+    terminal the free-text columns give up their width first, then the others."""
     out = Table()
     width = max((len(name) for name in names), default=0)
     for header in headers:
         if header in whole:
             out.add_column(header, no_wrap=True, min_width=max(width, len(header)), overflow="fold")
+        elif header in FREE_TEXT:
+            out.add_column(header, overflow="fold", max_width=40)  # wraps: it gives up width first
         else:
-            out.add_column(header)
+            out.add_column(header, no_wrap=True)
     return out
