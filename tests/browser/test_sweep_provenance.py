@@ -132,3 +132,17 @@ def test_new_sweep_from_this_one_round_trips_the_spec(sweep, page) -> None:
     expected.pop("owner", None)
     clone.pop("owner", None)
     assert clone == expected
+
+
+def test_a_search_page_says_why_the_search_stopped(sweep, page) -> None:
+    """A search over a 4-point space with a budget of 10 stops when the space is exhausted, and says so."""
+    base_url, _ = sweep
+    spec = {"name": "tiny-search", "models": ["bert-base"], "scenarios": [{"seq_len": 128}],
+            "axes": {"rows": [8, 16], "cols": [8, 16]}, "strategy": "search", "budget": 10, "batch_size": 4,
+            "objectives": ["latency_s", "energy_j"]}
+    search_id = real_sweeps.submit(base_url, spec)
+    finished = real_sweeps.wait_done(base_url, search_id)
+    assert finished["search"]["stopped"] == "the whole space was evaluated: all 4 points (the budget was 10)"
+    page.goto(f"{base_url}/#/sweeps/{search_id}")
+    page.locator("#hypervolume-caption", has_text="Stopped: the whole space was evaluated: all 4 points").wait_for()
+    assert "search: Optuna nsga2, a budget of 10 points" in page.locator("#spec-words").inner_text()
