@@ -12,8 +12,8 @@ from urllib.parse import quote
 import typer
 import yaml
 from rich.console import Console
-from rich.table import Table
 
+from backend.cli import display
 from backend.cli.catalog_options import Given, catalog_options
 from backend.cli.local import CliError, database, run
 from backend.cli.sweep import Remote, ServerOption
@@ -102,8 +102,10 @@ def model_add(name: str, file: Annotated[Path, typer.Argument(help="A Hugging Fa
 @model_app.command("list")
 def model_list(server: ServerOption = None) -> None:
     """The library's models."""
-    table = Table("name", "family", "layers", "d_model", "heads", "max positions", "owner", "source")
-    for e in run(lambda: _entries(LibraryKind.MODEL, server)):
+    entries = run(lambda: _entries(LibraryKind.MODEL, server))
+    table = display.table("name", "family", "layers", "d_model", "heads", "max positions", "owner", "source",
+                          names=[e["name"] for e in entries])
+    for e in entries:
         d = e["definition"]
         table.add_row(e["name"], str(d.get("family", "")), str(d.get("num_layers", "")), str(d.get("d_model", "")),
                       str(d.get("num_heads", "")), str(d.get("max_positions", "")), e["owner"], e["source"])
@@ -150,8 +152,10 @@ def accelerator_add(
 @accelerator_app.command("list")
 def accelerator_list(server: ServerOption = None) -> None:
     """The library's accelerators."""
-    table = Table("name", "array", "dataflow", "scratchpad KiB", "accumulator KiB", "owner", "source", "calibration")
-    for e in run(lambda: _entries(LibraryKind.ACCELERATOR, server)):
+    entries = run(lambda: _entries(LibraryKind.ACCELERATOR, server))
+    table = display.table("name", "array", "dataflow", "scratchpad KiB", "accumulator KiB", "owner", "source",
+                          "calibration", names=[e["name"] for e in entries])
+    for e in entries:
         d = e["definition"]
         table.add_row(e["name"], f"{d['rows']}x{d['cols']}", d["dataflow"], f"{d['scratchpad_kib']:g}",
                       f"{d['accumulator_kib']:g}", e["owner"], e["source"],

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from simulator.design_point import Definitions
 
 from backend.cli.catalog_options import Given, catalog_options
+from backend.cli.display import si
 from backend.cli.local import CliError, database, run
 
 AcceleratorName = Annotated[str, typer.Option("--accelerator", help="Accelerator: a preset or a library accelerator.")]
@@ -164,24 +165,21 @@ def simulate(
     if by_phase and ops is OpsShown.AUTO:
         console.print(f"({len(report.ops)} operators in {len(phases)} phases; --ops all lists every one)")
     console.print(
-        f"latency {report.latency_cycles:,.0f} cycles = {report.latency_s * 1e3:.3f} ms | "
-        f"throughput {report.throughput_per_s:.2f}/s | energy {report.energy_j * 1e3:.3f} mJ "
-        f"(MAC {report.energy_mac_j * 1e3:.3f}, SRAM {report.energy_sram_j * 1e3:.3f}, "
-        f"DRAM {report.energy_dram_j * 1e3:.3f}, non-linear {report.energy_nonlinear_j * 1e3:.3f}, "
-        f"static {report.energy_static_j * 1e3:.3f}) | area {report.area_mm2:.3f} mm² | power {report.power_w:.3f} W | "
+        f"latency {report.latency_cycles:,.0f} cycles = {si(report.latency_s, 's')} | "
+        f"throughput {report.throughput_per_s:.2f}/s | energy {si(report.energy_j, 'J')} "
+        f"(MAC {si(report.energy_mac_j, 'J')}, SRAM {si(report.energy_sram_j, 'J')}, "
+        f"DRAM {si(report.energy_dram_j, 'J')}, non-linear {si(report.energy_nonlinear_j, 'J')}, "
+        f"static {si(report.energy_static_j, 'J')}) | area {report.area_mm2:.3f} mm² | "
+        f"power {si(report.power_w, 'W')} | "
         f"utilization {100 * report.utilization:.1f}% | DRAM {report.dram_bytes / 1e6:.2f} MB | "
         f"bottleneck {report.bottleneck} | fusion applied: {report.fused_groups}")
     for note in report.notes:
         console.print(f"note: {note}")
     if report.tpot_s is not None or report.ttft_s is not None:
         console.print(
-            f"time to first token {_ms(report.ttft_s)} | time per output token {_ms(report.tpot_s)} | "
+            f"time to first token {si(report.ttft_s, 's')} | time per output token {si(report.tpot_s, 's')} | "
             f"decode {report.decode_tokens_per_s or 0:,.1f} tokens/s | "
-            f"energy per output token {(report.decode_energy_per_token_j or 0) * 1e3:.3f} mJ")
-
-
-def _ms(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds * 1e3:.3f} ms"
+            f"energy per output token {si(report.decode_energy_per_token_j, 'J')}")
 
 
 def _ops_table(report: Report, title: str) -> Table:
@@ -207,7 +205,7 @@ def _phase_table(report: Report, phases: list[str], title: str) -> Table:
         bound = {kind: sum(op.cycles for op in mine if op.bound == kind) / (cycles or 1.0)
                  for kind in ("memory", "compute", "non-linear")}
         table.add_row(phase, str(len(mine)), f"{cycles:,.0f}", f"{100 * cycles / total:.1f}%",
-                      f"{sum(op.energy_j for op in mine) * 1e3:.3f} mJ",
+                      si(sum(op.energy_j for op in mine), "J"),
                       *(f"{100 * bound[kind]:.0f}%" for kind in ("memory", "compute", "non-linear")))
     return table
 

@@ -27,7 +27,7 @@ class Conflict(RuntimeError):
 
 # A stored or echoed message stays readable and small however large the input it quotes (a 1 MiB value once
 # made a sweep list 39 MB).
-MAX_MESSAGE_CHARS = 500
+MAX_MESSAGE_CHARS = 1000  # room for a did-you-mean with both lists of axis names (accelerator fields, options)
 
 
 def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from pyarrow import csv as pa_csv
-from sqlalchemy import ColumnElement, Float, Select, func, literal, or_, select
+from sqlalchemy import ColumnElement, Float, Select, and_, case, func, literal, null, or_, select
 from sqlalchemy.orm import Session
 
-from backend.columns import ALL_COLUMNS, RATIOS, column_kind
+from backend.columns import ALL_COLUMNS, PARAMETERS, RATIOS, column_kind
 from backend.models import DesignPoint, Sweep
 
 MAX_PAGE_ROWS = 1_000_000
@@ -31,15 +31,35 @@ class BadQuery(ValueError):
     """A filter, column or sort the results cannot answer; the message says what is valid."""
 
 
-def column_of(name: str, baseline: dict[str, float] | None = None) -> Any:
-    """The column (or, for a ratio, its expression against the `baseline` point's metrics)."""
+# What makes a workload: a ratio compares a point only with a baseline of the same model and scenario.
+WORKLOAD_COLUMNS: tuple[str, ...] = ("model", *(name for name, entry in PARAMETERS.items()
+                                                if entry.source == "scenario"))
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The point the ratio columns compare with: its metrics, and its workload (model and scenario values)."""
+
+    metrics: dict[str, float]
+    workload: dict[str, Any]
+
+
+def _same_workload(baseline: Baseline) -> ColumnElement[bool]:
+    return and_(*(getattr(DesignPoint, name).is_(None) if value is None
+                  else getattr(DesignPoint, name) == literal(value) for name, value in baseline.workload.items()))
+
+
+def column_of(name: str, baseline: Baseline | None = None) -> Any:
+    """The column (or, for a ratio, its expression against the `baseline` point's metrics: null for a point of
+    another workload, which a speedup would compare with a different model or scenario)."""
     if name in RATIOS:
         if baseline is None:
             raise BadQuery(f"'{name}' compares each point with a baseline point: add baseline=POINT_ID")
         ratio = RATIOS[name]
-        base = literal(baseline[ratio.of], Float)
+        base = literal(baseline.metrics[ratio.of], Float)
         value = func.nullif(getattr(DesignPoint, ratio.of), 0.0)
-        return (base / value if ratio.inverted else value / func.nullif(base, 0.0)).label(name)
+        expression = base / value if ratio.inverted else value / func.nullif(base, 0.0)
+        return case((_same_workload(baseline), expression), else_=null()).label(name)
     if name not in ALL_COLUMNS:
         raise BadQuery(f"unknown column '{name}'; valid: {', '.join(ALL_COLUMNS)}")
     return getattr(DesignPoint, name)
@@ -101,7 +121,7 @@ class ResultQuery:
     offset: int = 0
     include_failed: bool = False
     failed_only: bool = False  # only the points whose evaluation failed
-    baseline: dict[str, float] | None = None  # the baseline point's metrics, for ratio columns
+    baseline: Baseline | None = None  # the baseline point, for ratio columns
     sample_step: int = 1  # one run of points in n (a first view of a huge sweep: `sampled`), plus `keep_ids`
     keep_ids: tuple[int, ...] = ()  # points a sample always holds (the Pareto fronts the view draws)
 
@@ -141,7 +161,8 @@ def _select(sweep_id: int, query: ResultQuery) -> Select[Any]:
     order = []
     for key in query.sort:
         column = column_of(key.removeprefix("-"), query.baseline)
-        order.append(column.desc() if key.startswith("-") else column.asc())
+        # empty values last either way, on both databases (a ratio is empty for another workload's points)
+        order.append((column.desc() if key.startswith("-") else column.asc()).nulls_last())
     order.append(DesignPoint.point_index.asc())  # a stable order makes paging well defined
     return statement.order_by(*order)
 
@@ -243,13 +264,17 @@ def error_groups(session: Session, sweep_id: int, limit: int = 20) -> list[tuple
     return [(str(error), int(points), int(point_id)) for error, points, point_id in session.execute(statement)]
 
 
-def baseline_of(session: Session, sweep_id: int, point_id: int) -> dict[str, float]:
-    """The metrics the ratio columns compare with, from an evaluated point of this sweep."""
+def baseline_of(session: Session, sweep_id: int, point_id: int) -> Baseline:
+    """The metrics the ratio columns compare with, and the workload they apply to, from an evaluated point of this
+    sweep."""
     names = sorted({ratio.of for ratio in RATIOS.values()})
-    row = session.execute(select(DesignPoint.sweep_id, DesignPoint.error, *(getattr(DesignPoint, n) for n in names))
+    row = session.execute(select(DesignPoint.sweep_id, DesignPoint.error, *(getattr(DesignPoint, n) for n in names),
+                                 *(getattr(DesignPoint, n) for n in WORKLOAD_COLUMNS))
                           .where(DesignPoint.id == point_id)).first()
     if row is None or row[0] != sweep_id:
         raise BadQuery(f"baseline point {point_id} is not a point of sweep {sweep_id}")
-    if row[1] is not None or any(value is None for value in row[2:]):
+    metrics = row[2:2 + len(names)]
+    if row[1] is not None or any(value is None for value in metrics):
         raise BadQuery(f"baseline point {point_id} failed to evaluate; choose an evaluated point")
-    return dict(zip(names, (float(v) for v in row[2:]), strict=True))
+    return Baseline(metrics=dict(zip(names, (float(v) for v in metrics), strict=True)),
+                    workload=dict(zip(WORKLOAD_COLUMNS, row[2 + len(names):], strict=True)))

@@ -19,7 +19,7 @@ from backend.core.errors import NotFound
 from backend.core.limits import limit_evaluations, limit_sweep_creation
 from backend.library import service as library_service
 from backend.models import DesignPoint, Sweep, SweepStatus
-from backend.sweeps import breakdown, export, recompute
+from backend.sweeps import annotations, breakdown, export, recompute
 from backend.sweeps import importance as importance_service
 from backend.sweeps import pareto as pareto_service
 from backend.sweeps import results as results_service
@@ -42,7 +42,7 @@ from backend.sweeps.schemas import (
     SweepOut,
     TemplateOut,
 )
-from backend.sweeps.spec import SweepSpec
+from backend.sweeps.spec import SweepSpec, every_problem
 from backend.sweeps.templates import TEMPLATES
 from simulator.catalog import ACCELERATOR_FIELDS
 from simulator.design_point import Definitions, PointInputs
@@ -68,10 +68,11 @@ async def _json_body(request: Request) -> Any:
 def submitted_spec(body: Annotated[Any, Depends(_json_body)], session: SessionDep) -> SweepSpec:
     """The request's SweepSpec, with the library's definitions of the names it uses copied in (so library models
     and accelerators validate like presets, and the stored spec carries them)."""
+    data = library_service.with_library(session, body)
     try:
-        return SweepSpec.model_validate(library_service.with_library(session, body))
-    except ValidationError as error:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+        return SweepSpec.model_validate(data)
+    except ValidationError as error:  # every mistake at once, each at its field
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in every_problem(data, error)]) from None
 
 
 SpecIn = Annotated[SweepSpec, Depends(submitted_spec)]
@@ -87,7 +88,8 @@ def estimate_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep) -> 
     points = sweeps_service.estimate(spec, settings)
     stored = spec.model_dump(mode="json")
     chunk_size = sweeps_service.chunk_size_for(session, settings, stored)
-    speed = sweeps_service.measured_speed(session, stored)
+    speed = (sweeps_service.measured_search_speed(session) if spec.strategy == "search"
+             else sweeps_service.measured_speed(session, stored))
     space = spec.grid_size()
     note = {"grid": "the grid of all dimensions", "random": f"{spec.n_points} random draws from the space",
             "search": f"the search's budget ({spec.budget} points, at most the whole space), evaluated in batches "
@@ -100,7 +102,8 @@ def estimate_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep) -> 
                     strategy=spec.strategy, space_points=space, note=f"{points:,} points: {note}",
                     points_per_s=speed.points_per_s if speed else None,
                     worker_seconds=points / speed.points_per_s if speed else None,
-                    speed_source=speed.source if speed else "no sweep measured yet")
+                    speed_source=speed.source if speed else ("no search measured yet" if spec.strategy == "search"
+                                                             else "no sweep measured yet"))
 
 
 @router.post("", response_model=SweepOut, status_code=status.HTTP_201_CREATED, summary="Create and queue a sweep",
@@ -119,8 +122,12 @@ def create_sweep(spec: SpecIn, session: SessionDep, settings: SettingsDep, user:
 @router.get("", response_model=SweepList, summary="Sweeps, newest first")
 def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                 offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0, status: SweepStatus | None = None,
-                owner: Annotated[str | None, Query(max_length=200)] = None) -> SweepList:
-    sweeps, total = sweeps_service.list_sweeps(session, limit, offset, status, owner)
+                owner: Annotated[str | None, Query(max_length=200)] = None,
+                tag: Annotated[str | None, Query(max_length=annotations.MAX_TAG_LENGTH,
+                                                 description="Only the sweeps carrying this tag.")] = None,
+                q: Annotated[str | None, Query(max_length=200, description=(
+                    "Only the sweeps whose name, tags or notes contain this text (any case)."))] = None) -> SweepList:
+    sweeps, total = sweeps_service.list_sweeps(session, limit, offset, status, owner, tag, q)
     return SweepList(items=[SweepOut.of(s) for s in sweeps], total=total, limit=limit, offset=offset)
 
 
@@ -128,6 +135,16 @@ def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)]
 def read_sweep(sweep_id: SweepId, session: SessionDep) -> SweepOut:
     sweep = sweeps_service.get_sweep(session, sweep_id)
     return SweepOut.of(sweep, search=sweeps_service.search_state(session, sweep))
+
+
+@router.patch("/{sweep_id}", response_model=SweepOut, summary="Rename, tag or annotate a sweep",
+              description="Members change their own sweeps, admins any. Only the fields given change; `tags` "
+                          "replaces the sweep's tags.")
+def change_sweep(sweep_id: SweepId, changes: annotations.SweepChanges, session: SessionDep,
+                 user: CurrentUser) -> SweepOut:
+    sweep = sweeps_service.get_sweep(session, sweep_id)
+    _may_change(user, sweep.owner, "change")
+    return SweepOut.of(annotations.change(session, sweep, changes))
 
 
 @router.post("/{sweep_id}/cancel", response_model=SweepOut, summary="Stop a sweep's remaining chunks")

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from backend.models import Sweep, SweepStatus
+from backend.sweeps.annotations import tags_of
 from backend.sweeps.service import SearchState, progress
 from backend.sweeps.spec import varied_columns
 from simulator.hardware import CalibrationSummary
@@ -33,6 +34,9 @@ class SearchOut(BaseModel):
     batch_size: int
     study_name: str = Field(description="The Optuna study in the service database (RDB storage).")
     batches: list[SearchBatchOut]
+    stopped: str | None = Field(default=None, description="Why a finished search stopped where it did: its budget "
+                                "of points or seconds, the whole space evaluated, the sampler finding only "
+                                "duplicates, or a cancel (null while it runs).")
 
 
 class SweepOut(BaseModel):
@@ -42,6 +46,9 @@ class SweepOut(BaseModel):
     name: str
     owner: str
     status: SweepStatus
+    tags: list[str] = Field(default_factory=list, description="Set with PATCH /api/sweeps/{id}; "
+                                                              "GET /api/sweeps?tag=T lists the sweeps carrying T.")
+    notes: str = Field(default="", description="Free text, set with PATCH /api/sweeps/{id}.")
     spec: dict[str, Any] = Field(description="The SweepSpec as submitted.")
     objectives: list[str]
     varied: list[str] = Field(description="Result columns the sweep varies (model, scenario fields, axes, what its "
@@ -73,7 +80,8 @@ class SweepOut(BaseModel):
     def of(cls, sweep: Sweep, search: SearchState | None = None) -> SweepOut:
         state = progress(sweep)
         return cls(
-            id=sweep.id, name=sweep.name, owner=sweep.owner, status=sweep.status, spec=sweep.spec,
+            id=sweep.id, name=sweep.name, owner=sweep.owner, status=sweep.status, tags=tags_of(sweep),
+            notes=sweep.notes or "", spec=sweep.spec,
             objectives=list(sweep.spec.get("objectives", [])), varied=varied_columns(sweep.spec),
             total_points=sweep.total_points,
             done_points=sweep.done_points, failed_points=sweep.failed_points, progress=state.fraction,

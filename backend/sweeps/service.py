@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.core.errors import Conflict, NotFound
 from backend.core.settings import Settings
 from backend.models import ACTIVE_STATUSES, FINAL_STATUSES, Sweep, SweepChunk, SweepStatus, utcnow
-from backend.sweeps import jobs, search_store
+from backend.sweeps import annotations, jobs, search_store
 from backend.sweeps.fingerprint import simulator_fingerprint
 from backend.sweeps.spec import SweepSpec, check_size
 from backend.sweeps.strategies import strategy_of
@@ -63,6 +63,24 @@ def measured_speed(session: Session, spec: Mapping[str, Any] | None = None) -> S
     return None
 
 
+def measured_search_speed(session: Session) -> Speed | None:
+    """Points/s of earlier finished searches, over their wall time: a search waits for its driver between batches
+    (Optuna's tell and ask), which the chunks' evaluation time (`measured_speed`) does not count."""
+    rows = session.execute(select(Sweep.spec, Sweep.done_points + Sweep.failed_points, Sweep.started_at,
+                                  Sweep.finished_at)
+                           .where(Sweep.status == SweepStatus.DONE, Sweep.started_at.is_not(None),
+                                  Sweep.finished_at.is_not(None))
+                           .order_by(Sweep.id.desc()).limit(200)).all()
+    searches = [(points, (_aware(end) - _aware(start)).total_seconds()) for stored, points, start, end in rows
+                if stored.get("strategy") == "search"][:20]
+    seconds = sum(s for _, s in searches)
+    if not searches or seconds <= 0:
+        return None
+    return Speed(sum(p for p, _ in searches) / seconds,
+                 f"measured on {len(searches)} earlier search{'es' if len(searches) > 1 else ''}, wall time from "
+                 "start to end (evaluation and the driver's steps between batches)")
+
+
 def chunk_size_for(session: Session, settings: Settings, spec: Mapping[str, Any] | None = None) -> int:
     """A chunk of about `chunk_target_s` seconds at the speed measured for this workload, within bounds."""
     if settings.chunk_size:
@@ -105,6 +123,7 @@ class SearchState:
     batch_size: int
     study_name: str
     batches: list[dict[str, Any]]
+    stopped: str | None = None
 
 
 def search_state(session: Session, sweep: Sweep) -> SearchState | None:
@@ -114,7 +133,29 @@ def search_state(session: Session, sweep: Sweep) -> SearchState | None:
         return None
     return SearchState(sampler=spec.sampler, budget=spec.budget or 0, budget_s=spec.budget_s,
                        batch_size=spec.search_batch_size(), study_name=search_store.study_name(sweep.id),
-                       batches=search_store.hypervolume_history(session, sweep.id))
+                       batches=search_store.hypervolume_history(session, sweep.id), stopped=why_stopped(sweep, spec))
+
+
+def why_stopped(sweep: Sweep, spec: SweepSpec) -> str | None:
+    """Why a finished search stopped where it did, read from its counters (the driver sets `total_points` to the
+    points evaluated when it stops before its budget): budget, the whole space, time, the sampler, or cancelled."""
+    if sweep.status in ACTIVE_STATUSES:
+        return None
+    finished = sweep.done_points + sweep.failed_points
+    if sweep.status == SweepStatus.CANCELLED:
+        return f"cancelled after {finished:,} of {spec.size():,} points"
+    if not sweep.done_points:
+        return f"no point could be evaluated ({sweep.failed_points:,} failed; the errors say why)"
+    if finished >= spec.size():
+        if spec.size() >= spec.grid_size():
+            return f"the whole space was evaluated: all {spec.grid_size():,} points (the budget was {spec.budget:,})"
+        return f"its budget of {spec.size():,} points was evaluated"
+    started, ended = _aware(sweep.started_at), _aware(sweep.finished_at)
+    if spec.budget_s is not None and started and ended and (ended - started).total_seconds() >= spec.budget_s:
+        return (f"its time budget of {spec.budget_s:g} s ran out after {finished:,} of {spec.size():,} points (the "
+                "running batch finished)")
+    return (f"the sampler proposed no new point after {finished:,} of {spec.size():,}: every draw repeated a point "
+            f"already evaluated (of {spec.grid_size():,} in the space), so more asking would only find duplicates")
 
 
 def get_sweep(session: Session, sweep_id: int) -> Sweep:
@@ -125,12 +166,19 @@ def get_sweep(session: Session, sweep_id: int) -> Sweep:
 
 
 def list_sweeps(session: Session, limit: int = 100, offset: int = 0, status: SweepStatus | None = None,
-                owner: str | None = None) -> tuple[list[Sweep], int]:
+                owner: str | None = None, tag: str | None = None, text: str | None = None) -> tuple[list[Sweep], int]:
+    """Newest first; `tag` keeps the sweeps carrying it, `text` those whose name, tags or notes contain it."""
     query = select(Sweep)
     if status:
         query = query.where(Sweep.status == status)
     if owner:
         query = query.where(Sweep.owner == owner)
+    if tag:
+        query = query.where(annotations.has_tag(tag))
+    if text:
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\")
+                                  for column in (Sweep.name, Sweep.tags, Sweep.notes))))
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(query.order_by(Sweep.id.desc()).limit(limit).offset(offset)).scalars().all()
     return list(rows), int(total)

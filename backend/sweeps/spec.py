@@ -167,6 +167,53 @@ def unknown_names(what: str, names: Iterable[str], valid: Iterable[str], also: s
     return f"unknown {what} {', '.join(hints)}; valid: {', '.join(valid)}{also}"
 
 
+def unknown_axis(group: str, name: str) -> str | None:
+    """Why an axis name is refused, or None: an option named as an accelerator axis (or the reverse) is told where it
+    belongs; any other unknown name gets a did-you-mean over accelerator fields and options alike, and both lists."""
+    if name in AXIS_NAMES[group]:
+        return None
+    if group == "axes" and name in AXIS_NAMES["option_axes"]:
+        return f"'{name}' is a simulator option, not an accelerator field: vary it under option_axes"
+    if group == "option_axes" and name in AXIS_NAMES["axes"]:
+        return f"'{name}' is an accelerator field, not an option: vary it under axes"
+    if group not in ("axes", "option_axes"):
+        return unknown_names(AXIS_WHAT[group], [name], AXIS_NAMES[group])
+    both = (*AXIS_NAMES["axes"], *AXIS_NAMES["option_axes"])
+    close = difflib.get_close_matches(name, both, n=1, cutoff=0.6)
+    hint = ""
+    if close:
+        where = "option" if close[0] in AXIS_NAMES["option_axes"] else "accelerator field"
+        hint = f" (did you mean the {where} {close[0]}?)"
+    return (f"unknown axis '{name}'{hint}; accelerator fields (axes): {', '.join(AXIS_NAMES['axes'])}; "
+            f"options (option_axes): {', '.join(AXIS_NAMES['option_axes'])}")
+
+
+# Fields whose errors do not hide the rest: they are set aside (or given a stand-in) and the spec checked again,
+# so one answer names every mistake (an unknown axis as well as an empty name).
+STAND_INS: dict[str, Any] = {"name": "stand-in", "owner": None, "objectives": None, "n_points": None, "seed": None,
+                             "budget": None, "budget_s": None, "batch_size": None, "sampler": None, "template": None}
+
+
+def every_problem(data: Any, error: ValidationError) -> list[Any]:
+    """pydantic's errors for `data`, and when they are all in fields of STAND_INS, the errors of the checks that
+    needed those fields valid first (names, values), found by checking again without them."""
+    errors = list(error.errors())
+    bad = {e["loc"][0] for e in errors if e["loc"]}
+    if not isinstance(data, dict) or not bad or not bad <= STAND_INS.keys():
+        return errors
+    retry = {key: value for key, value in data.items() if key not in bad}
+    retry.update({key: STAND_INS[key] for key in bad if STAND_INS[key] is not None})
+    if data.get("strategy") == "random" and "n_points" in bad:
+        retry["n_points"] = 1
+    if data.get("strategy") == "search" and "budget" in bad:
+        retry["budget"] = 1
+    try:
+        SweepSpec.model_validate(retry)
+    except ValidationError as more:
+        errors += [e for e in more.errors() if not e["loc"] or e["loc"][0] not in bad]
+    return errors
+
+
 class SweepSpec(BaseModel):
     """Models × scenarios × variants × accelerator axes × option axes, expanded by `grid` or `random` (seeded), or
     explored by `search` (Optuna NSGA-II/TPE in batches, see backend/sweeps/search_store.py)."""
@@ -312,41 +359,54 @@ class SweepSpec(BaseModel):
         return definitions
 
     @model_validator(mode="after")
-    def _names_exist(self) -> SweepSpec:
+    def _names_and_values_valid(self, info: ValidationInfo) -> SweepSpec:
+        """Every name a spec uses exists and every value is valid, refused together and each where it stands
+        (`axes.weight_precision`, `scenarios.0.seq_len`), so one answer names every mistake and a form marks each on
+        its row. A stored spec (`stored`) has its names checked, not its values (see `_value_problems`)."""
+        problems = self._name_problems()
+        if not (info.context and info.context.get("stored")):
+            problems += self._value_problems(skip={problem.loc for problem in problems})
+            if not problems:
+                problems = self._scenarios_nobody_runs()
+        if problems:
+            raise ValidationError.from_exception_data("SweepSpec", [
+                InitErrorDetails(type=PydanticCustomError("value_error", problem.message), loc=problem.loc,
+                                 input=problem.value) for problem in problems[:20]])
+        return self
+
+    def _name_problems(self) -> list[Problem]:
         """Every model, accelerator, axis, option and scenario field a spec names exists."""
         models = (*list_model_presets(), *self.model_definitions)
         accelerators = (*list_accelerator_presets(), *self.accelerator_definitions)
-        problems = [unknown_names("model", self.models, models, LIBRARY_HINT.format(kind="model")),
-                    unknown_names("accelerator", [self.accelerator], accelerators,
-                                  LIBRARY_HINT.format(kind="accelerator"))]
+        found: list[tuple[tuple[str | int, ...], str | None]] = [
+            (("models",), unknown_names("model", self.models, models, LIBRARY_HINT.format(kind="model"))),
+            (("accelerator",), unknown_names("accelerator", [self.accelerator], accelerators,
+                                             LIBRARY_HINT.format(kind="accelerator")))]
         for group in AXIS_GROUPS:
-            problems.append(unknown_names(AXIS_WHAT[group], getattr(self, group), AXIS_NAMES[group]))
-        problems.append(unknown_names("option", self.options, AXIS_NAMES["option_axes"]))
+            found += [((group, name), unknown_axis(group, name)) for name in getattr(self, group)]
+        found += [(("options", name), unknown_names("option", [name], AXIS_NAMES["option_axes"]))
+                  for name in self.options]
         for position, scenario in enumerate(self.scenarios):
-            problems.append(unknown_names(f"field of scenario {position + 1}", scenario, catalog.SCENARIO_FIELDS))
-        for variant in self.variants:
+            found += [(("scenarios", position, name), unknown_names(f"field of scenario {position + 1}", [name],
+                                                                     catalog.SCENARIO_FIELDS)) for name in scenario]
+        for position, variant in enumerate(self.variants):
             for problem in (unknown_names("accelerator", [variant.accelerator] if variant.accelerator else [],
                                           accelerators),
                             unknown_names("accelerator field", variant.overrides, AXIS_NAMES["axes"]),
                             unknown_names("option", variant.options, AXIS_NAMES["option_axes"])):
-                if problem:
-                    problems.append(f"variant '{variant.label}': {problem}")
-        problems = [p for p in problems if p]
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+                found.append((("variants", position), problem and f"variant '{variant.label}': {problem}"))
+        return [Problem(loc, text, loc[-1]) for loc, text in found if text]
 
-    @model_validator(mode="after")
-    def _values_valid(self, info: ValidationInfo) -> SweepSpec:
+    def _value_problems(self, skip: set[tuple[str | int, ...]]) -> list[Problem]:
         """Every value is of its field's type and within its bounds, and every scenario runs on at least one of the
         models: what fails for a value alone is refused here (naming the value and what is valid), not point by
-        point in a worker. Values come back as their fields hold them ("16" -> 16). A stored spec (`stored`) was
-        checked when it was submitted and is not checked again."""
-        if info.context and info.context.get("stored"):
-            return self
+        point in a worker. Values come back as their fields hold them ("16" -> 16). A stored spec was checked when it
+        was submitted and is not checked again. Names in `skip` (unknown ones) are not checked."""
         problems: list[Problem] = []
 
         def check(loc: tuple[str | int, ...], source: catalog.Source, name: str, value: Any) -> Any:
+            if loc in skip or loc[:2] in skip:  # an unknown name (or a variant naming one) has no value to check
+                return value
             try:
                 checked = catalog.check_field(source, name, value)
             except ValueError as error:
@@ -372,13 +432,7 @@ class SweepSpec(BaseModel):
                                  for name, v in variant.overrides.items()}
             variant.options = {name: check(("variants", i, "options", name), "options", name, v)
                                for name, v in variant.options.items()}
-        if not problems:
-            problems = self._scenarios_nobody_runs()
-        if problems:
-            raise ValidationError.from_exception_data("SweepSpec", [
-                InitErrorDetails(type=PydanticCustomError("value_error", problem.message), loc=problem.loc,
-                                 input=problem.value) for problem in problems[:20]])
-        return self
+        return problems
 
     @classmethod
     def stored(cls, data: Any) -> SweepSpec:

@@ -53,3 +53,20 @@ def test_api_docs_render_from_this_server_alone(dashboard, docs_page, path: str,
     assert seen and set(foreign) <= refused, (foreign, refused)  # ReDoc's logo from cdn.redoc.ly: refused
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"api{path.replace('/', '-')}.png"))
+
+
+def test_try_it_out_on_simulate_runs_its_own_example(dashboard, docs_page) -> None:
+    """Issue 28: Swagger's generated body (`"options": {"additionalProp1": {}}`) was refused; the shown example runs."""
+    page = docs_page
+    page.goto(f"{dashboard.base_url}/docs#/points/simulate_api_simulate_post")
+    block = page.locator("#operations-points-simulate_api_simulate_post")
+    block.wait_for()
+    if not block.locator(".try-out__btn").is_visible():
+        block.locator(".opblock-summary").click()
+    block.locator(".try-out__btn").click()
+    body = block.locator("textarea.body-param__text").input_value()
+    assert "additionalProp1" not in body and '"weight_precision": "int8"' in body, body
+    block.locator(".execute").click()
+    answered = block.locator(".live-responses-table tbody .response-col_status").first
+    answered.wait_for(timeout=60_000)
+    assert answered.inner_text().strip() == "200", block.locator(".live-responses-table").inner_text()

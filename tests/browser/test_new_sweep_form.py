@@ -58,13 +58,96 @@ def test_point_count_follows_typing_and_errors_sit_next_to_the_field(dashboard, 
     assert spec["objectives"] == ["latency_s", "energy_j"]
 
 
-def test_a_client_side_mistake_is_named_before_anything_is_sent(dashboard, page) -> None:
+def test_a_client_side_mistake_stays_on_its_row_and_is_never_sent(dashboard, page) -> None:
+    """`64..8 step 8` is refused in the browser; the rest of the spec is still checked by the API (so every mistake
+    shows at once), without the refused axis."""
     page.goto(f"{dashboard.base_url}/#/new")
     page.wait_for_function(COUNT_IS, arg="36")
-    estimates: list[str] = []
-    page.on("request", lambda request: estimates.append(request.url) if "/estimate" in request.url else None)
+    sent: list[dict] = []
+    page.on("request", lambda request: sent.append(request.post_data_json) if "/estimate" in request.url else None)
     page.locator(".axis-values").nth(1).fill("64..8 step 8")
     page.wait_for_function(
         "() => document.querySelectorAll('.axis-row .error')[1]?.textContent.includes('below start')")
     page.wait_for_timeout(500)
-    assert not estimates, estimates
+    assert sent and all("cols" not in body["axes"] for body in sent), sent
+    assert page.locator("#point-count .value").inner_text() == "–"
+
+
+def _error_of(page, row: int) -> str:
+    return page.locator(".axis-row .error").nth(row).inner_text()
+
+
+def test_four_mistakes_are_marked_at_once_each_on_its_row(dashboard, page, screenshot) -> None:
+    page.goto(f"{dashboard.base_url}/#/new")
+    page.wait_for_function(COUNT_IS, arg="36")
+    page.fill("#sweep-name", "")                       # 1. no name (the API: cannot be empty)
+    page.locator(".axis-name").nth(0).fill("rowz")     # 2. an unknown axis (the API: did you mean rows?)
+    page.locator(".axis-values").nth(1).fill("64..abc")  # 3. not a range (the browser)
+    page.fill("#scenario-seq-len", "128, abc")         # 4. not a length (the API)
+    page.wait_for_function("() => document.querySelectorAll('.invalid').length >= 4")
+    assert page.locator("#err-name").inner_text() == "cannot be empty"
+    row_error = _error_of(page, 0)
+    assert row_error.startswith("unknown axis 'rowz' (did you mean the accelerator field rows?)")
+    assert "options (option_axes): " in row_error and "weight_precision" in row_error and not row_error.endswith("…")
+    assert '"64..abc" is not a range' in _error_of(page, 1)
+    assert page.locator(".axis-row .axis-count").nth(1).inner_text() == "", "never 'Count 1' for 64..abc"
+    assert "'abc' is not an integer" in page.locator("#err-scenarios-seq_len").inner_text()
+    marked = page.evaluate("() => [...document.querySelectorAll('.invalid')].map(e => e.id || e.className)")
+    assert {"sweep-name", "scenario-seq-len"} <= set(marked) and any("axis-name" in m for m in marked) and any(
+        "axis-values" in m for m in marked), marked
+    summary = page.locator("#form-summary").inner_text()
+    assert summary.startswith("4 fields need a change, each marked with the reason"), summary
+    screenshot("28-form-four-mistakes")
+    # creating says the same, never an empty refusal
+    page.click("#create-sweep")
+    page.wait_for_timeout(500)
+    assert "#/new" in page.url and page.locator("#form-summary").inner_text() == summary
+
+
+def test_unticking_every_objective_says_why_on_the_objectives(dashboard, page) -> None:
+    page.goto(f"{dashboard.base_url}/#/new")
+    page.wait_for_function(COUNT_IS, arg="36")
+    for value in page.eval_on_selector_all("#objectives input:checked", "boxes => boxes.map(b => b.value)"):
+        page.uncheck(f"#objectives input[value={value}]")
+    page.locator("#err-objectives", has_text="give at least 1").wait_for()
+    assert "objectives" in page.locator("#form-summary").inner_text()
+    page.click("#create-sweep")
+    page.locator("#err-objectives", has_text="give at least 1").wait_for()
+    assert page.locator(".form-error").count() == 0 or page.locator(".form-error").inner_text().strip()
+
+
+def test_an_option_axis_from_the_catalog_is_swept(dashboard, page, screenshot) -> None:
+    """Every sweepable option is offered with its choices; choosing one adds a row holding every choice, which goes to
+    `option_axes`; an option typed as an axis name is understood the same way."""
+    wait_for_health(dashboard.base_url, timeout_s=180)
+    catalog = httpx.get(f"{dashboard.base_url}/api/catalog").json()
+    options = [p["name"] for p in catalog["parameters"] if p["source"] == "options" and p["sweepable"]]
+    page.goto(f"{dashboard.base_url}/#/new")
+    page.wait_for_function(COUNT_IS, arg="36")
+    offered = page.eval_on_selector_all("#add-option-axis option", "os => os.map(o => o.value).filter(Boolean)")
+    assert offered == options
+    choice = page.locator("#add-option-axis option[value=weight_precision]").inner_text()
+    assert "int8, int4, fp16, bf16, fp32" in choice
+    page.select_option("#add-option-axis", "weight_precision")
+    row = page.locator(".axis-row").nth(3)
+    assert row.locator(".axis-values").input_value() == "int8, int4, fp16, bf16, fp32"
+    assert "Simulator option" in row.locator(".axis-hint").inner_text()
+    page.wait_for_function(COUNT_IS, arg="180")
+    row.locator(".axis-values").fill("int8, int4")
+    page.wait_for_function(COUNT_IS, arg="72")
+    page.click("text=+ Add axis")
+    page.locator(".axis-name").nth(4).fill("mapper")
+    page.locator(".axis-values").nth(4).fill("optimal, gemmini")
+    page.wait_for_function(COUNT_IS, arg="144")
+    page.locator(".axis-values").nth(4).fill("optimal, gemini")
+    page.locator(".axis-row .error", has_text="gemini").wait_for()
+    screenshot("28-form-option-axis")
+    page.locator(".axis-values").nth(4).fill("optimal, gemmini")
+    page.wait_for_function(COUNT_IS, arg="144")
+    page.fill("#sweep-name", "option-axes")
+    page.click("#create-sweep")
+    page.wait_for_url("**/#/sweeps/*")
+    sweep_id = int(page.url.rsplit("/", 1)[1].split("?")[0])
+    spec = httpx.get(f"{dashboard.base_url}/api/sweeps/{sweep_id}").json()["spec"]
+    assert spec["option_axes"] == {"weight_precision": ["int8", "int4"], "mapper": ["optimal", "gemmini"]}
+    assert set(spec["axes"]) == {"rows", "cols", "scratchpad_kib"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from tests.support import wait_for_health
+from tests.support import clean_env, wait_for_health
 from tests.sweeps_support import DEMO_SPEC, wait_for_sweep, worker_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
@@ -21,7 +22,7 @@ DSE = str(Path(sys.executable).parent / "dse")
 
 
 def _dse(args: list[str], env: dict[str, str], cwd: Path, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([DSE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout_s,
+    return subprocess.run([DSE, *args], env=clean_env(env), cwd=cwd, capture_output=True, text=True, timeout=timeout_s,
                           check=False)
 
 
@@ -33,10 +34,27 @@ def test_cli_submits_waits_and_exports_in_process(settings, start_worker, tmp_pa
     assert "36 points" in _dse(["sweep", "estimate", str(spec_path)], env, tmp_path).stdout
     submitted = _dse(["sweep", "submit", str(spec_path), "--wait", "--poll-s", "0.3"], env, tmp_path)
     assert submitted.returncode == 0, submitted.stdout + submitted.stderr
-    assert "36 points in 6 chunks" in submitted.stdout and "done, 36/36 done, 0 failed" in submitted.stdout
+    assert "36 points in 6 chunks" in submitted.stdout
+    assert "done — 36 of 36 points evaluated (" in submitted.stdout and "failed" not in submitted.stdout
     sweep_id = submitted.stdout.split()[2]
-    listed = _dse(["sweep", "list"], env, tmp_path)
-    assert "demo" in listed.stdout and "done" in listed.stdout
+    # the end of --wait: a front per workload, the best point of each objective, the dashboard URL
+    for seq_len in (128, 512):
+        assert re.search(rf"front of model bert-base, seq_len {seq_len} tokens: \d+ designs? \(of 18 points\)",
+                         submitted.stdout), submitted.stdout
+    assert re.search(r"best latency_s: [\d.]+ [mµ]?s at point \d+ \(cols \d+ PEs, rows \d+ PEs, scratchpad_kib \d+ "
+                     r"KiB\)", submitted.stdout), submitted.stdout  # the spec file's order (safe_dump sorts keys)
+    assert submitted.stdout.count("best energy_j: ") == 2
+    assert f"dashboard: http://127.0.0.1:8000/#/sweeps/{sweep_id}" in submitted.stdout
+    shown = _dse(["sweep", "show", sweep_id], env, tmp_path)
+    assert shown.stdout.count("best latency_s") == 2 and "dashboard: " in shown.stdout
+    long_name = "a-sweep-name-longer-than-any-column-would-be-" * 2
+    assert _dse(["sweep", "rename", sweep_id, long_name], env, tmp_path).returncode == 0
+    assert "tags: memory, paper:fig7" in _dse(["sweep", "tag", sweep_id, "memory", "Paper:Fig7"], env, tmp_path).stdout
+    assert "notes: why 256 KiB" in _dse(["sweep", "note", sweep_id, "why 256 KiB"], env, tmp_path).stdout
+    listed = _dse(["sweep", "list", "--tag", "memory"], env, tmp_path)
+    assert long_name in listed.stdout and "done" in listed.stdout, listed.stdout  # never cut
+    assert long_name not in _dse(["sweep", "list", "--tag", "other"], env, tmp_path).stdout
+    assert long_name in _dse(["sweep", "list", "--search", "256 kib"], env, tmp_path).stdout
     output = tmp_path / "demo.parquet"
     exported = _dse(["export", sweep_id, "--format", "parquet", "-o", str(output)], env, tmp_path)
     assert exported.returncode == 0, exported.stderr
@@ -45,6 +63,16 @@ def test_cli_submits_waits_and_exports_in_process(settings, start_worker, tmp_pa
     missing = _dse(["sweep", "show", "999999"], env, tmp_path)
     assert missing.returncode == 2 and "sweep 999999 does not exist" in missing.stderr
     assert _dse(["sweep", "cancel", sweep_id], env, tmp_path).returncode == 2  # already done: says so
+
+
+def test_the_cli_exits_non_zero_when_every_point_failed(settings, start_worker, tmp_path: Path) -> None:
+    start_worker()
+    env = {**worker_env(settings), "COLUMNS": "200"}
+    spec_path = tmp_path / "spec.yaml"  # 7 heads never divide d_model 768: every point fails in the worker
+    spec_path.write_text(yaml.safe_dump({**DEMO_SPEC, "axes": {"rows": [8, 16]}, "model_axes": {"num_heads": [7]}}))
+    submitted = _dse(["sweep", "submit", str(spec_path), "--wait", "--poll-s", "0.3"], env, tmp_path)
+    assert submitted.returncode == 1, submitted.stdout + submitted.stderr
+    assert "0 of 4 points evaluated, 4 failed" in submitted.stdout and "every point failed" in submitted.stdout
 
 
 def test_a_killed_worker_process_loses_no_chunk(client, settings, start_worker) -> None:

@@ -33,6 +33,7 @@ def test_a_search_sweep_stores_exactly_its_budget_and_a_growing_hypervolume(clie
 
     search = sweep["search"]
     assert search["sampler"] == "nsga2" and search["budget"] == 40 and search["study_name"] == f"sweep-{sweep_id}"
+    assert search["stopped"] == "its budget of 40 points was evaluated"
     batches = search["batches"]
     assert [b["batch"] for b in batches] == [0, 1, 2, 3] and sum(b["points"] for b in batches) == 40
     assert all(b["status"] == "told" and b["hypervolume"] is not None for b in batches)
@@ -44,6 +45,11 @@ def test_a_search_sweep_stores_exactly_its_budget_and_a_growing_hypervolume(clie
     complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     assert {t.number for t in complete if not t.user_attrs} <= set(indices)
     assert len(study.directions) == 2
+
+    # the next search's estimate is measured like this one ran: its wall time, driver steps included
+    again = client.post("/api/sweeps/estimate", json=spec).json()
+    assert again["speed_source"].startswith("measured on 1 earlier search, wall time"), again
+    assert again["worker_seconds"] == pytest.approx(40 / again["points_per_s"])
 
     assert client.delete(f"/api/sweeps/{sweep_id}").status_code == 204
     names = [s.study_name for s in optuna.get_all_study_summaries(storage(settings.sqlalchemy_url))]

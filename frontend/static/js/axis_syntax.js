@@ -20,6 +20,9 @@ export function parseAxis(text) {
     for (let v = start; v <= stop * (1 + 1e-9) && values.length < 100000; v *= factor) values.push(Number(v.toPrecision(12)));
     return values;
   }
+  if (source.includes('..')) {  // "64..abc", "8..64 stp 8": a range that does not read as one is a mistake, not a word
+    throw new Error(`"${source}" is not a range: write start..stop step s (8..64 step 8) or start..stop x factor (8..128 x2)`);
+  }
   const values = source.split(/[,\s]+/).filter(Boolean).map((part) => {
     if (/^(true|false)$/i.test(part)) return part.toLowerCase() === 'true';
     const number = Number(part);

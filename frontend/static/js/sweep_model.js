@@ -6,6 +6,8 @@ export function normalizeSweep(raw) {
   return {
     id: raw.id,
     name: raw.name,
+    tags: raw.tags ?? [],
+    notes: raw.notes ?? '',
     models: raw.spec.models,
     status: raw.status,
     total: raw.total_points,

@@ -90,6 +90,8 @@ TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
     "POST /api/sweeps": (lambda c, t, h: c.post("/api/sweeps", json=DEMO_SPEC, headers=h), (401, 403, 201, 201, 201)),
     "POST /api/sweeps/{id}/cancel": (lambda c, t, h: c.post(f"/api/sweeps/{_sweep_of_ada(c, t)}/cancel", headers=h),
                                      (401, 403, 200, 403, 200)),
+    "PATCH /api/sweeps/{id}": (lambda c, t, h: c.patch(f"/api/sweeps/{_sweep_of_ada(c, t)}", json={"tags": ["x"]},
+                                                       headers=h), (401, 403, 200, 403, 200)),
     "DELETE /api/sweeps/{id}": (lambda c, t, h: c.delete(f"/api/sweeps/{_sweep_of_ada(c, t, finished=True)}",
                                                          headers=h), (401, 403, 204, 403, 204)),
     "GET /api/users": (lambda c, t, h: c.get("/api/users", headers=h), (401, 403, 403, 403, 200)),

@@ -53,6 +53,11 @@ def test_the_library_from_the_command_line(tmp_path: Path, redis_url: str) -> No
     assert chip.returncode == 0 and "accelerator chip-32 added: 32x32 ws" in chip.stdout, chip.stderr
     assert "team-bert" in dse(tmp_path, "model", "list", env=env).stdout
     assert "chip-32" in dse(tmp_path, "accelerator", "list", env=env).stdout
+    long_name = "team-bert-base-uncased-finetuned-squad-v2"
+    assert dse(tmp_path, "model", "add", long_name, str(CONFIGS / "bert-base-uncased" / "config.json"),
+               env=env).returncode == 0
+    narrow = dse(tmp_path, "model", "list", env={**env, "COLUMNS": "80"}).stdout
+    assert long_name in narrow, narrow  # a name is what you type next: never cut, even on a narrow terminal
 
     mine = dse(tmp_path, "simulate", "--model", "team-bert", "--accelerator", "chip-32", "--seq-len", "128", "--json",
                env=env)

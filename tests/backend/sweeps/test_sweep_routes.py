@@ -95,16 +95,23 @@ def test_ratio_columns_against_a_baseline_point(client, stored) -> None:
     sweep_id, cols = stored
     base = cols["id"][5]
     results = f"/api/sweeps/{sweep_id}/results"
-    page = client.get(results, params={"baseline": base, "columns": "id,latency_s,energy_j,edp_j_s,speedup,"
+    page = client.get(results, params={"baseline": base, "columns": "id,seq_len,latency_s,energy_j,edp_j_s,speedup,"
                                        "energy_ratio,edp_ratio", "sort": "-speedup"}).json()["columns"]
     b = page["id"].index(base)
+    same = [k for k in range(len(page["id"])) if page["seq_len"][k] == page["seq_len"][b]]
+    assert len(same) == 18 and same == list(range(18)), "ratios of the baseline's workload first, then the empty ones"
     for k in range(len(page["id"])):
+        if k not in same:  # another workload (the demo's other sequence length): no ratio, never a false speedup
+            assert (page["speedup"][k], page["energy_ratio"][k], page["edp_ratio"][k]) == (None, None, None)
+            continue
         assert page["speedup"][k] == pytest.approx(page["latency_s"][b] / page["latency_s"][k])
         assert page["energy_ratio"][k] == pytest.approx(page["energy_j"][k] / page["energy_j"][b])
         assert page["edp_ratio"][k] == pytest.approx(page["edp_j_s"][k] / page["edp_j_s"][b])
-    assert page["speedup"][b] == pytest.approx(1.0) and page["speedup"] == sorted(page["speedup"], reverse=True)
+    assert page["speedup"][b] == pytest.approx(1.0)
+    assert page["speedup"][:18] == sorted(page["speedup"][:18], reverse=True)
     exported = list(csv.DictReader(io.StringIO(client.get(results, params={"format": "csv", "baseline": base}).text)))
     assert len(exported) == 36 and {"speedup", "energy_ratio", "edp_ratio"} <= set(exported[0])
+    assert sum(row["speedup"] == "" for row in exported) == 18
     assert "speedup" not in client.get(results, params={"limit": 1}).json()["columns"]
     without = client.get(results, params={"columns": "id,speedup"})
     assert without.status_code == 422 and "add baseline=POINT_ID" in without.json()["detail"]

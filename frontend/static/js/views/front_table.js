@@ -6,8 +6,9 @@ import { info } from '../catalog.js';
 
 const MAX_ROWS = 500;
 
-/** `groupOf` (a Map point → its group's label) adds a Group column when there is one front per group. */
-export function frontTable({ columns, ids, front, knees, groupOf, parameters, metrics, onCompare }) {
+/** `groupOf` (a Map point → its group's label) adds a Group column when there is one front per group;
+ * `noValueWhy(name, i)` says why a cell is empty (its tooltip), e.g. a ratio against another workload's baseline. */
+export function frontTable({ columns, ids, front, knees, groupOf, parameters, metrics, onCompare, noValueWhy = () => null }) {
   const selected = new Set();
   const compare = h('button', { type: 'button', class: 'primary', disabled: true, id: 'compare-selected',
     onclick: () => onCompare([...selected]) }, 'Compare selected');
@@ -28,7 +29,11 @@ export function frontTable({ columns, ids, front, knees, groupOf, parameters, me
     h('td', {}, h('a', { href: `#/points/${ids[i]}` }, `#${ids[i]}`), knees.has(i) ? h('span', { title: 'Knee point: closest to the ideal corner', style: { marginLeft: '4px' } }, '★ knee') : null),
     groupOf ? h('td', { class: 'small' }, groupOf.get(i)) : null,
     parameters.map((name) => h('td', { class: 'num' }, cell(columns[name]?.[i], name))),
-    metrics.map((name) => h('td', { class: 'num' }, cell(columns[name]?.[i], name)))));
+    metrics.map((name) => {
+      const why = columns[name]?.[i] === null ? noValueWhy(name, i) : null;
+      return h('td', { class: 'num' }, why ? h('span', { class: 'no-value', title: why, tabindex: '0', 'aria-label': `– ${why}` }, '–')
+        : cell(columns[name]?.[i], name));
+    })));
   return h('section', { class: 'card', 'aria-labelledby': 'front-title' },
     h('div', { class: 'page-head', style: { marginBottom: '8px' } },
       h('div', {}, h('h2', { id: 'front-title' }, `${groupOf ? 'Pareto fronts' : 'Pareto front'}: ${front.length} design${front.length === 1 ? '' : 's'}`),

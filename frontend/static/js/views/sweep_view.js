@@ -19,6 +19,7 @@ import { failuresBanner, pointsTable } from './points_table.js';
 import { studyCardFor } from './template_studies.js';
 import { importanceCard } from './importance_card.js';
 import { loadQualityUnit } from '../quality.js';
+import { specCard } from './sweep_spec.js';
 
 const POLL_MS = 2000;
 const RELOAD_MS = 4000;
@@ -31,7 +32,8 @@ export async function render(container, { id }, query) {
   const timings = { view_start_ms: performance.now() };  // where the time goes, read by benchmarks/dashboard_load.py
   window.dseTimings = timings;
   const plotlyLoading = loadPlotly();
-  let sweep = normalizeSweep(await api(`/api/sweeps/${sweepId}`));
+  const first = await api(`/api/sweeps/${sweepId}`);
+  let sweep = normalizeSweep(first);
   const objectives = sweep.objectives.length >= 2 ? sweep.objectives : DEFAULT_OBJECTIVES;
   // one front per workload (model × scenario fields the sweep varies), so no design is compared across workloads
   const workload = workloadColumns(sweep.spec).join(',') || '-';
@@ -58,7 +60,9 @@ export async function render(container, { id }, query) {
     h('h2', { id: 'hv-title' }, 'Front improving over time'), hvCaption, hvDiv);
   const table = pointsTable({ sweepId, columns: [...new Set([...sweep.varied, ...objectives, ...headlineMetrics()])],
     chosen: [...new Set([...sweep.varied.slice(0, 6), ...objectives])] });
-  container.append(head, failures, notice, studyBox, h('div', { class: 'grid-side' }, side,
+  // what was swept (words and JSON), name, tags, notes and "New sweep from this one"
+  const specBox = specCard(first, { onChanged: (raw) => { sweep = { ...sweep, name: raw.name }; renderHead(); } });
+  container.append(head, specBox, failures, notice, studyBox, h('div', { class: 'grid-side' }, side,
     h('section', { class: 'card', style: { position: 'relative' }, 'aria-label': 'Pareto scatter' }, scatterDiv, tooltip, caption)),
   searchCard, tableBox, importanceBox,
   h('section', { class: 'card', 'aria-labelledby': 'pc-title' }, h('h2', { id: 'pc-title' }, 'Parallel coordinates'),
@@ -135,7 +139,8 @@ export async function render(container, { id }, query) {
     const told = (search.batches || []).filter((b) => b.hypervolume !== null && b.hypervolume !== undefined);
     hvCaption.textContent = `Optuna ${search.sampler} · budget ${search.budget} points in batches of ${search.batch_size} · `
       + `${told.length} of ${(search.batches || []).length} batches evaluated · hypervolume of all points stored after each batch `
-      + '(fixed reference point: 10 % beyond the first batch\'s worst values).';
+      + '(fixed reference point: 10 % beyond the first batch\'s worst values).'
+      + (search.stopped ? ` Stopped: ${search.stopped}.` : '');
     Plotly.react(hvDiv, [{
       type: 'scatter', mode: 'lines+markers', x: told.map((b) => b.cumulative_points), y: told.map((b) => b.hypervolume),
       text: told.map((b) => `batch ${b.batch} · front ${b.front_size ?? '?'} designs`),
@@ -202,15 +207,29 @@ export async function render(container, { id }, query) {
     return i >= 0 ? i : null;
   }
 
-  /** speedup, energy_ratio, edp_ratio of every loaded point against the baseline (the catalog's ratios). */
+  /** speedup, energy_ratio, edp_ratio of every loaded point against the baseline (the catalog's ratios); null for a
+   * point of another workload (model × scenario), as the API's `results?baseline=` gives them. */
   function addRatios() {
     const b = baselineIndex();
     for (const ratio of vocabulary.ratios) {
       if (b === null) { delete data.columns[ratio.name]; continue; }
       const values = data.columns[ratio.of];
       if (!values) continue;
-      data.columns[ratio.name] = Array.from(values, (v) => (ratio.direction === 'max' ? values[b] / v : v / values[b]));
+      data.columns[ratio.name] = Array.from(values, (v, i) => (noRatioWhy(i) ? null
+        : ratio.direction === 'max' ? values[b] / v : v / values[b]));
     }
+  }
+
+  /** Why point i has no ratio against the baseline (it is another workload), or null. */
+  function noRatioWhy(i) {
+    const b = baselineIndex();
+    if (b === null || i === b) return null;
+    const names = ['model', ...vocabulary.parameters.filter((p) => p.source === 'scenario').map((p) => p.name)]
+      .filter((name) => data.columns[name]);
+    const differs = names.filter((name) => data.columns[name][i] !== data.columns[name][b]);
+    if (!differs.length) return null;
+    const what = differs.map((name) => `${info(name).label.toLowerCase()} ${fmt(data.columns[name][i], name)}, the baseline's ${fmt(data.columns[name][b], name)}`);
+    return `No ratio: another workload than baseline #${state.b} (${what.join('; ')}). Ratios compare designs of the same model and scenario only.`;
   }
 
   function columnsOf() {
@@ -316,7 +335,8 @@ export async function render(container, { id }, query) {
       thinned ? ` · drawing ${shown.length.toLocaleString('en-US')}: dense regions thinned, front and isolated points always kept` : '',
       data.sampled ? h('span', { id: 'first-view' }, ` · a first view of ${data.count.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')} points (every front point included); the rest is loading…`) : '',
       kneeSet.size ? ` · ★ knee point${kneeSet.size > 1 ? ' of each front' : ''}` : '', ' · hover a point for its design, click to open it',
-      b !== null ? h('span', { id: 'baseline-chip', class: 'filter-chip' }, `Baseline: #${state.b} (ratios in the table, tooltips and exports)`,
+      b !== null ? h('span', { id: 'baseline-chip', class: 'filter-chip' }, `Baseline: #${state.b} (ratios in the table, tooltips and exports`
+        + `${filtered.some((i) => noRatioWhy(i)) ? '; only against designs of its own workload: the others show –' : ''})`,
         h('button', { type: 'button', 'aria-label': 'Clear the baseline', onclick: () => { state = { ...state, b: '' }; draw(); } }, '×'))
         : ' · shift-click a point to compare every design with it');
     const t3 = performance.now();
@@ -335,6 +355,7 @@ export async function render(container, { id }, query) {
     clear(tableBox, frontTable({ columns, ids, front, knees: kneeSet, groupOf: fronts.length > 1 ? groupOf : null, parameters,
       metrics: [...new Set([...objs, ...['latency_s', 'energy_j', 'area_mm2', 'utilization'].filter((m) => metrics.includes(m)),
         ...(baselineIndex() !== null ? vocabulary.ratios.map((r) => r.name) : [])])],
+      noValueWhy: (name, i) => (info(name).kind === 'ratio' ? noRatioWhy(i) : null),
       onCompare: (selected) => { location.hash = `#/compare?ids=${selected.join(',')}`; } }));
     bindEvents(parameters);
     drawImportance(metrics, fronts.length > 1 ? groupBy : [], groups);
@@ -398,7 +419,7 @@ export async function render(container, { id }, query) {
     }
     const b = baselineIndex();
     if (b !== null) {
-      lines.push(i === b ? 'The baseline' : vocabulary.ratios.filter((r) => columns[r.name])
+      lines.push(i === b ? 'The baseline' : noRatioWhy(i) ?? vocabulary.ratios.filter((r) => columns[r.name])
         .map((r) => `${r.label.replace(' vs baseline', '')} ${fmtValue(columns[r.name][i], '×')}`).join(' · ') + ` (vs #${state.b})`);
     }
     return lines;

@@ -1,7 +1,7 @@
 // Sweeps list: every sweep in the shared database with live progress; empty state for a new user.
 
-import { api } from '../api.js';
-import { clear, errorNotice, h } from '../dom.js';
+import { api, query as apiQuery } from '../api.js';
+import { clear, debounce, errorNotice, h } from '../dom.js';
 import { fmtCompact, fmtDate } from '../format.js';
 import { isActive, modelNames, normalizeSweep } from '../sweep_model.js';
 import { progressBar, statusBadge } from './progress_bar.js';
@@ -9,8 +9,12 @@ import { prefetchPlotly } from '../plotly_loader.js';
 
 const POLL_MS = 2000;
 
-export async function render(container) {
+export async function render(container, _params, query) {
   const body = h('div', {});
+  // search over names, tags and notes (GET /api/sweeps?q=), or one tag (?tag=, from a tag's link)
+  const tag = query?.get('tag') ?? '';
+  const search = h('input', { type: 'search', id: 'sweep-search', placeholder: 'Search names, tags, notes', 'aria-label': 'Search sweeps',
+    value: query?.get('q') ?? '', oninput: debounce(() => { clearTimeout(timer); refresh(); }, 250) });
   const selected = new Set();  // sweeps ticked for comparison (kept across the list's refreshes)
   const compareButton = h('button', { type: 'button', id: 'compare-sweeps', disabled: true,
     title: 'Tick two or more sweeps to see their Pareto fronts on one plot',
@@ -25,6 +29,8 @@ export async function render(container) {
       h('div', {}, h('h1', {}, 'Sweeps'),
         h('div', { class: 'sub' }, 'Every sweep in the shared result database. Open one to explore its Pareto front.')),
       h('div', { class: 'toolbar', id: 'templates' }, compareButton, h('a', { class: 'button primary', href: '#/new' }, '+ New sweep'))),
+    h('div', { class: 'toolbar', style: { marginBottom: '8px' } }, search,
+      tag ? h('span', { class: 'filter-chip', id: 'tag-filter' }, `Tag: ${tag} `, h('a', { href: '#/sweeps', 'aria-label': 'Show every sweep' }, '×')) : null),
     body);
   templateButtons(container.querySelector('#templates'));
 
@@ -32,9 +38,11 @@ export async function render(container) {
   let stopped = false;
   async function refresh() {
     try {
-      const sweeps = (await api('/api/sweeps')).items.map(normalizeSweep);
+      const filtered = Boolean(search.value.trim() || tag);
+      const sweeps = (await api(`/api/sweeps${apiQuery({ q: search.value.trim(), tag })}`)).items.map(normalizeSweep);
       if (stopped) return;
-      clear(body, sweeps.length ? table(sweeps, refresh, selected, onSelect) : emptyState());
+      clear(body, sweeps.length ? table(sweeps, refresh, selected, onSelect)
+        : filtered ? h('div', { class: 'card empty', id: 'no-sweep-matches' }, 'No sweep matches.') : emptyState());
       if (sweeps.some(isActive)) timer = setTimeout(refresh, POLL_MS);
     } catch (error) {
       if (stopped) return;
@@ -62,7 +70,10 @@ function table(sweeps, refresh, selected, onSelect) {
   const rows = sweeps.map((sweep) => h('tr', { 'data-sweep-id': String(sweep.id) },
     h('td', {}, h('input', { type: 'checkbox', class: 'compare-pick', 'aria-label': `Compare sweep ${sweep.name}`,
       checked: selected.has(sweep.id), onchange: (e) => onSelect(sweep.id, e.target.checked) })),
-    h('td', {}, h('a', { href: `#/sweeps/${sweep.id}` }, sweep.name), sweep.error
+    h('td', {}, h('a', { href: `#/sweeps/${sweep.id}` }, sweep.name),
+      (sweep.tags ?? []).map((t) => h('a', { class: 'tag', href: `#/sweeps?tag=${encodeURIComponent(t)}` }, t)),
+      sweep.notes ? h('div', { class: 'small muted', title: sweep.notes }, sweep.notes.length > 90 ? `${sweep.notes.slice(0, 90)}…` : sweep.notes) : null,
+      sweep.error
       ? h('div', { class: 'small', style: { color: 'var(--bad)' } }, sweep.error) : null),
     h('td', {}, modelNames(sweep.models) || '–'),
     h('td', { class: 'num' }, fmtCompact(sweep.total)),
