@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.aggregate import QUANTITIES, Facts, Sums, metrics
+from simulator.aggregate import QUANTITIES, Facts, Sums, capacity_errors, metrics
 from simulator.catalog import METRICS, OP_CLASSES, PHASES
 from simulator.cost.columns import Columns
 from simulator.cost.operators import OpCost, gemm_row, pointwise_rows
@@ -136,8 +136,11 @@ def _group(lowerings: list[Lowered], options: Options, specs: list[AcceleratorSp
     """The metrics and breakdowns of the points sharing a workload and options (their lowerings may differ)."""
     hw = Columns(specs)
     sums = Sums.of(_rows(lowerings, options, hw, u_index, errors), len(specs))
-    quality = lowerings[0].quality
-    return {**metrics(sums, hw, Facts.of(lowerings[0])).columns(),
+    quality, facts = lowerings[0].quality, Facts.of(lowerings[0])
+    for j, too_big in enumerate(capacity_errors(facts, hw)):
+        if too_big and errors[j] is None:
+            errors[j] = ValueError(too_big)
+    return {**metrics(sums, hw, facts).columns(),
             "fused_groups": [lowerings[u].fused_groups for u in u_index],
             "quality_loss": [quality.loss if quality else None] * len(specs)}, sums.breakdown
 

@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from simulator.aggregate import Priced, Sums, priced, report
+from simulator.aggregate import Facts, Priced, Sums, capacity_errors, priced, report
 from simulator.batch import lowered_cache_clear
 from simulator.cost.columns import Columns
 from simulator.cost.operators import OpCost, gemm_report_row, gemm_row, pointwise_report_row, pointwise_rows
@@ -71,7 +71,11 @@ def _price(lowered: Lowered, accelerator: AcceleratorSpec, options: Options) -> 
         for part, row in pointwise_rows([work], _ONE, hw):
             costs.append(row)
             rows.append(pointwise_report_row(work, part, row))
-    return priced(lowered, rows, Sums.of(costs, 1), hw)
+    sums = Sums.of(costs, 1)
+    too_big = capacity_errors(Facts.of(lowered), hw)[0]
+    if too_big:
+        raise ValueError(too_big)
+    return priced(lowered, rows, sums, hw)
 
 
 def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options | None = None) -> Report:
