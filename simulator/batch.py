@@ -138,7 +138,7 @@ def _group(lowerings: list[Lowered], options: Options, specs: list[AcceleratorSp
     sums = Sums.of(_rows(lowerings, options, hw, u_index, errors), len(specs))
     quality, facts = lowerings[0].quality, Facts.of(lowerings[0])
     for j, too_big in enumerate(capacity_errors(facts, hw)):
-        if too_big and errors[j] is None:
+        if too_big:  # as `evaluate`, which checks capacity before pricing: it wins over a mapping's failure
             errors[j] = ValueError(too_big)
     return {**metrics(sums, hw, facts).columns(),
             "fused_groups": [lowerings[u].fused_groups for u in u_index],

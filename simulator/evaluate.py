@@ -38,7 +38,11 @@ class _PricedCache:
             if found is not None:
                 self._points.move_to_end(key)
                 return found
-        point = _price(lower(workload, accelerator, options), accelerator, options)
+        lowered = lower(workload, accelerator, options)
+        too_big = capacity_errors(Facts.of(lowered), Columns([accelerator]))[0]
+        if too_big:  # before pricing: what does not fit is not priced
+            raise ValueError(too_big)
+        point = _price(lowered, accelerator, options)
         with self._lock:
             if key not in self._points:
                 self._points[key] = point
@@ -71,11 +75,7 @@ def _price(lowered: Lowered, accelerator: AcceleratorSpec, options: Options) -> 
         for part, row in pointwise_rows([work], _ONE, hw):
             costs.append(row)
             rows.append(pointwise_report_row(work, part, row))
-    sums = Sums.of(costs, 1)
-    too_big = capacity_errors(Facts.of(lowered), hw)[0]
-    if too_big:
-        raise ValueError(too_big)
-    return priced(lowered, rows, sums, hw)
+    return priced(lowered, rows, Sums.of(costs, 1), hw)
 
 
 def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options | None = None) -> Report:

@@ -18,8 +18,9 @@ from simulator.fusion import NAMES as FUSION_GROUPS
 from simulator.options import PRECISIONS
 from simulator.workload import Scenario, Workload, load_model_preset
 
-# One model per family (the model is not a field of the point's records; the scenario's fields are drawn).
-MODELS = ["bert-base", "vit-b-16", "resnet-50", "gpt2", "llama-2-7b", "t5-base"]
+# One model per family, and a mixture of experts (the model is not a field of the point's records; the scenario's
+# fields are drawn).
+MODELS = ["bert-base", "vit-b-16", "resnet-50", "gpt2", "llama-2-7b", "t5-base", "mixtral-8x7b"]
 # Where a field's catalog range is wider than a test can evaluate quickly, or mostly infeasible, the sub-range it is
 # drawn from (checked to lie within the catalog's bounds); every other numeric field is drawn over its bounds.
 SENSIBLE: dict[str, tuple[float, float]] = {
