@@ -185,7 +185,8 @@ def _capacity_line(report: Report, devices: int, memory_gib: float) -> str:
     """Memory per device against capacity, the largest batch that fits, and (on several devices) the collectives."""
     capacity = f"{memory_gib:g} GiB" if memory_gib else "unlimited"
     line = (f"memory per device {report.memory_used_gib:.3f} GiB of {capacity} "
-            f"(weights {report.memory_weights_gib:.3f}, KV cache {report.memory_kv_cache_gib:.3f}, activations {report.memory_activations_gib:.3f}) | "
+            f"(weights {report.memory_weights_gib:.3f}, KV cache {report.memory_kv_cache_gib:.3f}, "
+            f"activations {report.memory_activations_gib:.3f}) | "
             f"max batch {'–' if report.max_batch is None else report.max_batch}")
     if devices > 1:
         communication = report.cycles_by_class.get("communication", 0.0)
