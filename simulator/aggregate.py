@@ -125,19 +125,17 @@ class Facts:
                    scenario.tensor_parallel, scenario.devices)
 
 
-def capacity_errors(facts: Facts, hw: Columns) -> list[str | None]:
-    """Per point: why its state does not fit one device's memory ("needs X GiB, has Y GiB" and the split), or None."""
-    space, used = facts.footprint, facts.footprint.used(facts.batch)
-    out: list[str | None] = []
-    for capacity in hw.of("memory_gib"):
-        if capacity == 0 or used <= capacity * GIB:
-            out.append(None)
-            continue
-        out.append(f"does not fit device memory: needs {used / GIB:.3f} GiB per device, has {capacity:g} GiB "
-                   f"(weights {space.weights / GIB:.3f} GiB, KV cache {facts.batch * space.kv_per_sequence / GIB:.3f}"
-                   f" GiB, activations {facts.batch * space.activations_per_sequence / GIB:.3f} GiB; "
-                   f"{facts.devices} device(s))")
-    return out
+def capacity_error(lowered: Lowered, memory_gib: float) -> str | None:
+    """Why the point's state does not fit one device's memory ("needs X GiB, has Y GiB" and the split), or None:
+    checked before pricing, by `evaluate` and `evaluate_batch` alike."""
+    scenario, space = lowered.workload.scenario, lowered.footprint
+    used = space.used(scenario.batch)
+    if memory_gib == 0 or used <= memory_gib * GIB:
+        return None
+    batch = scenario.batch
+    return (f"does not fit device memory: needs {used / GIB:.3f} GiB per device, has {memory_gib:g} GiB "
+            f"(weights {space.weights / GIB:.3f} GiB, KV cache {batch * space.kv_per_sequence / GIB:.3f} GiB, "
+            f"activations {batch * space.activations_per_sequence / GIB:.3f} GiB; {scenario.devices} device(s))")
 
 
 def _capacity(facts: Facts, hw: Columns) -> dict[str, Any]:

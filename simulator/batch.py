@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.aggregate import QUANTITIES, Facts, Sums, capacity_errors, metrics
+from simulator.aggregate import QUANTITIES, Facts, Sums, capacity_error, metrics
 from simulator.catalog import METRICS, OP_CLASSES, PHASES
 from simulator.cost.columns import Columns
 from simulator.cost.operators import OpCost, gemm_row, pointwise_rows
@@ -136,11 +136,8 @@ def _group(lowerings: list[Lowered], options: Options, specs: list[AcceleratorSp
     """The metrics and breakdowns of the points sharing a workload and options (their lowerings may differ)."""
     hw = Columns(specs)
     sums = Sums.of(_rows(lowerings, options, hw, u_index, errors), len(specs))
-    quality, facts = lowerings[0].quality, Facts.of(lowerings[0])
-    for j, too_big in enumerate(capacity_errors(facts, hw)):
-        if too_big:  # as `evaluate`, which checks capacity before pricing: it wins over a mapping's failure
-            errors[j] = ValueError(too_big)
-    return {**metrics(sums, hw, facts).columns(),
+    quality = lowerings[0].quality
+    return {**metrics(sums, hw, Facts.of(lowerings[0])).columns(),
             "fused_groups": [lowerings[u].fused_groups for u in u_index],
             "quality_loss": [quality.loss if quality else None] * len(specs)}, sums.breakdown
 
@@ -170,6 +167,10 @@ def evaluate_batch(items: Sequence[tuple[Workload, AcceleratorSpec, Options]]) -
                     errors[i] = error  # not cached: the message names this point's own accelerator
                     continue
                 by_key[key] = len(lowerings) - 1
+            too_big = capacity_error(lowerings[by_key[key]], hw.memory_gib)
+            if too_big:  # as `evaluate`: what does not fit is not priced
+                errors[i] = ValueError(too_big)
+                continue
             kept.append(i)
             u_index.append(by_key[key])
         if not kept:

@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from simulator.aggregate import Facts, Priced, Sums, capacity_errors, priced, report
+from simulator.aggregate import Priced, Sums, capacity_error, priced, report
 from simulator.batch import lowered_cache_clear
 from simulator.cost.columns import Columns
 from simulator.cost.operators import OpCost, gemm_report_row, gemm_row, pointwise_report_row, pointwise_rows
@@ -39,7 +39,7 @@ class _PricedCache:
                 self._points.move_to_end(key)
                 return found
         lowered = lower(workload, accelerator, options)
-        too_big = capacity_errors(Facts.of(lowered), Columns([accelerator]))[0]
+        too_big = capacity_error(lowered, accelerator.memory_gib)
         if too_big:  # before pricing: what does not fit is not priced
             raise ValueError(too_big)
         point = _price(lowered, accelerator, options)
