@@ -1,9 +1,10 @@
-"""Result columns for device memory, the interconnect, tensor/pipeline parallelism and MoE routing (issue 29), and
-the capacity and scale-out metrics.
+"""Result columns for device memory, the interconnect, tensor/pipeline parallelism, chunked prefill and MoE routing
+(issue 29), and the capacity and scale-out metrics.
 
-Existing rows ran on one device (tensor_parallel = pipeline_parallel = devices = 1) with expected MoE routing (no
-MoE model existed); their memory and link fields and capacity metrics are not recorded (empty; re-run a sweep to get
-them). Their `include_embeddings` / `include_lm_head` columns hold the explicit values they ran with.
+Existing rows prefilled at once (prefill_chunk = 0) on one device (tensor_parallel = pipeline_parallel = devices = 1)
+with expected MoE routing (no MoE model existed); their memory and link fields and capacity metrics are not recorded
+(empty; re-run a sweep to get them). Their `include_embeddings` / `include_lm_head` columns hold the explicit values
+they ran with.
 
 Revision ID: 0014
 Revises: 0013
@@ -22,7 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COLUMNS = (
-    ("moe_routing", sa.String(64)), ("tensor_parallel", sa.Integer()), ("pipeline_parallel", sa.Integer()),
+    ("prefill_chunk", sa.Integer()), ("moe_routing", sa.String(64)), ("tensor_parallel", sa.Integer()), ("pipeline_parallel", sa.Integer()),
     ("devices", sa.Integer()), ("memory_gib", sa.Float()), ("link_gb_s", sa.Float()),
     ("link_latency_us", sa.Float()), ("topology", sa.String(64)), ("memory_used_gib", sa.Float()),
     ("memory_weights_gib", sa.Float()), ("memory_kv_cache_gib", sa.Float()), ("memory_activations_gib", sa.Float()),
@@ -34,7 +35,7 @@ def upgrade() -> None:
     with op.batch_alter_table("design_points") as batch_op:
         for name, kind in COLUMNS:
             batch_op.add_column(sa.Column(name, kind, nullable=True))
-    op.execute("UPDATE design_points SET tensor_parallel = 1, pipeline_parallel = 1, devices = 1, "
+    op.execute("UPDATE design_points SET prefill_chunk = 0, tensor_parallel = 1, pipeline_parallel = 1, devices = 1, "
                "moe_routing = 'expected' WHERE error IS NULL")
 
 

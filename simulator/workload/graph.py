@@ -29,6 +29,9 @@ Counting conventions (stated once, used everywhere):
   priced). Norms, residual adds and embeddings are replicated. The ops are one device's share.
 - Pipeline parallelism p: consecutive stages of layers; one batch passes them one after another, so every layer's
   ops stay in the graph and each pass adds p−1 point-to-point sends of its activations (B·rows x d_model).
+- Chunked prefill (`prefill_chunk` c < prompt P): floor(P/c) chunks of c tokens per sequence, chunk i attending to
+  the i·c keys so far (its own causal block kept whole, as prefill does), then a last chunk of P mod c tokens;
+  every chunk reads the weights again. Chunk attention is grouped like decode steps.
 - Mixture of experts (E experts, k per token): a router GEMM, then the experts the step's T tokens touch —
   expected under uniform routing round(E·(1−(1−k/E)^T)), or min(E, T·k) (`moe_routing: worst`) — each an FFN over
   ceil(T·k / touched) rows reading its own weights once; shared experts (`shared_expert_d_ff`) run on every token.
@@ -300,7 +303,7 @@ def build_graph(workload: Workload, decode_groups: int = 64, kv_cache: bool = Tr
         # (an encoder-decoder asked for no prompt and no tokens runs its encoder only)
         cross = workload.encoder_len if workload.model.family == "encoder-decoder" else 0
         _cross_kv(builder, workload, cross)
-        _prefill(builder, workload, cross)
+        _prefill(builder, workload, cross, decode_groups)
         _decode(builder, workload, cross, decode_groups, kv_cache)
     return OperatorGraph(workload, tuple(builder.ops))
 
@@ -330,15 +333,25 @@ def _cross_kv(builder: _Builder, workload: Workload, cross: int) -> None:
     builder.gemm("cross_v_proj", "projection", "prefill", model.decoder_layers, rows, model.d_model, kv_width)
 
 
-def _prefill(builder: _Builder, workload: Workload, cross: int) -> None:
-    """The decoder's layers over the prompt at once; only the last prompt position's logits are needed."""
+def _prefill(builder: _Builder, workload: Workload, cross: int, decode_groups: int) -> None:
+    """The decoder's layers over the prompt at once, or in chunks (`prefill_chunk`); only the last prompt position's
+    logits are needed."""
     prompt, scenario = workload.prompt_len, workload.scenario
     if not prompt:
         return
-    batch = scenario.batch
+    batch, layers, chunk = scenario.batch, workload.model.decoder_layers, scenario.prefill_chunk
     if workload.include_embeddings:
         builder.embedding("prefill", 1, batch, prompt, 1)
-    _layer(builder, "prefill", workload.model.decoder_layers, 1, batch, prompt, [(prompt, 1)], cross)
+    if not chunk or chunk >= prompt:
+        _layer(builder, "prefill", layers, 1, batch, prompt, [(prompt, 1)], cross)
+    else:
+        # Chunk i (1..n) runs `chunk` tokens per sequence against the i·chunk keys so far: the weights are read once per
+        # chunk; the attention is grouped like decode steps (affine in the key length); a shorter last chunk apart.
+        whole, rest = divmod(prompt, chunk)
+        groups = [(index * chunk, steps) for index, steps in decode_groups_of(1, whole, decode_groups)]
+        _layer(builder, "prefill", layers, whole, batch, chunk, groups, cross)
+        if rest:
+            _layer(builder, "prefill", layers, 1, batch, rest, [(prompt, 1)], cross)
     if workload.include_lm_head:
         builder.lm_head("prefill", 1, batch, 1)
 

@@ -43,6 +43,9 @@ class Scenario(BaseModel):
     include_lm_head: Annotated[bool | None, Knob("LM head included", group="scenario")] = Field(
         default=None, description="None: included for a model that generates text (its logits give every token), "
                                   "not for an encoder (its classifier head only when asked)")
+    prefill_chunk: Annotated[int, Knob("Prefill chunk", "tokens", "scenario")] = Field(
+        default=0, ge=0, le=1 << 24, description="Chunked prefill: the prompt runs in chunks of this many tokens per "
+                                                 "sequence, each attending to the keys so far (0: all at once)")
     moe_routing: Annotated[Literal["expected", "worst"], Knob("MoE routing", group="scenario")] = Field(
         default="expected", description="Experts a mixture-of-experts layer reads for a batch of B tokens: "
                                         "'expected' under uniform routing, E·(1−(1−k/E)^B); 'worst' min(E, B·k)")

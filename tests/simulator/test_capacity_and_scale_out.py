@@ -132,3 +132,15 @@ def test_mixtral_config_json_imports_as_the_preset() -> None:
         assert getattr(imported, field) == getattr(preset, field), field
     assert imported.num_experts == 8 and imported.experts_per_token == 2
 
+
+
+def test_chunked_prefill_reads_the_weights_per_chunk_and_attends_to_the_keys_so_far() -> None:
+    whole = workload("llama-3-8b", prompt_len=1000, generate_len=2, batch=2)
+    chunked = workload("llama-3-8b", prompt_len=1000, generate_len=2, batch=2, prefill_chunk=256)
+    up = ops_named(chunked, "ffn_up", "prefill")
+    assert [(op.m, op.layer_count) for op in up] == [(2 * 256, 32 * 3), (2 * 232, 32)]
+    assert ops_named(whole, "ffn_up", "prefill")[0].m == 2 * 1000
+    keys = [(op.m, op.n) for op in ops_named(chunked, "qk_matmul", "prefill")]
+    assert keys == [(4 * 256, 256), (4 * 256, 512), (4 * 256, 768), (4 * 232, 1000)]  # 4 query heads per KV head
+    hw = load_accelerator_preset(ACCELERATOR)
+    assert evaluate(chunked, hw).memory_activations_gib < evaluate(whole, hw).memory_activations_gib
