@@ -23,7 +23,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COLUMNS = (
-    ("prefill_chunk", sa.Integer()), ("moe_routing", sa.String(64)), ("tensor_parallel", sa.Integer()), ("pipeline_parallel", sa.Integer()),
+    ("prefill_chunk", sa.Integer()), ("moe_routing", sa.String(64)), ("tensor_parallel", sa.Integer()),
+    ("pipeline_parallel", sa.Integer()),
     ("devices", sa.Integer()), ("memory_gib", sa.Float()), ("link_gb_s", sa.Float()),
     ("link_latency_us", sa.Float()), ("topology", sa.String(64)), ("memory_used_gib", sa.Float()),
     ("memory_weights_gib", sa.Float()), ("memory_kv_cache_gib", sa.Float()), ("memory_activations_gib", sa.Float()),
