@@ -33,7 +33,8 @@ SENSIBLE: dict[str, tuple[float, float]] = {
     "host_cycles_per_element_activation": (1, 100), "host_cycles_per_element_residual": (1, 100),
     "host_cycles_per_element_quantization": (1, 100), "gemm_efficiency": (0.3, 1),
     "memory_gib": (1, 256), "link_gb_s": (1, 400), "link_latency_us": (0.1, 10), "tensor_parallel": (1, 2),
-    "prefill_chunk": (4, 64), "pipeline_parallel": (1, 2), "batch": (1, 8), "seq_len": (8, 512), "prompt_len": (1, 128), "generate_len": (1, 8),
+    "prefill_chunk": (4, 64), "pipeline_parallel": (1, 2), "batch": (1, 8), "seq_len": (8, 512), "prompt_len": (1, 128),
+    "generate_len": (1, 8),
     "image_size": (32, 256)}
 # Choices drawn more often than the others: most float-array points would be refused (no float format as narrow as
 # most drawn widths), and refusals are cheap to check but teach less.
