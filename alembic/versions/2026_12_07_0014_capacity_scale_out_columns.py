@@ -1,5 +1,5 @@
-"""Result columns for device memory, the interconnect, tensor/pipeline parallelism, chunked prefill and MoE routing
-(issue 29), and the capacity and scale-out metrics.
+"""Result columns for device memory, the interconnect, tensor/pipeline/expert parallelism, chunked prefill and MoE
+routing (issue 29), and the capacity and scale-out metrics.
 
 Existing rows prefilled at once (prefill_chunk = 0) on one device (tensor_parallel = pipeline_parallel = devices = 1)
 with expected MoE routing (no MoE model existed); their memory and link fields and capacity metrics are not recorded
@@ -24,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 COLUMNS = (
     ("prefill_chunk", sa.Integer()), ("moe_routing", sa.String(64)), ("tensor_parallel", sa.Integer()),
-    ("pipeline_parallel", sa.Integer()),
+    ("pipeline_parallel", sa.Integer()), ("expert_parallel", sa.Boolean()),
     ("devices", sa.Integer()), ("memory_gib", sa.Float()), ("link_gb_s", sa.Float()),
     ("link_latency_us", sa.Float()), ("topology", sa.String(64)), ("memory_used_gib", sa.Float()),
     ("memory_weights_gib", sa.Float()), ("memory_kv_cache_gib", sa.Float()), ("memory_activations_gib", sa.Float()),
@@ -37,6 +37,7 @@ def upgrade() -> None:
         for name, kind in COLUMNS:
             batch_op.add_column(sa.Column(name, kind, nullable=True))
     op.execute("UPDATE design_points SET prefill_chunk = 0, tensor_parallel = 1, pipeline_parallel = 1, devices = 1, "
+               "expert_parallel = false, "
                "moe_routing = 'expected' WHERE error IS NULL")
 
 

@@ -6,6 +6,8 @@ a message of S bytes among n devices:
   twice) plus (n−1) link latencies;
 - all-reduce, switch: the same bytes (bandwidth-optimal through a non-blocking switch) plus 2 latencies (one pass
   through the switch for each half);
+- all-to-all (expert parallelism), S the bytes a device holds for all: (n−1)/n · S over one link (the links taken as
+  not shared: optimistic for a ring) plus (n−1) latencies on a ring, 1 through a switch;
 - send to the next pipeline stage: S over one link plus one latency.
 Communication does not overlap compute (ops run one after another, as every other op); link energy is not modelled
 (no sourced pJ/bit for a Gemmini-class link), so the rows carry time only.
@@ -28,6 +30,9 @@ def collective_cost(op: Operator, hw: Columns) -> NonlinearCost:
     if op.collective == "all_reduce":
         volume = 2 * (devices - 1) / devices * size
         hops = np.where(hw.equals("topology", "ring"), devices - 1, 2)
+    elif op.collective == "all_to_all":
+        volume = (devices - 1) / devices * size
+        hops = np.where(hw.equals("topology", "ring"), devices - 1, 1)
     else:
         volume, hops = size, np.ones(len(hw))
     cycles = volume / bytes_per_cycle + hops * latency

@@ -4,7 +4,8 @@ Stated model (per device, bytes at the model's precisions: weights at weight_bit
 activation_bits):
 - weights: every matrix of the layers of one pipeline stage (ceil(layers / pipeline_parallel)), tensor-parallel
   matrices divided as the graph divides them (simulator/workload/graph.py: Q/K/V/out heads, FFN columns, each of
-  the E routed experts — all stored, whichever a step reads — and the shared experts), norms' scales; plus the
+  the E routed experts — all stored, whichever a step reads; ceil(E/t) whole ones with expert parallelism — and the
+  shared experts), norms' scales; plus the
   embedding table (token, and learned positions; replicated on every tensor-parallel device, as the graph gathers
   rows) and the LM head split over the vocabulary (none when tied to the embedding). With one stage a device holds
   both; with several, the first stage holds the embedding and the last the head, and the larger decides.
@@ -46,12 +47,15 @@ def _ffn_weights(model: ModelSpec, d_ff: int, tp: int) -> int:
     return matrices * model.d_model * -(-d_ff // tp)
 
 
-def _layer_weights(model: ModelSpec, tp: int, cross: bool) -> int:
-    """One layer's parameters on one device (with cross-attention for an encoder-decoder's decoder layer)."""
+def _layer_weights(model: ModelSpec, tp: int, cross: bool, expert_parallel: bool = False) -> int:
+    """One layer's parameters on one device (with cross-attention for an encoder-decoder's decoder layer; with expert
+    parallelism, ceil(E / tp) whole experts)."""
     d, head = model.d_model, model.head_dim
     q_width, kv_width = model.num_heads // tp * head, kv_heads_per_device(model, tp) * head
     attention = 2 * d * q_width + 2 * d * kv_width
-    if model.num_experts:
+    if model.num_experts and expert_parallel and tp > 1:
+        ffn = -(-model.num_experts // tp) * _ffn_weights(model, model.d_ff, 1) + d * model.num_experts
+    elif model.num_experts:
         ffn = model.num_experts * _ffn_weights(model, model.d_ff, tp) + d * model.num_experts
     else:
         ffn = _ffn_weights(model, model.d_ff, tp)
@@ -81,9 +85,10 @@ def _transformer_weights(workload: Workload) -> int:
     tp, pp = scenario.tensor_parallel, scenario.pipeline_parallel
     params = _edge_weights(workload, tp, pp)
     if model.family != "decoder":
-        params += -(-model.num_layers // pp) * _layer_weights(model, tp, cross=False)
+        params += -(-model.num_layers // pp) * _layer_weights(model, tp, False, scenario.expert_parallel)
     if model.family != "encoder":
-        params += -(-model.decoder_layers // pp) * _layer_weights(model, tp, cross=model.family == "encoder-decoder")
+        params += -(-model.decoder_layers // pp) * _layer_weights(model, tp, model.family == "encoder-decoder",
+                                                                  scenario.expert_parallel)
     return nbytes(params, model.weight_bits)
 
 

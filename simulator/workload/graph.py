@@ -35,6 +35,9 @@ Counting conventions (stated once, used everywhere):
 - Mixture of experts (E experts, k per token): a router GEMM, then the experts the step's T tokens touch —
   expected under uniform routing round(E·(1−(1−k/E)^T)), or min(E, T·k) (`moe_routing: worst`) — each an FFN over
   ceil(T·k / touched) rows reading its own weights once; shared experts (`shared_expert_d_ff`) run on every token.
+  Expert parallelism (`expert_parallel`, over the t tensor-parallel devices): whole experts, E/t per device, the
+  busiest device running ceil(touched / t) of them; the T·k routed token copies reach them by an all-to-all and come
+  back by another (no all-reduce for the routed experts).
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ class _Builder:
         self.cost = flops_per_element()
         self.ops: list[Operator] = []
         self.tp, self.pp, self.routing = scenario.tensor_parallel, scenario.pipeline_parallel, scenario.moe_routing
+        self.expert_parallel = scenario.expert_parallel and self.tp > 1 and model.num_experts > 0
         self.heads = model.num_heads // self.tp
         self.kv_heads = kv_heads_per_device(model, self.tp)
 
@@ -163,14 +167,15 @@ class _Builder:
         model = self.model
         if model.num_experts:
             self.moe(phase, count, rows, steps)
-        else:
-            self.dense_ffn("ffn_", phase, count, rows, model.d_ff, steps)
+            return
+        self.dense_ffn("ffn_", phase, count, rows, model.d_ff, steps)
         self.all_reduce("ffn_all_reduce", phase, count, rows, steps)
 
-    def dense_ffn(self, prefix: str, phase: Phase, count: int, rows: int, d_ff: int, steps: int) -> None:
-        """One FFN (or expert) of `d_ff` columns, its share of them on this device."""
+    def dense_ffn(self, prefix: str, phase: Phase, count: int, rows: int, d_ff: int, steps: int,
+                  split: bool = True) -> None:
+        """One FFN (or expert) of `d_ff` columns: its tensor-parallel share of them on this device, or all of them."""
         model = self.model
-        width = -(-d_ff // self.tp)
+        width = -(-d_ff // self.tp) if split else d_ff
         self.gemm(f"{prefix}up", "ffn", phase, count, rows, model.d_model, width, steps=steps, role=Role.FFN_IN)
         act_cost = self.cost[model.activation]
         if model.ffn_kind == "gated":
@@ -190,9 +195,19 @@ class _Builder:
         experts, per_token = model.num_experts, model.experts_per_token
         self.gemm("router", "ffn", phase, count, rows, model.d_model, experts, steps=steps)
         touched = experts_touched(experts, per_token, rows, self.routing)
-        self.dense_ffn("expert_", phase, count * touched, -(-rows * per_token // touched), model.d_ff, steps)
+        rows_each = -(-rows * per_token // touched)
+        if self.expert_parallel:
+            # Whole experts spread over the devices: the busiest runs ceil(touched / t); tokens go and come back
+            # by all-to-all (each token's k copies).
+            self.collective("expert_dispatch", "all_to_all", phase, count, rows * per_token, self.tp, steps)
+            self.dense_ffn("expert_", phase, count * -(-touched // self.tp), rows_each, model.d_ff, steps, split=False)
+            self.collective("expert_combine", "all_to_all", phase, count, rows * per_token, self.tp, steps)
+        else:
+            self.dense_ffn("expert_", phase, count * touched, rows_each, model.d_ff, steps)
         if model.shared_expert_d_ff:
             self.dense_ffn("shared_expert_", phase, count, rows, model.shared_expert_d_ff, steps)
+        if model.shared_expert_d_ff or not self.expert_parallel:
+            self.all_reduce("ffn_all_reduce", phase, count, rows, steps)
 
     def qkv(self, prefix: str, phase: Phase, count: int, q_rows: int, kv_rows: int, steps: int) -> None:
         model = self.model

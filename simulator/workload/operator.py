@@ -51,7 +51,7 @@ OP_CLASS_LABELS: dict[str, str] = {
     "embedding": "Embedding", "lm_head": "LM head", "convolution": "Convolutions", "pooling": "Pooling",
     "fc": "Fully connected", "communication": "Communication", "quantization": "De/quantization",
 }
-Collective = Literal["", "all_reduce", "send"]
+Collective = Literal["", "all_reduce", "all_to_all", "send"]
 Phase = Literal["encoder", "prefill", "decode", "forward"]  # "forward": the single pass of a CNN
 PHASES: tuple[Phase, ...] = ("encoder", "prefill", "decode", "forward")
 # How an op can disappear into its producer (CNN ops; see simulator/workload/cnn.py): "folded" into its weights,
@@ -101,7 +101,7 @@ class Operator(Traffic):
     role: Role = Role.NONE
     operands: int = 1  # input tensors of a point-wise op (a residual add reads two)
     a_elements: int = 0  # GEMMs: distinct A-operand elements moved (all instances); 0 = m·k·instances
-    collective: Collective = ""  # communication ops: an all-reduce over `devices`, or a send to the next stage
+    collective: Collective = ""  # communication ops: all-reduce or all-to-all over `devices`, or a send to the next stage
     devices: int = 1  # communication ops: the devices taking part
 
     @property

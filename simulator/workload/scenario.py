@@ -53,6 +53,10 @@ class Scenario(BaseModel):
         default=1, ge=1, le=1024, description="Megatron split of every layer over this many devices")
     pipeline_parallel: Annotated[int, Knob("Pipeline parallelism", "stages", "parallelism")] = Field(
         default=1, ge=1, le=1024, description="Layers split into this many consecutive stages")
+    expert_parallel: Annotated[bool, Knob("Expert parallelism", group="parallelism")] = Field(
+        default=False, description="Mixture of experts on several tensor-parallel devices: whole experts spread over "
+                                   "them (E/TP each), tokens dispatched and combined by all-to-all, instead of every "
+                                   "expert split TP ways")
     devices: Annotated[int, Knob("Devices", "", "parallelism")] = Field(
         default=1, ge=1, le=1 << 16, description="Accelerators the model runs on: tensor_parallel x pipeline_parallel")
     allow_longer: Annotated[bool, Knob("Allow longer sequences", group="scenario", sweepable=False, column=False)] = (

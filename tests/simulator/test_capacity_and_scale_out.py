@@ -144,3 +144,17 @@ def test_chunked_prefill_reads_the_weights_per_chunk_and_attends_to_the_keys_so_
     assert keys == [(4 * 256, 256), (4 * 256, 512), (4 * 256, 768), (4 * 232, 1000)]  # 4 query heads per KV head
     hw = load_accelerator_preset(ACCELERATOR)
     assert evaluate(chunked, hw).memory_activations_gib < evaluate(whole, hw).memory_activations_gib
+
+
+def test_expert_parallelism_places_whole_experts_and_moves_tokens_by_all_to_all() -> None:
+    split = workload("mixtral-8x7b", prompt_len=64, generate_len=2, batch=8, tensor_parallel=4)
+    spread = workload("mixtral-8x7b", prompt_len=64, generate_len=2, batch=8, tensor_parallel=4, expert_parallel=True)
+    touched = experts_touched(8, 2, 8, "expected")
+    up_split, up_spread = ops_named(split, "expert_up")[0], ops_named(spread, "expert_up")[0]
+    assert up_split.n * 4 == up_spread.n == 14336
+    assert up_spread.layer_count == 32 * 2 * -(-touched // 4)
+    collectives = {op.collective for op in build_graph(spread).ops if op.phase == "decode" and op.collective}
+    assert collectives == {"all_reduce", "all_to_all"}  # attention's all-reduce stays; the experts' goes
+    assert not [op for op in build_graph(spread).ops if op.name == "ffn_all_reduce"]
+    hw = load_accelerator_preset(ACCELERATOR, memory_gib=0)
+    assert evaluate(spread, hw).memory_weights_gib == pytest.approx(evaluate(split, hw).memory_weights_gib, rel=0.01)
