@@ -101,7 +101,7 @@ class Operator(Traffic):
     role: Role = Role.NONE
     operands: int = 1  # input tensors of a point-wise op (a residual add reads two)
     a_elements: int = 0  # GEMMs: distinct A-operand elements moved (all instances); 0 = m·k·instances
-    collective: Collective = ""  # communication ops: all-reduce or all-to-all over `devices`, or a send to the next stage
+    collective: Collective = ""  # communication: all-reduce or all-to-all over `devices`, or a send to the next stage
     devices: int = 1  # communication ops: the devices taking part
 
     @property
