@@ -122,7 +122,7 @@ class Facts:
         workload = lowered.workload
         scenario = workload.scenario
         return cls(scenario.batch, workload.generates, workload.generate_len, lowered.footprint,
-                   scenario.tensor_parallel, scenario.devices)
+                   scenario.tensor_parallel, scenario.device_count)
 
 
 def capacity_error(lowered: Lowered, memory_gib: float) -> str | None:
@@ -135,7 +135,7 @@ def capacity_error(lowered: Lowered, memory_gib: float) -> str | None:
     batch = scenario.batch
     return (f"does not fit device memory: needs {used / GIB:.3f} GiB per device, has {memory_gib:g} GiB "
             f"(weights {space.weights / GIB:.3f} GiB, KV cache {batch * space.kv_per_sequence / GIB:.3f} GiB, "
-            f"activations {batch * space.activations_per_sequence / GIB:.3f} GiB; {scenario.devices} device(s))")
+            f"activations {batch * space.activations_per_sequence / GIB:.3f} GiB; {scenario.device_count} device(s))")
 
 
 def _capacity(facts: Facts, hw: Columns) -> dict[str, Any]:

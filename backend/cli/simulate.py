@@ -173,7 +173,7 @@ def simulate(
         f"bottleneck {report.bottleneck} | fusion applied: {report.fused_groups}")
     for note in report.notes:
         console.print(f"note: {note}")
-    console.print(_capacity_line(report, resolved.workload.scenario.devices, hw.memory_gib))
+    console.print(_capacity_line(report, resolved.workload.scenario.device_count, hw.memory_gib))
     if report.tpot_s is not None or report.ttft_s is not None:
         console.print(
             f"time to first token {_ms(report.ttft_s)} | time per output token {_ms(report.tpot_s)} | "

@@ -57,8 +57,9 @@ class Scenario(BaseModel):
         default=False, description="Mixture of experts on several tensor-parallel devices: whole experts spread over "
                                    "them (E/TP each), tokens dispatched and combined by all-to-all, instead of every "
                                    "expert split TP ways")
-    devices: Annotated[int, Knob("Devices", "", "parallelism")] = Field(
-        default=1, ge=1, le=1 << 16, description="Accelerators the model runs on: tensor_parallel x pipeline_parallel")
+    devices: Annotated[int | None, Knob("Devices", "", "parallelism")] = Field(
+        default=None, ge=1, le=1 << 16, description="Accelerators the model runs on: tensor_parallel x "
+                                                    "pipeline_parallel (None: that product)")
     allow_longer: Annotated[bool, Knob("Allow longer sequences", group="scenario", sweepable=False, column=False)] = (
         Field(default=False, description="Allow sequences past the model's max positions."))
 
@@ -70,9 +71,13 @@ class Scenario(BaseModel):
             data = {**data, "devices": int(data.get("tensor_parallel") or 1) * int(data.get("pipeline_parallel") or 1)}
         return data
 
+    @property
+    def device_count(self) -> int:
+        return self.devices or self.tensor_parallel * self.pipeline_parallel
+
     @model_validator(mode="after")
     def _devices(self) -> Scenario:
-        if self.tensor_parallel * self.pipeline_parallel != self.devices:
+        if self.tensor_parallel * self.pipeline_parallel != self.device_count:
             raise ValueError(f"tensor_parallel x pipeline_parallel ({self.tensor_parallel} x "
                              f"{self.pipeline_parallel}) must equal devices ({self.devices})")
         return self
@@ -91,7 +96,7 @@ class Workload(BaseModel):
         model, scenario = self.model, self.scenario
         if isinstance(model, CnnSpec):
             check_resolution(model, self.image_size)
-            if scenario.devices > 1:
+            if scenario.device_count > 1:
                 raise ValueError(f"{model.name} is a CNN: tensor and pipeline parallelism apply to Transformers")
             return self
         _check_split(model, scenario)
