@@ -5,7 +5,12 @@ Grids (issue 17 asks for BERT-Base l = 512, GPT-2 decode and ResNet-50 hardware 
   bandwidth x dataflow: nearly every point needs its own GEMM searches (the mapping search is the cold cost);
 - "hardware grid": BERT-Base l = 512, GPT-2 (32 prompt + 32 generated tokens) and ResNet-50, each over rows x cols x
   scratchpad x DRAM bandwidth x clock x node x non-linear lanes (2,304 points): what a design-space sweep varies,
-  where many points share their tilings and lowering.
+  where many points share their tilings and lowering;
+- "serving grid" (issue 29; `--serving` adds it, `--serving-only` runs it alone): Llama-3-8B, Llama-3-70B and
+  Mixtral-8x7B (1,024-token prompt, 8 decode steps: TTFT and TPOT at that context) over batch (1..512) x tensor
+  parallelism (1, 2, 4, 8) x array (rows x cols, 8..128) x DRAM bandwidth (7 values), 21,000 points on
+  gemmini-transformer-32x32 with 64 GiB: what a serving study varies; points that do not fit fail at the capacity
+  check, before pricing (issue 29's target: >= 2,000 points/s cold).
 Cold: every cache emptied first (tilings, mappings, lowerings). Warm: the same points again. Targets (issue 17):
 >= 10,000 points/s cold and >= 40,000 warm on the BERT hardware grid.
 
@@ -52,6 +57,18 @@ def hardware_grid(model: str, scenario: dict, preset: str) -> list:
             for r, c, sp, bw, clock, node, lanes in grid]
 
 
+def serving_grid() -> list:
+    base = load_accelerator_preset("gemmini-transformer-32x32", memory_gib=64)
+    workloads = [Workload(model=load_model_preset(model), scenario=Scenario(
+        prompt_len=1024, generate_len=8, batch=batch, tensor_parallel=tp))
+        for model in ("llama-3-8b", "llama-3-70b", "mixtral-8x7b") for batch in [2 ** i for i in range(10)]
+        for tp in (1, 2, 4, 8)]
+    grid = itertools.product([8, 16, 32, 64, 128], [8, 16, 32, 64, 128], [4, 8, 16, 32, 64, 128, 256])
+    accelerators = [base.model_copy(update={"rows": r, "cols": c, "dram_bytes_per_cycle": float(bw)})
+                    for r, c, bw in grid]
+    return [(workload, hw, Options()) for workload in workloads for hw in accelerators]
+
+
 def measure(name: str, points: list) -> None:
     evaluate_batch(points[:1])  # import-time work and the operator graph, not part of either measurement
     cache_clear()
@@ -69,11 +86,16 @@ def measure(name: str, points: list) -> None:
 
 def main() -> None:
     print("evaluate_batch, one core")
+    if "--serving-only" in sys.argv:
+        measure("LLM serving grid (model x batch x TP x array x BW)", serving_grid())
+        return
     measure("BERT-Base l=512, every point a new tiling", tiling_grid())
     measure("BERT-Base l=512, hardware grid", hardware_grid("bert-base", {"seq_len": 512}, "gemmini-transformer"))
     measure("GPT-2 32+32 tokens (decode), hardware grid",
             hardware_grid("gpt2", {"prompt_len": 32, "generate_len": 32}, "gemmini-transformer"))
     measure("ResNet-50, hardware grid", hardware_grid("resnet-50", {}, "gemmini-default"))
+    if "--serving" in sys.argv:
+        measure("LLM serving grid (model x batch x TP x array x BW)", serving_grid())
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

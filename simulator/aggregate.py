@@ -27,6 +27,7 @@ from simulator.cost.columns import Columns
 from simulator.cost.operators import BOUNDS, OpCost
 from simulator.lower import Lowered
 from simulator.report import OpReport, Report
+from simulator.workload.footprint import GIB, Footprint
 
 QUANTITIES = ("cycles", "energy_j", "dram_bytes")  # the breakdown's quantities (backend/sweeps/breakdown.py)
 _CLASS = {name: i for i, name in enumerate(OP_CLASSES)}
@@ -112,12 +113,42 @@ class Facts:
     batch: int
     generates: bool  # a decoder or encoder-decoder: the serving metrics apply
     generate_len: int
+    footprint: Footprint
+    tensor_parallel: int  # the rows are one of these devices' share: the system's dynamic energy is this many times
+    devices: int
 
     @classmethod
     def of(cls, lowered: Lowered) -> Facts:
         workload = lowered.workload
-        return cls(workload.scenario.batch, workload.model.family in ("decoder", "encoder-decoder"),
-                   workload.generate_len)
+        scenario = workload.scenario
+        return cls(scenario.batch, workload.generates, workload.generate_len, lowered.footprint,
+                   scenario.tensor_parallel, scenario.device_count)
+
+
+def capacity_error(lowered: Lowered, memory_gib: float) -> str | None:
+    """Why the point's state does not fit one device's memory ("needs X GiB, has Y GiB" and the split), or None:
+    checked before pricing, by `evaluate` and `evaluate_batch` alike."""
+    scenario, space = lowered.workload.scenario, lowered.footprint
+    used = space.used(scenario.batch)
+    if memory_gib == 0 or used <= memory_gib * GIB:
+        return None
+    batch = scenario.batch
+    return (f"does not fit device memory: needs {used / GIB:.3f} GiB per device, has {memory_gib:g} GiB "
+            f"(weights {space.weights / GIB:.3f} GiB, KV cache {batch * space.kv_per_sequence / GIB:.3f} GiB, "
+            f"activations {batch * space.activations_per_sequence / GIB:.3f} GiB; {scenario.device_count} device(s))")
+
+
+def _capacity(facts: Facts, hw: Columns) -> dict[str, Any]:
+    """The memory metrics of every point (see Report)."""
+    space, points = facts.footprint, len(hw)
+    per_sequence = space.kv_per_sequence + space.activations_per_sequence
+    fits = [None if capacity == 0 or per_sequence <= 0
+            else max(0, int((capacity * GIB - space.weights) // per_sequence)) for capacity in hw.of("memory_gib")]
+    return {"memory_used_gib": np.full(points, space.used(facts.batch) / GIB),
+            "memory_weights_gib": np.full(points, space.weights / GIB),
+            "memory_kv_cache_gib": np.full(points, facts.batch * space.kv_per_sequence / GIB),
+            "memory_activations_gib": np.full(points, facts.batch * space.activations_per_sequence / GIB),
+            "max_batch": fits}
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +176,13 @@ class Metrics:
     tpot_s: list[Any]
     decode_tokens_per_s: list[Any]
     decode_energy_per_token_j: list[Any]
+    memory_used_gib: np.ndarray
+    memory_weights_gib: np.ndarray
+    memory_kv_cache_gib: np.ndarray
+    memory_activations_gib: np.ndarray
+    max_batch: list[Any]
+    system_area_mm2: np.ndarray
+    energy_per_device_j: np.ndarray
 
     def columns(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -165,21 +203,22 @@ def _divided(numerator: np.ndarray | float, denominator: np.ndarray) -> np.ndarr
 
 def metrics(sums: Sums, hw: Columns, facts: Facts) -> Metrics:
     """The report's metrics of every point from its rows' sums."""
-    totals = sums.total
+    totals, shares = sums.total, facts.tensor_parallel  # the rows: one tensor-parallel device's share
     latency_s = totals.cycles / hw.clock_hz
     area_mm2 = np.array([parts.total_mm2 for parts in hw.areas()])
-    static_w = area_mm2 * hw.tech("static_w_per_mm2")
+    static_w = area_mm2 * hw.tech("static_w_per_mm2") * facts.devices  # every device leaks for the whole latency
     static_j = static_w * latency_s
-    energy_j = totals.dynamic_energy_j + static_j
+    energy_j = shares * totals.dynamic_energy_j + static_j
     return Metrics(
         latency_cycles=totals.cycles, latency_s=latency_s, throughput_per_s=_divided(facts.batch, latency_s),
-        energy_j=energy_j, energy_mac_j=totals.energy_mac_j, energy_sram_j=totals.energy_sram_j,
-        energy_dram_j=totals.energy_dram_j, energy_nonlinear_j=totals.energy_nonlinear_j, energy_static_j=static_j,
-        edp_j_s=energy_j * latency_s, area_mm2=area_mm2, power_w=_divided(energy_j, latency_s),
-        utilization=_divided(totals.macs, totals.cycles * hw.peak), dram_bytes=totals.dram_bytes,
-        compulsory_dram_bytes=totals.compulsory_dram_bytes, macs=totals.macs,
+        energy_j=energy_j, energy_mac_j=shares * totals.energy_mac_j, energy_sram_j=shares * totals.energy_sram_j,
+        energy_dram_j=shares * totals.energy_dram_j, energy_nonlinear_j=shares * totals.energy_nonlinear_j,
+        energy_static_j=static_j, edp_j_s=energy_j * latency_s, area_mm2=area_mm2,
+        power_w=_divided(energy_j, latency_s), utilization=_divided(totals.macs, totals.cycles * hw.peak),
+        dram_bytes=totals.dram_bytes, compulsory_dram_bytes=totals.compulsory_dram_bytes, macs=totals.macs,
         bottleneck=[BOUNDS[i] for i in np.argmax(sums.by_bound, axis=0)],
-        **_serving(sums, hw.clock_hz, static_w, facts))
+        **_serving(sums, hw.clock_hz, static_w, facts), **_capacity(facts, hw),
+        system_area_mm2=area_mm2 * facts.devices, energy_per_device_j=energy_j / facts.devices)
 
 
 def _serving(sums: Sums, clock_hz: np.ndarray, static_w: np.ndarray, facts: Facts) -> dict[str, list[Any]]:
@@ -196,7 +235,8 @@ def _serving(sums: Sums, clock_hz: np.ndarray, static_w: np.ndarray, facts: Fact
     tpot_s = decode_s / facts.generate_len
     return {"ttft_s": list(np.where(before_s > 0, before_s, tpot_s)), "tpot_s": list(tpot_s),
             "decode_tokens_per_s": [tokens / d if d else None for d in decode_s],
-            "decode_energy_per_token_j": list((sums.decode.dynamic_energy_j + static_w * decode_s) / tokens)}
+            "decode_energy_per_token_j": list((facts.tensor_parallel * sums.decode.dynamic_energy_j
+                                               + static_w * decode_s) / tokens)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.aggregate import QUANTITIES, Facts, Sums, metrics
+from simulator.aggregate import QUANTITIES, Facts, Sums, capacity_error, metrics
 from simulator.catalog import METRICS, OP_CLASSES, PHASES
 from simulator.cost.columns import Columns
 from simulator.cost.operators import OpCost, gemm_row, pointwise_rows
@@ -167,6 +167,10 @@ def evaluate_batch(items: Sequence[tuple[Workload, AcceleratorSpec, Options]]) -
                     errors[i] = error  # not cached: the message names this point's own accelerator
                     continue
                 by_key[key] = len(lowerings) - 1
+            too_big = capacity_error(lowerings[by_key[key]], hw.memory_gib)
+            if too_big:  # as `evaluate`: what does not fit is not priced
+                errors[i] = ValueError(too_big)
+                continue
             kept.append(i)
             u_index.append(by_key[key])
         if not kept:

@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from simulator.aggregate import Priced, Sums, priced, report
+from simulator.aggregate import Priced, Sums, capacity_error, priced, report
 from simulator.batch import lowered_cache_clear
 from simulator.cost.columns import Columns
 from simulator.cost.operators import OpCost, gemm_report_row, gemm_row, pointwise_report_row, pointwise_rows
@@ -38,7 +38,11 @@ class _PricedCache:
             if found is not None:
                 self._points.move_to_end(key)
                 return found
-        point = _price(lower(workload, accelerator, options), accelerator, options)
+        lowered = lower(workload, accelerator, options)
+        too_big = capacity_error(lowered, accelerator.memory_gib)
+        if too_big:  # before pricing: what does not fit is not priced
+            raise ValueError(too_big)
+        point = _price(lowered, accelerator, options)
         with self._lock:
             if key not in self._points:
                 self._points[key] = point

@@ -22,6 +22,7 @@ from simulator.mapping.gemm import GemmCost, Source, gemm_cost, whole_rows_refus
 from simulator.options import PRECISIONS, Options
 from simulator.quality import PublishedQuality, published_quality
 from simulator.workload import Operator, Role, Workload, build_graph
+from simulator.workload.footprint import Footprint, footprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class Lowered:
     quality: PublishedQuality | None
     fused_groups: str  # the fusion groups applied to at least one op ('none' when none was)
     notes: tuple[str, ...]  # why a fusion group was refused where it was asked for
+    footprint: Footprint  # what one device holds (simulator/workload/footprint.py)
 
 
 def _format(precision: str | None, model_bits: int) -> tuple[int, str, str]:
@@ -178,7 +180,7 @@ def _consumers(ops: tuple[Operator, ...], position: int, group: FusionGroup) -> 
     for op in ops[position + 1:]:
         if op.role in group.consumers:
             found.append(op)
-        elif op.kind == "gemm":
+        elif op.kind in ("gemm", "collective"):  # a tensor-parallel all-reduce comes between: nothing fuses past it
             break
     return found
 
@@ -222,6 +224,8 @@ def lower(workload: Workload, hw: AcceleratorSpec, options: Options) -> Lowered:
     applied: set[str] = set()
     notes: dict[str, None] = {}
     for position, op in enumerate(ops):
+        if op.kind == "collective":
+            pending.clear()
         if op.kind != "gemm":
             producer = work[-1] if work and isinstance(work[-1], GemmWork) else None
             work.append(_pointwise(op, producer, hw, fusion.CONV_EPILOGUE in requested, float_activations, act_bits,
@@ -247,4 +251,5 @@ def lower(workload: Workload, hw: AcceleratorSpec, options: Options) -> Lowered:
             applied.add(group.name)
     if any(isinstance(w, PointwiseWork) and w.cnn_fused for w in work):
         applied.add(fusion.CONV_EPILOGUE)
-    return Lowered(workload, tuple(work), quality, fusion.canonical(frozenset(applied)), tuple(notes))
+    return Lowered(workload, tuple(work), quality, fusion.canonical(frozenset(applied)), tuple(notes),
+                   footprint(workload, ops, options.kv_cache))

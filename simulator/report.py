@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from simulator.vocabulary import Measure
 
-Bound = Literal["compute", "memory", "non-linear"]
+Bound = Literal["compute", "memory", "non-linear", "communication"]
 
 
 class OpReport(BaseModel):
@@ -42,7 +42,12 @@ class OpReport(BaseModel):
 
 
 class Report(BaseModel):
-    """Latency, energy, area and their breakdowns for one (workload, accelerator, options) design point."""
+    """Latency, energy, area and their breakdowns for one (workload, accelerator, options) design point.
+
+    On several devices (tensor x pipeline parallelism) the op rows, `cycles_by_class` and the breakdowns are one
+    tensor-parallel device's share of every layer, the pipeline's stages one after another; latency, throughput and
+    the energies (energy_j and its parts, static, per token, EDP, power) are the whole system's; `area_mm2` is one
+    device's and `system_area_mm2` all of them; the memory metrics are per device."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -72,6 +77,16 @@ class Report(BaseModel):
     tpot_s: Annotated[float | None, Measure("Time per output token", "s", headline=True)] = None
     decode_tokens_per_s: Annotated[float | None, Measure("Decode throughput", "tokens/s", "max", headline=True)] = None
     decode_energy_per_token_j: Annotated[float | None, Measure("Energy per output token", "J")] = None
+    # Capacity (simulator/workload/footprint.py): what one device holds at this batch, and the largest batch whose
+    # weights, KV cache and activations fit its memory_gib (None: the accelerator's memory is unlimited).
+    memory_used_gib: Annotated[float, Measure("Memory used per device", "GiB", headline=True)] = 0.0
+    memory_weights_gib: Annotated[float, Measure("Weights per device", "GiB")] = 0.0
+    memory_kv_cache_gib: Annotated[float, Measure("KV cache per device", "GiB")] = 0.0
+    memory_activations_gib: Annotated[float, Measure("Activations per device", "GiB")] = 0.0
+    max_batch: Annotated[int | None, Measure("Max batch (fits device memory)", "", "max", headline=True)] = None
+    # Scale-out: latency, energy, power and throughput are the system's (every device); area_mm2 is one device's.
+    system_area_mm2: Annotated[float, Measure("System area (all devices)", "mm²")] = 0.0
+    energy_per_device_j: Annotated[float, Measure("Energy per device", "J")] = 0.0
     cycles_by_class: dict[str, float]
     area_breakdown_mm2: dict[str, float]
     ops: list[OpReport]

@@ -175,11 +175,27 @@ def simulate(
         f"bottleneck {report.bottleneck} | fusion applied: {report.fused_groups}")
     for note in report.notes:
         console.print(f"note: {note}")
+    console.print(_capacity_line(report, resolved.workload.scenario.device_count, hw.memory_gib))
     if report.tpot_s is not None or report.ttft_s is not None:
         console.print(
             f"time to first token {si(report.ttft_s, 's')} | time per output token {si(report.tpot_s, 's')} | "
             f"decode {report.decode_tokens_per_s or 0:,.1f} tokens/s | "
             f"energy per output token {si(report.decode_energy_per_token_j, 'J')}")
+
+
+def _capacity_line(report: Report, devices: int, memory_gib: float) -> str:
+    """Memory per device against capacity, the largest batch that fits, and (on several devices) the collectives."""
+    capacity = f"{memory_gib:g} GiB" if memory_gib else "unlimited"
+    line = (f"memory per device {report.memory_used_gib:.3f} GiB of {capacity} "
+            f"(weights {report.memory_weights_gib:.3f}, KV cache {report.memory_kv_cache_gib:.3f}, "
+            f"activations {report.memory_activations_gib:.3f}) | "
+            f"max batch {'–' if report.max_batch is None else report.max_batch}")
+    if devices > 1:
+        communication = report.cycles_by_class.get("communication", 0.0)
+        line += (f" | {devices} devices: communication {communication:,.0f} cycles "
+                 f"({100 * communication / (report.latency_cycles or 1.0):.1f}%), system area "
+                 f"{report.system_area_mm2:.3f} mm², energy per device {si(report.energy_per_device_j, 'J')}")
+    return line
 
 
 def _ops_table(report: Report, title: str) -> Table:
@@ -196,17 +212,19 @@ def _ops_table(report: Report, title: str) -> Table:
 def _phase_table(report: Report, phases: list[str], title: str) -> Table:
     """One row per phase: its operators, cycles, share, energy and the cycles of each bound."""
     table = Table(title=f"{title}, by phase")
-    for column in ("phase", "operators", "cycles", "share", "energy", "memory-bound", "compute-bound", "non-linear"):
+    kinds = ["memory", "compute", "non-linear"] + (["communication"] if "communication" in report.cycles_by_class
+                                                    else [])
+    for column in ("phase", "operators", "cycles", "share", "energy", *(f"{kind}-bound" if kind in ("memory", "compute")
+                                                                       else kind for kind in kinds)):
         table.add_column(column, justify="left" if column == "phase" else "right")
     total = report.latency_cycles or 1.0
     for phase in phases:
         mine = [op for op in report.ops if op.phase == phase]
         cycles = sum(op.cycles for op in mine)
-        bound = {kind: sum(op.cycles for op in mine if op.bound == kind) / (cycles or 1.0)
-                 for kind in ("memory", "compute", "non-linear")}
+        bound = {kind: sum(op.cycles for op in mine if op.bound == kind) / (cycles or 1.0) for kind in kinds}
         table.add_row(phase, str(len(mine)), f"{cycles:,.0f}", f"{100 * cycles / total:.1f}%",
                       si(sum(op.energy_j for op in mine), "J"),
-                      *(f"{100 * bound[kind]:.0f}%" for kind in ("memory", "compute", "non-linear")))
+                      *(f"{100 * bound[kind]:.0f}%" for kind in kinds))
     return table
 
 

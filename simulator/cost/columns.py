@@ -98,6 +98,11 @@ class Columns:
         return self._memoised(("field", name), lambda: np.array([getattr(hw, name) for hw in self.specs],
                                                                  dtype=float))
 
+    def equals(self, name: str, value: str) -> np.ndarray:
+        """Per point: a categorical field has this value."""
+        return self._memoised(("equals", f"{name}={value}"),
+                              lambda: np.array([getattr(hw, name) == value for hw in self.specs]))
+
     def areas(self) -> list[AreaBreakdown]:
         """Each point's area breakdown (simulator/cost/area.py)."""
         return self._memoised(("area", ""), lambda: [area(hw, t) for hw, t in zip(self.specs, self.techs,

@@ -38,11 +38,14 @@ class NonlinearCost:
     on_array: bool = False  # runs on the array's own datapath (CNN ops fused onto a convolution), not a non-linear unit
     moved_bytes: Values = 0.0  # over the local link (to the L2, else DRAM); dram_bytes is the part that misses the L2
     folded: bool = False  # folded into the convolution's weights: nothing runs
+    over_link: bool = False  # a collective over the device-to-device links (simulator/cost/communication.py)
 
     def where(self, point: int) -> str:
         """"accelerator", "host_cpu" or "folded" at one point (the report row's `where`)."""
         if self.folded:
             return "folded"
+        if self.over_link:
+            return "interconnect"
         return "accelerator" if self.placed[point] else "host_cpu"
 
 

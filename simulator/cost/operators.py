@@ -21,12 +21,13 @@ import numpy as np
 
 from simulator.cost.cnn_fusion import cnn_fused_cost
 from simulator.cost.columns import Columns
+from simulator.cost.communication import collective_cost
 from simulator.cost.nonlinear import NonlinearCost, nonlinear_cost
 from simulator.lower import GemmWork, PointwiseWork
 from simulator.mapping.gemm import GemmCost
 from simulator.report import Bound, OpReport
 
-BOUNDS: tuple[Bound, ...] = ("compute", "memory", "non-linear")  # the first of equal bounds is the bottleneck
+BOUNDS: tuple[Bound, ...] = ("compute", "memory", "non-linear", "communication")  # first of equals: the bottleneck
 _J_PER_PJ = 1e-12
 
 
@@ -89,7 +90,8 @@ def _row(phase: str, count: int, part: NonlinearCost, hw: Columns) -> OpCost:
                   energy_sram_j=part.energy_sram_pj * count * _J_PER_PJ,
                   energy_dram_j=part.energy_dram_pj * count * _J_PER_PJ,
                   energy_nonlinear_j=part.energy_nonlinear_pj * count * _J_PER_PJ,
-                  bound=bound(part.compute_cycles, memory, part.on_array), compute_cycles=part.compute_cycles,
+                  bound=np.full(len(hw), BOUNDS.index("communication")) if part.over_link
+                  else bound(part.compute_cycles, memory, part.on_array), compute_cycles=part.compute_cycles,
                   memory_cycles=memory, l2_bytes=np.where(hw.has_l2, part.moved_bytes - part.dram_bytes, 0.0))
 
 
@@ -98,6 +100,8 @@ def pointwise_parts(works: Sequence[PointwiseWork], pick: np.ndarray, hw: Column
     each point's lowering) — and its host de/quantization when that runs at some point."""
     first = works[0]
     op = first.op
+    if op.kind == "collective":
+        return [collective_cost(op, hw)]
     share, act_bytes, bytes_read, fused, scores_on_chip = np.array(
         [(w.dram_share, w.act_bytes, w.bytes_read, w.fused, w.scores_on_chip) for w in works], dtype=float)[pick].T
     if first.cnn_fused:  # CNN: see cnn_fusion (the options decide it, the same for every point)

@@ -16,6 +16,7 @@ from simulator.vocabulary import Knob, fields_reading
 Placement = Literal["accelerator", "host_cpu"]
 Dataflow = Literal["ws", "os"]
 Timing = Literal["gemmini", "scalesim", "analytic"]
+Topology = Literal["ring", "switch"]
 
 # Non-linear op classes the spec places; the names match `Operator.op_class` (plus de/quantization).
 NONLINEAR_CLASSES: tuple[str, ...] = ("softmax", "normalization", "activation", "residual", "quantization")
@@ -143,7 +144,7 @@ class AcceleratorSpec(MemorySystem, BaseModel):
     dma_max_in_flight: Annotated[int, Knob("DMA requests in flight", "", "memory", reads=LINK)] = Field(
         ge=0, le=1 << 16, description="outstanding DMA requests; with the latency of the level the DMA talks to, it "
                                       "bounds the bandwidth it sustains (Little's law); 0 = unbounded")
-    clock_ghz: Annotated[float, Knob("Clock", "GHz", "technology", reads=frozenset({"aggregate"}))] = Field(
+    clock_ghz: Annotated[float, Knob("Clock", "GHz", "technology", reads=frozenset({"ops", "aggregate"}))] = Field(
         gt=0, le=100)
     technology_nm: Annotated[int, Knob("Technology node", "nm", "technology",
                                        reads=frozenset({"gemm", "ops", "aggregate"}))] = Field(ge=1, le=1000)
@@ -179,6 +180,19 @@ class AcceleratorSpec(MemorySystem, BaseModel):
         gt=0, le=1, description="the share of the modelled array throughput a real chip reaches on GEMMs (compute "
                                 "cycles / efficiency); 1 = the model as derived; below 1 only when calibrated to "
                                 "measurements (dse calibrate)")
+
+    memory_gib: Annotated[float, Knob("Device memory", "GiB", "memory", reads=frozenset({"aggregate"}))] = Field(
+        ge=0, le=1 << 20, description="DRAM capacity of one device: weights, KV cache and activations must fit "
+                                      "(simulator/workload/footprint.py); 0 = unlimited (only a preset that models "
+                                      "no capacity says so)")
+    link_gb_s: Annotated[float, Knob("Link bandwidth", "GB/s", "interconnect", reads=OPS_ONLY)] = Field(
+        gt=0, le=1 << 20, description="device-to-device link, per direction per link (collectives of tensor and "
+                                      "pipeline parallelism; unused on one device)")
+    link_latency_us: Annotated[float, Knob("Link latency", "µs", "interconnect", reads=OPS_ONLY)] = Field(
+        ge=0, le=1e6, description="one hop over a link (a ring step, or a pass through the switch)")
+    topology: Annotated[Topology, Knob("Interconnect topology", group="interconnect", reads=OPS_ONLY)] = Field(
+        description="ring: devices in a ring, an all-reduce takes n-1 latencies; switch: every device one hop from "
+                    "every other through a switch, 2 latencies (simulator/cost/communication.py)")
 
     @model_validator(mode="before")
     @classmethod

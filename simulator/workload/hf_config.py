@@ -74,7 +74,7 @@ def model_from_hf_dict(config: Any, name: str | None = None, where: str = "confi
     fields: dict[str, str] = arch["fields"]
     optional = set(arch.get("optional", []))
     used = set(fields.values())
-    ignored = set(mapping["ignored_fields"])
+    ignored = set(mapping["ignored_fields"]) | set(arch.get("ignored", []))
     suffixes = tuple(mapping["ignored_suffixes"])
     unknown = sorted(key for key in config if key not in used and key not in ignored and not key.endswith(suffixes))
     if unknown:

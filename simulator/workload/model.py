@@ -46,6 +46,12 @@ class ModelSpec(BaseModel):
     max_positions: int = Field(gt=0)
     weight_bits: int = Field(default=8, gt=0, le=64)
     activation_bits: int = Field(default=8, gt=0, le=64)
+    num_experts: int = Field(default=0, ge=0, le=1 << 12, description="Mixture of experts: routed experts per "
+                                                                        "layer (0 = a dense FFN).")
+    experts_per_token: int = Field(default=0, ge=0, le=1 << 12, description="Routed experts each token runs.")
+    shared_expert_d_ff: int = Field(default=0, ge=0, le=1 << 22, description="FFN size of the experts every token "
+                                                                             "runs besides the routed ones (0: none).")
+    tied_embeddings: bool = Field(default=False, description="The LM head reuses the token embedding table.")
     image_size: int | None = Field(default=None, gt=0, description="Vision models: input side in pixels.")
     patch_size: int | None = Field(default=None, gt=0, description="Vision models: patch side in pixels.")
     num_channels: int = Field(default=3, gt=0)
@@ -57,6 +63,8 @@ class ModelSpec(BaseModel):
             raise ValueError(f"num_heads={self.num_heads} does not divide d_model={self.d_model}")
         if self.num_heads % self.kv_heads:
             raise ValueError(f"num_kv_heads={self.kv_heads} does not divide num_heads={self.num_heads}")
+        if self.num_experts and not 1 <= self.experts_per_token <= self.num_experts:
+            raise ValueError(f"experts_per_token={self.experts_per_token} must be 1..num_experts={self.num_experts}")
         if (self.image_size is None) != (self.patch_size is None):
             raise ValueError("image_size and patch_size go together (vision models)")
         if self.patch_size is not None and self.image_size is not None and self.image_size % self.patch_size:

@@ -39,18 +39,19 @@ class Role(StrEnum):
     FFN_NORM = "ffn_norm"
 
 
-OpKind = Literal["gemm", "nonlinear", "elementwise"]
+OpKind = Literal["gemm", "nonlinear", "elementwise", "collective"]
 OpClass = Literal[
     "projection", "attention", "ffn", "softmax", "normalization", "activation", "residual", "embedding", "lm_head",
-    "convolution", "pooling", "fc",
+    "convolution", "pooling", "fc", "communication",
 ]
 # How reports and the dashboard name each class (host de/quantization rows are the evaluator's own class).
 OP_CLASS_LABELS: dict[str, str] = {
     "projection": "Projection GEMMs", "attention": "Attention GEMMs", "ffn": "FFN GEMMs", "softmax": "Softmax",
     "normalization": "Normalization", "activation": "Activation", "residual": "Residual add",
     "embedding": "Embedding", "lm_head": "LM head", "convolution": "Convolutions", "pooling": "Pooling",
-    "fc": "Fully connected", "quantization": "De/quantization",
+    "fc": "Fully connected", "communication": "Communication", "quantization": "De/quantization",
 }
+Collective = Literal["", "all_reduce", "all_to_all", "send"]
 Phase = Literal["encoder", "prefill", "decode", "forward"]  # "forward": the single pass of a CNN
 PHASES: tuple[Phase, ...] = ("encoder", "prefill", "decode", "forward")
 # How an op can disappear into its producer (CNN ops; see simulator/workload/cnn.py): "folded" into its weights,
@@ -100,6 +101,8 @@ class Operator(Traffic):
     role: Role = Role.NONE
     operands: int = 1  # input tensors of a point-wise op (a residual add reads two)
     a_elements: int = 0  # GEMMs: distinct A-operand elements moved (all instances); 0 = m·k·instances
+    collective: Collective = ""  # communication: all-reduce or all-to-all over `devices`, or a send to the next stage
+    devices: int = 1  # communication ops: the devices taking part
 
     @property
     def total_flops(self) -> int:

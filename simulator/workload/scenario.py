@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,10 +37,50 @@ class Scenario(BaseModel):
     generate_len: Annotated[int, Knob("Generated tokens", "tokens", "scenario")] = Field(default=0, ge=0, le=1 << 24)
     image_size: Annotated[int | None, Knob("Image size", "px", "scenario")] = Field(
         default=None, gt=0, le=1 << 16, description="CNN input side in pixels; None = the model's.")
-    include_embeddings: Annotated[bool, Knob("Embeddings included", group="scenario")] = False
-    include_lm_head: Annotated[bool, Knob("LM head included", group="scenario")] = False
+    include_embeddings: Annotated[bool | None, Knob("Embeddings included", group="scenario")] = Field(
+        default=None, description="None: included for a model that generates text (decoder, encoder-decoder), not "
+                                  "for an encoder")
+    include_lm_head: Annotated[bool | None, Knob("LM head included", group="scenario")] = Field(
+        default=None, description="None: included for a model that generates text (its logits give every token), "
+                                  "not for an encoder (its classifier head only when asked)")
+    prefill_chunk: Annotated[int, Knob("Prefill chunk", "tokens", "scenario")] = Field(
+        default=0, ge=0, le=1 << 24, description="Chunked prefill: the prompt runs in chunks of this many tokens per "
+                                                 "sequence, each attending to the keys so far (0: all at once)")
+    moe_routing: Annotated[Literal["expected", "worst"], Knob("MoE routing", group="scenario")] = Field(
+        default="expected", description="Experts a mixture-of-experts layer reads for a batch of B tokens: "
+                                        "'expected' under uniform routing, E·(1−(1−k/E)^B); 'worst' min(E, B·k)")
+    tensor_parallel: Annotated[int, Knob("Tensor parallelism", "devices", "parallelism")] = Field(
+        default=1, ge=1, le=1024, description="Megatron split of every layer over this many devices")
+    pipeline_parallel: Annotated[int, Knob("Pipeline parallelism", "stages", "parallelism")] = Field(
+        default=1, ge=1, le=1024, description="Layers split into this many consecutive stages")
+    expert_parallel: Annotated[bool, Knob("Expert parallelism", group="parallelism")] = Field(
+        default=False, description="Mixture of experts on several tensor-parallel devices: whole experts spread over "
+                                   "them (E/TP each), tokens dispatched and combined by all-to-all, instead of every "
+                                   "expert split TP ways")
+    devices: Annotated[int | None, Knob("Devices", "", "parallelism")] = Field(
+        default=None, ge=1, le=1 << 16, description="Accelerators the model runs on: tensor_parallel x "
+                                                    "pipeline_parallel (None: that product)")
     allow_longer: Annotated[bool, Knob("Allow longer sequences", group="scenario", sweepable=False, column=False)] = (
         Field(default=False, description="Allow sequences past the model's max positions."))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _devices_default_to_the_split(cls, data: Any) -> Any:
+        """Devices left out are tensor_parallel x pipeline_parallel."""
+        if isinstance(data, dict) and data.get("devices") is None:
+            data = {**data, "devices": int(data.get("tensor_parallel") or 1) * int(data.get("pipeline_parallel") or 1)}
+        return data
+
+    @property
+    def device_count(self) -> int:
+        return self.devices or self.tensor_parallel * self.pipeline_parallel
+
+    @model_validator(mode="after")
+    def _devices(self) -> Scenario:
+        if self.tensor_parallel * self.pipeline_parallel != self.device_count:
+            raise ValueError(f"tensor_parallel x pipeline_parallel ({self.tensor_parallel} x "
+                             f"{self.pipeline_parallel}) must equal devices ({self.devices})")
+        return self
 
 
 class Workload(BaseModel):
@@ -56,7 +96,10 @@ class Workload(BaseModel):
         model, scenario = self.model, self.scenario
         if isinstance(model, CnnSpec):
             check_resolution(model, self.image_size)
+            if scenario.device_count > 1:
+                raise ValueError(f"{model.name} is a CNN: tensor and pipeline parallelism apply to Transformers")
             return self
+        _check_split(model, scenario)
         if model.family == "encoder":
             if self.encoder_len == 0:
                 raise ValueError(f"{model.name} is an encoder: give seq_len")
@@ -77,6 +120,22 @@ class Workload(BaseModel):
                 "(use allow_longer / --allow-longer to profile it anyway)"
             )
         return self
+
+    @property
+    def generates(self) -> bool:
+        """A model that generates text (decoder, encoder-decoder)."""
+        return self.model.family in ("decoder", "encoder-decoder")
+
+    @property
+    def include_lm_head(self) -> bool:
+        """The scenario's choice, else the family's default (a text generator computes its logits)."""
+        chosen = self.scenario.include_lm_head
+        return self.generates if chosen is None else chosen
+
+    @property
+    def include_embeddings(self) -> bool:
+        chosen = self.scenario.include_embeddings
+        return self.generates if chosen is None else chosen
 
     @property
     def image_size(self) -> int:
@@ -108,3 +167,16 @@ class Workload(BaseModel):
     @property
     def generate_len(self) -> int:
         return 0 if self.model.family in ("encoder", "cnn") else self.scenario.generate_len
+
+
+def _check_split(model: ModelSpec, scenario: Scenario) -> None:
+    """Megatron's split needs whole heads per device (KV heads split, or replicated when fewer than devices) and a
+    pipeline stage needs at least one layer."""
+    tp, pp = scenario.tensor_parallel, scenario.pipeline_parallel
+    if model.num_heads % tp:
+        raise ValueError(f"tensor_parallel={tp} must divide {model.name}'s num_heads={model.num_heads}")
+    if model.kv_heads % tp and tp % model.kv_heads:
+        raise ValueError(f"tensor_parallel={tp} and {model.name}'s KV heads ({model.kv_heads}) must divide one "
+                         "another (KV heads are split, or replicated when fewer than devices)")
+    if pp > min(model.num_layers, model.decoder_layers):
+        raise ValueError(f"pipeline_parallel={pp} exceeds {model.name}'s layers ({model.num_layers})")

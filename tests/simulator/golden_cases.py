@@ -42,10 +42,21 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any], dict[str, Any]]] = {
                                  "gemm_output": "accumulator"}),
 }
 
+# Serving points (issue 29): batched decode, eight-way tensor parallelism, mixture of experts.
+# name -> (model, accelerator, accelerator overrides, scenario, options)
+SERVING: dict[str, tuple[str, str, dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    "llama-3-8b-tp1-batch32": ("llama-3-8b", "gemmini-transformer-32x32", {},
+                               {"prompt_len": 512, "generate_len": 128, "batch": 32}, {}),
+    "llama-3-70b-tp8": ("llama-3-70b", "gemmini-transformer-32x32", {"link_gb_s": 50, "link_latency_us": 2},
+                        {"prompt_len": 2048, "generate_len": 256, "tensor_parallel": 8}, {}),
+    "mixtral-8x7b-tp4-batch8": ("mixtral-8x7b", "gemmini-transformer-32x32", {},
+                                {"prompt_len": 512, "generate_len": 64, "batch": 8, "tensor_parallel": 4}, {}),
+}
+
 
 def cases() -> dict[str, tuple[str, str, dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """case name -> (model, accelerator, accelerator overrides, scenario, options)."""
-    out = {}
+    out = {f"{name}@{entry[1]}": entry for name, entry in SERVING.items()}
     for workload, (model, scenario, options) in WORKLOADS.items():
         for accelerator in ACCELERATORS:
             out[f"{workload}@{accelerator}"] = (model, accelerator, {}, scenario, options)

@@ -18,8 +18,9 @@ from simulator.fusion import NAMES as FUSION_GROUPS
 from simulator.options import PRECISIONS
 from simulator.workload import Scenario, Workload, load_model_preset
 
-# One model per family (the model is not a field of the point's records; the scenario's fields are drawn).
-MODELS = ["bert-base", "vit-b-16", "resnet-50", "gpt2", "llama-2-7b", "t5-base"]
+# One model per family, and a mixture of experts (the model is not a field of the point's records; the scenario's
+# fields are drawn).
+MODELS = ["bert-base", "vit-b-16", "resnet-50", "gpt2", "llama-2-7b", "t5-base", "mixtral-8x7b"]
 # Where a field's catalog range is wider than a test can evaluate quickly, or mostly infeasible, the sub-range it is
 # drawn from (checked to lie within the catalog's bounds); every other numeric field is drawn over its bounds.
 SENSIBLE: dict[str, tuple[float, float]] = {
@@ -31,7 +32,10 @@ SENSIBLE: dict[str, tuple[float, float]] = {
     "host_cycles_per_element_softmax": (1, 100), "host_cycles_per_element_normalization": (1, 100),
     "host_cycles_per_element_activation": (1, 100), "host_cycles_per_element_residual": (1, 100),
     "host_cycles_per_element_quantization": (1, 100), "gemm_efficiency": (0.3, 1),
-    "batch": (1, 8), "seq_len": (8, 512), "prompt_len": (1, 128), "generate_len": (1, 8), "image_size": (32, 256)}
+    "memory_gib": (1, 256), "link_gb_s": (1, 400), "link_latency_us": (0.1, 10), "tensor_parallel": (1, 2),
+    "prefill_chunk": (4, 64), "pipeline_parallel": (1, 2), "batch": (1, 8), "seq_len": (8, 512), "prompt_len": (1, 128),
+    "generate_len": (1, 8),
+    "image_size": (32, 256)}
 # Choices drawn more often than the others: most float-array points would be refused (no float format as narrow as
 # most drawn widths), and refusals are cheap to check but teach less.
 LIKELIER = {"array_format": "int"}
@@ -78,10 +82,15 @@ def _sparsity(rng: random.Random, _: dict[str, Any]) -> str:
     return f"{rng.randint(1, m - 1)}:{m}"
 
 
-# Fields whose draw depends on the accelerator's, or whose text has a grammar of its own.
+def _devices(_: random.Random, values: dict[str, Any]) -> int:
+    """Devices are the split's product (any other value is refused by the scenario)."""
+    return values["tensor_parallel"] * values["pipeline_parallel"]
+
+
+# Fields whose draw depends on the accelerator's (or the scenario's), or whose text has a grammar of its own.
 SPECIAL: dict[str, Callable[[random.Random, dict[str, Any]], Any]] = {
     "weight_precision": _precision("weight_bits"), "activation_precision": _precision("input_bits"),
-    "fusion": _fusion, "sparsity": _sparsity}
+    "fusion": _fusion, "sparsity": _sparsity, "devices": _devices}
 
 
 def draw(rng: random.Random, source: str, given: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from simulator.workload import Scenario
 
 def test_every_scalar_of_a_report_is_a_metric_with_a_label_unit_and_direction() -> None:
     scalars = [name for name, info in Report.model_fields.items()
-               if info.annotation in (float, float | None) or name in ("bottleneck", "fused_groups")]
+               if info.annotation in (float, float | None, int | None) or name in ("bottleneck", "fused_groups")]
     assert [m.name for m in catalog.METRICS] == scalars
     for metric in catalog.METRICS:
         assert metric.label and metric.kind == "metric"

@@ -37,7 +37,7 @@ def test_a_config_json_as_json_or_upload_becomes_a_library_model(client) -> None
 
 
 @pytest.mark.parametrize(("body", "status", "message"), [
-    ({"name": "x", "config": {"model_type": "mixtral"}}, 422, "unsupported architecture model_type='mixtral'"),
+    ({"name": "x", "config": {"model_type": "mamba"}}, 422, "unsupported architecture model_type='mamba'"),
     ({"name": "x", "config": {**_config("gpt2"), "n_experts": 8}}, 422, "unknown field(s) for gpt2: n_experts"),
     ({"name": "gpt2", "config": _config("gpt2")}, 422, "'gpt2' is a packaged model preset"),
     ({"name": "has space", "config": _config("gpt2")}, 422, "is not valid: 1 to 64 letters"),

@@ -45,8 +45,8 @@ def test_missing_required_field_is_named(tmp_path: Path) -> None:
 
 
 def test_unsupported_architecture_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigImportError, match="unsupported architecture model_type='mixtral'"):
-        model_from_hf_config(write(tmp_path, {"model_type": "mixtral", "hidden_size": 4096}))
+    with pytest.raises(ConfigImportError, match="unsupported architecture model_type='mamba'"):
+        model_from_hf_config(write(tmp_path, {"model_type": "mamba", "hidden_size": 4096}))
 
 
 def test_unknown_field_is_named(tmp_path: Path) -> None:
