@@ -80,7 +80,7 @@ def genz(case):
     weights, kv = table["Total Weights (MB)"].values[0], table["KV Cache (MB)"].values[0]
     out["memory_gib"] = (weights + kv) * MIB / GIB
     out["weights_gib"], out["kv_gib"] = weights * MIB / GIB, kv * MIB / GIB
-    out["max_batch"] = int((hw["memory_gib"] * GIB - weights * MIB) // (kv * MIB / case["batch"]))
+    out["max_batch"] = max(0, int((hw["memory_gib"] * GIB - weights * MIB) // (kv * MIB / case["batch"])))
     if out["memory_gib"] > hw["memory_gib"]:
         return out
     if case["phases"] == "both":
@@ -130,7 +130,10 @@ def ensure_venv(path: Path) -> tuple[Path | None, str]:
     """The throwaway venv's python with both tools installed, or None and why not."""
     python = path / "bin" / "python"
     if not python.exists():
-        venv.EnvBuilder(with_pip=True).create(path)
+        try:
+            venv.EnvBuilder(with_pip=True).create(path)
+        except (OSError, subprocess.CalledProcessError) as error:
+            return None, f"could not create {path}: {error}"
     probe = subprocess.run([str(python), "-c", "import GenZ, llm_analysis"], capture_output=True, text=True)
     if probe.returncode == 0:
         return python, ""
@@ -173,8 +176,11 @@ def ours(model: str, tp: int, batch: int) -> dict:
                         scenario=Scenario(batch=batch, prompt_len=PROMPT, generate_len=GENERATE, tensor_parallel=tp))
     try:
         r = evaluate(workload, ROOFLINE, FP16)
-    except ValueError as error:
-        return {"error": str(error).splitlines()[0][:160]}
+    except ValueError as error:  # does not fit: the footprint still compares, on unlimited memory
+        r = evaluate(workload, ROOFLINE.model_copy(update={"memory_gib": 0.0}), FP16)
+        return {"error": str(error).splitlines()[0][:160], "memory_gib": r.memory_used_gib, "max_batch": 0,
+                "weights_gib": r.memory_weights_gib, "kv_gib": r.memory_kv_cache_gib,
+                "act_gib": r.memory_activations_gib}
     seconds = CLOCK_GHZ * 1e9
     comm = {phase: sum(op.cycles for op in r.ops if op.phase == phase and op.op_class == "communication") / seconds
             for phase in ("prefill", "decode")}
@@ -262,7 +268,7 @@ def main() -> None:
           f"analytic). Batch {BATCH} (Mixtral also 1), prompt {PROMPT}, generate {GENERATE}; fp16 weights and KV.")
     python, problem = ensure_venv(args.venv)
     if problem:
-        print(f"pip could not install every tool ({problem}); the missing ones show as errors below")
+        print(f"GenZ / llm-analysis not (all) available: {problem}; what is missing shows as errors below")
     results = theirs(python) if python else {}
     notes: list[str] = []
     print(f"\n{'case':<22} {'metric':<10} {'ours':>9} {'GenZ':>9} {'diff':>7} {'llm-an.':>9} {'diff':>7}")
