@@ -10,9 +10,9 @@ Hardware (one A100-SXM-80GB-like roofline point, the same numbers handed to all 
     1 us per hop, ring.
 Ours as a roofline: a 128x128 array (16,384 MACs/cycle; 128 = Llama's head_dim, so attention GEMMs fill it) at
 156e12 / 16,384 = 9.521 GHz, `analytic` timing (op time = max(compute, memory), no fill, no latency), fp16
-operands on a float array (Options weight/activation precision fp16), DRAM at 2039e9 / 9.521e9 = 214.2 B/cycle
-with no L2, no DMA request limit and zero latency,
-a 64 MiB scratchpad and 32 MiB accumulator so tiles reach the compulsory traffic, non-linear ops on 4,096 lanes.
+operands on a float array (Options weight/activation precision fp16), DRAM at 2039e9 / 9.521e9 = 214.1 B/cycle
+with no L2, no DMA request limit and zero latency, a 64 MiB scratchpad and 32 MiB accumulator so tiles reach the
+compulsory traffic, non-linear ops on 4,096 lanes.
 Workload: batch 8, prompt 1024, 128 generated tokens. Prefill = time to first token; decode = mean time per output
 token (ours: mean over contexts 1025..1152; GenZ: one step at context 1024 + 64, the mean; llm-analysis: its own
 formula at 1152, see the notes); memory = one device at that batch; max batch = the largest batch whose state fits.
