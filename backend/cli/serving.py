@@ -57,7 +57,7 @@ def serving(
     """Serve arriving requests with continuous batching: p50/p99 TTFT and TPOT, throughput and goodput."""
     from simulator.design_point import PointInputs
     from simulator.mapping import MappingError
-    from simulator.serving import ServingRun, serve, serving_curves
+    from simulator.serving import ServingRun, serve, serving_curves, serving_point
 
     name, definitions = run_cli(lambda: _point_definitions(model, config, accelerator))
     try:
@@ -67,7 +67,7 @@ def serving(
         point = PointInputs(model=name, scenario={"prompt_len": run.prompt.longest,
                                                   "generate_len": max(run.generate.longest, 1)},
                             accelerator=accelerator, overrides=given.overrides, options=given.options)
-        resolved = point.resolve(definitions)
+        resolved = serving_point(point, definitions)
         result = serve(resolved.workload, resolved.accelerator, resolved.options, run)
         curves = serving_curves(resolved.workload, [resolved.accelerator], resolved.options, run,
                                 batch_limit=result.max_batch) if curve else []

@@ -6,6 +6,7 @@ from simulator.serving.capacity import max_batch
 from simulator.serving.curve import CurvePoint, ServingCurve, Slo, curve_batches, goodput, serving_curves
 from simulator.serving.iteration_costs import IterationCosts
 from simulator.serving.lengths import EmpiricalLength, FixedLength, LengthDistribution, UniformLength
+from simulator.serving.point import serving_point
 from simulator.serving.simulation import Percentiles, ServingResult, ServingRun, serve, simulate_serving
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "max_batch",
     "serve",
     "serving_curves",
+    "serving_point",
     "simulate_serving",
 ]

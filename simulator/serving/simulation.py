@@ -18,6 +18,7 @@ runs per event, and a 10,000-request run takes seconds (benchmarks/serving_speed
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -38,7 +39,7 @@ class ServingRun(Slo):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rate_per_s: float = Field(gt=0, le=1e6, description="Mean arrivals per second (Poisson).")
+    rate_per_s: float = Field(ge=1e-9, le=1e6, description="Mean arrivals per second (Poisson).")
     requests: int = Field(gt=0, le=1_000_000)
     prompt: LengthDistribution = Field(description="Prompt lengths (tokens, >= 1).")
     generate: LengthDistribution = Field(description="Generated tokens per request.")
@@ -200,19 +201,27 @@ def _result(server: _Server, run: ServingRun) -> ServingResult:
         iterations=server.iterations, evaluations=server.costs.evaluations)
 
 
-def simulate_serving(costs: IterationCosts, run: ServingRun, capacity: int) -> ServingResult:
-    """Serve `run`'s requests with at most `capacity` in flight; iteration times from `costs`."""
+def simulate_serving(costs: IterationCosts, run: ServingRun, capacity: int,
+                     max_seconds: float | None = None) -> ServingResult:
+    """Serve `run`'s requests with at most `capacity` in flight; iteration times from `costs`. A run that takes more
+    than `max_seconds` of wall time (a server's bound on a request) stops with a ValueError saying so."""
     if capacity < 1:
         raise ValueError("not one request fits on this design (max batch 0)")
     server = _Server(costs, _requests(run), capacity, run.chunk_tokens)
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    events = 0
     while server.finished < run.requests:
         server.admit()
         server.step()
+        events += 1
+        if deadline is not None and not events % 256 and time.monotonic() > deadline:
+            raise ValueError(f"the run needs more than {max_seconds:g} s here: serve fewer requests or run "
+                             "`dse serving`, which has no bound")
     return _result(server, run)
 
 
 def serve(workload: Workload, accelerator: AcceleratorSpec, options: Options | None, run: ServingRun,
-          batch_limit: int = 256) -> ServingResult:
+          batch_limit: int = 256, max_seconds: float | None = None) -> ServingResult:
     """An arrival-driven run of the workload's model (its lengths and batch ignored: `run` gives them) on one design:
     capacity from the longest request (`run.max_batch` bounds it further), iteration times from the model."""
     options = options or Options()
@@ -221,4 +230,4 @@ def serve(workload: Workload, accelerator: AcceleratorSpec, options: Options | N
         "batch": 1, "seq_len": None, "prompt_len": run.prompt.longest, "generate_len": run.generate.longest}))
     capacity = largest_batch(worst, accelerator, options, run.max_batch or batch_limit)
     costs = IterationCosts(workload, accelerator, options, longest=longest + 1)
-    return simulate_serving(costs, run, capacity)
+    return simulate_serving(costs, run, capacity, max_seconds)

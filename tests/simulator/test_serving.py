@@ -178,3 +178,9 @@ def test_bad_runs_are_refused_with_a_reason() -> None:
         serve(WORKLOAD, GEMMINI, None, _run(prompt=FixedLength(tokens=9000)))
     with pytest.raises(ValueError, match="decoder"):
         IterationCosts(Workload(model=load_model_preset("bert-base"), scenario=Scenario(seq_len=128)), GEMMINI)
+
+
+def test_a_run_past_its_time_bound_stops_with_a_reason() -> None:
+    costs = IterationCosts(WORKLOAD, GEMMINI)
+    with pytest.raises(ValueError, match="needs more than 0 s"):
+        simulate_serving(costs, _run(requests=2000, rate_per_s=5.0), 8, max_seconds=0)
