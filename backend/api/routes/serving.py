@@ -111,7 +111,7 @@ def serving(body: ServingIn, user: CurrentUser, session: SessionDep) -> dict[str
 
 
 def _label(design: ServingDesign) -> str:
-    return " ".join([design.accelerator, *(f"{key}={value}" for key, value in sorted(design.overrides.items()))])
+    return " ".join([design.accelerator, *(f"{key}={value}" for key, value in design.overrides.items())])
 
 
 @router.post("/api/serving/curve", response_model=CurvesOut, summary="Throughput and latency over batch sizes",

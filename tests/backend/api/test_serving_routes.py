@@ -45,7 +45,7 @@ def test_the_curve_of_two_designs(client) -> None:
     assert answer.status_code == 200, answer.text
     wide, narrow = answer.json()["curves"]
     assert wide["design"] == "gemmini-transformer-32x32"
-    assert narrow["design"] == "gemmini-transformer-32x32 cols=16 rows=16"
+    assert narrow["design"] == "gemmini-transformer-32x32 rows=16 cols=16"
     assert [point["batch"] for point in wide["points"]] == [1, 2, 4, 8, 16, 32, 64]
     assert wide["points"][0]["tpot_s"] == pytest.approx(_batch_1().tpot_s, rel=1e-12)
     assert narrow["points"][0]["tpot_s"] == pytest.approx(_batch_1(rows=16, cols=16).tpot_s, rel=1e-12)
