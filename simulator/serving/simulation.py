@@ -146,7 +146,7 @@ class _Server:
     def _mixed(self) -> None:
         seconds, done = self._chunks()
         if len(self.decoding):
-            seconds += float(self.costs.decode_steps_s(len(self.decoding), np.array([self.kv.mean() + 1]))[0])
+            seconds += self.costs.decode_step_s(len(self.decoding), float(self.kv.mean()) + 1)
         self.now += seconds
         self.iterations += 1
         self._advance(1)

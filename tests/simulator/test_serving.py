@@ -184,3 +184,10 @@ def test_a_run_past_its_time_bound_stops_with_a_reason() -> None:
     costs = IterationCosts(WORKLOAD, GEMMINI)
     with pytest.raises(ValueError, match="needs more than 0 s"):
         simulate_serving(costs, _run(requests=2000, rate_per_s=5.0), 8, max_seconds=0)
+
+
+def test_the_scalar_step_is_the_array_step() -> None:
+    costs = IterationCosts(WORKLOAD, GEMMINI)
+    for batch, kv in ((1, 256.0), (3, 300.5), (18, 1000.0), (64, 17.25)):
+        assert costs.decode_step_s(batch, kv) == pytest.approx(costs.decode_steps_s(batch, np.array([kv]))[0],
+                                                               rel=1e-12)
