@@ -105,7 +105,7 @@ def test_max_batch_reads_the_reports_own_when_it_has_one(monkeypatch: pytest.Mon
 
 def test_batch_1_that_cannot_run_raises_its_own_error() -> None:
     tiny = load_accelerator_preset("gemmini-transformer-32x32", scratchpad_kib=1, accumulator_kib=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no tile of GEMM .* fits on chip"):
         max_batch(WORKLOAD, tiny, Options(), 4)
 
 
