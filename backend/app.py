@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from backend.accounts import routes as accounts
 from backend.api import docs, openapi
-from backend.api.routes import calibrate, health, mappings, presets, validate
+from backend.api.routes import calibrate, health, mappings, presets, serving, validate
 from backend.api.routes import frontend as frontend_routes
 from backend.api.routes.health import ReadinessProbe
 from backend.core import errors, limits, observability, security
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calibrate.router)
     app.include_router(mappings.router)
     app.include_router(validate.router)
+    app.include_router(serving.router)
     errors.install(app)
     openapi.install(app, body_models=(SweepSpec, ModelIn, calibrate.CalibrateIn, validate.ValidateIn))
     docs.install(app)

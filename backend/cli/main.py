@@ -14,6 +14,7 @@ from backend.cli.calibrate import calibrate
 from backend.cli.library import accelerator_app, model_app
 from backend.cli.mappings import mappings
 from backend.cli.profile import profile
+from backend.cli.serving import serving
 from backend.cli.simulate import simulate, simulate_gemm
 from backend.cli.sweep import app as sweep_app
 from backend.cli.sweep import export
@@ -33,6 +34,7 @@ app.command()(validate)
 app.command()(mappings)
 app.command()(profile)
 app.command()(calibrate)
+app.command()(serving)
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

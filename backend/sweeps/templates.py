@@ -205,7 +205,42 @@ MEMORY_REBALANCING: dict[str, Any] = {
     },
 }
 
-# --- 4. The mapping landscape (a page, not a sweep) ---------------------------------------------------------------
+# --- 4. LLM serving (issue 29) -----------------------------------------------------------------------------------
+
+SERVING_BATCHES = [1 << k for k in range(9)]  # 1 .. 256
+SERVING_SLO_TPOT_MS = 600  # Gemmini-class arrays decode Llama-3-8B at ~0.5 s/token: a bound some batches meet
+# Three array sizes on the same memory system: the 16x16 and 32x32 presets, and the 32x32 preset's array doubled.
+SERVING_DESIGNS = [
+    {"label": "16x16 (gemmini-transformer)", "accelerator": "gemmini-transformer"},
+    {"label": "32x32 (gemmini-transformer-32x32)", "accelerator": "gemmini-transformer-32x32"},
+    {"label": "64x64 (gemmini-transformer-32x32, rows=cols=64)", "accelerator": "gemmini-transformer-32x32",
+     "overrides": {"rows": 64, "cols": 64}},
+]
+
+LLM_SERVING: dict[str, Any] = {
+    "id": "llm-serving",
+    "kind": "sweep",
+    "name": "LLM serving: throughput against TPOT",
+    "description": (
+        "Llama-3-8B (prompt 512, 128 tokens generated) on three array sizes (16x16, 32x32, 64x64) at batch 1, 2, "
+        "4, ... 256. Opens on the serving view: per design, generated tokens/s against time per output token over "
+        f"the batches, the TPOT SLO line ({SERVING_SLO_TPOT_MS} ms, editable on the page) and each design's "
+        "goodput-optimal batch (the best throughput meeting it). Tensor parallelism is not an axis yet."),
+    "spec": {
+        "name": "llm-serving",
+        "models": ["llama-3-8b"],
+        "scenarios": [{"prompt_len": 512, "generate_len": 128}],
+        "accelerator": "gemmini-transformer-32x32",
+        "variants": SERVING_DESIGNS,
+        "scenario_axes": {"batch": SERVING_BATCHES},
+        "strategy": "grid",
+        "objectives": ["tpot_s", "decode_tokens_per_s"],
+        "template": "llm-serving",
+    },
+    "reference": {"slo_tpot_ms": SERVING_SLO_TPOT_MS, "slo_ttft_ms": None},
+}
+
+# --- 5. The mapping landscape (a page, not a sweep) ---------------------------------------------------------------
 
 LANDSCAPE_ACCELERATOR = "gemmini-default"
 # Two ResNet-50 convolutions (3x3, as im2col GEMMs: M output pixels, K = 3·3·C_in, N = C_out) that span its
@@ -232,5 +267,5 @@ MAPPING_LANDSCAPE: dict[str, Any] = {
     "page": f"#/landscape?gemms={','.join(g['shape'] for g in LANDSCAPE_GEMMS)}&accelerator={LANDSCAPE_ACCELERATOR}",
 }
 
-TEMPLATES: list[dict[str, Any]] = [CASE_STUDY, FUSION_STUDY, MEMORY_REBALANCING, MAPPING_LANDSCAPE]
+TEMPLATES: list[dict[str, Any]] = [CASE_STUDY, FUSION_STUDY, MEMORY_REBALANCING, LLM_SERVING, MAPPING_LANDSCAPE]
 SWEEP_TEMPLATE_IDS: tuple[str, ...] = tuple(t["id"] for t in TEMPLATES if t["kind"] == "sweep")

@@ -1,5 +1,5 @@
 // The app shell: a hash router (#/sweeps, #/sweeps/7?x=…, #/new, #/points/42, #/compare?ids=1,2,
-// #/compare-sweeps?ids=3,7, #/landscape?gemms=512x768x768&accelerator=gemmini-default, #/validate).
+// #/compare-sweeps?ids=3,7, #/landscape?gemms=512x768x768&accelerator=gemmini-default, #/validate, #/serving).
 // Each view module exports render(container, params, query) and may return a cleanup function.
 
 import { clear, errorNotice, h } from './dom.js';
@@ -17,6 +17,7 @@ const ROUTES = [
   { pattern: /^\/compare-sweeps\/?$/, nav: 'sweeps', load: () => import('./views/compare_sweeps_view.js') },
   { pattern: /^\/landscape\/?$/, nav: 'sweeps', load: () => import('./views/landscape_view.js') },
   { pattern: /^\/validate\/?$/, nav: 'validate', load: () => import('./views/validate_view.js') },
+  { pattern: /^\/serving\/?$/, nav: 'serving', load: () => import('./views/serving_view.js') },
 ];
 
 const container = document.getElementById('view');

@@ -24,6 +24,10 @@ ONE_POINT = {"model": "bert-base", "scenario": {"seq_len": 128}}
 ONE_CALIBRATION = {"preset": "gemmini-default",
                    "csv": "model,seq_len,accelerator,op_class,cycles\nbert-base,128,gemmini-default,softmax,2e8\n"}
 ONE_VALIDATION = {"csv": "kind,m,k,n,cycles\ngemm,64,64,64,2000\n"}
+ONE_SERVING = {"model": "gpt2", "rate_per_s": 1, "requests": 4, "prompt": {"kind": "fixed", "tokens": 16},
+               "generate": {"kind": "fixed", "tokens": 4}}
+ONE_CURVE = {"model": "gpt2", "prompt_len": 16, "generate_len": 4, "batch_limit": 4,
+             "designs": [{"accelerator": "gemmini-default"}]}
 UP = 0  # 200 or 503: health answers everyone (whether a worker answers depends on the shared broker)
 ROLES = ("anonymous", "viewer", "member", "other_member", "admin")
 
@@ -85,6 +89,10 @@ TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
                             (401, 403, 200, 200, 200)),
     "POST /api/validate": (lambda c, t, h: c.post("/api/validate", json=ONE_VALIDATION, headers=h),
                            (401, 403, 200, 200, 200)),
+    "POST /api/serving": (lambda c, t, h: c.post("/api/serving", json=ONE_SERVING, headers=h),
+                          (401, 403, 200, 200, 200)),
+    "POST /api/serving/curve": (lambda c, t, h: c.post("/api/serving/curve", json=ONE_CURVE, headers=h),
+                                (401, 403, 200, 200, 200)),
     "GET /api/mappings": (lambda c, t, h: c.get("/api/mappings?m=64&k=64&n=64&sample=100", headers=h),
                           (401, 403, 200, 200, 200)),  # it runs the simulator, as POST /api/simulate does
     "POST /api/sweeps": (lambda c, t, h: c.post("/api/sweeps", json=DEMO_SPEC, headers=h), (401, 403, 201, 201, 201)),

@@ -56,7 +56,7 @@ def test_every_template_is_a_sweep_with_a_valid_spec_or_a_page() -> None:
             assert spec.template == template["id"] and "page" not in template
         else:
             assert "spec" not in template and template["page"].startswith("#/")
-    assert SWEEP_TEMPLATE_IDS == ("gemmini-case-study", "fusion-study", "memory-rebalancing")
+    assert SWEEP_TEMPLATE_IDS == ("gemmini-case-study", "fusion-study", "memory-rebalancing", "llm-serving")
     with pytest.raises(ValidationError, match="unknown template 'mapping-landscape'"):
         SweepSpec.model_validate({**FUSION_STUDY["spec"], "template": "mapping-landscape"})
 

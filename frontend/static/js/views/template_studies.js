@@ -3,9 +3,10 @@
 
 import { fusionStudyCard } from './fusion_study_view.js';
 import { rebalancingCard } from './rebalancing_view.js';
+import { servingCard } from './serving_study.js';
 import { studyCard } from './study_view.js';
 
-const TEMPLATE_CARDS = { 'fusion-study': fusionStudyCard, 'memory-rebalancing': rebalancingCard };
+const TEMPLATE_CARDS = { 'fusion-study': fusionStudyCard, 'memory-rebalancing': rebalancingCard, 'llm-serving': servingCard };
 
 /** The card factory for a sweep's spec ({sweep, data, template, Plotly} -> {card, draw, update}), or null. A
  * template's page draws before the first result (it says what is coming); the generic view waits for one. */
