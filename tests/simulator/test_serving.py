@@ -14,7 +14,6 @@ from simulator.serving import (
     ServingRun,
     Slo,
     UniformLength,
-    capacity,
     curve_batches,
     goodput,
     max_batch,
@@ -82,25 +81,18 @@ def test_max_batch_is_the_limit_when_everything_fits() -> None:
     assert max_batch(WORKLOAD, GEMMINI, Options(), 48) == 48
 
 
-def test_max_batch_is_the_largest_batch_evaluate_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A capacity error (any ValueError from evaluate) above batch 37 stands for a device memory bound."""
-    def bounded(workload: Workload, accelerator, options):
-        if workload.scenario.batch > 37:
-            raise ValueError(f"needs more memory at batch {workload.scenario.batch}")
-        return evaluate(workload, accelerator, options)
-
-    monkeypatch.setattr(capacity, "evaluate", bounded)
-    assert max_batch(WORKLOAD, GEMMINI, Options(), 256) == 37
-    assert [p.batch for p in serving_curves(WORKLOAD, [GEMMINI])[0].points] == [1, 2, 4, 8, 16, 32, 37]
-
-
-def test_max_batch_reads_the_reports_own_when_it_has_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Reported:
-        max_batch = 12
-
-    monkeypatch.setattr(capacity, "evaluate", lambda *_: Reported())
-    assert max_batch(WORKLOAD, GEMMINI, Options(), 256) == 12
-    assert max_batch(WORKLOAD, GEMMINI, Options(), 8) == 8
+def test_max_batch_is_the_largest_batch_device_memory_holds() -> None:
+    """On a device whose memory bounds the batch, the curve stops at the report's max batch: that batch evaluates,
+    the next one is refused with the capacity message."""
+    small = GEMMINI.model_copy(update={"memory_gib": 9.0})
+    bound = max_batch(WORKLOAD, small, Options(), 256)
+    assert 1 < bound < 256
+    with_batch = lambda b: Workload(model=LLAMA, scenario=WORKLOAD.scenario.model_copy(update={"batch": b}))  # noqa: E731
+    assert evaluate(with_batch(bound), small, Options()).memory_used_gib <= 9.0
+    with pytest.raises(ValueError, match="does not fit device memory"):
+        evaluate(with_batch(bound + 1), small, Options())
+    assert serving_curves(WORKLOAD, [small])[0].points[-1].batch == bound
+    assert max_batch(WORKLOAD, small, Options(), 8) == min(8, bound)
 
 
 def test_batch_1_that_cannot_run_raises_its_own_error() -> None:
