@@ -208,6 +208,7 @@ MEMORY_REBALANCING: dict[str, Any] = {
 # --- 4. LLM serving (issue 29) -----------------------------------------------------------------------------------
 
 SERVING_BATCHES = [1 << k for k in range(9)]  # 1 .. 256
+SERVING_TENSOR_PARALLEL = [1, 2, 4]
 SERVING_SLO_TPOT_MS = 600  # Gemmini-class arrays decode Llama-3-8B at ~0.5 s/token: a bound some batches meet
 # Three array sizes on the same memory system: the 16x16 and 32x32 presets, and the 32x32 preset's array doubled.
 SERVING_DESIGNS = [
@@ -223,16 +224,18 @@ LLM_SERVING: dict[str, Any] = {
     "name": "LLM serving: throughput against TPOT",
     "description": (
         "Llama-3-8B (prompt 512, 128 tokens generated) on three array sizes (16x16, 32x32, 64x64) at batch 1, 2, "
-        "4, ... 256. Opens on the serving view: per design, generated tokens/s against time per output token over "
-        f"the batches, the TPOT SLO line ({SERVING_SLO_TPOT_MS} ms, editable on the page) and each design's "
-        "goodput-optimal batch (the best throughput meeting it). Tensor parallelism is not an axis yet."),
+        "4, ... 256, on one device or split over 2 or 4 (tensor parallel, a ring of links); the batches whose KV "
+        "cache does not fit a device's 16 GiB fail with the capacity message. Opens on the serving "
+        "view: per design, generated tokens/s against time per output token over the batches, the TPOT SLO line "
+        f"({SERVING_SLO_TPOT_MS} ms, editable on the page) and each design's goodput-optimal batch (the best "
+        "throughput meeting it)."),
     "spec": {
         "name": "llm-serving",
         "models": ["llama-3-8b"],
         "scenarios": [{"prompt_len": 512, "generate_len": 128}],
         "accelerator": "gemmini-transformer-32x32",
         "variants": SERVING_DESIGNS,
-        "scenario_axes": {"batch": SERVING_BATCHES},
+        "scenario_axes": {"batch": SERVING_BATCHES, "tensor_parallel": SERVING_TENSOR_PARALLEL},
         "strategy": "grid",
         "objectives": ["tpot_s", "decode_tokens_per_s"],
         "template": "llm-serving",

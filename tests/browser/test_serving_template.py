@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from backend.sweeps.templates import LLM_SERVING, SERVING_BATCHES, SERVING_SLO_TPOT_MS
+from backend.sweeps.templates import LLM_SERVING, SERVING_BATCHES, SERVING_SLO_TPOT_MS, SERVING_TENSOR_PARALLEL
 from tests.browser import real_sweeps
 from tests.support import wait_for_health
 
@@ -28,21 +28,27 @@ def test_the_template_opens_on_its_serving_curves(dashboard, page, screenshot) -
     page.click("button[data-template=llm-serving]")
     page.wait_for_url("**/#/sweeps/*")
     sweep_id = int(page.url.rsplit("/", 1)[1].split("?")[0])
-    real_sweeps.wait_done(dashboard.base_url, sweep_id)
+    sweep = real_sweeps.wait_done(dashboard.base_url, sweep_id, failures=True)
+    # the largest batches on one device do not fit its 16 GiB: they fail with the capacity message, the rest run
+    assert sweep["status"] == "done" and 0 < sweep["failed_points"] < sweep["total_points"] // 3, sweep
+    assert "does not fit device memory" in sweep["error"]
     page.reload()
     page.locator("#serving-study-plot .main-svg").first.wait_for()
-    columns = real_sweeps.results(dashboard.base_url, sweep_id, "variant,batch,tpot_s,latency_s")
-    designs = [v["label"] for v in LLM_SERVING["spec"]["variants"]]
+    columns = real_sweeps.results(dashboard.base_url, sweep_id, "variant,tensor_parallel,batch,tpot_s,latency_s")
+    # one curve per design: each variant on 1, 2 and 4 devices (tensor parallel)
+    designs = [f"{v['label']}, TP {tp}" for v in LLM_SERVING["spec"]["variants"] for tp in SERVING_TENSOR_PARALLEL]
     curves = {d: sorted(({"batch": b, "tpot_s": t, "tokens_per_s": b * 128 / lat}
-                         for v, b, t, lat in zip(columns["variant"], columns["batch"], columns["tpot_s"],
-                                                 columns["latency_s"], strict=True) if v == d),
+                         for v, tp, b, t, lat in zip(columns["variant"], columns["tensor_parallel"], columns["batch"],
+                                                     columns["tpot_s"], columns["latency_s"], strict=True)
+                         if f"{v}, TP {tp}" == d and t is not None),
                         key=lambda p: p["batch"]) for d in designs}
     traces = page.evaluate(TRACES)
-    assert [t["meta"] for t in traces] == [*designs, "goodput"]
+    assert sorted(t["meta"] for t in traces[:-1]) == sorted(designs) and traces[-1]["meta"] == "goodput"
+    designs = [t["meta"] for t in traces[:-1]]  # the page's order
     for trace, design in zip(traces, designs, strict=False):
         assert [round(x, 9) for x in trace["x"]] == [round(p["tpot_s"], 9) for p in curves[design]]
         assert trace["y"] == pytest.approx([p["tokens_per_s"] for p in curves[design]])
-        assert len(trace["x"]) == len(SERVING_BATCHES)
+        assert 0 < len(trace["x"]) <= len(SERVING_BATCHES)
     best = [b for d in designs if (b := _goodput(curves[d], SERVING_SLO_TPOT_MS / 1e3))]
     assert traces[-1]["y"] == pytest.approx([p["tokens_per_s"] for p in best]) and best
     shapes = page.evaluate("() => document.getElementById('serving-study-plot').layout.shapes")

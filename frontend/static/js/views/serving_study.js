@@ -9,19 +9,26 @@ import { PLOT_CONFIG } from '../plotly_loader.js';
 import { goodputPoint, servingFigure } from '../plots/serving_curve_plot.js';
 import { progressNote } from '../study_points.js';
 
-/** Per variant, the points {batch, tokens_per_s, tpot_s, ttft_s, id} of the loaded columns, and its goodput batch.
- * Throughput is batch x generated tokens / latency, as simulator/serving/curve.py has it. */
+/** Per design (a variant, and its tensor-parallel degree when the sweep varies it), the points {batch, tokens_per_s,
+ * tpot_s, ttft_s, id} of the loaded columns, and its goodput batch. Throughput is batch x generated tokens / latency,
+ * as simulator/serving/curve.py has it. */
 export function servingCurves(spec, columns, ids, slo) {
   const generated = spec.scenarios?.[0]?.generate_len ?? 0;
-  const byVariant = new Map((spec.variants ?? []).map((v) => [v.label, []]));
+  const labels = new Set((spec.variants ?? []).map((v) => v.label));
+  const parallel = columns.tensor_parallel;
+  const split = parallel != null && new Set(parallel).size > 1;
+  const designOf = (label, i) => (split ? `${label}, TP ${parallel[i]}` : label);
+  const byDesign = new Map();
   (columns.variant ?? []).forEach((label, i) => {
     const tpot = columns.tpot_s?.[i];
-    if (tpot == null || !byVariant.has(label)) return;
+    if (tpot == null || !labels.has(label)) return;
+    const design = designOf(label, i);
+    if (!byDesign.has(design)) byDesign.set(design, []);
     const batch = columns.batch[i];
-    byVariant.get(label).push({ id: ids[i], batch, tpot_s: tpot, ttft_s: columns.ttft_s[i],
+    byDesign.get(design).push({ id: ids[i], batch, tpot_s: tpot, ttft_s: columns.ttft_s[i],
       tokens_per_s: (batch * generated) / columns.latency_s[i] });
   });
-  return [...byVariant].filter(([, points]) => points.length).map(([design, points]) => {
+  return [...byDesign].map(([design, points]) => {
     points.sort((a, b) => a.batch - b.batch);
     const best = goodputPoint(points, slo);
     return { design, points, goodput_batch: best?.batch ?? null, goodput_tokens_per_s: best?.tokens_per_s ?? null };
