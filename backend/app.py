@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from backend.accounts import gate
 from backend.accounts import routes as accounts
 from backend.api import docs, openapi
 from backend.api.routes import calibrate, health, mappings, presets
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     limits.install(app, settings.max_body_bytes, settings.sweeps_per_minute, settings.evaluations_per_minute)
+    gate.install(app, settings)  # team mode: a write is authenticated before its body is read
     security.install(app, settings)  # Host, CSRF and headers: before any body is read, on every answer
     # request ids, logs and /api/metrics around everything (gzip included)
     observability.install(app, collectors=(SweepsCollector(app),))

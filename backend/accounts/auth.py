@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.deps import SessionDep, SettingsDep
+from backend.core.settings import Settings
 from backend.models import ApiToken, User, WebSession, utcnow
 
 Role = Literal["admin", "member", "viewer"]
@@ -91,12 +92,10 @@ def session_principal(session: Session, cookie: str) -> Principal | None:
     return Principal(name=found.name, role=found.role, via="session") if expires > utcnow() else None
 
 
-def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
-    """Who the request acts as: the token's user, or the dashboard session's; the local admin in single-user mode;
-    else 401."""
+def resolve(session: Session, settings: Settings, authorization: str | None, cookie: str | None) -> Principal:
+    """Who a request with these credentials acts as: the token's user, or the dashboard session's; the local admin
+    in single-user mode; else HTTPException 401."""
     try:
-        authorization = request.headers.get("authorization")
-        cookie = request.cookies.get(SESSION_COOKIE)
         if not authorization and cookie and settings.auth_required:  # the dashboard's sign-in
             principal = session_principal(session, cookie)
             if principal is None:
@@ -114,6 +113,12 @@ def get_principal(request: Request, session: SessionDep, settings: SettingsDep) 
                                 "mode, DSE_AUTH; an admin creates tokens with `dse token create USER`)",
                                 headers={"WWW-Authenticate": "Bearer"})
         principal = LOCAL_ADMIN
+    return principal
+
+
+def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """Who the request acts as (see `resolve`); kept on request.state for the rate limits and the logs."""
+    principal = resolve(session, settings, request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
     request.state.user = principal
     return principal
 

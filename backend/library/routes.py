@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from backend.accounts.auth import CurrentUser
 from backend.columns import TEXT_COLUMN_LENGTH
 from backend.core.deps import SessionDep
+from backend.core.limits import too_deep
 from backend.library import service
 from backend.library.schemas import AcceleratorIn, EntryOut, ModelIn
 from backend.models import LibraryKind
@@ -42,6 +43,9 @@ async def model_upload(request: Request) -> ModelIn:
         raw = await upload.read()
         if not isinstance(name, str) or not name:
             name = (upload.filename or "").removesuffix(".json")
+        refusal = too_deep(raw)
+        if refusal is not None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{upload.filename or 'config'}: {refusal}")
         try:
             config = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:

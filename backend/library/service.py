@@ -152,18 +152,21 @@ def _definitions(session: Session, kind: LibraryKind, names: set[str]) -> dict[s
     return {name: definition for name, definition in rows}
 
 
+def _strings(values: Any) -> set[str]:
+    return {value for value in values if isinstance(value, str)} if isinstance(values, list) else set()
+
+
 def with_library(session: Session, spec: Any) -> Any:
     """A submitted spec (raw JSON) with the definitions of the library names it uses copied into it (names that are
-    presets or already defined by the spec are left alone; unknown ones are left for the spec's own check)."""
+    presets or already defined by the spec are left alone; unknown ones, and values of the wrong type, are left for
+    the spec's own check, which says what is wrong with them)."""
     if not isinstance(spec, dict):
         return spec
     out = dict(spec)
-    models = {name for name in spec.get("models") or [] if isinstance(name, str)}
-    accelerators = {spec.get("accelerator")} | {v.get("accelerator") for v in spec.get("variants") or []
-                                                 if isinstance(v, dict)}
-    for kind, names, key in ((LibraryKind.MODEL, models, "model_definitions"),
-                             (LibraryKind.ACCELERATOR, {a for a in accelerators if isinstance(a, str)},
-                              "accelerator_definitions")):
+    variants = spec.get("variants") if isinstance(spec.get("variants"), list) else []
+    accelerators = _strings([spec.get("accelerator"), *(v.get("accelerator") for v in variants if isinstance(v, dict))])
+    for kind, names, key in ((LibraryKind.MODEL, _strings(spec.get("models")), "model_definitions"),
+                             (LibraryKind.ACCELERATOR, accelerators, "accelerator_definitions")):
         given = spec.get(key) if isinstance(spec.get(key), dict) else {}
         wanted = {name for name in names if name not in given} - set(_preset_names(kind))
         found = _definitions(session, kind, wanted)

@@ -44,9 +44,9 @@ class RangeAxis(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    start: float = Field(validation_alias=AliasChoices("start", "min"), allow_inf_nan=False)
-    stop: float = Field(validation_alias=AliasChoices("stop", "max"), allow_inf_nan=False)
-    step: float = Field(gt=0, allow_inf_nan=False)
+    start: float = Field(validation_alias=AliasChoices("start", "min"), allow_inf_nan=False, strict=True)
+    stop: float = Field(validation_alias=AliasChoices("stop", "max"), allow_inf_nan=False, strict=True)
+    step: float = Field(gt=0, allow_inf_nan=False, strict=True)
 
     @model_validator(mode="after")
     def _ordered(self) -> RangeAxis:
@@ -146,6 +146,20 @@ class Problem:
     value: Any
 
 
+BOOLEAN_FOR_NUMBER = "a boolean (true/false) where a number is meant; write the number"
+
+
+def boolean_for_number(source: catalog.Source, name: str, value: Any) -> bool:
+    """`seq_len: true`: pydantic's lax mode (which reads "16" as 16, as a YAML or form value needs) would read a
+    boolean as 1; a boolean is refused where the field does not hold one."""
+    if type(value) is not bool:
+        return False
+    try:
+        return type(catalog.check_field(source, name, value)) is not bool
+    except (KeyError, ValueError):  # an unknown name or a refused value: said by the checks that follow
+        return False
+
+
 def _ends(axis: Axis) -> list[Any]:
     """An axis's smallest and largest values (numbers), else its first and last."""
     values = [axis.value(0), axis.value(axis.count() - 1)] if isinstance(axis, RangeAxis) else list(axis)
@@ -219,15 +233,19 @@ class SweepSpec(BaseModel):
                                           "with models, scenarios and axes; axes override a variant's fields.")
     option_axes: dict[str, Axis] = Field(default_factory=dict, description="Simulator options to vary.")
     strategy: Literal["grid", "random", "search"] = "grid"
-    n_points: int | None = Field(default=None, ge=1, description="Points to draw (strategy `random` only).")
-    seed: int = Field(default=0, ge=0, description="Seed of the `random` and `search` strategies.")
-    budget: int | None = Field(default=None, ge=1, description="Points to evaluate (strategy `search` only).")
-    budget_s: float | None = Field(default=None, gt=0, description="Optional wall-time budget of a `search` "
-                                   "(seconds from its start; the running batch finishes).")
+    # strict: a boolean is not a number here (lax mode reads `true` as 1)
+    n_points: int | None = Field(default=None, ge=1, strict=True, description="Points to draw (strategy `random` "
+                                 "only).")
+    seed: int = Field(default=0, ge=0, strict=True, description="Seed of the `random` and `search` strategies.")
+    budget: int | None = Field(default=None, ge=1, strict=True, description="Points to evaluate (strategy `search` "
+                               "only).")
+    budget_s: float | None = Field(default=None, gt=0, strict=True, description="Optional wall-time budget of a "
+                                   "`search` (seconds from its start; the running batch finishes).")
     sampler: Literal["nsga2", "tpe", "random"] = Field(
         default="nsga2", description="Optuna sampler of a `search`: NSGA-II, TPE, or random (the baseline).")
-    batch_size: int | None = Field(default=None, ge=1, le=10_000, description="Points asked per `search` batch "
-                                   "(evaluated in parallel by the workers; NSGA-II's population). Default 30.")
+    batch_size: int | None = Field(default=None, ge=1, le=10_000, strict=True, description="Points asked per "
+                                   "`search` batch (evaluated in parallel by the workers; NSGA-II's population). "
+                                   "Default 30.")
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
     template: str | None = Field(default=None, description=(
         "The built-in sweep template (GET /api/templates) this sweep was made from: it picks the page that tells "
@@ -347,6 +365,9 @@ class SweepSpec(BaseModel):
         problems: list[Problem] = []
 
         def check(loc: tuple[str | int, ...], source: catalog.Source, name: str, value: Any) -> Any:
+            if boolean_for_number(source, name, value):
+                problems.append(Problem(loc, BOOLEAN_FOR_NUMBER, value))
+                return value
             try:
                 checked = catalog.check_field(source, name, value)
             except ValueError as error:
