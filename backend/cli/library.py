@@ -4,18 +4,16 @@ or against a server (`--server URL`, with DSE_TOKEN in team mode)."""
 from __future__ import annotations
 
 import getpass
-import json
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
 from backend.cli.catalog_options import Given, catalog_options
-from backend.cli.local import CliError, database, run
+from backend.cli.local import CliError, database, load_mapping, run
 from backend.cli.sweep import Remote, ServerOption
 from backend.models import LibraryKind
 
@@ -29,17 +27,7 @@ PATHS = {LibraryKind.MODEL: "/api/models", LibraryKind.ACCELERATOR: "/api/accele
 
 def read_mapping(path: Path) -> dict[str, Any]:
     """A JSON or YAML file holding one mapping."""
-    if not path.exists():
-        raise CliError(f"{path} does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as error:
-        raise CliError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'} "
-                       f"({str(error).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise CliError(f"{path}: expected one mapping of fields")
-    return data
+    return load_mapping(path, "of fields")
 
 
 def _add(kind: LibraryKind, body: dict[str, Any], server: str | None) -> dict[str, Any]:

@@ -105,7 +105,8 @@ async def _refuse(send: Send, code: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": code,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store"), *HEADERS]})
+                            (b"cache-control", b"no-store"), (b"content-security-policy", DASHBOARD_CSP.encode()),
+                            *HEADERS]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -162,3 +162,19 @@ def test_the_csv_export_writes_neutralised_text_and_plain_numbers(client: TestCl
     rows = {row["point_index"]: row for row in csv.DictReader(io.StringIO(exported.text))}
     assert float(rows["1"]["latency_s"]) > 0 and rows["1"]["error"] == ""
     assert rows["0"]["error"] == '\'=HYPERLINK("http://evil.example","x")'
+
+
+def test_the_middlewares_own_refusals_carry_the_csp(client: TestClient, settings: Settings) -> None:
+    """403 (CSRF), 421 (Host), 422 (%00 in a query, NUL or deep JSON in a body), 413: answered before any route,
+    each with the same security headers as a route's answer."""
+    refusals = [client.post("/api/sweeps", json=DEMO_SPEC, headers={"Sec-Fetch-Site": "cross-site"}),
+                client.get("/api/sweeps", headers={"Host": "rebound.example"}),
+                client.get("/api/sweeps?q=%00"),
+                client.post("/api/sweeps", json={**DEMO_SPEC, "name": "a\u0000b"}),
+                client.post("/api/sweeps", content="[" * 100 + "]" * 100, headers={"Content-Type": "application/json"}),
+                client.post("/api/sweeps", content=b"x" * (settings.max_body_bytes + 1),
+                            headers={"Content-Type": "application/json"})]
+    assert [answer.status_code for answer in refusals] == [403, 421, 422, 422, 422, 413]
+    for answer in refusals:
+        assert answer.headers["content-security-policy"] == DASHBOARD_CSP, answer.text
+        assert answer.headers["x-frame-options"] == "DENY" and answer.json()["detail"]
