@@ -174,6 +174,9 @@ class LibraryEntry(Base):
     owner: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(Text, default="")
     definition: Mapped[dict[str, Any]] = mapped_column(Json)
+    # the definition's scalar fields (and calibration): what a list shows, a few hundred bytes however large the
+    # definition (backend/library/service.py `summary_of`)
+    summary: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -23,6 +23,7 @@ accelerator_app = typer.Typer(help="The team library's accelerators (a preset wi
                               no_args_is_help=True)
 console = Console()
 PATHS = {LibraryKind.MODEL: "/api/models", LibraryKind.ACCELERATOR: "/api/accelerators"}
+WHOLE_LIBRARY = 1_000  # one page holds the whole library (backend/library/service.py MAX_ENTRIES_PER_TEAM)
 
 
 def read_mapping(path: Path) -> dict[str, Any]:
@@ -52,12 +53,12 @@ def _add(kind: LibraryKind, body: dict[str, Any], server: str | None) -> dict[st
 
 def _entries(kind: LibraryKind, server: str | None) -> list[dict[str, Any]]:
     if server:
-        return Remote(server)._call("GET", PATHS[kind])
+        return Remote(server)._call("GET", f"{PATHS[kind]}?limit={WHOLE_LIBRARY}")["items"]
     from backend.library import service as library
-    from backend.library.schemas import EntryOut
+    from backend.library.schemas import EntrySummary
 
     with database()() as session:
-        return [EntryOut.of(e).model_dump(mode="json") for e in library.entries(session, kind)]
+        return [EntrySummary.of(row).model_dump(mode="json") for row in library.entries(session, kind)[0]]
 
 
 def _remove(kind: LibraryKind, name: str, server: str | None) -> None:
@@ -92,7 +93,7 @@ def model_list(server: ServerOption = None) -> None:
     """The library's models."""
     table = Table("name", "family", "layers", "d_model", "heads", "max positions", "owner", "source")
     for e in run(lambda: _entries(LibraryKind.MODEL, server)):
-        d = e["definition"]
+        d = e["summary"]
         table.add_row(e["name"], str(d.get("family", "")), str(d.get("num_layers", "")), str(d.get("d_model", "")),
                       str(d.get("num_heads", "")), str(d.get("max_positions", "")), e["owner"], e["source"])
     console.print(table)
@@ -140,7 +141,7 @@ def accelerator_list(server: ServerOption = None) -> None:
     """The library's accelerators."""
     table = Table("name", "array", "dataflow", "scratchpad KiB", "accumulator KiB", "owner", "source", "calibration")
     for e in run(lambda: _entries(LibraryKind.ACCELERATOR, server)):
-        d = e["definition"]
+        d = e["summary"]
         table.add_row(e["name"], f"{d['rows']}x{d['cols']}", d["dataflow"], f"{d['scratchpad_kib']:g}",
                       f"{d['accumulator_kib']:g}", e["owner"], e["source"],
                       e["calibration"]["label"] if e.get("calibration") else "not calibrated")

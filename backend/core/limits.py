@@ -23,6 +23,8 @@ from fastapi import HTTPException, Request, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_JSON_DEPTH = 64
+# A sweep's spec as stored with it; a library definition has the same cap, since a sweep copies it into its spec.
+MAX_SPEC_BYTES = 256 * 1024
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 

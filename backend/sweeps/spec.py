@@ -30,6 +30,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from backend.columns import METRICS, NUMERIC_METRICS, TEXT_COLUMN_LENGTH
 from backend.core.errors import message
+from backend.core.limits import MAX_SPEC_BYTES
 from backend.sweeps.templates import SWEEP_TEMPLATE_IDS
 from simulator import catalog, list_accelerator_presets, list_model_presets
 from simulator.design_point import Definitions, PointInputs
@@ -121,7 +122,6 @@ MAX_AXIS_VALUES = 100_000  # per axis; the product is capped by settings.max_swe
 MAX_AXES = 32  # over axes, option_axes, model_axes and scenario_axes together
 MAX_LIST_ITEMS = {"models": 64, "scenarios": 256, "variants": 256, "objectives": 8, "model_definitions": 64,
                   "accelerator_definitions": 64}
-MAX_SPEC_BYTES = 256 * 1024  # the spec as stored with its sweep
 DEFAULT_SEARCH_BATCH = 30
 # The names a spec's axes may use, per group (fields a sweep may vary, from the simulator's catalog).
 AXIS_NAMES: dict[str, tuple[str, ...]] = {
