@@ -202,6 +202,11 @@ def entries(session: Session, kind: LibraryKind, limit: int = MAX_ENTRIES_PER_TE
     return [EntryRow(*row) for row in rows], total
 
 
+def names(session: Session, kind: LibraryKind) -> list[str]:
+    return list(session.execute(select(LibraryEntry.name).where(LibraryEntry.kind == kind.value)
+                                .order_by(LibraryEntry.name)).scalars())
+
+
 def remove(session: Session, kind: LibraryKind, name: str) -> None:
     session.delete(get(session, kind, name))
 

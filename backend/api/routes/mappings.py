@@ -140,7 +140,7 @@ def _accelerator(session: SessionDep, name: str, overrides: dict[str, Any]) -> A
     definition = library_service.definitions_for(session, "", name).accelerators.get(name)
     if definition is not None:
         return accelerator_from_definition(definition, **overrides)
-    names = [*list_accelerator_presets(), *(e.name for e in library_service.entries(session, LibraryKind.ACCELERATOR))]
+    names = [*list_accelerator_presets(), *library_service.names(session, LibraryKind.ACCELERATOR)]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
     raise ValueError(f"unknown accelerator '{name[:100]}': neither a preset nor a library accelerator"
                      + (f"; did you mean {', '.join(close)}?" if close else " (GET /api/presets/accelerators, "
