@@ -6,6 +6,7 @@ import { clear, errorNotice, h } from '../dom.js';
 import { fmtValue, logAxisTicks } from '../format.js';
 import { DEFAULT_OBJECTIVES, info, numericMetrics, titleOf } from '../catalog.js';
 import { BASE_LAYOUT, loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
+import { plotText } from '../plot_text.js';
 import { normalizeSweep, workloadColumns } from '../sweep_model.js';
 
 const SWEEP_COLOURS = ['#e4572e', '#2458d6', '#1f9e89', '#9b4dca', '#e1a100', '#d1495b', '#3c9d3c', '#7a5c3e'];
@@ -60,11 +61,11 @@ export async function render(container, _params, query) {
   const span = (key) => [Math.min(...all.map((r) => r[key]).filter((v) => v > 0)), Math.max(...all.map((r) => r[key]))];
   const traces = lines.map((line) => ({
     type: 'scatter', mode: 'lines+markers', meta: 'front', customdata: line.rows.map((r) => r.id),
-    name: `${line.sweep.name}${line.label ? ` · ${line.label}` : ''} (${line.rows.length})`,
+    name: `${plotText(line.sweep.name)}${line.label ? ` · ${plotText(line.label)}` : ''} (${line.rows.length})`,
     legendgroup: `sweep-${line.s}`, x: line.rows.map((r) => r.x), y: line.rows.map((r) => r.y),
     line: { color: SWEEP_COLOURS[line.s % SWEEP_COLOURS.length], dash: DASHES[line.g % DASHES.length], shape: 'hv', width: 1.5 },
     marker: { size: 8, color: SWEEP_COLOURS[line.s % SWEEP_COLOURS.length], symbol: 'diamond' },
-    hovertemplate: `<b>${line.sweep.name}</b>${line.label ? ` · ${line.label}` : ''}<br>point #%{customdata}<br>`
+    hovertemplate: `<b>${plotText(line.sweep.name)}</b>${line.label ? ` · ${plotText(line.label)}` : ''}<br>point #%{customdata}<br>`
       + `${info(x).label}: %{x}<br>${info(y).label}: %{y}<extra></extra>`,
   }));
   const axis = (key, name) => ({ title: { text: titleOf(name) }, type: 'log', gridcolor: '#eef0f3',
