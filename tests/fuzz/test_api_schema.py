@@ -50,6 +50,7 @@ def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     app = create_app(Settings(state_dir=directory / "var", database_url=url, broker_url=redis_url,
                               queue=f"dse-fuzz-{uuid.uuid4().hex[:8]}", demo_sweep=False, max_sweep_points=2000,
                               chunk_size=500, sweeps_per_minute=100_000, evaluations_per_minute=100_000,
+                              work_seconds_per_minute=100_000,
                               allowed_hosts=["testserver"],  # the Host of schemathesis's in-process client
                               auth="required" if request.param.startswith("team") else "off"))
     yield app, headers

@@ -46,7 +46,8 @@ def team(settings, session_factory) -> tuple[TestClient, str]:
     with transaction(session_factory) as session:
         accounts.add_user(session, "root", "admin")
         token = accounts.create_token(session, "root")[1]
-    update = {"auth": "required", "sweeps_per_minute": 10_000, "evaluations_per_minute": 10_000}
+    update = {"auth": "required", "sweeps_per_minute": 10_000, "evaluations_per_minute": 10_000,
+              "work_seconds_per_minute": 10_000}
     with make_client(settings.model_copy(update=update), session_factory) as client:
         yield TestClient(client.app, base_url=str(client.base_url), raise_server_exceptions=False), token
 
