@@ -23,7 +23,10 @@ from fastapi import HTTPException, Request, status
 from backend.core.limits import client_key
 
 WINDOW_S = 60.0
-WAITING_PER_SLOT = 4  # requests that may wait per running slot; more are refused at once (each holds a thread)
+# Requests that may wait for a turn, per user and in all; more are refused at once. A waiting request holds one of
+# the threadpool's 40 threads, so these leave most of them to reads; a browser sends at most 6 at once per host.
+WAITING_PER_USER = 12
+WAITING_TOTAL = 16
 
 
 class QuotaExceeded(Exception):
@@ -38,7 +41,7 @@ class WorkQuota:
         self.seconds_per_minute, self.wait_s = seconds_per_minute, wait_s
         self._turn = threading.Condition()
         self._running: dict[str, int] = {}
-        self._waiting = 0
+        self._waiting: dict[str, int] = {}
         self._spent: dict[str, deque[tuple[float, float]]] = {}
 
     def _spent_in_window(self, key: str, now: float) -> tuple[float, float]:
@@ -65,9 +68,10 @@ class WorkQuota:
             if spent >= self.seconds_per_minute:
                 raise QuotaExceeded(retry, f"{spent:.0f} s of simulation work in the last minute, the most one user "
                                     f"may spend ({self.seconds_per_minute:g} s, DSE_WORK_SECONDS_PER_MINUTE)")
-            if not self._free(key) and self._waiting >= WAITING_PER_SLOT * self.total:
-                raise QuotaExceeded(self.wait_s, "the server is busy with simulation work; retry shortly")
-            self._waiting += 1
+            if not self._free(key) and (self._waiting.get(key, 0) >= WAITING_PER_USER
+                                        or sum(self._waiting.values()) >= WAITING_TOTAL):
+                raise QuotaExceeded(self.wait_s, "too many simulation requests are waiting for a turn")
+            self._waiting[key] = self._waiting.get(key, 0) + 1
             try:
                 if not self._turn.wait_for(lambda: self._free(key), timeout=self.wait_s):
                     mine = self._running.get(key, 0)
@@ -76,7 +80,9 @@ class WorkQuota:
                         "DSE_WORK_PER_USER)") if mine >= self.per_user else (
                         f"the server runs {self.total} simulation requests at once (DSE_WORK_TOTAL); all are busy"))
             finally:
-                self._waiting -= 1
+                self._waiting[key] -= 1
+                if not self._waiting[key]:
+                    del self._waiting[key]
             self._running[key] = self._running.get(key, 0) + 1
 
     def release(self, key: str, seconds: float) -> None:

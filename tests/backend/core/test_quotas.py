@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from backend.core.quotas import QuotaExceeded, WorkQuota
+from backend.core.quotas import WAITING_PER_USER, QuotaExceeded, WorkQuota
 from tests.sweeps_support import make_client
 
 pytestmark = pytest.mark.redis
@@ -34,6 +34,30 @@ def test_turns_per_user_and_in_all_and_a_waiting_request_gets_the_next() -> None
     quota.release("bob", 0.1)
     waiter.join(5)
     assert admitted.is_set()
+
+
+def test_a_browsers_six_requests_wait_their_turn_and_a_flood_is_refused_at_once() -> None:
+    """A waiting request holds a thread: a user's waiting requests are capped (a browser sends 6 at once)."""
+    quota = WorkQuota(per_user=1, total=1, seconds_per_minute=1000, wait_s=10)
+    quota.acquire("alice")
+
+    def turn() -> None:
+        quota.acquire("alice")
+        quota.release("alice", 0.0)
+
+    waiters = [threading.Thread(target=turn) for _ in range(WAITING_PER_USER)]
+    for waiter in waiters:
+        waiter.start()
+    while quota._waiting.get("alice", 0) < WAITING_PER_USER:
+        time.sleep(0.01)
+    started = time.monotonic()
+    with pytest.raises(QuotaExceeded, match="too many simulation requests are waiting"):
+        quota.acquire("alice")
+    assert time.monotonic() - started < 1
+    quota.release("alice", 0.0)
+    for waiter in waiters:
+        waiter.join(10)
+    assert not any(waiter.is_alive() for waiter in waiters) and quota._running == {}
 
 
 def test_seconds_of_work_per_minute_with_the_time_until_they_age_out() -> None:
