@@ -6,12 +6,13 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from backend.accounts import gate
 from backend.accounts import routes as accounts
 from backend.api import docs, openapi
 from backend.api.routes import calibrate, health, mappings, presets, serving, validate
 from backend.api.routes import frontend as frontend_routes
 from backend.api.routes.health import ReadinessProbe
-from backend.core import errors, limits, observability, security
+from backend.core import errors, limits, observability, quotas, response_budget, security
 from backend.core.broker import create_celery
 from backend.core.db import make_engine, make_session_factory
 from backend.core.settings import Settings, get_settings
@@ -57,6 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Columnar results for 10^5 points are megabytes of JSON; gzip cuts them ~4x for the dashboard.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     limits.install(app, settings.max_body_bytes, settings.sweeps_per_minute, settings.evaluations_per_minute)
+    quotas.install(app, settings.work_per_user, settings.work_total, settings.work_seconds_per_minute,
+                   settings.work_wait_s)
+    response_budget.install(app, settings.response_budget_bytes, settings.work_wait_s)
+    gate.install(app, settings)  # team mode: a write is authenticated before its body is read
     security.install(app, settings)  # Host, CSRF and headers: before any body is read, on every answer
     # request ids, logs and /api/metrics around everything (gzip included)
     observability.install(app, collectors=(SweepsCollector(app),))

@@ -145,12 +145,14 @@ class ApiToken(Base):
 
 
 class WebSession(Base):
-    """A dashboard sign-in: the cookie holds a random id, the database its SHA-256; sign-out revokes it."""
+    """A dashboard sign-in: the cookie holds a random id, the database its SHA-256; sign-out revokes it. It lives
+    only as long as the token that opened it: revoking the token ends it."""
 
     __tablename__ = "web_sessions"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), default=None)
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -175,6 +177,9 @@ class LibraryEntry(Base):
     owner: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(Text, default="")
     definition: Mapped[dict[str, Any]] = mapped_column(Json)
+    # the definition's scalar fields (and calibration): what a list shows, a few hundred bytes however large the
+    # definition (backend/library/service.py `summary_of`)
+    summary: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

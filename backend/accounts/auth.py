@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.deps import SessionDep, SettingsDep
+from backend.core.settings import Settings
 from backend.models import ApiToken, User, WebSession, utcnow
 
 Role = Literal["admin", "member", "viewer"]
@@ -28,7 +29,9 @@ ROLES: tuple[Role, ...] = ("admin", "member", "viewer")
 TOKEN_PREFIX = "dse_"
 # The dashboard signs in by posting a token to /api/session: it gets a server-side session whose random id comes
 # back as this HTTP-only, SameSite=Strict cookie (Secure over HTTPS), so page scripts never hold it and plain links
-# (CSV/Parquet exports) carry it. The database keeps the id's SHA-256; signing out revokes the session.
+# (CSV/Parquet exports) carry it. The database keeps the id's SHA-256; signing out revokes the session. A session
+# belongs to the token that opened it: revoking the token (or all of a user's, or changing their role) ends it, and a
+# session cannot create tokens (a stolen cookie must not outlive the session by minting a token).
 SESSION_COOKIE = "dse_session"
 SESSION_MAX_AGE_S = 7 * 24 * 3600
 
@@ -40,6 +43,7 @@ class Principal:
     name: str
     role: Role
     signed_in: bool = True
+    via: Literal["token", "session", "local"] = "token"
 
     def can_create(self) -> bool:
         return self.role in ("admin", "member")
@@ -49,7 +53,7 @@ class Principal:
         return self.role == "admin" or (self.role == "member" and owner == self.name)
 
 
-LOCAL_ADMIN = Principal(name="local", role="admin", signed_in=False)
+LOCAL_ADMIN = Principal(name="local", role="admin", signed_in=False, via="local")
 
 
 class AuthError(Exception):
@@ -58,9 +62,6 @@ class AuthError(Exception):
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-
 
 
 def authenticate(session: Session, authorization: str | None) -> Principal | None:
@@ -77,24 +78,24 @@ def authenticate(session: Session, authorization: str | None) -> Principal | Non
     return Principal(name=found.name, role=found.role)
 
 
-
 def session_principal(session: Session, cookie: str) -> Principal | None:
-    """The user of a live (not revoked, not expired) dashboard session; None otherwise."""
-    found = session.execute(select(User.name, User.role, WebSession.expires_at, WebSession.revoked_at)
+    """The user of a live dashboard session (not revoked, not expired, and opened by a token that is not revoked);
+    None otherwise."""
+    found = session.execute(select(User.name, User.role, WebSession.expires_at, WebSession.revoked_at,
+                                   ApiToken.revoked_at.label("token_revoked_at"))
                             .join(User, User.id == WebSession.user_id)
+                            .join(ApiToken, ApiToken.id == WebSession.token_id)
                             .where(WebSession.session_hash == hash_token(cookie))).one_or_none()
-    if found is None or found.revoked_at is not None:
+    if found is None or found.revoked_at is not None or found.token_revoked_at is not None:
         return None
     expires = found.expires_at if found.expires_at.tzinfo else found.expires_at.replace(tzinfo=utcnow().tzinfo)
-    return Principal(name=found.name, role=found.role) if expires > utcnow() else None
+    return Principal(name=found.name, role=found.role, via="session") if expires > utcnow() else None
 
 
-def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
-    """Who the request acts as: the token's user, or the dashboard session's; the local admin in single-user mode;
-    else 401."""
+def resolve(session: Session, settings: Settings, authorization: str | None, cookie: str | None) -> Principal:
+    """Who a request with these credentials acts as: the token's user, or the dashboard session's; the local admin
+    in single-user mode; else HTTPException 401."""
     try:
-        authorization = request.headers.get("authorization")
-        cookie = request.cookies.get(SESSION_COOKIE)
         if not authorization and cookie and settings.auth_required:  # the dashboard's sign-in
             principal = session_principal(session, cookie)
             if principal is None:
@@ -112,6 +113,12 @@ def get_principal(request: Request, session: SessionDep, settings: SettingsDep) 
                                 "mode, DSE_AUTH; an admin creates tokens with `dse token create USER`)",
                                 headers={"WWW-Authenticate": "Bearer"})
         principal = LOCAL_ADMIN
+    return principal
+
+
+def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """Who the request acts as (see `resolve`); kept on request.state for the rate limits and the logs."""
+    principal = resolve(session, settings, request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
     request.state.user = principal
     return principal
 

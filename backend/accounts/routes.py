@@ -8,7 +8,17 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, 
 
 from backend.accounts import auth, service
 from backend.accounts.auth import CurrentUser
-from backend.accounts.schemas import MeOut, SessionIn, TokenIn, TokenOut, UserIn, UserOut
+from backend.accounts.schemas import (
+    MeOut,
+    RoleIn,
+    SessionIn,
+    SessionInfo,
+    TokenIn,
+    TokenInfo,
+    TokenOut,
+    UserIn,
+    UserOut,
+)
 from backend.core.deps import MAX_ID, SessionDep, SettingsDep
 
 router = APIRouter(tags=["accounts"])
@@ -17,6 +27,11 @@ router = APIRouter(tags=["accounts"])
 def _admin(user: auth.Principal) -> None:
     if user.role != "admin":
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"only admins manage users; '{user.name}' is a {user.role}")
+
+
+def _self_or_admin(user: auth.Principal, name: str) -> None:
+    if name != user.name or not user.signed_in:
+        _admin(user)
 
 
 def team_mode(settings: SettingsDep) -> None:
@@ -52,11 +67,23 @@ def add_user(body: UserIn, user: CurrentUser, session: SessionDep) -> UserOut:
     return UserOut(id=created.id, name=created.name, role=created.role, created_at=created.created_at)
 
 
+@router.patch("/api/users/{name}", response_model=UserOut, summary="Change a user's role (admins)",
+              dependencies=TeamOnly)
+def change_role(name: str, body: RoleIn, user: CurrentUser, session: SessionDep) -> UserOut:
+    _admin(user)
+    changed = service.set_role(session, name, body.role)
+    return UserOut(id=changed.id, name=changed.name, role=changed.role, created_at=changed.created_at)
+
+
 @router.post("/api/users/{name}/tokens", response_model=TokenOut, status_code=status.HTTP_201_CREATED,
-             summary="Create a token (admins for anyone, others for themselves)", dependencies=TeamOnly)
+             summary="Create a token (admins for anyone, others for themselves; with a token, not a session)",
+             dependencies=TeamOnly)
 def create_token(name: str, body: TokenIn, user: CurrentUser, session: SessionDep) -> TokenOut:
-    if name != user.name or not user.signed_in:
-        _admin(user)
+    if user.via == "session":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a dashboard session cannot create tokens (a session lives "
+                            "only as long as its token); send 'Authorization: Bearer <token>', or run "
+                            f"`dse token create {name}`")
+    _self_or_admin(user, name)
     try:
         row, token = service.create_token(session, name, body.label)
     except ValueError as error:
@@ -64,14 +91,36 @@ def create_token(name: str, body: TokenIn, user: CurrentUser, session: SessionDe
     return TokenOut(id=row.id, user=name, label=row.label, token=token)
 
 
-@router.delete("/api/tokens/{token_id}", response_model=TokenOut, summary="Revoke a token (admins, or its owner)",
-               dependencies=TeamOnly)
+@router.get("/api/users/{name}/tokens", response_model=list[TokenInfo], dependencies=TeamOnly,
+            summary="A user's tokens, revoked ones included (admins, or the user)")
+def list_tokens(name: str, user: CurrentUser, session: SessionDep) -> list[TokenInfo]:
+    _self_or_admin(user, name)
+    return [TokenInfo.model_validate(row, from_attributes=True) for row in service.tokens_of(session, name)]
+
+
+@router.get("/api/users/{name}/sessions", response_model=list[SessionInfo], dependencies=TeamOnly,
+            summary="A user's dashboard sessions, ended ones included (admins, or the user)")
+def list_sessions(name: str, user: CurrentUser, session: SessionDep) -> list[SessionInfo]:
+    _self_or_admin(user, name)
+    return [SessionInfo.model_validate(row, from_attributes=True) for row in service.sessions_of(session, name)]
+
+
+@router.delete("/api/tokens/{token_id}", response_model=TokenOut, dependencies=TeamOnly,
+               summary="Revoke a token and end the sessions it opened (admins, or its owner)")
 def revoke_token(token_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: CurrentUser, session: SessionDep) -> TokenOut:
     row, owner = service.token_and_owner(session, token_id)
-    if owner.name != user.name or not user.signed_in:
-        _admin(user)
+    _self_or_admin(user, owner.name)
     service.revoke_token(session, token_id)
     return TokenOut(id=row.id, user=owner.name, label=row.label, revoked=True)
+
+
+@router.delete("/api/sessions/{session_id}", response_model=SessionInfo, dependencies=TeamOnly,
+               summary="End a dashboard session (admins, or its owner)")
+def revoke_session(session_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: CurrentUser,
+                   session: SessionDep) -> SessionInfo:
+    _row, owner = service.session_and_owner(session, session_id)
+    _self_or_admin(user, owner.name)
+    return SessionInfo.model_validate(service.revoke_session(session, session_id), from_attributes=True)
 
 
 @router.post("/api/session", response_model=MeOut, dependencies=TeamOnly,
@@ -83,7 +132,7 @@ def sign_in(body: SessionIn, request: Request, response: Response, session: Sess
     except auth.AuthError as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
     assert principal is not None
-    cookie = service.open_session(session, principal)
+    cookie = service.open_session(session, body.token)
     response.set_cookie(auth.SESSION_COOKIE, cookie, max_age=auth.SESSION_MAX_AGE_S, httponly=True,
                         samesite="strict", secure=settings.secure_cookies or request.url.scheme == "https", path="/")
     return MeOut(name=principal.name, role=principal.role, signed_in=True, auth_required=settings.auth_required)

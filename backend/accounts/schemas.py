@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from backend.accounts.auth import Role
 
@@ -21,16 +22,22 @@ class UserIn(BaseModel):
     role: Role = "member"
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite hands back naive UTC
+
+
+Moment = Annotated[datetime, AfterValidator(_utc)]
+
+
 class UserOut(BaseModel):
     id: int
     name: str
     role: Role
-    created_at: datetime
+    created_at: Moment
 
-    @field_validator("created_at")
-    @classmethod
-    def _utc(cls, moment: datetime) -> datetime:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite hands back naive UTC
+
+class RoleIn(BaseModel):
+    role: Role
 
 
 class TokenIn(BaseModel):
@@ -47,3 +54,23 @@ class TokenOut(BaseModel):
 
 class SessionIn(BaseModel):
     token: str = Field(min_length=1, max_length=200)
+
+
+class TokenInfo(BaseModel):
+    """A token as listed: never the token itself (the database keeps only its hash)."""
+
+    id: int
+    label: str
+    created_at: Moment
+    revoked_at: Moment | None
+
+
+class SessionInfo(BaseModel):
+    """A dashboard session as listed: never its cookie. `token_id` is the token that opened it; revoking that token
+    ends it."""
+
+    id: int
+    token_id: int | None
+    created_at: Moment
+    expires_at: Moment
+    revoked_at: Moment | None

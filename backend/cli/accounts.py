@@ -1,7 +1,9 @@
-"""`dse user add|list` and `dse token create|revoke`, in-process on the configured database."""
+"""`dse user add|list|role|revoke`, `dse token create|list|revoke` and `dse session list|revoke`, in-process on the
+configured database."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -12,6 +14,8 @@ from backend.core.db import transaction
 
 user_app = typer.Typer(help="Accounts of a team-shared database (admin, member, viewer).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens: created once, shown once, stored hashed.", no_args_is_help=True)
+session_app = typer.Typer(help="Dashboard sessions: each lives only as long as the token that opened it.",
+                          no_args_is_help=True)
 
 
 def _factory():
@@ -39,6 +43,35 @@ def list_() -> None:
             typer.echo(f"{user.name}\t{user.role}")
 
 
+@user_app.command("role")
+def role(name: str, new_role: Annotated[str, typer.Argument(metavar="ROLE", help="admin, member or viewer.")]) -> None:
+    """Change a user's role; their dashboard sessions end."""
+    factory = _factory()
+
+    def work() -> None:
+        with transaction(factory) as session:
+            service.set_role(session, name, new_role)
+
+    run(work)
+    typer.echo(f"user {name} is now {new_role}; their dashboard sessions have ended")
+
+
+@user_app.command("revoke")
+def revoke_user(name: str) -> None:
+    """Revoke every token of a user, and so every session they opened."""
+    factory = _factory()
+
+    def work() -> int:
+        with transaction(factory) as session:
+            return service.revoke_user(session, name)
+
+    typer.echo(f"{run(work)} token(s) of {name} revoked; their dashboard sessions have ended")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
+
+
 @token_app.command("create")
 def create(user: str, label: Annotated[str, typer.Option(help="What the token is for.")] = "") -> None:
     """Create a token for USER and print it (the only time it is shown)."""
@@ -53,9 +86,22 @@ def create(user: str, label: Annotated[str, typer.Option(help="What the token is
     typer.echo(f"token {token_id} for {user}: {token}")
 
 
+@token_app.command("list")
+def list_tokens(user: str) -> None:
+    """USER's tokens (never the tokens themselves): id, label, created, revoked."""
+    factory = _factory()
+
+    def work() -> list[str]:
+        with factory() as session:
+            return [f"{row.id}\t{row.label or '-'}\t{_when(row.created_at)}\t{_when(row.revoked_at)}"
+                    for row in service.tokens_of(session, user)]
+
+    typer.echo("\n".join(["id\tlabel\tcreated\trevoked", *run(work)]))
+
+
 @token_app.command("revoke")
 def revoke(token_id: int) -> None:
-    """Revoke a token by its id."""
+    """Revoke a token by its id; the dashboard sessions it opened end with it."""
     factory = _factory()
 
     def work() -> None:
@@ -64,3 +110,29 @@ def revoke(token_id: int) -> None:
 
     run(work)
     typer.echo(f"token {token_id} revoked")
+
+
+@session_app.command("list")
+def list_sessions(user: str) -> None:
+    """USER's dashboard sessions: id, the token that opened it, created, expires, revoked."""
+    factory = _factory()
+
+    def work() -> list[str]:
+        with factory() as session:
+            return [f"{row.id}\t{row.token_id or '-'}\t{_when(row.created_at)}\t{_when(row.expires_at)}\t"
+                    f"{_when(row.revoked_at)}" for row in service.sessions_of(session, user)]
+
+    typer.echo("\n".join(["id\ttoken\tcreated\texpires\trevoked", *run(work)]))
+
+
+@session_app.command("revoke")
+def revoke_session(session_id: int) -> None:
+    """End a dashboard session by its id."""
+    factory = _factory()
+
+    def work() -> None:
+        with transaction(factory) as session:
+            service.revoke_session(session, session_id)
+
+    run(work)
+    typer.echo(f"session {session_id} ended")

@@ -4,18 +4,16 @@ or against a server (`--server URL`, with DSE_TOKEN in team mode)."""
 from __future__ import annotations
 
 import getpass
-import json
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import typer
-import yaml
 from rich.console import Console
 
 from backend.cli import display
 from backend.cli.catalog_options import Given, catalog_options
-from backend.cli.local import CliError, database, run
+from backend.cli.local import CliError, database, load_mapping, run
 from backend.cli.sweep import Remote, ServerOption
 from backend.models import LibraryKind
 
@@ -25,21 +23,12 @@ accelerator_app = typer.Typer(help="The team library's accelerators (a preset wi
                               no_args_is_help=True)
 console = Console()
 PATHS = {LibraryKind.MODEL: "/api/models", LibraryKind.ACCELERATOR: "/api/accelerators"}
+WHOLE_LIBRARY = 1_000  # one page holds the whole library (backend/library/service.py MAX_ENTRIES_PER_TEAM)
 
 
 def read_mapping(path: Path) -> dict[str, Any]:
     """A JSON or YAML file holding one mapping."""
-    if not path.exists():
-        raise CliError(f"{path} does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as error:
-        raise CliError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'} "
-                       f"({str(error).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise CliError(f"{path}: expected one mapping of fields")
-    return data
+    return load_mapping(path, "of fields")
 
 
 def _add(kind: LibraryKind, body: dict[str, Any], server: str | None) -> dict[str, Any]:
@@ -64,12 +53,12 @@ def _add(kind: LibraryKind, body: dict[str, Any], server: str | None) -> dict[st
 
 def _entries(kind: LibraryKind, server: str | None) -> list[dict[str, Any]]:
     if server:
-        return Remote(server)._call("GET", PATHS[kind])
+        return Remote(server)._call("GET", f"{PATHS[kind]}?limit={WHOLE_LIBRARY}")["items"]
     from backend.library import service as library
-    from backend.library.schemas import EntryOut
+    from backend.library.schemas import EntrySummary
 
     with database()() as session:
-        return [EntryOut.of(e).model_dump(mode="json") for e in library.entries(session, kind)]
+        return [EntrySummary.of(row).model_dump(mode="json") for row in library.entries(session, kind)[0]]
 
 
 def _remove(kind: LibraryKind, name: str, server: str | None) -> None:
@@ -106,7 +95,7 @@ def model_list(server: ServerOption = None) -> None:
     table = display.table("name", "family", "layers", "d_model", "heads", "max positions", "owner", "source",
                           names=[e["name"] for e in entries])
     for e in entries:
-        d = e["definition"]
+        d = e["summary"]
         table.add_row(e["name"], str(d.get("family", "")), str(d.get("num_layers", "")), str(d.get("d_model", "")),
                       str(d.get("num_heads", "")), str(d.get("max_positions", "")), e["owner"], e["source"])
     console.print(table)
@@ -156,7 +145,7 @@ def accelerator_list(server: ServerOption = None) -> None:
     table = display.table("name", "array", "dataflow", "scratchpad KiB", "accumulator KiB", "owner", "source",
                           "calibration", names=[e["name"] for e in entries])
     for e in entries:
-        d = e["definition"]
+        d = e["summary"]
         table.add_row(e["name"], f"{d['rows']}x{d['cols']}", d["dataflow"], f"{d['scratchpad_kib']:g}",
                       f"{d['accumulator_kib']:g}", e["owner"], e["source"],
                       e["calibration"]["label"] if e.get("calibration") else "not calibrated")

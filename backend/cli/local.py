@@ -7,11 +7,13 @@ its missing tables; it says instead where it looked and how to point it at a dat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
+import yaml
 from pydantic import ValidationError
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.db import make_engine, make_session_factory
 from backend.core.errors import Conflict, NotFound, message
+from backend.core.limits import MAX_JSON_DEPTH
 from backend.core.settings import Settings
 
 T = TypeVar("T")
@@ -67,6 +70,37 @@ def run(action: Callable[[], T]) -> T:
              f"{str(getattr(error, 'orig', None) or error).strip().splitlines()[0][:300]}")
     except (ValueError, KeyError, OSError) as error:
         fail(message(error) if not isinstance(error, OSError) else f"{error.filename or ''}: {error.strerror}")
+
+
+def load_mapping(path: Path, what: str) -> dict[str, Any]:
+    """One mapping from a JSON or YAML file, or a one-line CliError: unreadable, not a mapping, or nested deeper than
+    the API accepts (a parser recurses per level: 1,000 levels raised RecursionError, a traceback)."""
+    if not path.exists():
+        raise CliError(f"{path} does not exist")
+    kind = "JSON" if path.suffix == ".json" else "YAML"
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) if kind == "YAML" else json.loads(text)
+    except RecursionError:
+        raise CliError(f"{path}: nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except (ValueError, yaml.YAMLError) as error:
+        raise CliError(f"{path}: not valid {kind} ({first_line(error)})") from None
+    if not isinstance(data, dict):
+        raise CliError(f"{path}: expected one mapping ({what})")
+    if nesting(data) > MAX_JSON_DEPTH:
+        raise CliError(f"{path}: nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
+
+
+def nesting(data: Any) -> int:
+    """How deep lists and mappings nest, without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def first_line(value: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from backend.cli.accounts import token_app, user_app
+from backend.cli.accounts import session_app, token_app, user_app
 from backend.cli.calibrate import calibrate
 from backend.cli.library import accelerator_app, model_app
 from backend.cli.mappings import mappings
@@ -38,6 +38,7 @@ app.command()(serving)
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(session_app, name="session")
 app.add_typer(model_app, name="model")
 app.add_typer(accelerator_app, name="accelerator")
 app.command()(export)

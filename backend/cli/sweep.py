@@ -16,12 +16,11 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from backend.cli import display
-from backend.cli.local import CliError, database, fail, run
+from backend.cli.local import CliError, database, fail, load_mapping, run
 from backend.cli.sweep_summary import front_lines, pareto_query, state_line
 
 app = typer.Typer(help="Create, follow, list and cancel sweeps.", no_args_is_help=True)
@@ -216,12 +215,7 @@ def _run(action: Any) -> Any:
 
 
 def _load_spec(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise CliError(f"{path} does not exist")
-    data = yaml.safe_load(path.read_text()) if path.suffix in (".yaml", ".yml") else json.loads(path.read_text())
-    if not isinstance(data, dict):
-        raise CliError(f"{path} must hold one mapping (a SweepSpec)")
-    return data
+    return load_mapping(path, "a SweepSpec")
 
 
 def _summary(backend: Remote | Local, sweep: dict[str, Any]) -> None:

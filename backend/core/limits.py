@@ -1,7 +1,9 @@
 """Limits that keep one client from hurting the others: request body size and sweep creations per minute.
 
 The body check also refuses a NUL character (`\\u0000` in JSON): no database text holds one (PostgreSQL refuses
-it with a driver error), so it is bad input, said as such before any route runs.
+it with a driver error), so it is bad input, said as such before any route runs. And it refuses JSON nested deeper
+than MAX_JSON_DEPTH before anything parses it: Python's parser recurses per level (~990 levels, 2 KB, raised a
+RecursionError, a 500), and no request of this API nests beyond a dozen.
 
 Both answer with a clear 4xx (`{"detail": ...}`): 413 names the limit, 429 says when to retry (also in
 `Retry-After`). Page sizes are capped where the pages are declared (`limit` query parameters).
@@ -11,12 +13,38 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 import time
 from collections import deque
 
+import numpy as np
 from fastapi import HTTPException, Request, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_JSON_DEPTH = 64
+# A sweep's spec as stored with it; a library definition has the same cap, since a sweep copies it into its spec.
+MAX_SPEC_BYTES = 256 * 1024
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(text: bytes) -> int:
+    """How deep a JSON text nests (arrays and objects), without parsing it: strings are blanked, the brackets left
+    are counted (linear time, no recursion; a malformed text may read deeper than it is, never shallower)."""
+    brackets = _JSON_STRING.sub(b"", text).translate(None, _NOT_BRACKETS)
+    if not brackets:
+        return 0
+    opens = np.frombuffer(brackets, dtype=np.uint8)
+    steps = np.where((opens == ord("[")) | (opens == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
+def too_deep(text: bytes) -> str | None:
+    """The refusal for JSON nested beyond MAX_JSON_DEPTH, else None."""
+    if json_depth(text) > MAX_JSON_DEPTH:
+        return f"JSON nested deeper than {MAX_JSON_DEPTH} levels is refused (no request needs more)"
+    return None
 
 
 class BodySizeLimitMiddleware:
@@ -52,12 +80,22 @@ class BodySizeLimitMiddleware:
                 return
             if not message.get("more_body", False):
                 break
-        if b"\\u0000" in body or b"\x00" in body:
-            await _send_json(send, status.HTTP_422_UNPROCESSABLE_CONTENT,
-                             "text cannot contain the NUL character (\\u0000)")
+        refusal = _refusal(scope, bytes(body))
+        if refusal is not None:
+            await _send_json(send, status.HTTP_422_UNPROCESSABLE_CONTENT, refusal)
             return
         await self.app(scope, _replay({"type": "http.request", "body": bytes(body), "more_body": False}, receive),
                        send)
+
+
+def _refusal(scope: Scope, body: bytes) -> str | None:
+    """NUL characters anywhere; JSON too deep (any body but an upload or CSV, which are parsed where they land)."""
+    if b"\\u0000" in body or b"\x00" in body:
+        return "text cannot contain the NUL character (\\u0000)"
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0].strip().lower()
+    if content_type in (b"multipart/form-data", b"text/csv"):
+        return None
+    return too_deep(body)
 
 
 async def _send_json(send: Send, code: int, detail: str) -> None:

@@ -6,6 +6,10 @@
   come from this origin (`Sec-Fetch-Site: same-origin`, else `Origin` equal to this host or `DSE_PUBLIC_URL`) and
   send JSON (or upload a file) when it sends a body. A bearer token is never attached by a browser on its own,
   so token writes pass.
+- **Cross-origin reads**: so is an API read without `Authorization` (health, readiness and metrics aside): a page
+  on another site, or on another port of this host (same-site: the Strict cookie rides along), must not make the
+  server compute landscapes or exports with `<img>` tags, even if it cannot read the answer. A client that is not
+  a browser sends no `Sec-Fetch-Site` and passes.
 - **Headers**: a CSP of this origin only (no inline script), no framing, no MIME sniffing, no referrer beyond
   this origin, and `Cache-Control: no-store` on API answers (they may carry tokens and private results).
 """
@@ -21,6 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backend.core.settings import Settings
 
 WRITE_METHODS = frozenset({b"POST", b"PUT", b"PATCH", b"DELETE"})
+# Probes a monitor on any origin may read; every other API read may cost work (a landscape, an export, a recompute)
+PUBLIC_READS = frozenset({"/api/health", "/api/ready", "/api/metrics"})
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # Plotly's WebGL traces (scattergl, through regl) compile their shaders' glue with `new Function`, hence
 # 'unsafe-eval'; its styles are injected at run time, hence 'unsafe-inline' for styles only. No inline script.
@@ -83,14 +89,16 @@ class SecurityMiddleware:
         query = scope.get("query_string", b"").lower()
         if b"%00" in query or b"\x00" in query:
             return status.HTTP_422_UNPROCESSABLE_CONTENT, "a query cannot contain the NUL character (%00)"
-        if scope.get("method", "").encode() not in WRITE_METHODS or b"authorization" in headers:
+        if b"authorization" in headers:
             return None
-        fetch_site = headers.get(b"sec-fetch-site", b"").decode("latin-1")
-        origin = headers.get(b"origin", b"").decode("latin-1").lower()
-        if fetch_site and fetch_site not in ("same-origin", "none"):
-            return status.HTTP_403_FORBIDDEN, f"a write from another origin ({fetch_site}) is refused (CSRF)"
-        if origin and origin != self.public_origin and urlsplit(origin).netloc != host.lower():
-            return status.HTTP_403_FORBIDDEN, f"a write from another origin ({origin[:100]}) is refused (CSRF)"
+        if scope.get("method", "").encode() not in WRITE_METHODS:
+            path: str = scope.get("path", "")
+            if path.startswith("/api/") and path not in PUBLIC_READS:
+                return self._cross_origin(headers, host, "a read")
+            return None
+        refusal = self._cross_origin(headers, host, "a write")
+        if refusal is not None:
+            return refusal
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         # JSON, a file upload (a model's config.json) or CSV measurements (POST /api/calibrate) from this origin; no
         # form or plain-text body a page can forge (text/csv, like JSON, is not a type a cross-site page may send
@@ -101,11 +109,25 @@ class SecurityMiddleware:
         return None
 
 
+    def _cross_origin(self, headers: dict[bytes, bytes], host: str, what: str) -> tuple[int, str] | None:
+        """403 unless the request comes from this origin (or from no page: a typed URL, a script without a browser)."""
+        fetch_site = headers.get(b"sec-fetch-site", b"").decode("latin-1")
+        origin = headers.get(b"origin", b"").decode("latin-1").lower()
+        if fetch_site and fetch_site not in ("same-origin", "none"):
+            return status.HTTP_403_FORBIDDEN, (f"{what} from another origin ({fetch_site}) is refused (CSRF): open "
+                                               "the dashboard on this server, or send a bearer token")
+        if origin and origin != self.public_origin and urlsplit(origin).netloc != host.lower():
+            return status.HTTP_403_FORBIDDEN, (f"{what} from another origin ({origin[:100]}) is refused (CSRF): open "
+                                               "the dashboard on this server, or send a bearer token")
+        return None
+
+
 async def _refuse(send: Send, code: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": code,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store"), *HEADERS]})
+                            (b"cache-control", b"no-store"), (b"content-security-policy", DASHBOARD_CSP.encode()),
+                            *HEADERS]})
     await send({"type": "http.response.body", "body": body})
 
 

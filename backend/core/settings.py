@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     sweeps_per_minute: int = Field(default=30, ge=1, description="Sweep creations per user (or address) per minute.")
     evaluations_per_minute: int = Field(default=600, ge=1, description=(
         "Estimates and single-point simulations per user (or address) per minute."))
+    work_per_user: int = Field(default=2, ge=1, description=(
+        "Simulation requests (simulate, mapping landscapes, calibrations, point pages) one user runs at once."))
+    work_total: int | None = Field(default=None, ge=1, description=(
+        "Simulation requests the API runs at once; unset: one fewer than its cores (one stays free for reads)."))
+    work_seconds_per_minute: float = Field(default=30.0, gt=0, description=(
+        "Seconds of simulation work one user may spend in the API per minute (429 with Retry-After above)."))
+    work_wait_s: float = Field(default=30.0, ge=0, description=(
+        "How long a simulation request (or a large page) waits for a turn before it is refused (429)."))
+    response_budget_bytes: int = Field(default=384 * 2**20, ge=2**20, description=(
+        "Bytes the API process spends at once on large results pages; more wait for their turn."))
 
     @field_validator("database_url", "broker_url", mode="before")
     @classmethod

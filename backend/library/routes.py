@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from backend.accounts.auth import CurrentUser
 from backend.columns import TEXT_COLUMN_LENGTH
-from backend.core.deps import SessionDep
+from backend.core.deps import MAX_ID, SessionDep
+from backend.core.limits import too_deep
 from backend.library import service
-from backend.library.schemas import AcceleratorIn, EntryOut, ModelIn
+from backend.library.schemas import AcceleratorIn, EntryList, EntryOut, EntrySummary, ModelIn
 from backend.models import LibraryKind
 
 router = APIRouter(tags=["library"])
@@ -42,6 +43,9 @@ async def model_upload(request: Request) -> ModelIn:
         raw = await upload.read()
         if not isinstance(name, str) or not name:
             name = (upload.filename or "").removesuffix(".json")
+        refusal = too_deep(raw)
+        if refusal is not None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{upload.filename or 'config'}: {refusal}")
         try:
             config = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
@@ -104,9 +108,13 @@ def add_accelerator(body: AcceleratorIn, user: CurrentUser, session: SessionDep)
 def _routes(kind: LibraryKind, path: str) -> None:
     """List, read and remove: the same for both kinds."""
 
-    @router.get(path, response_model=list[EntryOut], summary=f"The team library's {kind}s", name=f"list_{kind}s")
-    def list_entries(_user: CurrentUser, session: SessionDep) -> list[EntryOut]:
-        return [EntryOut.of(entry) for entry in service.entries(session, kind)]
+    @router.get(path, response_model=EntryList, summary=f"The team library's {kind}s, by name (paged; summaries)",
+                name=f"list_{kind}s")
+    def list_entries(_user: CurrentUser, session: SessionDep,
+                     limit: Annotated[int, Query(ge=1, le=service.MAX_ENTRIES_PER_TEAM)] = 100,
+                     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> EntryList:
+        rows, total = service.entries(session, kind, limit, offset)
+        return EntryList(items=[EntrySummary.of(row) for row in rows], total=total, limit=limit, offset=offset)
 
     @router.get(f"{path}/{{name}}", response_model=EntryOut, summary=f"One {kind} of the library",
                 name=f"read_{kind}")

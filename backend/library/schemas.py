@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from backend.columns import TEXT_COLUMN_LENGTH
-from backend.library.service import NAME_RULE
+from backend.library.service import NAME_RULE, EntryRow
 from backend.models import LibraryEntry, LibraryKind
 from simulator.hardware import CalibrationSummary, calibration_summary
 
@@ -34,6 +34,36 @@ class EntryOut(BaseModel):
         return cls(kind=LibraryKind(entry.kind), name=entry.name, owner=entry.owner, source=entry.source,
                    created_at=entry.created_at, definition=entry.definition,
                    calibration=calibration_summary(entry.definition))
+
+
+class EntrySummary(BaseModel):
+    """An entry as a list shows it: its definition's scalar fields, not the definition (GET /api/…/{name} has it)."""
+
+    kind: LibraryKind
+    name: str
+    owner: str
+    source: str
+    created_at: datetime
+    summary: dict[str, Any] = Field(description="The definition's scalar fields (text clipped to 200 characters).")
+    calibration: CalibrationSummary | None = None
+
+    @field_validator("created_at")
+    @classmethod
+    def _utc(cls, moment: datetime) -> datetime:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+    @classmethod
+    def of(cls, row: EntryRow) -> EntrySummary:
+        fields = {key: value for key, value in row.summary.items() if key != "calibration"}
+        return cls(kind=LibraryKind(row.kind), name=row.name, owner=row.owner, source=row.source,
+                   created_at=row.created_at, summary=fields, calibration=calibration_summary(row.summary))
+
+
+class EntryList(BaseModel):
+    items: list[EntrySummary]
+    total: int = Field(description="Entries of this kind in the library.")
+    limit: int
+    offset: int
 
 
 class ModelIn(BaseModel):

@@ -8,16 +8,19 @@ deleting an entry breaks nothing.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.columns import TEXT_COLUMN_LENGTH
 from backend.core.errors import Conflict, NotFound, message
+from backend.core.limits import MAX_SPEC_BYTES
 from backend.models import LibraryEntry, LibraryKind
 from simulator import list_accelerator_presets, list_model_presets
 from simulator.design_point import Definitions
@@ -35,8 +38,25 @@ NAME = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{TEXT_COLUMN_LENGTH - 1}}}$")
 NAME_RULE = f"1 to {TEXT_COLUMN_LENGTH} letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 
+MAX_DESCRIPTION_CHARS = 2_000
+MAX_ENTRIES_PER_USER = 100  # models and accelerators together
+MAX_ENTRIES_PER_TEAM = 1_000
+SUMMARY_TEXT_CHARS = 200
+
+
 class LibraryError(ValueError):
     """A definition the simulator cannot use, or a name that cannot be an entry's (422 with the reason)."""
+
+
+class EntryRow(NamedTuple):
+    """An entry as a list reads it: its summary, not its definition."""
+
+    kind: str
+    name: str
+    owner: str
+    source: str
+    created_at: datetime
+    summary: dict[str, Any]
 
 
 def _preset_names(kind: LibraryKind) -> tuple[str, ...]:
@@ -111,16 +131,51 @@ def accelerator_definition(name: str, *, preset: str | None = None, overrides: M
 def add(session: Session, kind: LibraryKind, name: str, definition: dict[str, Any], source: str,
         owner: str) -> LibraryEntry:
     check_name(kind, name)
+    check_size(definition)
     taken = f"the library already has a {kind} named '{name}'; remove it first or choose another name"
     if _find(session, kind, name) is not None:
         raise Conflict(taken)
-    entry = LibraryEntry(kind=kind.value, name=name, owner=owner, source=source[:500], definition=definition)
+    _check_room(session, owner)
+    entry = LibraryEntry(kind=kind.value, name=name, owner=owner, source=source[:500], definition=definition,
+                         summary=summary_of(definition))
     session.add(entry)
     try:
         session.flush()
     except IntegrityError:  # added by another request between the check above and this insert
         raise Conflict(taken) from None
     return entry
+
+
+def check_size(definition: dict[str, Any]) -> None:
+    """A definition a sweep can carry: a sweep copies it into its spec, which is capped at MAX_SPEC_BYTES."""
+    description = definition.get("description")
+    if isinstance(description, str) and len(description) > MAX_DESCRIPTION_CHARS:
+        raise LibraryError(f"the description has {len(description):,} characters; at most {MAX_DESCRIPTION_CHARS:,}")
+    size = len(json.dumps(definition, separators=(",", ":")))
+    if size > MAX_SPEC_BYTES:
+        raise LibraryError(f"the definition is {size:,} bytes of JSON; at most {MAX_SPEC_BYTES:,} (a sweep copies it "
+                           "into its spec, which has that cap)")
+
+
+def _check_room(session: Session, owner: str) -> None:
+    """Entries per user and per team are capped: the library is shared, and every list and form reads it."""
+    mine, everyone = session.execute(select(func.count().filter(LibraryEntry.owner == owner),
+                                            func.count()).select_from(LibraryEntry)).one()
+    if everyone >= MAX_ENTRIES_PER_TEAM:
+        raise Conflict(f"the library holds {everyone} entries, its limit ({MAX_ENTRIES_PER_TEAM}); remove some first")
+    if mine >= MAX_ENTRIES_PER_USER:
+        raise Conflict(f"'{owner}' has {mine} library entries, the most one user may have ({MAX_ENTRIES_PER_USER}); "
+                       "remove some first")
+
+
+def summary_of(definition: dict[str, Any]) -> dict[str, Any]:
+    """What a list shows of a definition: its scalar fields (text clipped) and its calibration, never nested data."""
+    out: dict[str, Any] = {key: value[:SUMMARY_TEXT_CHARS] if isinstance(value, str) else value
+                           for key, value in definition.items()
+                           if value is None or isinstance(value, bool | int | float | str)}
+    if isinstance(definition.get("calibration"), dict):
+        out["calibration"] = definition["calibration"]
+    return out
 
 
 def _find(session: Session, kind: LibraryKind, name: str) -> LibraryEntry | None:
@@ -135,8 +190,20 @@ def get(session: Session, kind: LibraryKind, name: str) -> LibraryEntry:
     return entry
 
 
-def entries(session: Session, kind: LibraryKind) -> list[LibraryEntry]:
-    return list(session.execute(select(LibraryEntry).where(LibraryEntry.kind == kind.value)
+def entries(session: Session, kind: LibraryKind, limit: int = MAX_ENTRIES_PER_TEAM,
+            offset: int = 0) -> tuple[list[EntryRow], int]:
+    """A page of entries by name, without their definitions (a list reads summaries only), and how many there are."""
+    rows = session.execute(select(LibraryEntry.kind, LibraryEntry.name, LibraryEntry.owner, LibraryEntry.source,
+                                  LibraryEntry.created_at, LibraryEntry.summary)
+                           .where(LibraryEntry.kind == kind.value).order_by(LibraryEntry.name)
+                           .limit(limit).offset(offset)).all()
+    total = session.execute(select(func.count()).select_from(LibraryEntry)
+                            .where(LibraryEntry.kind == kind.value)).scalar_one()
+    return [EntryRow(*row) for row in rows], total
+
+
+def names(session: Session, kind: LibraryKind) -> list[str]:
+    return list(session.execute(select(LibraryEntry.name).where(LibraryEntry.kind == kind.value)
                                 .order_by(LibraryEntry.name)).scalars())
 
 
@@ -152,18 +219,21 @@ def _definitions(session: Session, kind: LibraryKind, names: set[str]) -> dict[s
     return {name: definition for name, definition in rows}
 
 
+def _strings(values: Any) -> set[str]:
+    return {value for value in values if isinstance(value, str)} if isinstance(values, list) else set()
+
+
 def with_library(session: Session, spec: Any) -> Any:
     """A submitted spec (raw JSON) with the definitions of the library names it uses copied into it (names that are
-    presets or already defined by the spec are left alone; unknown ones are left for the spec's own check)."""
+    presets or already defined by the spec are left alone; unknown ones, and values of the wrong type, are left for
+    the spec's own check, which says what is wrong with them)."""
     if not isinstance(spec, dict):
         return spec
     out = dict(spec)
-    models = {name for name in spec.get("models") or [] if isinstance(name, str)}
-    accelerators = {spec.get("accelerator")} | {v.get("accelerator") for v in spec.get("variants") or []
-                                                 if isinstance(v, dict)}
-    for kind, names, key in ((LibraryKind.MODEL, models, "model_definitions"),
-                             (LibraryKind.ACCELERATOR, {a for a in accelerators if isinstance(a, str)},
-                              "accelerator_definitions")):
+    variants = spec.get("variants") if isinstance(spec.get("variants"), list) else []
+    accelerators = _strings([spec.get("accelerator"), *(v.get("accelerator") for v in variants if isinstance(v, dict))])
+    for kind, names, key in ((LibraryKind.MODEL, _strings(spec.get("models")), "model_definitions"),
+                             (LibraryKind.ACCELERATOR, accelerators, "accelerator_definitions")):
         given = spec.get(key) if isinstance(spec.get(key), dict) else {}
         wanted = {name for name in names if name not in given} - set(_preset_names(kind))
         found = _definitions(session, kind, wanted)

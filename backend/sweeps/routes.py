@@ -17,6 +17,8 @@ from backend.columns import ALL_COLUMNS, METRICS, PARAMETERS, RATIOS
 from backend.core.deps import MAX_ID, SessionDep, SettingsDep
 from backend.core.errors import NotFound
 from backend.core.limits import limit_evaluations, limit_sweep_creation
+from backend.core.quotas import heavy_work
+from backend.core.response_budget import ResponseBudget
 from backend.library import service as library_service
 from backend.models import DesignPoint, Sweep, SweepStatus
 from backend.sweeps import annotations, breakdown, export, recompute
@@ -184,7 +186,7 @@ def _sort(text: str | None) -> list[str]:
             responses={200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {},
                                          "application/octet-stream": {}}}})
 def read_results(
-    sweep_id: SweepId, session: SessionDep, request: Request,
+    sweep_id: SweepId, session: SessionDep, request: Request, budget: ResponseBudget,
     columns: ColumnsQuery = None, filters: FilterQuery = None,
     sort: Annotated[str | None, Query(description="Comma-separated columns; `-name` sorts descending.")] = None,
     limit: Annotated[int | None, Query(ge=1, le=results_service.MAX_PAGE_ROWS,
@@ -234,6 +236,8 @@ def read_results(
             raise ValueError(f"a format={format} page of {query.limit:,} rows x {len(query.columns)} columns is "
                              f"{cells:,} values, above {results_service.MAX_PAGE_CELLS:,}: ask for fewer rows "
                              "(limit, offset) or columns, or export as format=csv or parquet (streamed)")
+        rows = min(query.limit, sweep.done_points + sweep.failed_points)
+        budget.take(rows * len(query.columns), format)  # held until the page is sent (waits for large pages ahead)
         data, matching, exact = results_service.page(session, sweep_id, query, total, arrays=format == "arrays")
         meta = {"total": matching, "total_exact": exact, "count": len(data[query.columns[0]]) if query.columns else 0,
                 "limit": query.limit, "offset": offset}
@@ -326,7 +330,8 @@ def _point_out(columns: dict, **fields: object) -> PointOut:
 
 
 @points_router.get("/api/points/{point_id}", response_model=PointOut,
-                   summary="One design point with its per-operator report")
+                   summary="One design point with its per-operator report",
+                   dependencies=[Depends(heavy_work, scope="function")])  # it recomputes the report
 def read_point(point_id: PointId, session: SessionDep) -> PointOut:
     point = session.get(DesignPoint, point_id)
     if point is None:
@@ -365,7 +370,8 @@ def _simulate(request: SimulateRequest, definitions: Definitions) -> PointOut:
 
 @points_router.post("/api/simulate", response_model=PointOut, summary="Evaluate one design point now (not stored)",
                     description="Members and admins (it runs the simulator), rate-limited per user "
-                                "(DSE_EVALUATIONS_PER_MINUTE).", dependencies=[Depends(limit_evaluations)])
+                                "(DSE_EVALUATIONS_PER_MINUTE).",
+                    dependencies=[Depends(limit_evaluations), Depends(heavy_work, scope="function")])
 def simulate(request: SimulateRequest, user: CurrentUser, session: SessionDep) -> PointOut:
     if not user.can_create():
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot run the simulator")

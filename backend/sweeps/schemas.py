@@ -6,12 +6,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from backend.models import Sweep, SweepStatus
 from backend.sweeps.annotations import tags_of
 from backend.sweeps.service import SearchState, progress
-from backend.sweeps.spec import varied_columns
+from backend.sweeps.spec import BOOLEAN_FOR_NUMBER, boolean_for_number, varied_columns
 from simulator.hardware import CalibrationSummary
 
 
@@ -209,6 +209,14 @@ class SimulateRequest(BaseModel):
     accelerator: str = Field(default="gemmini-default")
     overrides: dict[str, Any] = Field(default_factory=dict, examples=[{"rows": 32, "cols": 32}])
     options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _no_boolean_numbers(self) -> SimulateRequest:
+        for group, source in (("scenario", "scenario"), ("overrides", "accelerator"), ("options", "options")):
+            for name, value in getattr(self, group).items():
+                if boolean_for_number(source, name, value):
+                    raise ValueError(f"{group}.{name}: {BOOLEAN_FOR_NUMBER}")
+        return self
 
 
 class TemplateOut(BaseModel):

@@ -30,6 +30,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from backend.columns import METRICS, NUMERIC_METRICS, TEXT_COLUMN_LENGTH
 from backend.core.errors import message
+from backend.core.limits import MAX_SPEC_BYTES
 from backend.sweeps.templates import SWEEP_TEMPLATE_IDS
 from simulator import catalog, list_accelerator_presets, list_model_presets
 from simulator.design_point import Definitions, PointInputs
@@ -44,9 +45,9 @@ class RangeAxis(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    start: float = Field(validation_alias=AliasChoices("start", "min"), allow_inf_nan=False)
-    stop: float = Field(validation_alias=AliasChoices("stop", "max"), allow_inf_nan=False)
-    step: float = Field(gt=0, allow_inf_nan=False)
+    start: float = Field(validation_alias=AliasChoices("start", "min"), allow_inf_nan=False, strict=True)
+    stop: float = Field(validation_alias=AliasChoices("stop", "max"), allow_inf_nan=False, strict=True)
+    step: float = Field(gt=0, allow_inf_nan=False, strict=True)
 
     @model_validator(mode="after")
     def _ordered(self) -> RangeAxis:
@@ -121,7 +122,6 @@ MAX_AXIS_VALUES = 100_000  # per axis; the product is capped by settings.max_swe
 MAX_AXES = 32  # over axes, option_axes, model_axes and scenario_axes together
 MAX_LIST_ITEMS = {"models": 64, "scenarios": 256, "variants": 256, "objectives": 8, "model_definitions": 64,
                   "accelerator_definitions": 64}
-MAX_SPEC_BYTES = 256 * 1024  # the spec as stored with its sweep
 DEFAULT_SEARCH_BATCH = 30
 # The names a spec's axes may use, per group (fields a sweep may vary, from the simulator's catalog).
 AXIS_NAMES: dict[str, tuple[str, ...]] = {
@@ -144,6 +144,20 @@ class Problem:
     loc: tuple[str | int, ...]
     message: str
     value: Any
+
+
+BOOLEAN_FOR_NUMBER = "a boolean (true/false) where a number is meant; write the number"
+
+
+def boolean_for_number(source: catalog.Source, name: str, value: Any) -> bool:
+    """`seq_len: true`: pydantic's lax mode (which reads "16" as 16, as a YAML or form value needs) would read a
+    boolean as 1; a boolean is refused where the field does not hold one."""
+    if type(value) is not bool:
+        return False
+    try:
+        return type(catalog.check_field(source, name, value)) is not bool
+    except (KeyError, ValueError):  # an unknown name or a refused value: said by the checks that follow
+        return False
 
 
 def _ends(axis: Axis) -> list[Any]:
@@ -266,15 +280,19 @@ class SweepSpec(BaseModel):
                                           "with models, scenarios and axes; axes override a variant's fields.")
     option_axes: dict[str, Axis] = Field(default_factory=dict, description="Simulator options to vary.")
     strategy: Literal["grid", "random", "search"] = "grid"
-    n_points: int | None = Field(default=None, ge=1, description="Points to draw (strategy `random` only).")
-    seed: int = Field(default=0, ge=0, description="Seed of the `random` and `search` strategies.")
-    budget: int | None = Field(default=None, ge=1, description="Points to evaluate (strategy `search` only).")
-    budget_s: float | None = Field(default=None, gt=0, description="Optional wall-time budget of a `search` "
-                                   "(seconds from its start; the running batch finishes).")
+    # strict: a boolean is not a number here (lax mode reads `true` as 1)
+    n_points: int | None = Field(default=None, ge=1, strict=True, description="Points to draw (strategy `random` "
+                                 "only).")
+    seed: int = Field(default=0, ge=0, strict=True, description="Seed of the `random` and `search` strategies.")
+    budget: int | None = Field(default=None, ge=1, strict=True, description="Points to evaluate (strategy `search` "
+                               "only).")
+    budget_s: float | None = Field(default=None, gt=0, strict=True, description="Optional wall-time budget of a "
+                                   "`search` (seconds from its start; the running batch finishes).")
     sampler: Literal["nsga2", "tpe", "random"] = Field(
         default="nsga2", description="Optuna sampler of a `search`: NSGA-II, TPE, or random (the baseline).")
-    batch_size: int | None = Field(default=None, ge=1, le=10_000, description="Points asked per `search` batch "
-                                   "(evaluated in parallel by the workers; NSGA-II's population). Default 30.")
+    batch_size: int | None = Field(default=None, ge=1, le=10_000, strict=True, description="Points asked per "
+                                   "`search` batch (evaluated in parallel by the workers; NSGA-II's population). "
+                                   "Default 30.")
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
     template: str | None = Field(default=None, description=(
         "The built-in sweep template (GET /api/templates) this sweep was made from: it picks the page that tells "
@@ -406,6 +424,9 @@ class SweepSpec(BaseModel):
 
         def check(loc: tuple[str | int, ...], source: catalog.Source, name: str, value: Any) -> Any:
             if loc in skip or loc[:2] in skip:  # an unknown name (or a variant naming one) has no value to check
+                return value
+            if boolean_for_number(source, name, value):
+                problems.append(Problem(loc, BOOLEAN_FOR_NUMBER, value))
                 return value
             try:
                 checked = catalog.check_field(source, name, value)

@@ -133,6 +133,45 @@ def test_sign_out_revokes_the_session_cookie(team: TeamStack) -> None:
     assert httpx.get(f"{team.url}/api/sweeps", headers=team.member).status_code == 200  # the token itself lives on
 
 
+@pytest.mark.timeout(900)
+def test_three_maximal_pages_at_once_stay_within_the_byte_budget(team: TeamStack) -> None:
+    """The audit's three viewers each reading a page of ~5·10⁶ values at once (1.38 GB peak, ~900 MB kept): the
+    pages take turns under DSE_RESPONSE_BUDGET_BYTES, the peak stays below 600 MB and memory goes back after."""
+    from tests.browser import real_sweeps
+
+    spec = {**real_sweeps.LARGE_SPEC, "scenarios": [{"seq_len": n} for n in (64, 128, 256, 384, 512)]}  # 66,960 points
+    sweep_id = real_sweeps.seed(f"sqlite:///{team.stack.state_dir / 'dse.sqlite3'}", spec)
+    first = httpx.get(f"{team.url}/api/sweeps/{sweep_id}/results?limit=1", headers=team.viewer, timeout=60).json()
+    limit = min(first["total"], 5_000_000 // len(first["columns"]))
+    assert limit * len(first["columns"]) > 4_900_000, "a maximal page (MAX_PAGE_CELLS)"
+    page = f"{team.url}/api/sweeps/{sweep_id}/results?limit={limit}"
+    server = psutil.Process(team.stack.process.pid)
+    before = server.memory_info().rss
+    peak, reading = before, threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not reading.wait(0.02):
+            peak = max(peak, server.memory_info().rss)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda _: httpx.get(page, headers=team.viewer, timeout=600), range(3)))
+    elapsed = time.perf_counter() - started
+    reading.set()
+    sampler.join()
+    time.sleep(1.0)
+    after = server.memory_info().rss
+    assert [a.status_code for a in answers] == [200] * 3 and {a.json()["count"] for a in answers} == {limit}
+    figures = {"values_per_page": limit * len(first["columns"]), "seconds_for_three": round(elapsed, 1),
+               "rss_before_mb": round(before / 2**20), "rss_peak_mb": round(peak / 2**20),
+               "rss_after_mb": round(after / 2**20)}
+    record("three_maximal_pages", figures)
+    assert peak < 600 * 2**20 and after < before + 150 * 2**20, figures
+
+
 def test_sigterm_stops_the_server_within_seconds_under_load(tmp_path: Path) -> None:
     stack = launch_stack(tmp_path, {"DSE_DEMO_SWEEP": "false"})
     wait_for_health(stack.base_url, timeout_s=120)

@@ -42,6 +42,8 @@ def test_the_case_study_opens_on_its_study_view(dashboard, page, screenshot) -> 
     assert "Survey (published)" not in groups.nth(0).inner_text()
     survey = groups.nth(1).locator("tbody tr[data-variant='4 fusion'] td").last.inner_text()
     assert "39.6×" in survey and "I-BERT" in survey, survey
+    # the bars come after each variant's report (point pages take turns under the work quota)
+    page.wait_for_function("() => document.getElementById('study-latency-1').data")
     bars = page.evaluate("() => document.getElementById('study-latency-1').data.map(t => t.y.length)")
     assert bars and set(bars) == {4}
     # another baseline: the fusion step against the integer-units step

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from backend.accounts.auth import CurrentUser, get_principal
 from backend.core.deps import SessionDep
 from backend.core.limits import limit_evaluations
+from backend.core.quotas import heavy_work
 from backend.library import service as library_service
 from simulator import calibrate as calibration
 from simulator.catalog import entry
@@ -161,7 +162,7 @@ def _out(result: calibration.Calibration) -> CalibrateOut:
 
 @router.post("/api/calibrate", response_model=CalibrateOut, openapi_extra=CALIBRATE_BODY,
              summary="Fit a preset's free constants to measured cycles per op class",
-             dependencies=[Depends(limit_evaluations)])
+             dependencies=[Depends(limit_evaluations), Depends(heavy_work, scope="function")])
 def calibrate(body: Annotated[CalibrateIn, Depends(calibration_request)], user: CurrentUser,
               session: SessionDep) -> CalibrateOut:
     if not user.can_create():

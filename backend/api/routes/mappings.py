@@ -17,6 +17,7 @@ from backend.accounts.auth import CurrentUser, get_principal
 from backend.columns import TEXT_COLUMN_LENGTH
 from backend.core.deps import SessionDep
 from backend.core.limits import limit_evaluations
+from backend.core.quotas import heavy_work
 from backend.library import service as library_service
 from backend.models import LibraryKind
 from simulator.catalog import ACCELERATOR_FIELDS, check_value
@@ -140,7 +141,7 @@ def _accelerator(session: SessionDep, name: str, overrides: dict[str, Any]) -> A
     definition = library_service.definitions_for(session, "", name).accelerators.get(name)
     if definition is not None:
         return accelerator_from_definition(definition, **overrides)
-    names = [*list_accelerator_presets(), *(e.name for e in library_service.entries(session, LibraryKind.ACCELERATOR))]
+    names = [*list_accelerator_presets(), *library_service.names(session, LibraryKind.ACCELERATOR)]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
     raise ValueError(f"unknown accelerator '{name[:100]}': neither a preset nor a library accelerator"
                      + (f"; did you mean {', '.join(close)}?" if close else " (GET /api/presets/accelerators, "
@@ -151,7 +152,7 @@ Dimension = Annotated[int, Query(ge=1, le=MAX_DIMENSION)]
 
 
 @router.get("/api/mappings", response_model=LandscapeOut, summary="The mapping landscape of one GEMM",
-            dependencies=[Depends(limit_evaluations)])
+            dependencies=[Depends(limit_evaluations), Depends(heavy_work, scope="function")])
 def mappings(request: Request, session: SessionDep, user: CurrentUser, m: Dimension, k: Dimension, n: Dimension,
              accelerator: Annotated[str, Query(min_length=1, max_length=TEXT_COLUMN_LENGTH)] = "gemmini-default",
              sample: Annotated[int, Query(ge=1, le=DEFAULT_LIMIT)] = DEFAULT_LIMIT,

@@ -109,6 +109,14 @@ TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
         lambda c, t, h: c.post("/api/users/zed/tokens", json={}, headers=h), (401, 403, 403, 403, 201)),
     "POST /api/users/{name}/tokens (own)": (
         lambda c, t, h: c.post("/api/users/ada/tokens", json={}, headers=h), (401, 403, 201, 403, 201)),
+    "GET /api/users/{name}/tokens (ada's)": (
+        lambda c, t, h: c.get("/api/users/ada/tokens", headers=h), (401, 403, 200, 403, 200)),
+    "GET /api/users/{name}/sessions (ada's)": (
+        lambda c, t, h: c.get("/api/users/ada/sessions", headers=h), (401, 403, 200, 403, 200)),
+    "PATCH /api/users/{name}": (lambda c, t, h: c.patch("/api/users/zed", json={"role": "viewer"}, headers=h),
+                                (401, 403, 403, 403, 200)),
+    "DELETE /api/sessions/{id} (ada's)": (
+        lambda c, t, h: c.delete(f"/api/sessions/{_new_session_of_ada(c, t)}", headers=h), (401, 403, 200, 403, 200)),
     "DELETE /api/tokens/{id} (ada's)": (
         lambda c, t, h: c.delete(f"/api/tokens/{_new_token_of_ada(c, t)}", headers=h), (401, 403, 200, 403, 200)),
     "POST /api/models": (lambda c, t, h: c.post("/api/models", json=_model(h), headers=h), (401, 403, 201, 201, 201)),
@@ -160,12 +168,19 @@ def test_the_table_covers_every_operation(team) -> None:
                   for method in operations}
     covered = {" ".join(key.split(" ")[:2]).replace("{id}", "{x}").replace("{name}", "{x}") for key in TABLE}
     missing = sorted(op for op in documented if op.replace("{sweep_id}", "{x}").replace("{point_id}", "{x}")
-                     .replace("{token_id}", "{x}").replace("{name}", "{x}") not in covered)
+                     .replace("{token_id}", "{x}").replace("{session_id}", "{x}").replace("{name}", "{x}")
+                     not in covered)
     assert not missing, f"operations without a row in the access table: {missing}"
 
 
 def _new_token_of_ada(client: TestClient, tokens: dict[str, str]) -> int:
     return client.post("/api/users/ada/tokens", json={"label": "t"}, headers=_headers(tokens, "admin")).json()["id"]
+
+
+def _new_session_of_ada(client: TestClient, tokens: dict[str, str]) -> int:
+    """A session of ada's, opened on a client of its own (the test's client keeps its cookies)."""
+    TestClient(client.app, base_url=str(client.base_url)).post("/api/session", json={"token": tokens["member"]})
+    return client.get("/api/users/ada/sessions", headers=_headers(tokens, "admin")).json()[0]["id"]
 
 
 @pytest.mark.parametrize("endpoint", list(TABLE))

@@ -33,9 +33,9 @@ def test_csv_measurements_give_a_preset_the_library_takes(client) -> None:
 
     added = client.post("/api/accelerators", json={"name": "my-chip", "definition": preset})
     assert added.status_code == 201, added.text
-    entry = client.get("/api/accelerators").json()[0]
+    entry = client.get("/api/accelerators").json()["items"][0]
     assert entry["calibration"]["label"] == fit["calibration"]["label"]
-    assert entry["definition"]["host_cycles_per_element_softmax"] == after["host_cycles_per_element_softmax"]
+    assert entry["summary"]["host_cycles_per_element_softmax"] == after["host_cycles_per_element_softmax"]
     simulated = client.post("/api/simulate", json={"model": "bert-base", "scenario": {"seq_len": 128},
                                                    "accelerator": "my-chip"}).json()
     assert simulated["calibration"]["label"] == fit["calibration"]["label"]

@@ -32,7 +32,7 @@ def test_a_config_json_as_json_or_upload_becomes_a_library_model(client) -> None
                                              "application/json")})
     assert uploaded.status_code == 201, uploaded.text
     assert uploaded.json()["definition"]["num_layers"] == 32
-    assert [e["name"] for e in client.get("/api/models").json()] == ["team-gpt2-medium", "uploaded-llama"]
+    assert [e["name"] for e in client.get("/api/models").json()["items"]] == ["team-gpt2-medium", "uploaded-llama"]
     assert client.get("/api/models/uploaded-llama").json()["definition"]["d_model"] == 4096
 
 
@@ -49,7 +49,7 @@ def test_a_config_json_as_json_or_upload_becomes_a_library_model(client) -> None
 def test_a_model_the_simulator_cannot_use_is_refused_with_the_reason(client, body, status, message) -> None:
     answer = client.post("/api/models", json=body)
     assert answer.status_code == status and message in answer.json()["detail"], answer.text
-    assert client.get("/api/models").json() == []
+    assert client.get("/api/models").json()["items"] == []
 
 
 def test_a_name_is_taken_once(client) -> None:
@@ -101,3 +101,49 @@ def test_simulate_runs_a_library_model_on_a_library_accelerator(client) -> None:
     assert mine.status_code == preset.status_code == 200, mine.text
     assert mine.json()["parameters"]["cols"] == 64
     assert mine.json()["metrics"]["latency_s"] == pytest.approx(preset.json()["metrics"]["latency_s"])
+
+
+CHIP = {"preset": "gemmini-default", "overrides": {"rows": 8}}
+
+
+def test_fat_entries_are_refused_and_lists_are_paged_summaries(client) -> None:
+    """Issue 30: 50 accelerators with huge descriptions were accepted and listed in full (11.5 MB for 10)."""
+    fat = [client.post("/api/accelerators", json={"name": f"fat-{k}", "definition": {
+        **client.get("/api/presets/accelerators").json()[0], "description": "x" * 100_000}}) for k in range(50)]
+    assert {answer.status_code for answer in fat} == {422}
+    assert "at most 2,000" in fat[0].json()["detail"]
+    huge = client.post("/api/models", json={"name": "huge", "definition": {
+        "family": "encoder", "num_layers": 2, "d_model": 64, "num_heads": 2, "d_ff": 256, "vocab_size": 100,
+        "max_positions": 128, "source": "y" * 300_000}})
+    assert huge.status_code == 422 and "at most 262,144" in huge.json()["detail"], huge.text
+    for name in ("c-b", "c-a", "c-c"):
+        assert client.post("/api/accelerators", json={"name": name, **CHIP}).status_code == 201
+    page = client.get("/api/accelerators?limit=2").json()
+    assert (page["total"], page["limit"], [e["name"] for e in page["items"]]) == (3, 2, ["c-a", "c-b"])
+    assert "definition" not in page["items"][0] and page["items"][0]["summary"]["rows"] == 8
+    assert [e["name"] for e in client.get("/api/accelerators?offset=2").json()["items"]] == ["c-c"]
+    assert client.get("/api/accelerators/c-a").json()["definition"]["rows"] == 8
+    assert client.get("/api/accelerators?limit=0").status_code == 422
+
+
+def test_entries_per_user_and_per_team_are_capped(client, session_factory) -> None:
+    from backend.core.db import transaction
+    from backend.library import service
+    from backend.models import LibraryEntry, LibraryKind
+
+    with transaction(session_factory) as session:
+        definition, source = service.accelerator_definition("x", **CHIP)
+        for k in range(service.MAX_ENTRIES_PER_USER):
+            service.add(session, LibraryKind.ACCELERATOR, f"mine-{k}", definition, source, "local")
+    full = client.post("/api/accelerators", json={"name": "one-more", **CHIP})
+    assert full.status_code == 409 and "the most one user may have (100)" in full.json()["detail"]
+    with transaction(session_factory) as session:
+        session.add_all(LibraryEntry(kind=LibraryKind.MODEL.value, name=f"theirs-{k}", owner=f"user-{k}", source="",
+                                     definition={}, summary={})
+                        for k in range(service.MAX_ENTRIES_PER_TEAM - service.MAX_ENTRIES_PER_USER))
+    with transaction(session_factory) as session:
+        session.delete(service.get(session, LibraryKind.ACCELERATOR, "mine-0"))
+    room = client.post("/api/accelerators", json={"name": "one-more", **CHIP})
+    assert room.status_code == 201, room.text  # 999 entries, 99 of them local's: room for one
+    refused = client.post("/api/accelerators", json={"name": "two-more", **CHIP})
+    assert refused.status_code == 409 and "its limit (1000)" in refused.json()["detail"]

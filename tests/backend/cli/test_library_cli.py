@@ -83,3 +83,14 @@ def test_the_library_from_the_command_line(tmp_path: Path, redis_url: str) -> No
     table = pq.read_table(tmp_path / "results.parquet")  # Parquet, from the extension alone
     assert table.num_rows == 2 and set(table.column("model").to_pylist()) == {"team-bert"}
     assert set(table.column("rows").to_pylist()) == {32}
+
+
+@pytest.mark.parametrize("text", ["rows: " + "[" * 1500 + "]" * 1500, "".join(f"{'  ' * i}k{i}:\n" for i in range(200))
+                                  + "  " * 200 + "v: 1\n"])
+def test_a_deeply_nested_yaml_is_one_line_not_a_traceback(tmp_path: Path, text: str) -> None:
+    upgrade(f"sqlite:///{tmp_path / 'var' / 'dse.sqlite3'}")
+    (tmp_path / "deep.yaml").write_text(text)
+    for args in (("accelerator", "add", "deep", "deep.yaml"), ("sweep", "submit", "deep.yaml")):
+        done = dse(tmp_path, *args)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-500:]
+        assert "deep.yaml: nested deeper than 64 levels" in done.stderr and done.stderr.strip().count("\n") == 0

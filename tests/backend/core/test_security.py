@@ -162,3 +162,57 @@ def test_the_csv_export_writes_neutralised_text_and_plain_numbers(client: TestCl
     rows = {row["point_index"]: row for row in csv.DictReader(io.StringIO(exported.text))}
     assert float(rows["1"]["latency_s"]) > 0 and rows["1"]["error"] == ""
     assert rows["0"]["error"] == '\'=HYPERLINK("http://evil.example","x")'
+
+
+def test_the_middlewares_own_refusals_carry_the_csp(client: TestClient, settings: Settings) -> None:
+    """403 (CSRF), 421 (Host), 422 (%00 in a query, NUL or deep JSON in a body), 413: answered before any route,
+    each with the same security headers as a route's answer."""
+    refusals = [client.post("/api/sweeps", json=DEMO_SPEC, headers={"Sec-Fetch-Site": "cross-site"}),
+                client.get("/api/sweeps", headers={"Host": "rebound.example"}),
+                client.get("/api/sweeps?q=%00"),
+                client.post("/api/sweeps", json={**DEMO_SPEC, "name": "a\u0000b"}),
+                client.post("/api/sweeps", content="[" * 100 + "]" * 100, headers={"Content-Type": "application/json"}),
+                client.post("/api/sweeps", content=b"x" * (settings.max_body_bytes + 1),
+                            headers={"Content-Type": "application/json"})]
+    assert [answer.status_code for answer in refusals] == [403, 421, 422, 422, 422, 413]
+    for answer in refusals:
+        assert answer.headers["content-security-policy"] == DASHBOARD_CSP, answer.text
+        assert answer.headers["x-frame-options"] == "DENY" and answer.json()["detail"]
+
+
+WORK = ["/api/mappings?m=64&k=64&n=64&sample=50", "/api/sweeps/{id}/results?format=csv",
+        "/api/sweeps/{id}/results", "/api/sweeps/{id}/pareto", "/api/sweeps", "/api/points/1"]
+
+
+def test_reads_that_cost_work_are_refused_from_another_origin(client: TestClient) -> None:
+    """Single-user mode: a page on another port (same-site) or site made the server compute landscapes and exports
+    with <img> tags (issue 30). Refused before any work; this origin, a typed URL and a non-browser client pass."""
+    sweep_id = _sweep(client)
+    for path in (p.format(id=sweep_id) for p in WORK):
+        for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                        {"Origin": "http://127.0.0.1:9999"}):
+            refused = client.get(path, headers=headers)
+            assert refused.status_code == 403 and "another origin" in refused.json()["detail"], (path, headers)
+            assert refused.headers["content-security-policy"] == DASHBOARD_CSP
+        for headers in ({"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}):
+            assert client.get(path, headers=headers).status_code in (200, 404), (path, headers)
+    for probe in ("/api/health", "/api/metrics"):  # monitors on any origin
+        assert client.get(probe, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200
+
+
+def test_a_cookie_read_from_another_port_is_refused_but_a_token_passes(settings: Settings, session_factory) -> None:
+    """Team mode: the SameSite=Strict cookie rides along from another port of the same host (same-site)."""
+    from backend.accounts import service as accounts
+    from backend.core.db import transaction
+
+    with transaction(session_factory) as session:
+        accounts.add_user(session, "alice", "member")
+        token = accounts.create_token(session, "alice")[1]
+    with make_client(settings.model_copy(update={"auth": "required"}), session_factory) as client:
+        assert client.post("/api/session", json={"token": token}).status_code == 200
+        landscape = WORK[0]
+        assert client.get(landscape, headers={"Sec-Fetch-Site": "same-site"}).status_code == 403
+        assert client.get(landscape, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+        client.cookies.clear()
+        bearer = {"Authorization": f"Bearer {token}", "Sec-Fetch-Site": "cross-site"}
+        assert client.get(landscape, headers=bearer).status_code == 200

@@ -3,6 +3,7 @@
 import { BASE_LAYOUT } from '../plotly_loader.js';
 import { byClass, opClasses } from '../point_model.js';
 import { fmtValue } from '../format.js';
+import { plotText } from '../plot_text.js';
 
 /**
  * `points`: [{label, ops, latencyS, energyJ}]. Each class's share of the summed operator cycles (energy) is
@@ -18,7 +19,7 @@ export function breakdownTraces(points, quantity) {
     });
     const unit = quantity === 'latency' ? 's' : 'J';
     return {
-      type: 'bar', orientation: 'h', name: cls.label, y: points.map((p) => p.label), x: values,
+      type: 'bar', orientation: 'h', name: cls.label, y: points.map((p) => plotText(p.label)), x: values,
       marker: { color: cls.colour }, meta: cls.key,
       text: values.map((v, k) => {
         const whole = quantity === 'latency' ? points[k].latencyS : points[k].energyJ;

@@ -5,6 +5,7 @@
 import { BASE_LAYOUT, PLOT_CONFIG } from '../plotly_loader.js';
 import { info, titleOf } from '../catalog.js';
 import { axisTicks } from '../format.js';
+import { plotText } from '../plot_text.js';
 
 export const TRACE_POINTS = 20000;
 const FRONT_COLOUR = '#e4572e';
@@ -54,7 +55,7 @@ export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categori
   }
   fronts.forEach(({ label, front }, k) => {
     const colour = GROUP_COLOURS[k % GROUP_COLOURS.length];
-    traces.push({ type: 'scattergl', mode: steps ? 'lines+markers' : 'markers', name: label ? `${label} (${front.length})` : `Pareto front (${front.length})`,
+    traces.push({ type: 'scattergl', mode: steps ? 'lines+markers' : 'markers', name: label ? `${plotText(label)} (${front.length})` : `Pareto front (${front.length})`,
       x: front.map((i) => columns[x][i]), y: front.map((i) => columns[y][i]), customdata: front, hoverinfo: 'none',
       line: { color: colour, width: 1.5, shape: 'hv' }, legendgroup: `front-${k}`,
       marker: { size: 9, color: colour, symbol: 'diamond', line: { color: '#1d2430', width: 0.8 } }, meta: 'front' });
@@ -68,7 +69,7 @@ export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categori
   }
   if (colourBy && categories) {  // legend entries for the colour classes
     categories.slice(0, CATEGORY_COLOURS.length).forEach((category, k) => traces.push({
-      type: 'scattergl', mode: 'markers', x: [null], y: [null], name: `${info(colourBy).label}: ${category}`,
+      type: 'scattergl', mode: 'markers', x: [null], y: [null], name: `${info(colourBy).label}: ${plotText(category)}`,
       marker: { size: 8, color: CATEGORY_COLOURS[k] }, hoverinfo: 'skip', meta: 'legend' }));
   }
   return traces;

@@ -9,6 +9,7 @@ import { axisTicks, fmtValue } from '../format.js';
 import { DEFAULT_OBJECTIVES, direction, info, numericMetrics, titleOf, vocabulary } from '../catalog.js';
 import { BASE_LAYOUT, loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { bestAlongX, hypervolume2d } from '../pareto_math.js';
+import { plotText } from '../plot_text.js';
 import { retickOnZoom } from '../plots/pareto_scatter.js';
 import { normalizeSweep } from '../sweep_model.js';
 
@@ -103,11 +104,11 @@ export async function render(container, _params, query) {
   const spans = { x: span('x', logX), y: span('y', logY) };
   const traces = lines.map((line) => ({
     type: 'scatter', mode: 'lines+markers', meta: 'front', customdata: line.rows.map((r) => r.id),
-    name: `${line.sweep.name} · ${line.label} (${line.rows.length})`,
+    name: `${plotText(line.sweep.name)} · ${plotText(line.label)} (${line.rows.length})`,
     legendgroup: `sweep-${line.s}`, x: line.rows.map((r) => r.x), y: line.rows.map((r) => r.y),
     line: { color: SWEEP_COLOURS[line.s % SWEEP_COLOURS.length], dash: DASHES[line.g % DASHES.length], shape: 'hv', width: 1.5 },
     marker: { size: 8, color: SWEEP_COLOURS[line.s % SWEEP_COLOURS.length], symbol: 'diamond' },
-    hovertemplate: `<b>${line.sweep.name}</b> · ${line.label}<br>point #%{customdata}<br>`
+    hovertemplate: `<b>${plotText(line.sweep.name)}</b> · ${plotText(line.label)}<br>point #%{customdata}<br>`
       + `${info(x).label}: %{x}<br>${info(y).label}: %{y}<extra></extra>`,
   }));
   const axis = (name, isLog, axisSpan) => ({ title: { text: titleOf(name), standoff: 8 }, type: isLog ? 'log' : 'linear',

@@ -15,14 +15,20 @@ async function presets(path) {
   try { return { items: await api(path) }; } catch (error) { return { items: [], error }; }
 }
 
+// The team library's entries, as summaries (their scalar fields); one page holds the whole library (1,000 at most).
+async function library(path) {
+  const page = await presets(`${path}?limit=1000`);
+  return { items: page.items.items || [], error: page.error };
+}
+
 export async function render(container, _params, query) {
   const from = query?.get('from');
   const [models, accelerators, libraryModels, libraryAccelerators, source] = await Promise.all([
-    presets('/api/presets/models'), presets('/api/presets/accelerators'), presets('/api/models'), presets('/api/accelerators'),
+    presets('/api/presets/models'), presets('/api/presets/accelerators'), library('/api/models'), library('/api/accelerators'),
     from ? api(`/api/sweeps/${encodeURIComponent(from)}`).catch((error) => ({ error })) : null]);
   // the team library's entries are chosen like presets (a sweep copies their definitions when it is created)
-  models.items.push(...libraryModels.items.map((e) => ({ ...e.definition, name: e.name, source: e.source, library: e.owner })));
-  accelerators.items.push(...libraryAccelerators.items.map((e) => ({ ...e.definition, name: e.name, library: e.owner, calibration: e.calibration })));
+  models.items.push(...libraryModels.items.map((e) => ({ ...e.summary, name: e.name, source: e.source, library: e.owner })));
+  accelerators.items.push(...libraryAccelerators.items.map((e) => ({ ...e.summary, name: e.name, library: e.owner, calibration: e.calibration })));
   // what the catalog offers: headline metrics as objectives, every sweepable accelerator field as an axis
   const OBJECTIVES = headlineMetrics().filter((name) => name !== 'latency_cycles');
   const AXIS_SUGGESTIONS = sweepable('accelerator').map((p) => p.name);

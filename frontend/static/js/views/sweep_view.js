@@ -2,7 +2,8 @@
 // exports; state in the URL; live while the sweep runs.
 
 import { api } from '../api.js';
-import { clear, debounce, errorNotice, escapeHtml, h } from '../dom.js';
+import { clear, debounce, errorNotice, h } from '../dom.js';
+import { plotText } from '../plot_text.js';
 import { fmtCompact, fmtDate, fmtValue } from '../format.js';
 import { DEFAULT_OBJECTIVES, direction, headlineMetrics, info, isMetric, titleOf, vocabulary } from '../catalog.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
@@ -426,7 +427,7 @@ export async function render(container, { id }, query) {
   }
 
   function hoverHtml(i, parameters) {
-    const [title, ...rest] = hoverLines(i, parameters).map(escapeHtml);
+    const [title, ...rest] = hoverLines(i, parameters).map(plotText);
     return [`<b>${title}</b>`, ...rest].join('<br>');
   }
 
