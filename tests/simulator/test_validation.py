@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
 from simulator.error_bands import error_band
@@ -165,7 +164,8 @@ def test_csv_rows_take_their_overrides_and_mapper() -> None:
     assert result.predictions[2].result.kind == "conv"
     assert set(result.by_kind) == {"gemm", "conv"} and result.by_kind["gemm"].rows == 2
     assert [p.result.model for p in result.predictions] == ["analytic", "gemmini-measured", "analytic"]
-    assert result.predictions[1].result.cycles == evaluate_layer(GemmLayer(128, 768, 768), wide, mapper="gemmini").cycles
+    assert result.predictions[1].result.cycles == evaluate_layer(GemmLayer(128, 768, 768), wide,
+                                                                 mapper="gemmini").cycles
 
 
 def test_json_records_read_like_the_csv() -> None:
