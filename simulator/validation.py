@@ -286,7 +286,7 @@ def _row_dict(p: Prediction) -> dict[str, Any]:
             "cycles_high": result.cycles_high, "within_band": p.within_band, "model": result.model,
             "bound": None if result.breakdown is None else result.breakdown.bound,
             "compute_cycles": result.compute_cycles, "dram_bytes": result.dram_bytes, "mapper": result.mapper,
-            "mapping": result.mapping, "explicit_mapping": p.measured.mapping,
+            "mapping": result.mapping, "explicit_mapping": p.measured.mapping, "notes": list(result.notes),
             "overrides": {k: str(v) for k, v in p.measured.overrides.items()}}
 
 

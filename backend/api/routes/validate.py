@@ -83,6 +83,8 @@ class ValidationRowOut(BaseModel):
     mapper: str = Field(description="optimal, gemmini, or explicit (the row's mapping).")
     mapping: str = Field(description="The mapping the prediction priced, described.")
     explicit_mapping: str | None = Field(description="The row's explicit mapping, priced.")
+    notes: list[str] = Field(description="What to know about this row's prediction (e.g. a tile whose input window "
+                                         "wraps, which the measured rows show 30-100x slower).")
     overrides: dict[str, str]
 
 
