@@ -2,16 +2,21 @@
 
 Why a layer API: measured cycles (FireSim, a user's chip) come per layer, so checking the model against them
 (`simulator/validation.py`, `dse validate`, `dse simulate-conv`) needs one layer priced exactly as the model prices
-it inside a workload. A GEMM is `gemm_cost`, as `dse simulate-gemm` runs it. A convolution is, today, the im2col
-GEMM the CNN workloads lower it to (`simulator/workload/cnn_graph.py` `conv`: M = batch·out_h·out_w,
-K = kernel_h·kernel_w·in_channels, N = out_channels, A moved as the real input map, not the im2col matrix), priced
-through the lowering's `GemmWork`. All of that sits in `_convolution_cost`, the one place a convolution is priced
-here, so Gemmini's LoopConv execution can replace it behind the same API.
+it. Two models can price it (`pricing_model`, docs/layer_model.md):
+
+- Gemmini's measured execution model (`simulator/mapping/gemmini_exec.py`, fit to DOSA's FireSim measurements,
+  docs/firesim_fit.md) wherever Gemmini's own software runs the layer: an explicit mapping (a Timeloop/DOSA string,
+  run as DOSA's harness ran it, `dosa_calls`), or `mapper: gemmini` on a weight-stationary array (the call Gemmini's
+  tiler makes, `gemmini_auto_calls`). A convolution runs as LoopConv runs it: input rows addressed in place, no
+  im2col matrix. The result carries the model's breakdown and an error band from its residuals
+  (`simulator/error_bands.py`).
+- The analytic model for `mapper: optimal` (our search; also `gemmini` on an output-stationary array): a GEMM is
+  `gemm_cost`, as `dse simulate-gemm` runs it; a convolution the im2col GEMM the CNN workloads lower it to
+  (`simulator/workload/cnn_graph.py` `conv`: M = batch·out_h·out_w, K = kernel_h·kernel_w·in_channels,
+  N = out_channels, A moved as the real input map), priced through the lowering's `GemmWork`. No band: it has no
+  measurement behind it.
 
 Operands come from and go to DRAM: a lone layer has no producer that left its input in the L2.
-
-Explicit mappings (Timeloop/DOSA strings, `simulator/mapping/explicit.py`) are parsed and checked against the
-layer (`check_mapping`; a GEMM's letters read as DOSA writes matmuls: P = m, C = k, K = n), not yet evaluated.
 """
 
 from __future__ import annotations

@@ -269,3 +269,5 @@ def simulate_gemm(
     for key, value in result.items():
         table.add_row(key, value["description"] if isinstance(value, dict) else f"{value:,.4g}")
     Console().print(table)
+    Console().print("band: none, the analytic model is not validated against measurements (an explicit --mapping "
+                    "is priced by Gemmini's measured model, with an error band)")
