@@ -307,6 +307,10 @@ def notes(result: ValidationResult) -> tuple[str, ...]:
         source = next(p.result.band_source for p in result.predictions if p.result.model != "analytic")
         said.append(f"{measured} row(s) priced by Gemmini's execution model fit to FireSim (docs/firesim_fit.md); "
                     f"their error bands: {source.split(':')[0]}")
+    noted = sum(bool(p.result.notes) for p in result.predictions)
+    if noted:
+        said.append(f"{noted} row(s) carry notes of their own (each row's `notes`: e.g. a tile whose input window "
+                    "wraps, or a layer run as DOSA's harness ran it)")
     if analytic:
         said.append(f"{analytic} row(s) priced by the analytic model (mapper optimal, or gemmini on an "
                     "output-stationary array): not validated against measurements, no error band")

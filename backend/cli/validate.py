@@ -83,11 +83,12 @@ def _print(result: ValidationResult, data: dict[str, Any], title: str) -> None:
     if not console.is_terminal:
         console = Console(width=200)
     table = Table(title=title)
-    for column in ("row", "kind", "layer", "predicted", "measured", "error"):
-        table.add_column(column, justify="right" if column in ("predicted", "measured", "error") else "left")
+    for column in ("row", "kind", "layer", "predicted", "band", "measured", "error", "model"):
+        table.add_column(column, justify="right" if column in ("predicted", "band", "measured", "error") else "left")
     for row in data["rows"]:
+        band = "–" if row["cycles_low"] is None else f"{row['cycles_low']:,.0f}–{row['cycles_high']:,.0f}"
         table.add_row(row["label"] or row["where"], row["kind"], row["layer"], f"{row['predicted_cycles']:,.0f}",
-                      f"{row['measured_cycles']:,.0f}", f"{100 * row['error']:+.1f}%")
+                      band, f"{row['measured_cycles']:,.0f}", f"{100 * row['error']:+.1f}%", row["model"])
     console.print(table)
     summary = Table(title="summary")
     for column in ("kind", "rows", "median |error|", "mean |error|", "Spearman", "predicted/measured (geomean)",
