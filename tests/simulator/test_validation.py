@@ -234,3 +234,15 @@ def test_the_firesim_training_set_converts_to_validation_rows() -> None:
     result = validate(read[:40], on_default)
     assert result.summary.rows == 40 and all(p.result.model == "gemmini-measured" for p in result.predictions)
     assert result.summary.median_abs_error < 0.3
+
+
+def test_results_say_what_the_band_does_not_cover() -> None:
+    """Training row 3 has tiles whose input window wraps (measured 48x the model); row 1505's 4x4 kernel ran on
+    DOSA's square image with one more output row and column than the layer."""
+    rows = measured_layers(to_validation_rows())
+    result = validate([rows[3], rows[1505]], lambda o: FIRESIM.model_copy(update={
+        "rows": int(o["rows"]), "cols": int(o["cols"])}))
+    wrapped, even = (p.result for p in result.predictions)
+    assert any("negative input window" in note for note in wrapped.notes)
+    assert any("a square 57x57 output from a 56x56 input, kernel 4x4, padding 2" in note for note in even.notes)
+    assert result.predictions[0].within_band is False
