@@ -1,7 +1,9 @@
 """`dse validate` (measured layers against the model) and `dse simulate-conv` (one convolution).
 
 `dse validate MEASUREMENTS.csv --accelerator NAME` predicts each row (simulator/validation.py says the columns) and
-prints predicted, measured and error per row and the summary (median and mean |error|, Spearman, by kind);
+prints predicted (with its error band where Gemmini's measured model priced it: an explicit mapping, or mapper
+gemmini on a WS array; docs/layer_model.md), measured and error per row and the summary (median and mean |error|,
+Spearman, share measured inside the band, by kind);
 `--firesim-training` runs the project's own copy of DOSA's FireSim training set instead of a file (converted on the
 fly by `simulator.measurements.to_validation_rows`). Bad input exits with code 2 and one line on stderr naming the
 row and column.

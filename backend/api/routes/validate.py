@@ -2,7 +2,8 @@
 
 The body is the measurements' CSV text (`text/csv`, with `accelerator` and `mapper` as query parameters) or JSON
 (`ValidateIn`: rows as objects or the CSV text, or the project's FireSim training set). The answer is each row's
-predicted, measured and error and the summary (median and mean |error|, Spearman, by kind). It runs in the request,
+predicted (its model, and its error band where Gemmini's measured model priced it), measured and error and the
+summary (median and mean |error|, Spearman, share measured inside the band, by kind). It runs in the request,
 so it is bounded (rows), rate-limited like `POST /api/calibrate`, and viewers may not run it. Bad input is a 422
 naming the row and column.
 """
