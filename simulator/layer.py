@@ -2,16 +2,21 @@
 
 Why a layer API: measured cycles (FireSim, a user's chip) come per layer, so checking the model against them
 (`simulator/validation.py`, `dse validate`, `dse simulate-conv`) needs one layer priced exactly as the model prices
-it inside a workload. A GEMM is `gemm_cost`, as `dse simulate-gemm` runs it. A convolution is, today, the im2col
-GEMM the CNN workloads lower it to (`simulator/workload/cnn_graph.py` `conv`: M = batch·out_h·out_w,
-K = kernel_h·kernel_w·in_channels, N = out_channels, A moved as the real input map, not the im2col matrix), priced
-through the lowering's `GemmWork`. All of that sits in `_convolution_cost`, the one place a convolution is priced
-here, so Gemmini's LoopConv execution can replace it behind the same API.
+it. Two models can price it (`pricing_model`, docs/layer_model.md):
+
+- Gemmini's measured execution model (`simulator/mapping/gemmini_exec.py`, fit to DOSA's FireSim measurements,
+  docs/firesim_fit.md) wherever Gemmini's own software runs the layer: an explicit mapping (a Timeloop/DOSA string,
+  run as DOSA's harness ran it, `dosa_calls`), or `mapper: gemmini` on a weight-stationary array (the call Gemmini's
+  tiler makes, `gemmini_auto_calls`). A convolution runs as LoopConv runs it: input rows addressed in place, no
+  im2col matrix. The result carries the model's breakdown and an error band from its residuals
+  (`simulator/error_bands.py`).
+- The analytic model for `mapper: optimal` (our search; also `gemmini` on an output-stationary array): a GEMM is
+  `gemm_cost`, as `dse simulate-gemm` runs it; a convolution the im2col GEMM the CNN workloads lower it to
+  (`simulator/workload/cnn_graph.py` `conv`: M = batch·out_h·out_w, K = kernel_h·kernel_w·in_channels,
+  N = out_channels, A moved as the real input map), priced through the lowering's `GemmWork`. No band: it has no
+  measurement behind it.
 
 Operands come from and go to DRAM: a lone layer has no producer that left its input in the L2.
-
-Explicit mappings (Timeloop/DOSA strings, `simulator/mapping/explicit.py`) are parsed and checked against the
-layer (`check_mapping`; a GEMM's letters read as DOSA writes matmuls: P = m, C = k, K = n), not yet evaluated.
 """
 
 from __future__ import annotations
@@ -19,19 +24,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from simulator.error_bands import error_band
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.lower import GemmWork, _operands
 from simulator.mapping import GemmCost, gemm_cost
+from simulator.mapping.dosa_calls import ConvCall, MatmulCall, array_side, conv_call, matmul_call
 from simulator.mapping.explicit import ExplicitMapping, parse_mapping
+from simulator.mapping.gemmini_auto_calls import auto_conv_call, auto_matmul_call
+from simulator.mapping.gemmini_conv_tiler import ConvShape as TilerShape
+from simulator.mapping.gemmini_conv_tiler import ConvTile, conv_footprint
+from simulator.mapping.gemmini_exec import call_work, execution_cycles, measured_timing
+from simulator.measurements import ConvShape as TimeloopShape
 from simulator.options import Options
 from simulator.workload import Operator
 
 LayerKind = Literal["gemm", "conv"]
 Mapper = Literal["optimal", "gemmini"]
-
-
-class ExplicitMappingNotEvaluated(ValueError):
-    """A valid explicit mapping was given, but the model cannot price one yet."""
+PricingModel = Literal["gemmini-measured", "analytic"]
+NOT_VALIDATED = "not validated against measurements"
 
 
 @dataclass(frozen=True)
@@ -111,16 +121,40 @@ Layer = GemmLayer | ConvLayer
 
 
 @dataclass(frozen=True)
+class LayerBreakdown:
+    """Gemmini's execution model's parts of a layer (`gemmini_exec.Breakdown`, summed over tiles before overlap)."""
+
+    host: float  # Rocket's loop and RoCC instructions
+    array: float  # the array's busy cycles
+    reads: float  # the DMA reader (mvin)
+    writes: float  # the DMA writer (mvout)
+    memory: float  # lines fetched below the L2
+    tiles: float
+    bound: str  # the largest part: host, array, reads, writes or memory
+
+
+@dataclass(frozen=True)
 class LayerResult:
-    """One layer's cost: total and compute cycles, DRAM bytes, how it was mapped, and what ran."""
+    """One layer's cost: total and compute cycles, how it was mapped, which model priced it and how far to trust it.
+
+    `model` is `gemmini-measured` (Gemmini's execution model fit to FireSim, with `breakdown` and an error band
+    `cycles_low`..`cycles_high` from its residuals) or `analytic` (the mapping search's cost model, `dram_bytes`
+    and `gemm` given, no band: not validated against measurements). `band_source` says where the band comes from.
+    """
 
     kind: LayerKind
     cycles: float
     compute_cycles: float
-    dram_bytes: float
-    mapping: str  # the chosen mapping, described (tile sizes, loop order, who chose it)
-    gemm: tuple[int, int, int]  # the (m, k, n) the array ran: the GEMM itself, or a convolution's im2col GEMM
-    mapper: Mapper
+    dram_bytes: float | None  # None under the measured model: it times DMA traffic, it does not total DRAM bytes
+    mapping: str  # the mapping priced, described (tile sizes, loop order, who chose it)
+    gemm: tuple[int, int, int] | None  # the (m, k, n) the analytic model ran (a convolution's im2col GEMM)
+    mapper: str  # optimal, gemmini, or explicit (a given mapping)
+    model: PricingModel = "analytic"
+    breakdown: LayerBreakdown | None = None
+    cycles_low: float | None = None
+    cycles_high: float | None = None
+    band_source: str = NOT_VALIDATED
+    notes: tuple[str, ...] = ()
 
 
 def _positive(**sizes: int) -> None:
@@ -136,18 +170,149 @@ def check_mapping(layer: Layer, text: str) -> ExplicitMapping:
     return mapping
 
 
+def pricing_model(hw: AcceleratorSpec, mapper: Mapper, mapping: str | None) -> PricingModel:
+    """Which model prices a layer: Gemmini's measured execution model wherever Gemmini's own software runs it (an
+    explicit mapping, or `mapper: gemmini` on a weight-stationary array); the analytic model for `optimal` (our
+    search) and for `gemmini` on an output-stationary array (Gemmini runs convolutions WS only; the measurements
+    are WS)."""
+    if mapping is not None or (mapper == "gemmini" and hw.dataflow == "ws"):
+        return "gemmini-measured"
+    return "analytic"
+
+
 def evaluate_layer(layer: Layer, hw: AcceleratorSpec, *, mapper: Mapper = "optimal",
                    mapping: str | None = None) -> LayerResult:
-    """The layer's cost under `mapper`'s mapping; an explicit `mapping` is checked, then refused (not priced yet)."""
-    if mapping is not None:
-        check_mapping(layer, mapping)
-        raise ExplicitMappingNotEvaluated(
-            "explicit mappings are not evaluated yet: the mapping is valid for this layer, but only the mappers "
-            "(optimal, gemmini) are priced today")
+    """The layer's cost under an explicit `mapping`, else under `mapper`'s; `pricing_model` says which model."""
+    if pricing_model(hw, mapper, mapping) == "gemmini-measured":
+        side = measured_array_side(hw)
+        if mapping is not None:
+            call, notes = explicit_call(layer, check_mapping(layer, mapping), hw, side)
+            how = f"explicit {parse_mapping(mapping).to_string()}"
+        else:
+            call, notes = auto_call(layer, hw, side), ()
+            how = "Gemmini tiler (tiled_conv_auto)" if isinstance(call, ConvCall) else (
+                "Gemmini tiler (tiled_matmul_auto)")
+        return _measured(layer, call, side, f"{how}: {describe_call(call)}",
+                         "explicit" if mapping is not None else mapper, notes)
     cost = _gemm_cost(layer, hw, mapper) if isinstance(layer, GemmLayer) else _convolution_cost(layer, hw, mapper)
     return LayerResult(kind=layer.kind, cycles=cost.cycles, compute_cycles=cost.compute_cycles,
                        dram_bytes=cost.dram_bytes, mapping=cost.mapping.describe(), gemm=(cost.m, cost.k, cost.n),
                        mapper=mapper)
+
+
+# ---------------------------------------------------------------------------------------------------- measured model
+
+
+def measured_array_side(hw: AcceleratorSpec) -> int:
+    """The array side N of Gemmini as measured: square, int8 operands, int32 accumulator (else a ValueError)."""
+    problems = []
+    if hw.dataflow != "ws":
+        problems.append(f"it runs weight-stationary only (this accelerator is {hw.dataflow})")
+    if hw.rows != hw.cols:
+        problems.append(f"its array is square, DIM x DIM (this one is {hw.rows}x{hw.cols})")
+    if (hw.input_bits, hw.weight_bits, hw.accumulator_bits) != (8, 8, 32):
+        problems.append(f"its operands are int8 with an int32 accumulator (this one has {hw.input_bits}-bit inputs, "
+                        f"{hw.weight_bits}-bit weights, a {hw.accumulator_bits}-bit accumulator)")
+    if problems:
+        raise ValueError("Gemmini's measured execution model (explicit mappings, mapper gemmini) cannot price this "
+                         "accelerator: " + "; ".join(problems))
+    return hw.rows
+
+
+def _timeloop_shape(layer: Layer) -> TimeloopShape:
+    """The layer in Timeloop's letters, as DOSA's calls take it (a GEMM is a 1x1 "convolution": P = m, C = k, K = n)."""
+    if isinstance(layer, GemmLayer):
+        return TimeloopShape(1, layer.k, layer.n, layer.m, 1, 1, 1, 1, 1)
+    return TimeloopShape(layer.batch, layer.in_channels, layer.out_channels, layer.out_w, layer.out_h,
+                         layer.kernel_w, layer.kernel_h, layer.stride, layer.stride)
+
+
+def explicit_call(layer: Layer, mapping: ExplicitMapping, hw: AcceleratorSpec,
+                  side: int) -> tuple[ConvCall | MatmulCall, tuple[str, ...]]:
+    """The `tiled_conv` / `tiled_matmul` call an explicit mapping makes, as DOSA's harness made it
+    (`dosa_calls`): Q = R = S = 1 with one image runs as `tiled_matmul`; a convolution runs on the square image
+    of side P·stride with padding R // 2. A ValueError when the mapping's spatial factors exceed the array or its
+    tile does not fit the memories."""
+    needed = array_side(mapping)
+    if needed > side:
+        raise ValueError(f"the mapping's spatial factors need a {needed}x{needed} array; this accelerator has "
+                         f"{side}x{side}")
+    shape = _timeloop_shape(layer)
+    notes: tuple[str, ...] = ()
+    if shape.runs_as_matmul and shape.batch == 1:
+        call: ConvCall | MatmulCall = matmul_call(shape, mapping, side)
+    else:
+        call = conv_call(shape, mapping)
+        if isinstance(layer, ConvLayer) and (layer.out_h, layer.kernel_h, layer.padding_h, layer.padding_w) != (
+                call.out_dim, call.kernel_dim, call.padding, call.padding):
+            notes = (f"run as DOSA's harness ran explicit mappings: a square {call.out_dim}x{call.out_dim} output "
+                     f"from a {call.in_dim}x{call.in_dim} input, kernel {call.kernel_dim}x{call.kernel_dim}, "
+                     f"padding {call.padding} (tiled_conv takes square images)",)
+    _check_fits(call, side, hw)
+    return call, notes
+
+
+def _check_fits(call: ConvCall | MatmulCall, side: int, hw: AcceleratorSpec) -> None:
+    """`tiled_conv` / `tiled_matmul`'s own check (gemmini.h, GEMMINI_ASSERTIONS): under WS a tile may use half the
+    scratchpad and half the accumulator (double buffering)."""
+    if isinstance(call, MatmulCall):
+        block = side * side
+        scratchpad = (call.tile_i * call.tile_k + call.tile_k * call.tile_j) * block
+        accumulator = call.tile_i * call.tile_j * block * 4
+    else:
+        shape = TilerShape(call.batch, call.in_channels, call.out_channels, call.in_dim, call.in_dim, call.out_dim,
+                           call.out_dim, call.kernel_dim, call.kernel_dim, call.stride, call.padding)
+        tile = ConvTile(call.batches, call.orows, call.ocols, call.ochs, call.krows, call.kcols, call.kchs)
+        used = conv_footprint(shape, tile, side, side, 1, 1, 4)
+        scratchpad, accumulator = used.scratchpad_bytes, used.accumulator_bytes
+    for memory, needs, kib in (("scratchpad", scratchpad, hw.scratchpad_kib),
+                               ("accumulator", accumulator, hw.accumulator_kib)):
+        if needs > kib * 1024 / 2:
+            raise ValueError(f"the mapping's tile does not fit the {memory}: it needs {needs / 1024:g} KiB, "
+                             f"half of the {kib:g} KiB {memory} is usable (double-buffered)")
+
+
+def auto_call(layer: Layer, hw: AcceleratorSpec, side: int) -> ConvCall | MatmulCall:
+    """The call Gemmini's own tiler makes: `tiled_matmul_auto` for a GEMM, `tiled_conv_auto` for a convolution."""
+    scratchpad, accumulator = int(hw.scratchpad_kib * 1024), int(hw.accumulator_kib * 1024)
+    if isinstance(layer, GemmLayer):
+        return auto_matmul_call(layer.m, layer.k, layer.n, side, scratchpad, accumulator)
+    if (layer.out_h, layer.kernel_h, layer.padding_h) != (layer.out_w, layer.kernel_w, layer.padding_w):
+        raise ValueError(f"{layer.describe()}: Gemmini's tiled_conv takes square images and kernels (one in_dim, "
+                         "out_dim, kernel_dim and padding); this layer is not square")
+    shape = TilerShape(layer.batch, layer.in_channels, layer.out_channels, layer.in_h, layer.in_w, layer.out_h,
+                       layer.out_w, layer.kernel_h, layer.kernel_w, layer.stride, layer.padding_h)
+    return auto_conv_call(shape, side, scratchpad, accumulator)
+
+
+def describe_call(call: ConvCall | MatmulCall) -> str:
+    if isinstance(call, MatmulCall):
+        return (f"tiled_matmul {call.dim_i}x{call.dim_k}x{call.dim_j} (I x K x J), tiles {call.tile_i}x{call.tile_k}"
+                f"x{call.tile_j} blocks of {call.pe_dim}, order {call.perm}")
+    return (f"tiled_conv tile batches {call.batches}, orows {call.orows}, ocols {call.ocols}, ochs {call.ochs}, "
+            f"krows {call.krows}, kcols {call.kcols}, kchs {call.kchs}; order {call.perm} (innermost first)")
+
+
+def _measured(layer: Layer, call: ConvCall | MatmulCall, side: int, mapping: str, mapper: str,
+              notes: tuple[str, ...]) -> LayerResult:
+    """Price one call with Gemmini's execution model and attach its error band."""
+    parts = execution_cycles(call_work([call], [side]), measured_timing())
+    breakdown = LayerBreakdown(host=float(parts.host[0]), array=float(parts.array[0]), reads=float(parts.reads[0]),
+                               writes=float(parts.writes[0]), memory=float(parts.memory[0]),
+                               tiles=float(parts.tiles[0]), bound=str(parts.bound()[0]))
+    cycles = float(parts.total[0])
+    band = error_band("matmul" if isinstance(call, MatmulCall) else "conv", breakdown.bound)
+    if parts.wrapped_tiles[0] > 0:
+        notes = (*notes, f"{parts.wrapped_tiles[0]:g} tile(s) have a negative input window (padding larger than the "
+                         "window: LoopConv's unsigned loop bound wraps); the measured rows like this ran 30-100x "
+                         "slower than predicted, outside the band")
+    return LayerResult(kind=layer.kind, cycles=cycles, compute_cycles=breakdown.array, dram_bytes=None,
+                       mapping=mapping, gemm=None, mapper=mapper, model="gemmini-measured", breakdown=breakdown,
+                       cycles_low=cycles * band.low, cycles_high=cycles * band.high, band_source=band.source,
+                       notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------------- analytic model
 
 
 def _gemm_cost(layer: GemmLayer, hw: AcceleratorSpec, mapper: Mapper) -> GemmCost:
@@ -155,7 +320,7 @@ def _gemm_cost(layer: GemmLayer, hw: AcceleratorSpec, mapper: Mapper) -> GemmCos
 
 
 def _convolution_cost(layer: ConvLayer, hw: AcceleratorSpec, mapper: Mapper) -> GemmCost:
-    """A convolution as the model runs it today: the im2col GEMM of the CNN workloads, priced as they price it."""
+    """A convolution as the analytic model runs it: the im2col GEMM of the CNN workloads, priced as they price it."""
     m = layer.batch * layer.out_h * layer.out_w
     k = layer.kernel_h * layer.kernel_w * layer.in_channels
     n = layer.out_channels

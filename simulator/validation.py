@@ -12,8 +12,10 @@ kernel_h,kernel_w,stride` (and optionally `padding`) for a convolution; any `Acc
 (a Timeloop/DOSA string) and `label`; the measured `cycles`. An empty cell is "not given". Blank lines and `#`
 lines are skipped. Every error names the row and the column.
 
-A row's explicit mapping is checked against its layer (factors multiply to its sizes) but not priced yet: the row is
-predicted with its mapper, and the result says so (`mapping_priced` False).
+Which model prices a row is `simulator.layer.pricing_model`'s rule: a row with an explicit mapping, or under
+`mapper: gemmini` on a weight-stationary accelerator, is priced by Gemmini's execution model fit to FireSim (with an
+error band); `mapper: optimal` by the analytic model (no band: not validated against measurements). Each row says
+which (`model`), and the summary counts how many measured cycles fall inside their band (`within_band`).
 """
 
 from __future__ import annotations
@@ -67,12 +69,19 @@ class MeasuredLayer:
 class Prediction:
     measured: MeasuredLayer
     result: LayerResult
-    mapping_priced: bool  # False: the row's explicit mapping was checked, the mapper's mapping priced
 
     @property
     def error(self) -> float:
         """(predicted − measured) / measured."""
         return (self.result.cycles - self.measured.cycles) / self.measured.cycles
+
+    @property
+    def within_band(self) -> bool | None:
+        """Whether the measured cycles lie in the prediction's error band (None: no band)."""
+        low, high = self.result.cycles_low, self.result.cycles_high
+        if low is None or high is None:
+            return None
+        return low <= self.measured.cycles <= high
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class ErrorSummary:
     mean_abs_error: float
     spearman: float | None  # None with fewer than two rows or no spread in either column
     geomean_ratio: float  # geometric mean of predicted / measured: below 1, the model is fast
+    within_band: float | None  # share of the rows with a band whose measured cycles lie inside it
 
 
 @dataclass(frozen=True)
@@ -220,10 +230,10 @@ def validate(rows: Sequence[MeasuredLayer], hardware: Hardware, *, mapper: Mappe
         if key not in specs:
             specs[key] = _accelerator(row, hardware)
         try:
-            result = evaluate_layer(row.layer, specs[key], mapper=row.mapper or mapper)
+            result = evaluate_layer(row.layer, specs[key], mapper=row.mapper or mapper, mapping=row.mapping)
         except (MappingError, ValueError) as error:
             raise ValidationInputError(f"{row.where}: {row.layer.describe()} cannot run: {error}") from None
-        predictions.append(Prediction(row, result, mapping_priced=row.mapping is None))
+        predictions.append(Prediction(row, result))
     kinds = sorted({p.result.kind for p in predictions})
     return ValidationResult(predictions=tuple(predictions), summary=summarise(predictions),
                             by_kind={kind: summarise([p for p in predictions if p.result.kind == kind])
@@ -253,8 +263,10 @@ def summarise(predictions: Sequence[Prediction]) -> ErrorSummary:
     if len(predictions) > 1 and len(set(predicted)) > 1 and len(set(measured)) > 1:
         spearman = float(spearmanr(predicted, measured).statistic)
     ratio = math.exp(statistics.fmean(math.log(p / m) for p, m in zip(predicted, measured, strict=True)))
+    banded = [p.within_band for p in predictions if p.within_band is not None]
     return ErrorSummary(rows=len(predictions), median_abs_error=statistics.median(errors),
-                        mean_abs_error=statistics.fmean(errors), spearman=spearman, geomean_ratio=ratio)
+                        mean_abs_error=statistics.fmean(errors), spearman=spearman, geomean_ratio=ratio,
+                        within_band=statistics.fmean(banded) if banded else None)
 
 
 # ---------------------------------------------------------------------------------------------------- reporting
@@ -263,27 +275,43 @@ def summarise(predictions: Sequence[Prediction]) -> ErrorSummary:
 def summary_dict(summary: ErrorSummary) -> dict[str, Any]:
     return {"rows": summary.rows, "median_abs_error": summary.median_abs_error,
             "mean_abs_error": summary.mean_abs_error, "spearman": summary.spearman,
-            "geomean_ratio": summary.geomean_ratio}
+            "geomean_ratio": summary.geomean_ratio, "within_band": summary.within_band}
+
+
+def _row_dict(p: Prediction) -> dict[str, Any]:
+    result = p.result
+    return {"where": p.measured.where, "label": p.measured.label, "kind": result.kind,
+            "layer": p.measured.layer.describe(), "predicted_cycles": result.cycles,
+            "measured_cycles": p.measured.cycles, "error": p.error, "cycles_low": result.cycles_low,
+            "cycles_high": result.cycles_high, "within_band": p.within_band, "model": result.model,
+            "bound": None if result.breakdown is None else result.breakdown.bound,
+            "compute_cycles": result.compute_cycles, "dram_bytes": result.dram_bytes, "mapper": result.mapper,
+            "mapping": result.mapping, "explicit_mapping": p.measured.mapping, "notes": list(result.notes),
+            "overrides": {k: str(v) for k, v in p.measured.overrides.items()}}
 
 
 def result_dict(result: ValidationResult) -> dict[str, Any]:
     """The JSON form `dse validate --json` prints and `POST /api/validate` answers: rows, summary (with by_kind)."""
-    rows = [{"where": p.measured.where, "label": p.measured.label, "kind": p.result.kind,
-             "layer": p.measured.layer.describe(), "predicted_cycles": p.result.cycles,
-             "measured_cycles": p.measured.cycles, "error": p.error, "compute_cycles": p.result.compute_cycles,
-             "dram_bytes": p.result.dram_bytes, "mapper": p.result.mapper, "mapping": p.result.mapping,
-             "explicit_mapping": p.measured.mapping, "mapping_priced": p.mapping_priced,
-             "overrides": {k: str(v) for k, v in p.measured.overrides.items()}}
-            for p in result.predictions]
+    rows = [_row_dict(p) for p in result.predictions]
     summary = {**summary_dict(result.summary),
                "by_kind": {kind: summary_dict(s) for kind, s in result.by_kind.items()}}
     return {"rows": rows, "summary": summary, "notes": list(notes(result))}
 
 
 def notes(result: ValidationResult) -> tuple[str, ...]:
-    """What the reader must know to read the figures."""
-    unpriced = sum(not p.mapping_priced for p in result.predictions)
-    if not unpriced:
-        return ()
-    return (f"{unpriced} row(s) give an explicit mapping: it was checked against the layer, but explicit mappings "
-            "are not evaluated yet, so those rows are predicted under their mapper's own mapping",)
+    """What the reader must know to read the figures: which model priced the rows, and where the bands come from."""
+    analytic = sum(p.result.model == "analytic" for p in result.predictions)
+    measured = len(result.predictions) - analytic
+    said = []
+    if measured:
+        source = next(p.result.band_source for p in result.predictions if p.result.model != "analytic")
+        said.append(f"{measured} row(s) priced by Gemmini's execution model fit to FireSim (docs/firesim_fit.md); "
+                    f"their error bands: {source.split(':')[0]}")
+    noted = sum(bool(p.result.notes) for p in result.predictions)
+    if noted:
+        said.append(f"{noted} row(s) carry notes of their own (each row's `notes`: e.g. a tile whose input window "
+                    "wraps, or a layer run as DOSA's harness ran it)")
+    if analytic:
+        said.append(f"{analytic} row(s) priced by the analytic model (mapper optimal, or gemmini on an "
+                    "output-stationary array): not validated against measurements, no error band")
+    return tuple(said)

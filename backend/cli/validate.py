@@ -1,7 +1,9 @@
 """`dse validate` (measured layers against the model) and `dse simulate-conv` (one convolution).
 
 `dse validate MEASUREMENTS.csv --accelerator NAME` predicts each row (simulator/validation.py says the columns) and
-prints predicted, measured and error per row and the summary (median and mean |error|, Spearman, by kind);
+prints predicted (with its error band where Gemmini's measured model priced it: an explicit mapping, or mapper
+gemmini on a WS array; docs/layer_model.md), measured and error per row and the summary (median and mean |error|,
+Spearman, share measured inside the band, by kind);
 `--firesim-training` runs the project's own copy of DOSA's FireSim training set instead of a file (converted on the
 fly by `simulator.measurements.to_validation_rows`). Bad input exits with code 2 and one line on stderr naming the
 row and column.
@@ -25,8 +27,8 @@ from backend.cli.simulate import AcceleratorName, Mapper, _fail, _one_line, hard
 if TYPE_CHECKING:
     from simulator.validation import ValidationResult
 
-PREDICTION_COLUMNS = ("where", "label", "kind", "layer", "predicted_cycles", "measured_cycles", "error", "mapper",
-                      "mapping", "explicit_mapping")
+PREDICTION_COLUMNS = ("where", "label", "kind", "layer", "predicted_cycles", "measured_cycles", "error", "cycles_low",
+                      "cycles_high", "model", "bound", "mapper", "mapping", "explicit_mapping")
 
 
 def validate(
@@ -71,7 +73,9 @@ def _write_predictions(path: Path, rows: list[dict[str, Any]]) -> None:
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=PREDICTION_COLUMNS, extrasaction="ignore")
             writer.writeheader()
-            writer.writerows({**row, "explicit_mapping": row["explicit_mapping"] or ""} for row in rows)
+            writer.writerows({**row, **{key: "" if row[key] is None else row[key]
+                                        for key in ("explicit_mapping", "cycles_low", "cycles_high", "bound")}}
+                             for row in rows)
     except OSError as error:
         raise _fail(f"{path}: {error.strerror}") from None
 
@@ -81,19 +85,22 @@ def _print(result: ValidationResult, data: dict[str, Any], title: str) -> None:
     if not console.is_terminal:
         console = Console(width=200)
     table = Table(title=title)
-    for column in ("row", "kind", "layer", "predicted", "measured", "error"):
-        table.add_column(column, justify="right" if column in ("predicted", "measured", "error") else "left")
+    for column in ("row", "kind", "layer", "predicted", "band", "measured", "error", "model"):
+        table.add_column(column, justify="right" if column in ("predicted", "band", "measured", "error") else "left")
     for row in data["rows"]:
+        band = "–" if row["cycles_low"] is None else f"{row['cycles_low']:,.0f}–{row['cycles_high']:,.0f}"
         table.add_row(row["label"] or row["where"], row["kind"], row["layer"], f"{row['predicted_cycles']:,.0f}",
-                      f"{row['measured_cycles']:,.0f}", f"{100 * row['error']:+.1f}%")
+                      band, f"{row['measured_cycles']:,.0f}", f"{100 * row['error']:+.1f}%", row["model"])
     console.print(table)
     summary = Table(title="summary")
-    for column in ("kind", "rows", "median |error|", "mean |error|", "Spearman", "predicted/measured (geomean)"):
+    for column in ("kind", "rows", "median |error|", "mean |error|", "Spearman", "predicted/measured (geomean)",
+                   "measured in band"):
         summary.add_column(column, justify="left" if column == "kind" else "right")
     for kind, figures in (("all", result.summary), *result.by_kind.items()):
         summary.add_row(kind, str(figures.rows), f"{100 * figures.median_abs_error:.1f}%",
                         f"{100 * figures.mean_abs_error:.1f}%",
-                        "–" if figures.spearman is None else f"{figures.spearman:.3f}", f"{figures.geomean_ratio:.3f}")
+                        "–" if figures.spearman is None else f"{figures.spearman:.3f}", f"{figures.geomean_ratio:.3f}",
+                        "–" if figures.within_band is None else f"{100 * figures.within_band:.0f}%")
     console.print(summary)
     for note in data["notes"]:
         console.print(f"note: {note}")
@@ -112,14 +119,17 @@ def simulate_conv(
     given: Given,
     padding: Annotated[int | None, typer.Option(min=0, help="Padding per side (default kernel // 2).")] = None,
     accelerator: AcceleratorName = "gemmini-default",
-    mapper: Annotated[Mapper, typer.Option(help="optimal: our search; gemmini: the tiles Gemmini's software tiler "
-                                                "picks.")] = Mapper.optimal,
+    mapper: Annotated[Mapper, typer.Option(help="optimal: our search (analytic model); gemmini: the tiles Gemmini's "
+                                                "software tiler picks (tiled_conv_auto), priced by Gemmini's "
+                                                "measured execution model on a WS array.")] = Mapper.optimal,
     mapping: Annotated[str | None, typer.Option(help="An explicit Timeloop/DOSA mapping, e.g. 'L3[WIO] K8 Q28 - "
-                                                     "L2[WI] N1 K4X - L1[O] K2 S7 R7 Q4 P7 C3X - L0[W] P16' "
-                                                     "(checked; not evaluated yet).")] = None,
+                                                     "L2[WI] N1 K4X - L1[O] K2 S7 R7 Q4 P7 C3X - L0[W] P16', "
+                                                     "priced by Gemmini's measured execution model.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Cost of one convolution on the array (today as its im2col GEMM) under the mapper's mapping."""
+    """Cost of one convolution: Gemmini's LoopConv under an explicit mapping or Gemmini's tiler (measured model, with
+    an error band), or its im2col GEMM under our search (analytic model)."""
+    from backend.cli.layer_result import print_layer_result
     from simulator.layer import ConvLayer, evaluate_layer
     from simulator.mapping import MappingError
 
@@ -130,16 +140,4 @@ def simulate_conv(
         result = evaluate_layer(layer, hw, mapper=mapper.value, mapping=mapping)
     except (ValidationError, ValueError, KeyError, MappingError) as error:
         raise _fail(_one_line(error)) from None
-    data = {"kind": result.kind, "cycles": result.cycles, "compute_cycles": result.compute_cycles,
-            "dram_bytes": result.dram_bytes, "mapper": result.mapper, "mapping": result.mapping,
-            "gemm": dict(zip(("m", "k", "n"), result.gemm, strict=True))}
-    if as_json:
-        typer.echo(json.dumps(data))
-        return
-    table = Table(title=f"{layer.describe()} on {hw.rows}x{hw.cols} {hw.dataflow}")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, value in data.items():
-        table.add_row(key, value if isinstance(value, str) else
-                      "x".join(map(str, value.values())) if isinstance(value, dict) else f"{value:,.4g}")
-    Console().print(table)
+    print_layer_result(layer, hw, result, as_json)

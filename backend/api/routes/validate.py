@@ -2,7 +2,8 @@
 
 The body is the measurements' CSV text (`text/csv`, with `accelerator` and `mapper` as query parameters) or JSON
 (`ValidateIn`: rows as objects or the CSV text, or the project's FireSim training set). The answer is each row's
-predicted, measured and error and the summary (median and mean |error|, Spearman, by kind). It runs in the request,
+predicted (its model, and its error band where Gemmini's measured model priced it), measured and error and the
+summary (median and mean |error|, Spearman, share measured inside the band, by kind). It runs in the request,
 so it is bounded (rows), rate-limited like `POST /api/calibrate`, and viewers may not run it. Bad input is a 422
 naming the row and column.
 """
@@ -51,6 +52,8 @@ class ValidationSummaryOut(BaseModel):
     spearman: float | None = Field(description="Spearman's rank correlation of predicted and measured (null with "
                                                "fewer than two rows or no spread).")
     geomean_ratio: float = Field(description="Geometric mean of predicted / measured (below 1: the model is fast).")
+    within_band: float | None = Field(description="Share of the rows with an error band whose measured cycles lie "
+                                                  "inside it (null: no row has a band).")
 
 
 class ValidationSummaryByKindOut(ValidationSummaryOut):
@@ -65,13 +68,24 @@ class ValidationRowOut(BaseModel):
     predicted_cycles: float
     measured_cycles: float
     error: float = Field(description="(predicted - measured) / measured.")
+    cycles_low: float | None = Field(description="The prediction's error band (10th-90th percentile of the measured "
+                                                 "model's residuals for its kind and bound); null under the "
+                                                 "analytic model (not validated against measurements).")
+    cycles_high: float | None
+    within_band: bool | None = Field(description="Whether the measured cycles lie in the band (null: no band).")
+    model: Literal["gemmini-measured", "analytic"] = Field(description=(
+        "Which model priced the row: Gemmini's execution model fit to FireSim (an explicit mapping, or mapper "
+        "gemmini on a WS array) or the analytic model (mapper optimal)."))
+    bound: str | None = Field(description="Under the measured model: the largest part (host, array, reads, "
+                                          "writes, memory).")
     compute_cycles: float
-    dram_bytes: float
-    mapper: str
+    dram_bytes: float | None = Field(description="DRAM bytes under the analytic model; null under the measured "
+                                                 "model (it times DMA traffic).")
+    mapper: str = Field(description="optimal, gemmini, or explicit (the row's mapping).")
     mapping: str = Field(description="The mapping the prediction priced, described.")
-    explicit_mapping: str | None = Field(description="The row's explicit mapping, checked against the layer.")
-    mapping_priced: bool = Field(description="False: the explicit mapping was checked but not priced (not yet "
-                                             "supported); the mapper's mapping was.")
+    explicit_mapping: str | None = Field(description="The row's explicit mapping, priced.")
+    notes: list[str] = Field(description="What to know about this row's prediction (e.g. a tile whose input window "
+                                         "wraps, which the measured rows show 30-100x slower).")
     overrides: dict[str, str]
 
 

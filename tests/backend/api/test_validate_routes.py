@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from simulator.hardware import load_accelerator_preset
-from simulator.mapping import gemm_cost
+from simulator.layer import ConvLayer, GemmLayer, evaluate_layer
 from tests.sweeps_support import make_client
 
 pytestmark = pytest.mark.redis
@@ -24,7 +24,12 @@ def test_csv_text_gives_predictions_and_a_summary_by_kind(client) -> None:
     data = answer.json()
     wide = load_accelerator_preset("gemmini-default", rows=32, cols=32)
     first = data["rows"][0]
-    assert first["predicted_cycles"] == gemm_cost(128, 768, 768, wide, mapper="gemmini").cycles
+    assert first["predicted_cycles"] == evaluate_layer(GemmLayer(128, 768, 768), wide, mapper="gemmini").cycles
+    assert first["model"] == "gemmini-measured" and first["cycles_low"] < first["cycles_high"]
+    assert first["dram_bytes"] is None and first["bound"] in ("host", "array", "reads", "writes", "memory")
+    conv = evaluate_layer(ConvLayer(1, 64, 64, 56, 56, 3, 3), load_accelerator_preset("gemmini-default"),
+                          mapper="gemmini")
+    assert data["rows"][1]["predicted_cycles"] == conv.cycles
     assert first["where"] == "line 2" and first["overrides"] == {"rows": "32", "cols": "32"}
     assert first["error"] == pytest.approx(first["predicted_cycles"] / 100000 - 1)
     assert data["mapper"] == "gemmini" and data["rows"][1]["kind"] == "conv"
@@ -40,12 +45,17 @@ def test_json_rows_and_the_training_set(client) -> None:
     answer = client.post("/api/validate", json={"rows": rows})
     assert answer.status_code == 200, answer.text
     assert [r["where"] for r in answer.json()["rows"]] == ["row 1", "row 2"]
-    training = client.post("/api/validate", json={"firesim_training": True, "accelerator": "gemmini-default"})
+    assert {r["model"] for r in answer.json()["rows"]} == {"analytic"}  # mapper optimal: no band
+    assert answer.json()["rows"][0]["cycles_low"] is None and "not validated" in answer.json()["notes"][0]
+    training = client.post("/api/validate", json={"firesim_training": True, "accelerator": "gemmini-firesim"})
     assert training.status_code == 200, training.text
     data = training.json()
     assert len(data["rows"]) == 1567 and data["summary"]["by_kind"]["gemm"]["rows"] == 331
-    assert data["summary"]["spearman"] is not None and "not evaluated yet" in data["notes"][0]
-    assert not data["rows"][0]["mapping_priced"] and data["rows"][0]["explicit_mapping"].startswith("L3[")
+    summary = data["summary"]
+    assert summary["median_abs_error"] < 0.15 and summary["spearman"] > 0.97  # docs/firesim_fit.md: 11.7%, 0.986
+    assert 0.7 < summary["within_band"] < 0.9
+    assert all(r["model"] == "gemmini-measured" and r["explicit_mapping"].startswith("L3[") for r in data["rows"])
+    assert "fit to FireSim" in data["notes"][0] and not any("not evaluated" in note for note in data["notes"])
 
 
 @pytest.mark.parametrize(("request_kwargs", "message"), [
@@ -61,6 +71,8 @@ def test_json_rows_and_the_training_set(client) -> None:
     ({"content": b"\xff\xfe", "headers": CSV}, "not UTF-8"),
     ({"json": {"csv": "kind,m,k,n,mapping,cycles\ngemm,64,32,16,L3[WIO] P4 - L2[WI],5\n"}},
      "line 2, column 'mapping'"),
+    ({"json": {"csv": "kind,m,k,n,mapping,cycles\ngemm,64,32,16,L3[WIO] P4 - L2[WI] N1 K16X - L1[O] C32X - L0[W] P16,5"
+                      "\n", "accelerator": "gemmini-os"}}, "line 2: GEMM 64x32x16 cannot run: Gemmini's measured"),
 ])
 def test_bad_input_is_a_422_naming_row_and_column(client, request_kwargs: dict, message: str) -> None:
     answer = client.post("/api/validate", **request_kwargs)

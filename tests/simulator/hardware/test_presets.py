@@ -101,3 +101,25 @@ def test_the_survey_analytic_preset_follows_the_papers_bert_curve() -> None:
     base = latency(128)
     for length, paper in ((256, 2), (512, 5), (1024, 11), (2048, 28), (4096, 80)):
         assert abs(latency(length) / base - paper) <= 0.1 * paper, length
+
+
+def test_the_measured_soc_preset_cites_a_file_for_every_field() -> None:
+    """gemmini-firesim (docs/measured_soc.md §4): each field's source names the file it comes from, and what the
+    sources do not give is named an assumption with its range."""
+    data = load_accelerator_preset_data("gemmini-firesim")
+    spec = load_accelerator_preset("gemmini-firesim")
+    assert (spec.rows, spec.cols, spec.dataflow, spec.scratchpad_kib, spec.accumulator_kib) == (16, 16, "ws", 4096,
+                                                                                                 4096)
+    assert (spec.l2_kib, spec.l2_bytes_per_cycle, spec.dram_bytes_per_cycle, spec.dma_max_in_flight) == (512, 16, 8, 16)
+    sources = data["sources"]
+    grouped = {"host_cycles_per_element": "host_cycles_per_element_", "nonlinear": "_on"}
+    for field in AcceleratorSpec.model_fields:
+        if field in ("name", "description"):
+            continue
+        key = next((k for k, part in grouped.items() if part in field), field)
+        assert key in sources, field
+    for field in ("dram_latency_cycles", "l2_latency_cycles", "technology_nm", "host_cycles_per_element"):
+        assert "assumption" in sources[field] and "range" in sources[field], field
+    for field in ("rows", "scratchpad_kib", "l2_kib", "dma_request_bytes", "clock_ghz"):
+        assert ".scala" in sources[field], field
+    assert "docs/firesim_fit.md" in data["description"]

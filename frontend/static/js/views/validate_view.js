@@ -1,7 +1,8 @@
 // Validate (#/validate): measured layers against the model. Upload a measurements CSV (kind, the layer's sizes,
 // optional accelerator fields, mapper, mapping, cycles; `dse validate` takes the same file), pick an accelerator,
-// and see predicted against measured cycles on a log-log scatter with the diagonal, coloured by kind, and the
-// summary (median and mean |error|, Spearman, by kind) from POST /api/validate.
+// and see predicted against measured cycles on a log-log scatter with the diagonal, coloured by kind, each point's
+// error band as a vertical bar (rows priced by Gemmini's measured model), and the summary (median and mean |error|,
+// Spearman, share measured inside the band, by kind) from POST /api/validate.
 
 import { api } from '../api.js';
 import { clear, errorNotice, escapeHtml, h } from '../dom.js';
@@ -13,6 +14,7 @@ const KINDS = {
   gemm: { label: 'GEMMs', colour: '#d1495b' },
 };
 const WORST_SHOWN = 15;
+const MEASURED_SOC = 'gemmini-firesim';  // the preset of the SoC the FireSim training set ran on
 const percent = (fraction) => `${(100 * fraction).toFixed(1)}%`;
 const signed = (fraction) => `${fraction >= 0 ? '+' : ''}${(100 * fraction).toFixed(1)}%`;
 const cycles = (value) => Math.round(value).toLocaleString('en-US');
@@ -75,7 +77,11 @@ export async function render(container) {
   h('button', { type: 'submit', class: 'primary', id: 'validate-run' }, 'Validate'),
   h('button', { type: 'button', id: 'validate-training',
     title: "The project's copy of DOSA's FireSim training set: 1,567 layers measured on Gemmini's RTL",
-    onclick: () => run({ firesim_training: true }, 'the FireSim training set') }, 'Use the FireSim training set'));
+    onclick: () => {
+      // the training rows ran on the measured SoC: price them there unless the user picked something else
+      if (accelerator.value === 'gemmini-default' && names.includes(MEASURED_SOC)) accelerator.value = MEASURED_SOC;
+      return run({ firesim_training: true }, 'the FireSim training set');
+    } }, 'Use the FireSim training set'));
   container.append(form, results);
   return () => { if (plotted && Plotly) Plotly.purge(plotted); };
 }
@@ -88,7 +94,10 @@ function show(results, data, what, Plotly) {
     h('div', { class: 'grid-2' }, plot, h('div', {}, summaryTable(data.summary),
       data.notes.map((note) => h('div', { class: 'notice warn small' }, note)),
       h('p', { class: 'small muted' }, 'error = (predicted − measured) / measured; Spearman ranks predicted against ',
-        'measured; the geometric-mean ratio below 1 means the model predicts fewer cycles than measured.')))),
+        'measured; the geometric-mean ratio below 1 means the model predicts fewer cycles than measured. ',
+        'A vertical bar spans the prediction\'s error band (10th–90th percentile of the measured model\'s ',
+        'cross-validated residuals for its kind and bound); it crosses the diagonal when the measured cycles lie in ',
+        'the band. Rows priced by the analytic model have none.')))),
     h('section', { class: 'card' }, h('h2', {}, `The ${Math.min(WORST_SHOWN, data.rows.length)} rows furthest off`),
       worstTable(data.rows)));
   const { traces, layout } = figure(data.rows);
@@ -99,13 +108,15 @@ function show(results, data, what, Plotly) {
 function summaryTable(summary) {
   const rows = [['all', summary], ...Object.entries(summary.by_kind).map(([kind, s]) => [KINDS[kind]?.label ?? kind, s])];
   return h('table', { class: 'data', id: 'validate-summary' },
-    h('thead', {}, h('tr', {}, ['', 'layers', 'median |error|', 'mean |error|', 'Spearman', 'predicted ÷ measured']
-      .map((text, i) => h('th', { class: i ? 'num' : undefined }, text)))),
+    h('thead', {}, h('tr', {}, ['', 'layers', 'median |error|', 'mean |error|', 'Spearman', 'predicted ÷ measured',
+      'in band'].map((text, i) => h('th', { class: i ? 'num' : undefined, style: { whiteSpace: 'normal' },
+      title: text === 'in band' ? 'share of the rows with a band whose measured cycles lie inside it' : undefined }, text)))),
     h('tbody', {}, rows.map(([name, s]) => h('tr', { dataset: { kind: name } },
       h('td', {}, name), h('td', { class: 'num' }, s.rows.toLocaleString('en-US')),
       h('td', { class: 'num' }, percent(s.median_abs_error)), h('td', { class: 'num' }, percent(s.mean_abs_error)),
       h('td', { class: 'num' }, s.spearman === null ? '–' : s.spearman.toFixed(3)),
-      h('td', { class: 'num' }, `${s.geomean_ratio.toPrecision(3)}×`)))));
+      h('td', { class: 'num' }, `${s.geomean_ratio.toPrecision(3)}×`),
+      h('td', { class: 'num' }, s.within_band === null ? '–' : percent(s.within_band))))));
 }
 
 function worstTable(rows) {
@@ -113,13 +124,21 @@ function worstTable(rows) {
   const off = (r) => Math.abs(Math.log(r.predicted_cycles / r.measured_cycles));
   const worst = [...rows].sort((a, b) => off(b) - off(a)).slice(0, WORST_SHOWN);
   return h('table', { class: 'data', id: 'validate-worst' },
-    h('thead', {}, h('tr', {}, ['row', 'layer', 'predicted', 'measured', 'error', 'predicted ÷ measured', 'mapping priced']
-      .map((text, i) => h('th', { class: i >= 2 && i <= 5 ? 'num' : undefined }, text)))),
+    h('thead', {}, h('tr', {}, ['row', 'layer', 'predicted', 'band', 'measured', 'error', 'predicted ÷ measured',
+      'model (bound)', 'mapping'].map((text, i) => h('th', { class: i >= 2 && i <= 6 ? 'num' : undefined }, text)))),
     h('tbody', {}, worst.map((r) => h('tr', {},
       h('td', {}, r.label || r.where), h('td', {}, r.layer), h('td', { class: 'num' }, cycles(r.predicted_cycles)),
+      h('td', { class: 'num' }, band(r)),
       h('td', { class: 'num' }, cycles(r.measured_cycles)), h('td', { class: 'num' }, signed(r.error)),
       h('td', { class: 'num' }, `${(r.predicted_cycles / r.measured_cycles).toPrecision(3)}×`),
-      h('td', { class: 'small muted' }, r.mapping_priced ? r.mapping : `${r.mapping} (explicit mapping checked, not priced)`)))));
+      h('td', {}, r.bound ? `${r.model} (${r.bound})` : r.model),
+      h('td', { class: 'small muted' }, r.mapping, r.notes.length ? h('details', {},
+        h('summary', {}, `${r.notes.length} note${r.notes.length > 1 ? 's' : ''}`),
+        r.notes.map((note) => h('div', {}, note))) : null)))));
+}
+
+function band(row) {
+  return row.cycles_low === null ? 'not validated' : `${cycles(row.cycles_low)} – ${cycles(row.cycles_high)}`;
 }
 
 /** Predicted against measured, log-log, one trace per kind, and the diagonal (a perfect prediction). */
@@ -129,11 +148,19 @@ function figure(rows) {
   const hi = Math.max(...values) * 1.5;
   const traces = Object.entries(KINDS).map(([kind, style]) => {
     const mine = rows.filter((r) => r.kind === kind);
+    const banded = mine.some((r) => r.cycles_low !== null);
     return { type: 'scattergl', mode: 'markers', name: `${style.label} (${mine.length.toLocaleString('en-US')})`, meta: kind,
       x: mine.map((r) => r.measured_cycles), y: mine.map((r) => r.predicted_cycles),
       text: mine.map((r) => `${escapeHtml(r.label || r.where)}: ${escapeHtml(r.layer)}<br>measured ${cycles(r.measured_cycles)}`
-        + `<br>predicted ${cycles(r.predicted_cycles)} (${signed(r.error)})`),
-      hovertemplate: '%{text}<extra></extra>', marker: { color: style.colour, size: 6, opacity: 0.65 } };
+        + `<br>predicted ${cycles(r.predicted_cycles)} (${signed(r.error)})<br>band ${band(r)}`
+        + (r.bound ? `<br>${r.model}, ${r.bound}-bound` : `<br>${r.model}`)),
+      hovertemplate: '%{text}<extra></extra>', marker: { color: style.colour, size: 6, opacity: 0.65 },
+      // the band spans the measured cycles the prediction allows; drawn at x = measured, it crosses the diagonal
+      // exactly when the measurement lies inside it (a bound below the point is clamped to it: at most 0.1% off)
+      error_y: banded ? { type: 'data', symmetric: false, visible: true, thickness: 0.6, width: 0, color: style.colour,
+        array: mine.map((r) => (r.cycles_high === null ? 0 : Math.max(0, r.cycles_high - r.predicted_cycles))),
+        arrayminus: mine.map((r) => (r.cycles_low === null ? 0 : Math.max(0, r.predicted_cycles - r.cycles_low))) }
+        : undefined };
   }).filter((trace) => trace.x.length);
   traces.push({ type: 'scatter', mode: 'lines', name: 'predicted = measured', x: [lo, hi], y: [lo, hi],
     line: { color: '#555', dash: 'dash', width: 1.2 }, hoverinfo: 'skip' });
