@@ -42,6 +42,12 @@ WRITE_SLOTS = 16  # the same value, StreamWriter's own nXacts (Scratchpad.scala 
 CONSTANTS_FILE = "gemmini_measured.yaml"
 
 
+def command_slots(side: np.ndarray) -> np.ndarray:
+    """Mvin (mvout) commands in flight: LoadController/StoreController's DMACommandTracker has
+    `max_in_flight_mem_reqs / block_rows + 1` entries (16 / N + 1), an entry held until all its bytes returned."""
+    return np.floor(READ_SLOTS / side) + 1
+
+
 @dataclass(frozen=True)
 class GemminiTiming:
     """The constants the sources do not give (see `simulator/data/gemmini_measured.yaml`)."""
@@ -158,12 +164,15 @@ def tile_components(cw: CallWork, t: GemminiTiming) -> dict[str, np.ndarray]:
         return (hit + getattr(cw, f"{operand}_l2_share") * t.miss_penalty_cycles
                 + getattr(cw, f"{operand}_llc_share") * t.dram_penalty_cycles)
 
-    reads = np.maximum(
-        (w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles)) / READ_SLOTS
-        + w.in_beats + w.w_beats,
-        w.in_requests + w.w_requests + w.zero_rows,
-    ) + w.pages * t.page_cycles
-    writes = np.maximum(w.out_packets * latency("out", t.write_cycles) / WRITE_SLOTS, w.out_beats)
+    stream = ((w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles))
+              / READ_SLOTS + w.in_beats + w.w_beats)
+    slots = command_slots(w.side)
+    tracked = (stream + w.in_commands * latency("in", t.l2_hit_cycles)
+               + w.w_commands * latency("w", t.l2_hit_cycles)) / slots
+    reads = np.maximum.reduce([stream, tracked, w.in_requests + w.w_requests + w.zero_rows]) + w.pages * t.page_cycles
+    out_latency = latency("out", t.write_cycles)
+    written = np.maximum(w.out_packets * out_latency / WRITE_SLOTS, w.out_beats)
+    writes = np.maximum(written, (written + w.out_commands * out_latency) / slots)
     memory = cw.l2_miss_lines * t.line_cycles + cw.llc_miss_lines * t.dram_line_cycles
     return {"array": w.array_cycles, "reads": reads, "writes": writes, "memory": memory}
 
