@@ -32,8 +32,10 @@ from simulator.mapping.dosa_calls import ConvCall, MatmulCall
 
 L2_BYTES = 512 * 1024  # rocket-chip-inclusive-cache WithInclusiveCache(capacityKB = 512)
 L2_LINE = 64  # CacheBlockBytes
+L2_SETS = L2_BYTES // (8 * L2_LINE)  # 8 ways: 1024 sets
 LLC_BYTES = 4096 * 8 * 128  # FASED WithLLCModel(4096 sets, 8 ways), 128-byte blocks
 LLC_BLOCK = 128
+LLC_SETS = 4096
 OPERANDS = ("in", "w", "out")
 
 _CONV_REPEATS = {"in": "KSR", "w": "NQP"}
@@ -91,11 +93,14 @@ def _matmul_layout(call: MatmulCall) -> _Layout:
     return _Layout(sizes, _MATMUL_REPEATS, measure, rows)
 
 
-def set_fraction(pitch: int, width: int, line: int) -> float:
-    """The share of a cache's sets that rows `pitch` bytes apart, `width` bytes each, map to."""
+def set_fraction(pitch: int, width: int, line: int, sets: int) -> float:
+    """The share of a cache's sets that rows `pitch` bytes apart, `width` bytes each, map to. The set index is
+    the address's line number mod `sets` (no hashing), so the rows' sets repeat after `sets·line / gcd(pitch,
+    sets·line)` rows: a power-of-two pitch above the line visits few sets, a pitch like 1000 bytes all of them."""
     if pitch <= line:
         return 1.0
-    return min(1.0, math.ceil(width / line) * line / pitch)
+    period = sets * line // math.gcd(pitch, sets * line)
+    return min(1.0, period * math.ceil(width / line) / sets)
 
 
 def _misses(window: Bytes, operand: int, capacity: float, fraction: float) -> bool:
@@ -127,7 +132,8 @@ def operand_traffic(call: ConvCall | MatmulCall) -> dict[str, OperandTraffic]:
     result = {}
     for index, operand in enumerate(OPERANDS):
         pitch, width = layout.rows[operand]
-        l2_fraction, llc_fraction = set_fraction(pitch, width, L2_LINE), set_fraction(pitch, width, LLC_BLOCK)
+        l2_fraction = set_fraction(pitch, width, L2_LINE, L2_SETS)
+        llc_fraction = set_fraction(pitch, width, LLC_BLOCK, LLC_SETS)
         passes = [(whole, 1.0)]
         if operand in layout.repeats:
             outer = math.prod(trips[d] for d in call.perm if d in layout.repeats[operand])
