@@ -123,6 +123,9 @@ def _pages(segments: int, length: int, pitch: int) -> float:
     return segments * (length / PAGE_BYTES + 1)
 
 
+# LoopConv.scala: `irows_unpadded = irows -& upad -& dpad` lands in a 16-bit field (small_iterator_bitwidth = 16),
+# so a window smaller than its padding wraps to 2^16 - x rows (or columns), which LdInput then loads from DRAM
+ITERATOR_WRAP = 1 << 16
 MIN_ROWS = 4  # ExecuteController.scala: total_rows floored at 4 (WAW spacing in the accumulator)
 
 
@@ -184,7 +187,7 @@ def conv_work(call: ConvCall, side: int) -> list[tuple[float, ...]]:
                         o_blocks, k_blocks = -(-ochs_ // side), -(-kchs_ // side)
                         out_pixels = b * orows * ocols
                         wrapped = min(in_rows, in_cols) < 0
-                        in_rows, in_cols = max(in_rows, 0), max(in_cols, 0)
+                        in_rows, in_cols = in_rows % ITERATOR_WRAP, in_cols % ITERATOR_WRAP
                         out.append((
                             n_rows * n_cols * n_och * n_kch * n_b,
                             _conv_array_cycles(side, b, orows, ocols, ochs_, krows, kcols, kchs_),

@@ -119,11 +119,14 @@ def test_folds_hold_out_whole_shapes() -> None:
     assert sorted(set(fold)) == [0, 1, 2, 3, 4]
 
 
-def test_rows_far_slower_than_the_model_are_the_wrapped_windows() -> None:
-    """The rows measured 20x or more above the model are exactly those with a tile whose padding exceeds its input
-    window (tiled_conv hands LoopConv a negative row or column count; the 30-100x slowdown is not modelled)."""
+def test_wrapped_windows_explain_the_slowest_rows() -> None:
+    """The 12 rows measured 30-190x above a model that clamps a tile's input window at 0 are those whose padding
+    exceeds the window: LoopConv's 16-bit `irows_unpadded` wraps to 2^16 - x rows, which LdInput loads. Modelled so,
+    they land within 3x and no row is 5x off."""
     data = training_rows()
     breakdown = execution_cycles(data.work, measured_timing())
-    far = data.measured > 20 * breakdown.total
-    assert far.sum() == 12
-    assert np.array_equal(far, breakdown.wrapped_tiles > 0)
+    wrapped = breakdown.wrapped_tiles > 0
+    assert wrapped.sum() == 12
+    ratio = breakdown.total / data.measured
+    assert np.all((ratio[wrapped] > 1 / 3) & (ratio[wrapped] < 3))
+    assert np.all((ratio > 1 / 5) & (ratio < 5))
