@@ -157,18 +157,24 @@ def operand_traffic(call: ConvCall | MatmulCall) -> dict[str, OperandTraffic]:
     result = {}
     for index, operand in enumerate(OPERANDS):
         pitch, width = layout.rows[operand]
-        l2_fraction = set_fraction(pitch, width, L2_LINE, L2_SETS)
-        llc_fraction = set_fraction(pitch, width, LLC_BLOCK, LLC_SETS)
-        passes = [(whole, 1.0)]
+
+        def fractions(inside: str, pitch: int = pitch, width: int = width, letter: str = _WIDTH[operand]) -> tuple:
+            """(L2, LLC) set shares of the operand's rows over loops `inside`: whole rows once the loop along
+            the row is among them (contiguous bytes then reach every set), else the tile's width of each."""
+            touched = pitch if letter in inside else width
+            return set_fraction(pitch, touched, L2_LINE, L2_SETS), set_fraction(pitch, touched, LLC_BLOCK, LLC_SETS)
+
+        passes = [(whole, 1.0, fractions("NQPKSRC"))]
         if operand in layout.repeats:
             outer = math.prod(trips[d] for d in call.perm if d in layout.repeats[operand])
             for position, letter in enumerate(call.perm):
                 if letter in layout.repeats[operand] and trips[letter] > 1:
                     outer //= trips[letter]
-                    passes.append((window(call.perm[:position]), (trips[letter] - 1) * outer))
-        share = _line_share(call.perm, trips, window, index, _WIDTH[operand], width, l2_fraction)
+                    inside = call.perm[:position]
+                    passes.append((window(inside), (trips[letter] - 1) * outer, fractions(inside)))
+        share = _line_share(call.perm, trips, window, index, _WIDTH[operand], width, fractions("")[0])
         result[operand] = OperandTraffic(
-            float(whole[index]), sum(n for _, n in passes),
-            sum(n * _misses(w, index, L2_BYTES, l2_fraction) for w, n in passes),
-            sum(n * _misses(w, index, LLC_BYTES, llc_fraction) for w, n in passes), share)
+            float(whole[index]), sum(n for _, n, _ in passes),
+            sum(n * _misses(w, index, L2_BYTES, f[0]) for w, n, f in passes),
+            sum(n * _misses(w, index, LLC_BYTES, f[1]) for w, n, f in passes), share)
     return result
