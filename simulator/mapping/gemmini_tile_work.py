@@ -36,7 +36,7 @@ PACKET_SIZES = (16, 32, 64)  # DMA.scala: powers of two from the beat to dma_max
 ACC_BLOCK_BYTES = 16  # `max_block_len_acc = max(1, 16 / N)` blocks (LoopConv.scala l. 1170)
 
 OPERANDS = ("in", "w", "out")  # conv input / matmul A, conv weights / matmul B, the output (written)
-TRAFFIC = ("requests", "packets", "beats", "lines", "merges")
+TRAFFIC = ("requests", "packets", "beats", "lines")
 COLUMNS = ("mult", "array_cycles", "wblocks", "rows_per_wblock", "computes_per_wblock",
            *(f"{operand}_{what}" for operand in OPERANDS for what in TRAFFIC), "zero_rows", "pages", "wrapped",
            *(f"{operand}_commands" for operand in OPERANDS))
@@ -57,17 +57,14 @@ class TileWork:
     in_packets: np.ndarray  # TileLink transactions
     in_beats: np.ndarray  # 16-byte bus beats
     in_lines: np.ndarray  # distinct 64-byte lines touched (what an L2 miss fetches)
-    in_merges: np.ndarray  # cycles the BeatMerger holds the response channel (max of beats, scratchpad rows)
     w_requests: np.ndarray
     w_packets: np.ndarray
     w_beats: np.ndarray
     w_lines: np.ndarray
-    w_merges: np.ndarray
     out_requests: np.ndarray
     out_packets: np.ndarray
     out_beats: np.ndarray
     out_lines: np.ndarray
-    out_merges: np.ndarray  # (reads only; unused for the output)
     zero_rows: np.ndarray  # accumulator rows zero-filled (no traffic)
     pages: np.ndarray  # 4 KiB pages the tile's three DRAM regions span (the DMA's TLB holds 4)
     wrapped: np.ndarray  # 1 when the padding exceeds the tile's input window (a negative count reaches LoopConv)
@@ -77,42 +74,36 @@ class TileWork:
 
 
 @cache
-def _one_request(address: int, length: int, row: int = DMA_MAX_BYTES) -> tuple[int, int, int]:
-    """(packets, beats, merger cycles) of one DMA request at `address` (mod 64) of `length` bytes (`read_packets`)
-    into scratchpad rows of `row` bytes. BeatMerger.scala takes one packet at a time and writes one row per cycle,
-    so a packet holds the response channel for max(its beats, the rows its bytes fill)."""
-    packets = beats = merge = sent = 0
+def _one_request(address: int, length: int) -> tuple[int, int]:
+    """(packets, beats) of one DMA request at `address` (mod 64) of `length` bytes (`read_packets`)."""
+    packets = beats = 0
     while length > 0:
         cover, size = max(((min(s - address % s, length), s) for s in PACKET_SIZES), key=lambda cs: (cs[0], -cs[1]))
-        rows = -(-(sent % row + cover) // row)
-        address, length, sent = (address + cover) % DMA_MAX_BYTES, length - cover, sent + cover
-        packets, beats, merge = packets + 1, beats + size // BEAT_BYTES, merge + max(size // BEAT_BYTES, rows)
-    return packets, beats, merge
+        address, length = (address + cover) % DMA_MAX_BYTES, length - cover
+        packets, beats = packets + 1, beats + size // BEAT_BYTES
+    return packets, beats
 
 
 @cache
-def request_cost(pitch: int, start: int, length: int, row: int = DMA_MAX_BYTES) -> tuple[float, float, float]:
-    """Mean (packets, beats, merger cycles) of a request of `length` bytes starting `start` bytes into rows `pitch`
-    apart, written to scratchpad rows of `row` bytes."""
+def request_cost(pitch: int, start: int, length: int) -> tuple[float, float]:
+    """Mean (packets, beats) of a request of `length` bytes starting `start` bytes into rows `pitch` apart."""
     period = DMA_MAX_BYTES // math.gcd(pitch, DMA_MAX_BYTES)
-    costs = [_one_request((start + i * pitch) % DMA_MAX_BYTES, length, row) for i in range(period)]
-    packets, beats, merge = (sum(c[k] for c in costs) / period for k in range(3))
-    return packets, beats, merge
+    costs = [_one_request((start + i * pitch) % DMA_MAX_BYTES, length) for i in range(period)]
+    return sum(c[0] for c in costs) / period, sum(c[1] for c in costs) / period
 
 
-def chunked_cost(pitch: int, width: int, chunk: int, rows: float = 1.0,
-                 row: int = DMA_MAX_BYTES) -> tuple[float, float, float, float, float]:
-    """(requests, packets, beats, lines, merger cycles) of `rows` rows `pitch` bytes apart, each `width` bytes moved
-    in requests of at most `chunk` bytes into scratchpad rows of `row` bytes; rows closer than a line share it."""
-    requests, packets, beats, merge = 0, 0.0, 0.0, 0.0
+def chunked_cost(pitch: int, width: int, chunk: int, rows: float = 1.0) -> tuple[float, float, float, float]:
+    """(requests, packets, beats, lines) of `rows` rows `pitch` bytes apart, each `width` bytes moved in requests
+    of at most `chunk` bytes; rows closer than a line share it."""
+    requests, packets, beats = 0, 0.0, 0.0
     for start in range(0, width, chunk):
-        p, b, m = request_cost(pitch, start, min(chunk, width - start), row)
-        requests, packets, beats, merge = requests + 1, packets + p, beats + b, merge + m
+        p, b = request_cost(pitch, start, min(chunk, width - start))
+        requests, packets, beats = requests + 1, packets + p, beats + b
     lines = request_cost(pitch, 0, width)[0] * min(1.0, pitch / DMA_MAX_BYTES)  # a row's chunks share lines
-    return rows * requests, rows * packets, rows * beats, rows * lines, rows * merge
+    return rows * requests, rows * packets, rows * beats, rows * lines
 
 
-_NOTHING = (0.0, 0.0, 0.0, 0.0, 0.0)
+_NOTHING = (0.0, 0.0, 0.0, 0.0)
 PAGE_BYTES = 4096
 
 
@@ -192,8 +183,8 @@ def conv_work(call: ConvCall, side: int) -> list[tuple[float, ...]]:
                             n_rows * n_cols * n_och * n_kch * n_b,
                             _conv_array_cycles(side, b, orows, ocols, ochs_, krows, kcols, kchs_),
                             o_blocks * krows * kcols * k_blocks, out_pixels, b * orows * -(-ocols // side),
-                            *chunked_cost(call.in_channels, kchs_, chunk, b * in_rows * in_cols, side),
-                            *chunked_cost(call.out_channels, ochs_, chunk, krows * kcols * kchs_, side),
+                            *chunked_cost(call.in_channels, kchs_, chunk, b * in_rows * in_cols),
+                            *chunked_cost(call.out_channels, ochs_, chunk, krows * kcols * kchs_),
                             *(chunked_cost(call.out_channels, ochs_, side, out_pixels) if last else _NOTHING),
                             out_pixels * -(-ochs_ // acc_chunk) if first else 0,
                             _pages(b * in_rows, in_cols * call.in_channels, call.in_dim * call.in_channels)
@@ -231,8 +222,8 @@ def matmul_work(call: MatmulCall, side: int) -> list[tuple[float, ...]]:
             for (kb, k_rows, first, last), n_k in k_tiles.items():
                 out.append((
                     n_i * n_j * n_k, _matmul_array_cycles(side, i_rows, jb, k_rows), jb * kb, i_rows, ib,
-                    *chunked_cost(call.dim_k, k_rows, chunk, i_rows, side),
-                    *chunked_cost(call.dim_j, j_bytes, chunk, k_rows, side),
+                    *chunked_cost(call.dim_k, k_rows, chunk, i_rows),
+                    *chunked_cost(call.dim_j, j_bytes, chunk, k_rows),
                     *(chunked_cost(call.dim_j, j_bytes, chunk, i_rows) if last else _NOTHING),
                     i_rows * -(-j_bytes // acc_chunk) if first else 0,
                     _pages(1, i_rows * call.dim_k, 0) + _pages(1, k_rows * call.dim_j, 0)
