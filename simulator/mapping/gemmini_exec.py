@@ -47,6 +47,7 @@ from simulator.mapping.gemmini_tile_work import TileWork, tile_work
 
 READ_SLOTS = 16  # gemmini-dosa Configs.scala `max_in_flight_mem_reqs`, StreamReader's nXacts
 L2_MSHRS = 10  # rocket-chip-inclusive-cache Parameters.scala out_mshrs = ceil(memCycles 40 / blockBeats 4)
+STORE_ENTRIES = 4  # Configs.scala reservation_station_entries_st: LoopConv/LoopMatmul's max_sts mvouts in flight
 CONCURRENT_LOOPS = 2  # LoopConv.scala `concurrent_loops`
 WRITE_SLOTS = 16  # the same value, StreamWriter's own nXacts (Scratchpad.scala l. 189/192)
 CONSTANTS_FILE = "gemmini_measured.yaml"
@@ -182,7 +183,8 @@ def tile_components(cw: CallWork, t: GemminiTiming) -> dict[str, np.ndarray]:
     reads = np.maximum.reduce([stream, tracked, w.in_requests + w.w_requests + w.zero_rows]) + w.pages * t.page_cycles
     out_latency = latency("out", t.write_cycles)
     written = np.maximum(w.out_packets * out_latency / WRITE_SLOTS, w.out_beats)
-    writes = np.maximum(written, (written + w.out_commands * out_latency) / slots)
+    store_slots = np.minimum(slots, STORE_ENTRIES)
+    writes = np.maximum(written, (written + w.out_commands * out_latency) / store_slots)
     in_latency, w_latency = latency("in", t.l2_hit_cycles), latency("w", t.l2_hit_cycles)
     mshrs = (w.in_packets * in_latency + w.w_packets * w_latency + w.out_packets * out_latency) / L2_MSHRS
     memory = np.maximum(cw.l2_miss_lines * t.line_cycles + cw.llc_miss_lines * t.dram_line_cycles, mshrs)
@@ -193,7 +195,7 @@ def execution_cycles(cw: CallWork, t: GemminiTiming) -> Breakdown:
     """Cycles of each call (see the module's docstring)."""
     parts = tile_components(cw, t)
     slowest = np.maximum.reduce([parts["array"], parts["reads"], parts["writes"], parts["memory"]])
-    serial = (parts["reads"] + parts["array"] + parts["writes"]) / CONCURRENT_LOOPS
+    serial = (np.maximum(parts["reads"], parts["memory"]) + parts["array"] + parts["writes"]) / CONCURRENT_LOOPS
     gemmini = np.where(cw.matmul, slowest, np.maximum(slowest, serial)) + t.tile_bubble_cycles
     host = np.where(cw.matmul, t.host_matmul_tile_cycles, t.host_conv_tile_cycles)
     tile = np.maximum(host, gemmini)

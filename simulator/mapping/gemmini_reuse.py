@@ -98,13 +98,15 @@ def _matmul_layout(call: MatmulCall) -> _Layout:
 
 
 def set_fraction(pitch: int, width: int, line: int, sets: int) -> float:
-    """The share of a cache's sets that rows `pitch` bytes apart, `width` bytes each, map to. The set index is
-    the address's line number mod `sets` (no hashing), so the rows' sets repeat after `sets·line / gcd(pitch,
-    sets·line)` rows: a power-of-two pitch above the line visits few sets, a pitch like 1000 bytes all of them."""
+    """The share of a cache's capacity that rows `pitch` bytes apart, `width` bytes each, can use. The set index
+    is the address's line number mod `sets` (no hashing), so the rows' sets repeat after `sets·line / gcd(pitch,
+    sets·line)` rows: a power-of-two pitch above the line visits few sets, a pitch like 1000 bytes all of them; and
+    a row narrower than its lines wastes the rest of them."""
     if pitch <= line:
         return 1.0
     period = sets * line // math.gcd(pitch, sets * line)
-    return min(1.0, period * math.ceil(width / line) / sets)
+    lines = math.ceil(width / line)
+    return min(1.0, period * lines / sets) * width / (lines * line)
 
 
 def random_miss_share(pressure: float, ways: int = L2_WAYS) -> float:
@@ -139,7 +141,8 @@ def _line_share(perm: str, trips: dict[str, int], window: Callable[[str], Bytes]
         return 1.0
     inside = window(perm[:perm.index(letter)])
     lines_held = inside[index] * L2_LINE / width
-    pressure = max((sum(inside) + lines_held) / L2_BYTES, lines_held / (L2_BYTES * fraction))
+    own = inside[index] / (L2_BYTES * fraction) if fraction < 1 else lines_held / L2_BYTES  # fraction counts lines
+    pressure = max((sum(inside) + lines_held) / L2_BYTES, own)
     share = width / L2_LINE
     return share + (1 - share) * random_miss_share(pressure)
 
