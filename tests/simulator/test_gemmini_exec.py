@@ -17,7 +17,8 @@ import pytest
 from simulator.fit_firesim import at_bounds, bounds, grouped_folds, kinds, score, training_rows
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall, array_side, conv_call, loop_order, matmul_call
 from simulator.mapping.explicit import parse_mapping
-from simulator.mapping.gemmini_exec import GemminiTiming, call_work, execution_cycles, measured_timing
+from simulator.mapping.gemmini_exec import GemminiTiming, call_work, command_slots, execution_cycles, measured_timing
+from simulator.mapping.gemmini_reuse import random_miss_share, set_fraction
 from simulator.mapping.gemmini_tile_work import request_cost
 from simulator.measurements import ConvShape
 
@@ -131,3 +132,25 @@ def test_wrapped_windows_explain_the_slowest_rows() -> None:
     ratio = breakdown.total / data.measured
     assert np.all((ratio[wrapped] > 1 / 3) & (ratio[wrapped] < 3))
     assert np.all((ratio > 1 / 5) & (ratio < 5))
+
+
+def test_l2_replaces_at_random() -> None:
+    """Directory.scala's LFSR victim: all hits while the reuse fits, 1/8 of the re-reads lost at exactly the
+    capacity (each of the 8 ways equally likely), then a smooth rise, not LRU's step."""
+    assert random_miss_share(0.9) == 0.0
+    assert random_miss_share(1.0) == pytest.approx(0.125, abs=0.01)
+    shares = [random_miss_share(p) for p in (1.1, 1.5, 2.0, 4.0)]
+    assert shares == sorted(shares) and 0.2 < shares[0] < shares[-1] < 1.0
+
+
+def test_sets_a_pitch_reaches_follow_the_gcd() -> None:
+    """No set hashing: 64-byte rows 1024 bytes apart reach 1/16 of the L2's 1024 sets, 1000 bytes apart all of
+    them; 32-byte rows fill only half of each line."""
+    assert set_fraction(1024, 64, 64, 1024) == pytest.approx(1 / 16)
+    assert set_fraction(1000, 64, 64, 1024) == 1.0
+    assert set_fraction(1024, 32, 64, 1024) == pytest.approx(1 / 32)
+
+
+def test_command_tracker_entries() -> None:
+    """LoadController's DMACommandTracker: 16 / N + 1 commands in flight."""
+    assert list(command_slots(np.array([4, 8, 16, 32, 64]))) == [5, 3, 2, 1, 1]
