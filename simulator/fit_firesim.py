@@ -36,8 +36,8 @@ from simulator.measurements import FiresimMeasurement, firesim_training_set
 FOLDS = 5
 SEED = 27
 AT_BOUND = 1e-3  # relative distance to a bound that counts as "at the bound"
-# Robust loss: a dozen rows run 30-100x slower than any model of the hardware predicts (kernel split at the DRAM
-# level on padded first layers; see docs), and plain squares would let them pull every constant.
+# Robust loss: the 12 rows whose input window wraps (docs/firesim_fit.md) are modelled only to within 3x, and plain
+# squares would let them pull every constant.
 LOSS = "soft_l1"
 LOSS_SCALE = 0.3
 # The objective is piecewise smooth (maxima of components), with local minima: start also from these points of

@@ -7,17 +7,25 @@ Per tile class (multiplicity m), with the constants of `GemminiTiming` (values, 
 - host   = Rocket's cycles per tile of the DRAM loop and its RoCC instructions (`tiled_conv`: `host_conv_tile_cycles`,
   `tiled_matmul_outer`: `host_matmul_tile_cycles`, gemmini.h);
 - array  = the array's busy cycles (ExecuteController `total_rows = max(A rows, B rows, 4)` per compute);
-- reads  = packets · round trip / 16 (the reader's 16 transaction slots; round trip = the L2 hit, plus the miss
-  penalty for the share of passes served below the L2, plus the DRAM penalty for the share served by DRAM) plus the
-  response beats (16 bytes per cycle on the 128-bit bus) — the data prefer the sum to the max of the two; at least
+- reads  = the stream: packets · round trip / 16 (the reader's 16 transaction slots; round trip = the L2 hit, plus
+  the miss penalty for the share of passes served below the L2, plus the DRAM penalty for the share served by DRAM)
+  plus the response beats (16 bytes per cycle on the 128-bit bus) — the data prefer the sum to the max of the two;
+  at least (stream + one round trip per mvin command) / (16/N + 1): LoadController's DMACommandTracker holds 16/N + 1
+  commands (each at most N rows), an entry until all its bytes returned (LoadController.scala `nCmds`,
+  DMACommandTracker.scala), so on 32x32 and 64x64 arrays each mvin waits out its last round trip alone; at least
   one cycle per DMA request or zero-filled accumulator row; plus `page_cycles` per 4 KiB page the tile's three
   DRAM regions span (a proxy without an identified mechanism: see the constants file and docs/firesim_fit.md);
-- writes = the writer's own 16 slots likewise (max of latency-bound and beats);
+- writes = the writer's own 16 slots likewise (max of latency-bound and beats), and StoreController's tracker;
 - memory = lines fetched below the L2 (read misses; write misses twice, fill and write-back) at `line_cycles`
   each (a 64-byte line over the 64-bit memory bus is 8 cycles; FASED's LLC model serves one at a time), plus
-  `dram_line_cycles` for those the LLC misses too;
-- gemmini = max(array, reads, writes, memory) + `tile_bubble_cycles`: LoopConv/LoopMatmul keep two tiles in flight,
-  loading the next while computing this one, so the slowest unit sets the pace;
+  `dram_line_cycles` for those the LLC misses too; at least every packet's round trip over the L2's 10 MSHRs,
+  which the reader and the writer share (rocket-chip-inclusive-cache Parameters.scala `out_mshrs` = ceil(40 / 4));
+- gemmini = max(array, reads, writes, memory) + `tile_bubble_cycles`: LoopConv/LoopMatmul keep two tiles (loops)
+  in flight, loading the next while computing this one, so the slowest unit sets the pace; for a convolution also
+  at least (reads + array + writes) / 2: LoopConv's execute waits until the tile's loads are issued
+  (`ex.io.lda_completed := ld_input.io.idle`) and its stores for the execute (`st.io.ex_completed`), so a loop's
+  three stages run one after the other and two loops overlap (LoopMatmul's execute follows its loads block by block,
+  `lda_ahead`);
 - tile = max(host, gemmini): the host issues the next tile while Gemmini runs this one.
 
 Call = Σ m · tile + `call_cycles` (the configs before the loop and the final fence).
@@ -38,8 +46,17 @@ from simulator.mapping.gemmini_reuse import operand_traffic
 from simulator.mapping.gemmini_tile_work import TileWork, tile_work
 
 READ_SLOTS = 16  # gemmini-dosa Configs.scala `max_in_flight_mem_reqs`, StreamReader's nXacts
+L2_MSHRS = 10  # rocket-chip-inclusive-cache Parameters.scala out_mshrs = ceil(memCycles 40 / blockBeats 4)
+STORE_ENTRIES = 4  # Configs.scala reservation_station_entries_st: LoopConv/LoopMatmul's max_sts mvouts in flight
+CONCURRENT_LOOPS = 2  # LoopConv.scala `concurrent_loops`
 WRITE_SLOTS = 16  # the same value, StreamWriter's own nXacts (Scratchpad.scala l. 189/192)
 CONSTANTS_FILE = "gemmini_measured.yaml"
+
+
+def command_slots(side: np.ndarray) -> np.ndarray:
+    """Mvin (mvout) commands in flight: LoadController/StoreController's DMACommandTracker has
+    `max_in_flight_mem_reqs / block_rows + 1` entries (16 / N + 1), an entry held until all its bytes returned."""
+    return np.floor(READ_SLOTS / side) + 1
 
 
 @dataclass(frozen=True)
@@ -158,13 +175,19 @@ def tile_components(cw: CallWork, t: GemminiTiming) -> dict[str, np.ndarray]:
         return (hit + getattr(cw, f"{operand}_l2_share") * t.miss_penalty_cycles
                 + getattr(cw, f"{operand}_llc_share") * t.dram_penalty_cycles)
 
-    reads = np.maximum(
-        (w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles)) / READ_SLOTS
-        + w.in_beats + w.w_beats,
-        w.in_requests + w.w_requests + w.zero_rows,
-    ) + w.pages * t.page_cycles
-    writes = np.maximum(w.out_packets * latency("out", t.write_cycles) / WRITE_SLOTS, w.out_beats)
-    memory = cw.l2_miss_lines * t.line_cycles + cw.llc_miss_lines * t.dram_line_cycles
+    stream = ((w.in_packets * latency("in", t.l2_hit_cycles) + w.w_packets * latency("w", t.l2_hit_cycles))
+              / READ_SLOTS + w.in_beats + w.w_beats)
+    slots = command_slots(w.side)
+    tracked = (stream + w.in_commands * latency("in", t.l2_hit_cycles)
+               + w.w_commands * latency("w", t.l2_hit_cycles)) / slots
+    reads = np.maximum.reduce([stream, tracked, w.in_requests + w.w_requests + w.zero_rows]) + w.pages * t.page_cycles
+    out_latency = latency("out", t.write_cycles)
+    written = np.maximum(w.out_packets * out_latency / WRITE_SLOTS, w.out_beats)
+    store_slots = np.minimum(slots, STORE_ENTRIES)
+    writes = np.maximum(written, (written + w.out_commands * out_latency) / store_slots)
+    in_latency, w_latency = latency("in", t.l2_hit_cycles), latency("w", t.l2_hit_cycles)
+    mshrs = (w.in_packets * in_latency + w.w_packets * w_latency + w.out_packets * out_latency) / L2_MSHRS
+    memory = np.maximum(cw.l2_miss_lines * t.line_cycles + cw.llc_miss_lines * t.dram_line_cycles, mshrs)
     return {"array": w.array_cycles, "reads": reads, "writes": writes, "memory": memory}
 
 
@@ -172,7 +195,8 @@ def execution_cycles(cw: CallWork, t: GemminiTiming) -> Breakdown:
     """Cycles of each call (see the module's docstring)."""
     parts = tile_components(cw, t)
     slowest = np.maximum.reduce([parts["array"], parts["reads"], parts["writes"], parts["memory"]])
-    gemmini = slowest + t.tile_bubble_cycles
+    serial = (np.maximum(parts["reads"], parts["memory"]) + parts["array"] + parts["writes"]) / CONCURRENT_LOOPS
+    gemmini = np.where(cw.matmul, slowest, np.maximum(slowest, serial)) + t.tile_bubble_cycles
     host = np.where(cw.matmul, t.host_matmul_tile_cycles, t.host_conv_tile_cycles)
     tile = np.maximum(host, gemmini)
     w = cw.work

@@ -28,12 +28,18 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
+from scipy.special import lambertw
+
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall
 
 L2_BYTES = 512 * 1024  # rocket-chip-inclusive-cache WithInclusiveCache(capacityKB = 512)
 L2_LINE = 64  # CacheBlockBytes
+L2_WAYS = 8
+L2_SETS = L2_BYTES // (L2_WAYS * L2_LINE)  # 1024 sets
 LLC_BYTES = 4096 * 8 * 128  # FASED WithLLCModel(4096 sets, 8 ways), 128-byte blocks
 LLC_BLOCK = 128
+LLC_SETS = 4096
 OPERANDS = ("in", "w", "out")
 
 _CONV_REPEATS = {"in": "KSR", "w": "NQP"}
@@ -91,27 +97,54 @@ def _matmul_layout(call: MatmulCall) -> _Layout:
     return _Layout(sizes, _MATMUL_REPEATS, measure, rows)
 
 
-def set_fraction(pitch: int, width: int, line: int) -> float:
-    """The share of a cache's sets that rows `pitch` bytes apart, `width` bytes each, map to."""
+def set_fraction(pitch: int, width: int, line: int, sets: int) -> float:
+    """The share of a cache's capacity that rows `pitch` bytes apart, `width` bytes each, can use. The set index
+    is the address's line number mod `sets` (no hashing), so the rows' sets repeat after `sets·line / gcd(pitch,
+    sets·line)` rows: a power-of-two pitch above the line visits few sets, a pitch like 1000 bytes all of them; and
+    a row narrower than its lines wastes the rest of them."""
     if pitch <= line:
         return 1.0
-    return min(1.0, math.ceil(width / line) * line / pitch)
+    period = sets * line // math.gcd(pitch, sets * line)
+    lines = math.ceil(width / line)
+    return min(1.0, period * lines / sets) * width / (lines * line)
 
 
-def _misses(window: Bytes, operand: int, capacity: float, fraction: float) -> bool:
-    return sum(window) > capacity or window[operand] >= capacity * fraction  # a set-full cyclic stream misses (LRU)
+def random_miss_share(pressure: float, ways: int = L2_WAYS) -> float:
+    """Share of re-reads that miss a cache with random replacement (rocket-chip-inclusive-cache Directory.scala
+    `victimLFSR`) when the bytes touched between two uses are `pressure` times what it holds: each miss to a set
+    evicts a given line with probability 1/ways, so a line survives the m misses in between with (1 - 1/ways)^m,
+    m = pressure·ways·(miss share). The stable solution of h = exp(-κ·pressure·(1 - h)), κ = -ways·ln(1 - 1/ways):
+    all hits while it fits, then a smooth fall (not the step of LRU)."""
+    rate = -ways * math.log(1 - 1 / ways) * pressure
+    if rate <= 1:
+        return 0.0
+    return 1.0 + float(np.real(lambertw(-rate * math.exp(-rate)))) / rate
+
+
+def _pressure(window: Bytes, operand: int, capacity: float, fraction: float) -> float:
+    """How many times the bytes touched between two uses exceed the cache (or the operand's own bytes the share of
+    the sets its row pitch maps to)."""
+    return max(sum(window) / capacity, window[operand] / (capacity * fraction))
+
+
+def _misses(window: Bytes, operand: int, capacity: float, fraction: float) -> float:
+    """Share of a pass that misses the cache (the L2 and FASED's LLC model both replace at random, 8 ways)."""
+    return random_miss_share(_pressure(window, operand, capacity, fraction))
 
 
 def _line_share(perm: str, trips: dict[str, int], window: Callable[[str], Bytes], index: int, letter: str,
                 width: int, fraction: float) -> float:
     """Lines fetched per line a tile touches: a tile narrower than a line leaves the rest of the line to its
-    neighbours along the row (the next iterations of `letter`); they find it in the L2 when the lines the loops
-    inside `letter` touch fit (each row holds a whole line)."""
+    neighbours along the row (the next iterations of `letter`); they find it in the L2 unless evicted in between
+    (the lines the loops inside `letter` touch, each row holding a whole line)."""
     if width >= L2_LINE or trips[letter] == 1:
         return 1.0
     inside = window(perm[:perm.index(letter)])
     lines_held = inside[index] * L2_LINE / width
-    return 1.0 if sum(inside) + lines_held > L2_BYTES or lines_held >= L2_BYTES * fraction else width / L2_LINE
+    own = inside[index] / (L2_BYTES * fraction) if fraction < 1 else lines_held / L2_BYTES  # fraction counts lines
+    pressure = max((sum(inside) + lines_held) / L2_BYTES, own)
+    share = width / L2_LINE
+    return share + (1 - share) * random_miss_share(pressure)
 
 
 def operand_traffic(call: ConvCall | MatmulCall) -> dict[str, OperandTraffic]:
@@ -127,17 +160,24 @@ def operand_traffic(call: ConvCall | MatmulCall) -> dict[str, OperandTraffic]:
     result = {}
     for index, operand in enumerate(OPERANDS):
         pitch, width = layout.rows[operand]
-        l2_fraction, llc_fraction = set_fraction(pitch, width, L2_LINE), set_fraction(pitch, width, LLC_BLOCK)
-        passes = [(whole, 1.0)]
+
+        def fractions(inside: str, pitch: int = pitch, width: int = width, letter: str = _WIDTH[operand]) -> tuple:
+            """(L2, LLC) set shares of the operand's rows over loops `inside`: whole rows once the loop along
+            the row is among them (contiguous bytes then reach every set), else the tile's width of each."""
+            touched = pitch if letter in inside else width
+            return set_fraction(pitch, touched, L2_LINE, L2_SETS), set_fraction(pitch, touched, LLC_BLOCK, LLC_SETS)
+
+        passes = [(whole, 1.0, fractions("NQPKSRC"))]
         if operand in layout.repeats:
             outer = math.prod(trips[d] for d in call.perm if d in layout.repeats[operand])
             for position, letter in enumerate(call.perm):
                 if letter in layout.repeats[operand] and trips[letter] > 1:
                     outer //= trips[letter]
-                    passes.append((window(call.perm[:position]), (trips[letter] - 1) * outer))
-        share = _line_share(call.perm, trips, window, index, _WIDTH[operand], width, l2_fraction)
+                    inside = call.perm[:position]
+                    passes.append((window(inside), (trips[letter] - 1) * outer, fractions(inside)))
+        share = _line_share(call.perm, trips, window, index, _WIDTH[operand], width, fractions("")[0])
         result[operand] = OperandTraffic(
-            float(whole[index]), sum(n for _, n in passes),
-            sum(n for w, n in passes if _misses(w, index, L2_BYTES, l2_fraction)),
-            sum(n for w, n in passes if _misses(w, index, LLC_BYTES, llc_fraction)), share)
+            float(whole[index]), sum(n for _, n, _ in passes),
+            sum(n * _misses(w, index, L2_BYTES, f[0]) for w, n, f in passes),
+            sum(n * _misses(w, index, LLC_BYTES, f[1]) for w, n, f in passes), share)
     return result

@@ -38,7 +38,8 @@ ACC_BLOCK_BYTES = 16  # `max_block_len_acc = max(1, 16 / N)` blocks (LoopConv.sc
 OPERANDS = ("in", "w", "out")  # conv input / matmul A, conv weights / matmul B, the output (written)
 TRAFFIC = ("requests", "packets", "beats", "lines")
 COLUMNS = ("mult", "array_cycles", "wblocks", "rows_per_wblock", "computes_per_wblock",
-           *(f"{operand}_{what}" for operand in OPERANDS for what in TRAFFIC), "zero_rows", "pages", "wrapped")
+           *(f"{operand}_{what}" for operand in OPERANDS for what in TRAFFIC), "zero_rows", "pages", "wrapped",
+           *(f"{operand}_commands" for operand in OPERANDS))
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class TileWork:
     zero_rows: np.ndarray  # accumulator rows zero-filled (no traffic)
     pages: np.ndarray  # 4 KiB pages the tile's three DRAM regions span (the DMA's TLB holds 4)
     wrapped: np.ndarray  # 1 when the padding exceeds the tile's input window (a negative count reaches LoopConv)
+    in_commands: np.ndarray  # mvin commands (each at most N rows, one DMACommandTracker entry until all returned)
+    w_commands: np.ndarray
+    out_commands: np.ndarray  # mvout commands (the StoreController's tracker likewise)
 
 
 @cache
@@ -110,6 +114,9 @@ def _pages(segments: int, length: int, pitch: int) -> float:
     return segments * (length / PAGE_BYTES + 1)
 
 
+# LoopConv.scala: `irows_unpadded = irows -& upad -& dpad` lands in a 16-bit field (small_iterator_bitwidth = 16),
+# so a window smaller than its padding wraps to 2^16 - x rows (or columns), which LdInput then loads from DRAM
+ITERATOR_WRAP = 1 << 16
 MIN_ROWS = 4  # ExecuteController.scala: total_rows floored at 4 (WAW spacing in the accumulator)
 
 
@@ -171,7 +178,7 @@ def conv_work(call: ConvCall, side: int) -> list[tuple[float, ...]]:
                         o_blocks, k_blocks = -(-ochs_ // side), -(-kchs_ // side)
                         out_pixels = b * orows * ocols
                         wrapped = min(in_rows, in_cols) < 0
-                        in_rows, in_cols = max(in_rows, 0), max(in_cols, 0)
+                        in_rows, in_cols = in_rows % ITERATOR_WRAP, in_cols % ITERATOR_WRAP
                         out.append((
                             n_rows * n_cols * n_och * n_kch * n_b,
                             _conv_array_cycles(side, b, orows, ocols, ochs_, krows, kcols, kchs_),
@@ -185,6 +192,12 @@ def conv_work(call: ConvCall, side: int) -> list[tuple[float, ...]]:
                             + (_pages(b * orows, ocols * call.out_channels, call.out_dim * call.out_channels)
                                if last else 0.0),
                             float(wrapped),
+                            # LoopConvLdInput: a mvin per input row, N-pixel chunk and channel chunk;
+                            # LoopConvLdWeight: per output-channel chunk, kernel position and N input channels;
+                            # LoopConvSt: per output row, N-pixel chunk and N output channels
+                            b * in_rows * -(-in_cols // side) * -(-kchs_ // chunk),
+                            -(-ochs_ // chunk) * krows * kcols * k_blocks,
+                            b * orows * -(-ocols // side) * o_blocks if last else 0.0,
                         ))
     return out
 
@@ -215,6 +228,9 @@ def matmul_work(call: MatmulCall, side: int) -> list[tuple[float, ...]]:
                     i_rows * -(-j_bytes // acc_chunk) if first else 0,
                     _pages(1, i_rows * call.dim_k, 0) + _pages(1, k_rows * call.dim_j, 0)
                     + (_pages(1, i_rows * call.dim_j, 0) if last else 0.0), 0.0,
+                    # LoopMatmulLdA/LdB/StC: a command per block row (N rows) and run of up to 64 bytes of blocks
+                    -(-i_rows // side) * -(-k_rows // chunk), -(-k_rows // side) * -(-j_bytes // chunk),
+                    -(-i_rows // side) * -(-j_bytes // chunk) if last else 0.0,
                 ))
     return out
 

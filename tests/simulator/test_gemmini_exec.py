@@ -17,7 +17,8 @@ import pytest
 from simulator.fit_firesim import at_bounds, bounds, grouped_folds, kinds, score, training_rows
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall, array_side, conv_call, loop_order, matmul_call
 from simulator.mapping.explicit import parse_mapping
-from simulator.mapping.gemmini_exec import GemminiTiming, call_work, execution_cycles, measured_timing
+from simulator.mapping.gemmini_exec import GemminiTiming, call_work, command_slots, execution_cycles, measured_timing
+from simulator.mapping.gemmini_reuse import random_miss_share, set_fraction
 from simulator.mapping.gemmini_tile_work import request_cost
 from simulator.measurements import ConvShape
 
@@ -102,13 +103,14 @@ def test_stored_constants_are_inside_their_bounds() -> None:
 
 
 def test_training_rows_with_the_stored_constants() -> None:
-    """Floors a little below the fit (all rows: convs 11.8% / 0.980, matmul-like 11.5% / 0.990)."""
+    """Floors a little below the fit (all rows: convs 9.4% / 0.9914, matmul-like 7.4% / 0.9939; grouped CV 9.7% /
+    0.9908 and 8.4% / 0.9938)."""
     data = training_rows()
     predicted = execution_cycles(data.work, measured_timing()).total
     masks = kinds(data)
     conv, matmul = (score(predicted[masks[k]], data.measured[masks[k]]) for k in ("conv", "matmul"))
-    assert conv.median_abs_error <= 0.125 and conv.spearman >= 0.975
-    assert matmul.median_abs_error <= 0.12 and matmul.spearman >= 0.985
+    assert conv.median_abs_error <= 0.097 and conv.spearman >= 0.990
+    assert matmul.median_abs_error <= 0.078 and matmul.spearman >= 0.992
 
 
 def test_folds_hold_out_whole_shapes() -> None:
@@ -119,11 +121,36 @@ def test_folds_hold_out_whole_shapes() -> None:
     assert sorted(set(fold)) == [0, 1, 2, 3, 4]
 
 
-def test_rows_far_slower_than_the_model_are_the_wrapped_windows() -> None:
-    """The rows measured 20x or more above the model are exactly those with a tile whose padding exceeds its input
-    window (tiled_conv hands LoopConv a negative row or column count; the 30-100x slowdown is not modelled)."""
+def test_wrapped_windows_explain_the_slowest_rows() -> None:
+    """The 12 rows measured 30-190x above a model that clamps a tile's input window at 0 are those whose padding
+    exceeds the window: LoopConv's 16-bit `irows_unpadded` wraps to 2^16 - x rows, which LdInput loads. Modelled so,
+    they land within 3x and no row is 5x off."""
     data = training_rows()
     breakdown = execution_cycles(data.work, measured_timing())
-    far = data.measured > 20 * breakdown.total
-    assert far.sum() == 12
-    assert np.array_equal(far, breakdown.wrapped_tiles > 0)
+    wrapped = breakdown.wrapped_tiles > 0
+    assert wrapped.sum() == 12
+    ratio = breakdown.total / data.measured
+    assert np.all((ratio[wrapped] > 1 / 3) & (ratio[wrapped] < 3))
+    assert np.all((ratio > 1 / 5) & (ratio < 5))
+
+
+def test_l2_replaces_at_random() -> None:
+    """Directory.scala's LFSR victim: all hits while the reuse fits, 1/8 of the re-reads lost at exactly the
+    capacity (each of the 8 ways equally likely), then a smooth rise, not LRU's step."""
+    assert random_miss_share(0.9) == 0.0
+    assert random_miss_share(1.0) == pytest.approx(0.125, abs=0.01)
+    shares = [random_miss_share(p) for p in (1.1, 1.5, 2.0, 4.0)]
+    assert shares == sorted(shares) and 0.2 < shares[0] < shares[-1] < 1.0
+
+
+def test_sets_a_pitch_reaches_follow_the_gcd() -> None:
+    """No set hashing: 64-byte rows 1024 bytes apart reach 1/16 of the L2's 1024 sets, 1000 bytes apart all of
+    them; 32-byte rows fill only half of each line."""
+    assert set_fraction(1024, 64, 64, 1024) == pytest.approx(1 / 16)
+    assert set_fraction(1000, 64, 64, 1024) == 1.0
+    assert set_fraction(1024, 32, 64, 1024) == pytest.approx(1 / 32)
+
+
+def test_command_tracker_entries() -> None:
+    """LoadController's DMACommandTracker: 16 / N + 1 commands in flight."""
+    assert list(command_slots(np.array([4, 8, 16, 32, 64]))) == [5, 3, 2, 1, 1]
