@@ -304,8 +304,9 @@ def _measured(layer: Layer, call: ConvCall | MatmulCall, side: int, mapping: str
     band = error_band("matmul" if isinstance(call, MatmulCall) else "conv", breakdown.bound)
     if parts.wrapped_tiles[0] > 0:
         notes = (*notes, f"{parts.wrapped_tiles[0]:g} tile(s) have a negative input window (padding larger than the "
-                         "window: LoopConv's unsigned loop bound wraps); the measured rows like this ran 30-100x "
-                         "slower than predicted, outside the band")
+                         "window): LoopConv's 16-bit loop bound wraps and its input loader moves 2^16 - x rows, "
+                         "which the model prices; the measured rows like this ran 30-190x slower than the same "
+                         "tiles unwrapped")
     return LayerResult(kind=layer.kind, cycles=cycles, compute_cycles=breakdown.array, dram_bytes=None,
                        mapping=mapping, gemm=None, mapper=mapper, model="gemmini-measured", breakdown=breakdown,
                        cycles_low=cycles * band.low, cycles_high=cycles * band.high, band_source=band.source,

@@ -237,12 +237,13 @@ def test_the_firesim_training_set_converts_to_validation_rows() -> None:
 
 
 def test_results_say_what_the_band_does_not_cover() -> None:
-    """Training row 3 has tiles whose input window wraps (measured 48x the model); row 1505's 4x4 kernel ran on
-    DOSA's square image with one more output row and column than the layer."""
+    """Training row 3 has tiles whose input window wraps (LoopConv's 16-bit bound: the loader moves 2^16 - x rows, and
+    the row measured ~48x what the tiles unwrapped would take); row 1505's 4x4 kernel ran on DOSA's square image with
+    one more output row and column than the layer."""
     rows = measured_layers(to_validation_rows())
     result = validate([rows[3], rows[1505]], lambda o: FIRESIM.model_copy(update={
         "rows": int(o["rows"]), "cols": int(o["cols"])}))
     wrapped, even = (p.result for p in result.predictions)
     assert any("negative input window" in note for note in wrapped.notes)
     assert any("a square 57x57 output from a 56x56 input, kernel 4x4, padding 2" in note for note in even.notes)
-    assert result.predictions[0].within_band is False
+    assert 0.3 < wrapped.cycles / rows[3].cycles < 3  # the wrap is priced: within the model's reach, not 48x off

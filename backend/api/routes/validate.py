@@ -85,7 +85,7 @@ class ValidationRowOut(BaseModel):
     mapping: str = Field(description="The mapping the prediction priced, described.")
     explicit_mapping: str | None = Field(description="The row's explicit mapping, priced.")
     notes: list[str] = Field(description="What to know about this row's prediction (e.g. a tile whose input window "
-                                         "wraps, which the measured rows show 30-100x slower).")
+                                         "wraps: priced as the loader runs it, 2^16 - x rows).")
     overrides: dict[str, str]
 
 
