@@ -18,6 +18,7 @@ nothing: every step starts from what the database holds.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import math
@@ -245,6 +246,23 @@ def _insert_trials(rdb: optuna.storages.RDBStorage, study_id: int,
         return [(row.trial_id, row.number) for row in rows]  # (trial id, number)
 
 
+def _adopt_trials(study: optuna.Study, trials: list[optuna.trial.FrozenTrial]) -> None:
+    """Adds `trials` to an in-memory study as `Study.add_trials` does, with a shallow copy of each (renumbered)
+    instead of its deep copy and validation: measured, those took half of a step's time at a thousand trials. The
+    sampler writes only to the trials it asks, so sharing the stored trials' dictionaries is safe."""
+    memory = study._storage
+    assert isinstance(memory, optuna.storages.InMemoryStorage)
+    info = memory._studies[study._study_id]
+    for stored in trials:
+        trial = copy.copy(stored)
+        memory._max_trial_id += 1
+        trial.number, trial._trial_id = len(info.trials), memory._max_trial_id
+        memory._trial_id_to_study_id_and_number[trial._trial_id] = (study._study_id, trial.number)
+        info.trials.append(trial)
+        info.param_distribution.update(trial.distributions)
+        memory._update_cache(trial._trial_id, study._study_id)
+
+
 def _finish_trials(rdb: optuna.storages.RDBStorage, told: dict[int, list[float] | None]) -> None:
     """Running trials (by id) told their values (None: failed), in one transaction; a trial finished meanwhile (by
     a concurrent run of the step) is left as it is."""
@@ -346,7 +364,7 @@ class _StoredStudy:
                         population_size=max(2, spec.search_batch_size()))
         self.trials = list(self.storage.get_all_trials(self.study_id, deepcopy=False))
         finished = [t for t in self.trials if t.state != optuna.trial.TrialState.RUNNING]
-        search.study.add_trials(finished)
+        _adopt_trials(search.study, finished)
         stored_id = {m._trial_id: t._trial_id for m, t in zip(search.study.get_trials(deepcopy=False), finished,
                                                                strict=True)}
         memory_id = {v: k for k, v in stored_id.items()}
