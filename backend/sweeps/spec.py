@@ -275,8 +275,8 @@ class SweepSpec(BaseModel):
                                    "(seconds from its start; the running batch finishes).")
     sampler: Literal["nsga2", "tpe", "random"] = Field(
         default="nsga2", description="Optuna sampler of a `search`: NSGA-II, TPE, or random (the baseline).")
-    batch_size: int | None = Field(default=None, ge=1, le=10_000, description="Points asked per `search` batch "
-                                   "(evaluated in parallel by the workers; NSGA-II's population). Default 100 (TPE: 30).")
+    batch_size: int | None = Field(default=None, ge=1, le=10_000, description="Points per `search` batch "
+                                   "(evaluated in parallel by the workers; NSGA-II's population). Default 100, TPE 30.")
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
     template: str | None = Field(default=None, description=(
         "The built-in sweep template (GET /api/templates) this sweep was made from: it picks the page that tells "
