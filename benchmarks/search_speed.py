@@ -5,6 +5,10 @@ of BERT-Base, budget 1,000 points; the grid is the full product of that space (8
 time (creation to `done`) and points/s, and the ratio; target: the search at no less than a third of the grid.
 
     .venv/bin/python benchmarks/search_speed.py [--budget 1000] [--workers 2] [--batch-size N]
+
+Measured on the 2-core development machine (shared, so +-20 %): before issue 28, grid 117 points/s, search
+2 points/s (ratio 0.02, 997 points in 508 s: driver steps of 3-14 s, 96 % of them in Optuna's RDB storage);
+after, grid 193 points/s, search 76 points/s (ratio 0.39, 1,000 points in 13 s).
 """
 
 from __future__ import annotations

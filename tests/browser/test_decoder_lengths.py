@@ -27,6 +27,7 @@ def test_prompt_and_generated_lengths_round_trip_and_ttft_tpot_show(dashboard, p
     page.fill("#scenario-prompt-len", "128")
     page.fill("#scenario-generate-len", "32")
     page.wait_for_function("() => document.querySelector('#err-scenarios-prompt_len')?.textContent === ''")
+    assert page.locator("#scenario-seq-len").is_disabled(), "the prompt replaces the sequence lengths"
     screenshot("28-new-sweep-decoder-lengths")
     page.click("#create-sweep")
     page.wait_for_url("**/#/sweeps/*")

@@ -89,6 +89,11 @@ export async function render(container, _params, query) {
   const genLen = h('input', { type: 'text', id: 'scenario-generate-len', value: '', placeholder: 'decoders only, e.g. 32' });
   // a decoder's prompt: given, it replaces the sequence lengths (which a decoder otherwise reads as its prompt)
   const promptLen = h('input', { type: 'text', id: 'scenario-prompt-len', value: '', placeholder: 'decoders only, e.g. 512' });
+  const promptReplaces = () => {
+    seqLen.disabled = promptLen.value.trim() !== '';
+    seqLen.title = seqLen.disabled ? 'A prompt length is given: the sweep uses it instead (decoders)' : '';
+  };
+  promptLen.addEventListener('input', promptReplaces);
   // a calibrated accelerator says so in its choice, and under the list when it is chosen
   const acceleratorOption = (a) => h('option', { value: a.name, selected: a.name === 'gemmini-default' },
     a.calibration ? `${a.name} — ${a.calibration.label}` : a.description && !a.library ? `${a.name} — ${a.description}` : a.name);
@@ -188,8 +193,8 @@ export async function render(container, _params, query) {
           h('div', { class: 'field' }, h('label', {}, 'Scenarios (every combination)'),
             h('div', { class: 'inline' }, h('div', {}, h('label', { for: 'scenario-batch', class: 'hint' }, 'Batch sizes'), batch, fieldError('scenarios.batch', batch)),
               h('div', {}, h('label', { for: 'scenario-seq-len', class: 'hint' }, 'Sequence lengths (tokens)'), seqLen, fieldError('scenarios.seq_len', seqLen)),
-              h('div', {}, h('label', { for: 'scenario-prompt-len', class: 'hint' }, 'Prompt tokens (decoders; replaces sequence lengths)'), promptLen, fieldError('scenarios.prompt_len', promptLen)),
-              h('div', {}, h('label', { for: 'scenario-generate-len', class: 'hint' }, 'Generated tokens (decoders)'), genLen, fieldError('scenarios.generate_len', genLen))),
+              h('div', {}, h('label', { for: 'scenario-prompt-len', class: 'hint' }, 'Prompt tokens'), promptLen, fieldError('scenarios.prompt_len', promptLen)),
+              h('div', {}, h('label', { for: 'scenario-generate-len', class: 'hint' }, 'Generated tokens'), genLen, fieldError('scenarios.generate_len', genLen))),
             fieldError('scenarios'))),
         h('section', { class: 'card' }, h('h2', {}, '3. How to search'),
           h('div', { class: 'field' }, h('label', { for: 'strategy' }, 'Strategy'), strategy, fieldError('strategy', strategy)), randomBox,
@@ -231,6 +236,7 @@ export async function render(container, _params, query) {
     batch.value = distinctOf('batch').join(', ') || '1';
     seqLen.value = distinctOf('seq_len').join(', ');
     promptLen.value = distinctOf('prompt_len').join(', ');
+    promptReplaces();
     genLen.value = distinctOf('generate_len').join(', ');
     if ([...accelerator.options ?? []].some((o) => o.value === given.accelerator) || accelerator.tagName === 'INPUT') accelerator.value = given.accelerator;
     else accelerator.append(h('option', { value: given.accelerator, selected: true }, given.accelerator));
