@@ -122,7 +122,9 @@ MAX_AXIS_VALUES = 100_000  # per axis; the product is capped by settings.max_swe
 MAX_AXES = 32  # over axes, option_axes, model_axes and scenario_axes together
 MAX_LIST_ITEMS = {"models": 64, "scenarios": 256, "variants": 256, "objectives": 8, "model_definitions": 64,
                   "accelerator_definitions": 64}
-DEFAULT_SEARCH_BATCH = 30
+# Points per `search` batch by sampler: NSGA-II's population as benchmarks/search_quality.py measures it (fewer,
+# larger batches: each costs a driver step, benchmarks/search_speed.py); TPE learns from each batch, so smaller.
+DEFAULT_SEARCH_BATCH = {"nsga2": 100, "tpe": 30, "random": 100}
 # The names a spec's axes may use, per group (fields a sweep may vary, from the simulator's catalog).
 AXIS_NAMES: dict[str, tuple[str, ...]] = {
     "axes": tuple(e.name for e in catalog.PARAMETERS if e.source == "accelerator" and e.sweepable),
@@ -290,9 +292,9 @@ class SweepSpec(BaseModel):
                                    "`search` (seconds from its start; the running batch finishes).")
     sampler: Literal["nsga2", "tpe", "random"] = Field(
         default="nsga2", description="Optuna sampler of a `search`: NSGA-II, TPE, or random (the baseline).")
-    batch_size: int | None = Field(default=None, ge=1, le=10_000, strict=True, description="Points asked per "
-                                   "`search` batch (evaluated in parallel by the workers; NSGA-II's population). "
-                                   "Default 30.")
+    batch_size: int | None = Field(default=None, ge=1, le=10_000, strict=True, description="Points per `search` "
+                                   "batch (evaluated in parallel by the workers; NSGA-II's population). Default 100, "
+                                   "TPE 30.")
     objectives: list[str] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
     template: str | None = Field(default=None, description=(
         "The built-in sweep template (GET /api/templates) this sweep was made from: it picks the page that tells "
@@ -524,7 +526,7 @@ class SweepSpec(BaseModel):
         return self.grid_size()
 
     def search_batch_size(self) -> int:
-        return self.batch_size or DEFAULT_SEARCH_BATCH
+        return self.batch_size or DEFAULT_SEARCH_BATCH[self.sampler]
 
     def directions(self) -> list[Literal["min", "max"]]:
         """Each objective's direction (the metric's own)."""

@@ -93,6 +93,13 @@ export async function render(container, _params, query) {
   const batch = h('input', { type: 'text', id: 'scenario-batch', value: '1' });
   const seqLen = h('input', { type: 'text', id: 'scenario-seq-len', value: '128, 512' });
   const genLen = h('input', { type: 'text', id: 'scenario-generate-len', value: '', placeholder: 'decoders only, e.g. 32' });
+  // a decoder's prompt: given, it replaces the sequence lengths (which a decoder otherwise reads as its prompt)
+  const promptLen = h('input', { type: 'text', id: 'scenario-prompt-len', value: '', placeholder: 'decoders only, e.g. 512' });
+  const promptReplaces = () => {
+    seqLen.disabled = promptLen.value.trim() !== '';
+    seqLen.title = seqLen.disabled ? 'A prompt length is given: the sweep uses it instead (decoders)' : '';
+  };
+  promptLen.addEventListener('input', promptReplaces);
   // a calibrated accelerator says so in its choice, and under the list when it is chosen
   const acceleratorOption = (a) => h('option', { value: a.name, selected: a.name === 'gemmini-default' },
     a.calibration ? `${a.name} — ${a.calibration.label}` : a.description && !a.library ? `${a.name} — ${a.description}` : a.name);
@@ -192,6 +199,7 @@ export async function render(container, _params, query) {
           h('div', { class: 'field' }, h('label', {}, 'Scenarios (every combination)'),
             h('div', { class: 'inline' }, h('div', {}, h('label', { for: 'scenario-batch', class: 'hint' }, 'Batch sizes'), batch, fieldError('scenarios.batch', batch)),
               h('div', {}, h('label', { for: 'scenario-seq-len', class: 'hint' }, 'Sequence lengths (tokens)'), seqLen, fieldError('scenarios.seq_len', seqLen)),
+              h('div', {}, h('label', { for: 'scenario-prompt-len', class: 'hint' }, 'Prompt tokens'), promptLen, fieldError('scenarios.prompt_len', promptLen)),
               h('div', {}, h('label', { for: 'scenario-generate-len', class: 'hint' }, 'Generated tokens'), genLen, fieldError('scenarios.generate_len', genLen))),
             fieldError('scenarios'))),
         h('section', { class: 'card' }, h('h2', {}, '3. How to search'),
@@ -233,6 +241,8 @@ export async function render(container, _params, query) {
     const distinctOf = (field) => [...new Set(scenarios.map((sc) => sc[field]).filter((v) => v !== undefined))];
     batch.value = distinctOf('batch').join(', ') || '1';
     seqLen.value = distinctOf('seq_len').join(', ');
+    promptLen.value = distinctOf('prompt_len').join(', ');
+    promptReplaces();
     genLen.value = distinctOf('generate_len').join(', ');
     if ([...accelerator.options ?? []].some((o) => o.value === given.accelerator) || accelerator.tagName === 'INPUT') accelerator.value = given.accelerator;
     else accelerator.append(h('option', { value: given.accelerator, selected: true }, given.accelerator));
@@ -248,8 +258,9 @@ export async function render(container, _params, query) {
     if (given.sampler) sampler.value = given.sampler;
     for (const input of objectives.querySelectorAll('input')) input.checked = (given.objectives ?? []).includes(input.value);
     if (Object.keys(given.options ?? {}).length) options.value = JSON.stringify(given.options);
-    const rebuilt = scenarios.length === Math.max(1, distinctOf('batch').length) * Math.max(1, distinctOf('seq_len').length) * Math.max(1, distinctOf('generate_len').length)
-      && scenarios.every((sc) => Object.keys(sc).every((k) => ['batch', 'seq_len', 'generate_len'].includes(k)));
+    const rebuilt = scenarios.length === Math.max(1, distinctOf('batch').length) * Math.max(1, distinctOf('seq_len').length + distinctOf('prompt_len').length) * Math.max(1, distinctOf('generate_len').length)
+      && !(distinctOf('seq_len').length && distinctOf('prompt_len').length)
+      && scenarios.every((sc) => Object.keys(sc).every((k) => ['batch', 'seq_len', 'prompt_len', 'generate_len'].includes(k)));
     const extra = Object.fromEntries(['variants', 'model_axes', 'scenario_axes', 'model_definitions', 'accelerator_definitions',
       'budget_s', 'batch_size', 'template'].filter((k) => given[k] !== undefined && given[k] !== null
       && !(typeof given[k] === 'object' && !Object.keys(given[k]).length)).map((k) => [k, given[k]]));
@@ -283,9 +294,11 @@ export async function render(container, _params, query) {
     const chosen = models.items.length ? [...modelBox.querySelectorAll('input:checked')].map((i) => i.value) : list(modelText.value).map(String);
     const scenarios = [];
     const gens = list(genLen.value);
-    for (const b of list(batch.value)) for (const s of list(seqLen.value)) {
-      if (gens.length) for (const g of gens) scenarios.push({ batch: b, seq_len: s, generate_len: g });
-      else scenarios.push({ batch: b, seq_len: s });
+    const prompts = list(promptLen.value);
+    const [lengthField, lengths] = prompts.length ? ['prompt_len', prompts] : ['seq_len', list(seqLen.value)];
+    for (const b of list(batch.value)) for (const s of lengths) {
+      if (gens.length) for (const g of gens) scenarios.push({ batch: b, [lengthField]: s, generate_len: g });
+      else scenarios.push({ batch: b, [lengthField]: s });
     }
     const body = { name: name.value.trim(), models: chosen, scenarios, accelerator: accelerator.value.trim(), axes,
       strategy: strategy.value, objectives: [...objectives.querySelectorAll('input:checked')].map((i) => i.value) };

@@ -27,7 +27,7 @@ function strategyWords(spec, total) {
   if (spec.strategy === 'random') return `random: ${plural(spec.n_points, 'seeded draw')} (seed ${spec.seed ?? 0}) from the space`;
   if (spec.strategy === 'search') {
     return `search: Optuna ${spec.sampler ?? 'nsga2'}, a budget of ${plural(spec.budget, 'point')}`
-      + `${spec.budget_s ? ` or ${spec.budget_s} s` : ''}, asked in batches of ${spec.batch_size ?? 30} (seed ${spec.seed ?? 0})`;
+      + `${spec.budget_s ? ` or ${spec.budget_s} s` : ''}, asked in batches of ${spec.batch_size ?? (spec.sampler === 'tpe' ? 30 : 100)} (seed ${spec.seed ?? 0})`;
   }
   return `grid: every combination (${plural(total, 'point')})`;
 }

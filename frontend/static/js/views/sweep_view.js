@@ -354,7 +354,7 @@ export async function render(container, { id }, query) {
     if (parcoordsVisible) pendingParcoords();
     else if (!observing) { observing = true; requestAnimationFrame(() => observer.observe(parcoordsDiv)); }
     clear(tableBox, frontTable({ columns, ids, front, knees: kneeSet, groupOf: fronts.length > 1 ? groupOf : null, parameters,
-      metrics: [...new Set([...objs, ...['latency_s', 'energy_j', 'area_mm2', 'utilization'].filter((m) => metrics.includes(m)),
+      metrics: [...new Set([...objs, ...['latency_s', 'ttft_s', 'tpot_s', 'energy_j', 'area_mm2', 'utilization'].filter((m) => metrics.includes(m)),
         ...(baselineIndex() !== null ? vocabulary.ratios.map((r) => r.name) : [])])],
       noValueWhy: (name, i) => (info(name).kind === 'ratio' ? noRatioWhy(i) : null),
       onCompare: (selected) => { location.hash = `#/compare?ids=${selected.join(',')}`; } }));
