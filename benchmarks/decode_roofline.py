@@ -5,7 +5,7 @@ gemmini-transformer-32x32. The DRAM floor is every byte `dse profile` counts for
 reads its inputs and writes its output once) at the accelerator's DRAM bandwidth; the compute floor is the decode
 MACs at the array's peak. A token can beat neither. The DMA floor is those bytes at what Gemmini's DMA sustains from
 DRAM: its requests in flight over a miss's round trip (AcceleratorSpec.dram_link_bytes_per_cycle); decode streams its
-weights at that rate, so it sits on the DMA floor. Usage:
+weights at that rate, so it sits on the DMA floor (with the fitted constants that is the DRAM floor). Usage:
     .venv/bin/python benchmarks/decode_roofline.py
 """
 
@@ -44,10 +44,14 @@ def main() -> None:
 Why each sits where it does (docs/simulator.md, "Fold timing"): a decode GEMV is one row of A per fold, so a fold
 waits for its R weight rows to shift in (R cycles, double-buffered behind the previous fold): the array consumes
 R x C weight bytes per R cycles = C B/cycle: 16 B/cycle on the 16x16 array, 32 on the 32x32 one. The weights stream
-from DRAM through the L2 (too large to stay), and every DMA request that misses holds one of its slots for the whole
-round trip (L2 40 + DRAM 100 cycles): 16 x 64 B / 140 = 7.3 B/cycle on the 16x16 presets, 32 x 64 B / 140 = 14.6 on
-the 32x32 ones, about 2.2x the DRAM link's floor. Time follows the bytes at that rate; the few percent above the DMA
-floor are each operator's latency and first tile, the attention's KV-cache reads and the non-linear ops.""")
+from DRAM through the L2 (too large to stay) at the DRAM rate fitted to FireSim (docs/firesim_fit.md: 14.1 + 6.8
+cycles per 64-B line that misses the L2 and the LLC model, 3.06 B/cycle on the 16x16 presets, twice that on the
+32x32 ones). Every DMA request that misses holds one of its slots for the fitted round trip (L2 hit 15 + miss 20
+cycles): 16 x 64 B / 35 = 29 B/cycle, above the DRAM rate, so the DMA floor is the DRAM floor (before the fit,
+an assumed 40 + 100-cycle round trip made the slots the bound, 7.3 B/cycle, at 2.2x a 16 B/cycle DRAM floor).
+Time follows the bytes at the DRAM rate, within a fraction of a percent of the floor (the operators' latencies and
+first tiles, the attention's KV-cache reads and the non-linear ops on one side, bytes the L2 keeps between
+operators on the other).""")
 
 
 if __name__ == "__main__":

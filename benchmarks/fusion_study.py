@@ -264,7 +264,7 @@ def main() -> None:
     moves = [abs(change(found["optimal"], key) - change(found["gemmini"], key)) for key in found["gemmini"]
              if key[2] in ("qk_softmax", "attention") and applied(found["gemmini"][key], key[2])]
     print(f"The score groups move at most {100 * max(moves):.1f} points between the mappers (their fused GEMMs are "
-          "compute-bound under either), and at l = 4096 both mappers refuse them.")
+          "bound alike under either), and at l = 4096 both mappers refuse them.")
 
 
 if __name__ == "__main__":

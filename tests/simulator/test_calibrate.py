@@ -88,7 +88,7 @@ def test_the_dmas_round_trip_is_found_from_matmul_cycles() -> None:
     result = calibrate(parse_measurements(text), "gemmini-default", date="d", fit=["dram_latency_cycles"],
                        options=options)
     (latency,) = result.constants
-    assert (latency.before, latency.after) == (100, pytest.approx(250, rel=0.02))
+    assert (latency.before, latency.after) == (20, pytest.approx(250, rel=0.02))  # 20: the fitted preset's
     assert result.preset["options"] == {"gemm_output": "accumulator", "mapper": "gemmini"}
     assert result.preset["calibration"]["options"] == options
 
@@ -201,11 +201,13 @@ def test_trial_values_leave_the_evaluation_caches_as_they_were() -> None:
     point = PointInputs(model="bert-base", scenario={"seq_len": 128}, accelerator="gemmini-default",
                         options={"mapper": "gemmini"}).resolve()
     before = evaluate(point.workload, point.accelerator, point.options)
-    text = measured_csv("gemmini-default", {**ALTERED_HOST, "dram_latency_cycles": 180}, CONFIGURATIONS[:1],
+    # 400: a round trip (15 + 400) over which the DMA's slots (16 x 64 B) bind below the preset's 3.06 B/cycle DRAM,
+    # so the matmul cycles pin it (at the fitted 20 they do not)
+    text = measured_csv("gemmini-default", {**ALTERED_HOST, "dram_latency_cycles": 400}, CONFIGURATIONS[:1],
                         options={"mapper": "gemmini"})
     result = calibrate(parse_measurements(text), "gemmini-default", date="d", options={"mapper": "gemmini"},
                        fit=[*HOST_CONSTANTS, "dram_latency_cycles"])
     found = {c.field: c.after for c in result.constants}  # trials saw their own values, not a cached neighbour's
-    assert found["dram_latency_cycles"] == pytest.approx(180, rel=0.02)
+    assert found["dram_latency_cycles"] == pytest.approx(400, rel=0.02)
     assert found["host_cycles_per_element_softmax"] == pytest.approx(90, rel=0.01)
     assert evaluate(point.workload, point.accelerator, point.options) == before

@@ -41,12 +41,18 @@ def test_layernorm_fusion_loses_with_a_128_kib_accumulator(group: str, names: tu
     assert fused.dram_bytes > unfused.dram_bytes  # the price: weights re-fetched
 
 
-def test_wout_layernorm_stops_losing_with_a_256_kib_accumulator() -> None:
-    """Two blocks of whole rows fit half of 256 KiB: the weights stream half as often, and the fused group is within
-    a few percent of the unfused one (survey: 4% better)."""
-    unfused = bert(mapper="gemmini", fusion="none")
-    fused = bert(mapper="gemmini", fusion="wout_layernorm")
-    assert cycles(fused, *WOUT_LN) < 1.05 * cycles(unfused, *WOUT_LN)
+def test_wout_layernorm_loses_less_with_a_256_kib_accumulator() -> None:
+    """Two blocks of whole rows fit half of 256 KiB: the weights stream half as often, so the fused group loses far
+    less than at 128 KiB; at the DRAM rate fitted to FireSim (3.06 B/cycle, docs/firesim_fit.md) the re-streamed
+    weights still cost more than the residual add and LayerNorm save under the tiler (+56%; at the old assumed
+    16 B/cycle, -6%), and our search, with 64-row tiles, stops losing (survey: 4% better)."""
+    def ratio(mapper: str, overrides: dict | None = None) -> float:
+        unfused = bert(overrides=overrides, mapper=mapper, fusion="none")
+        fused = bert(overrides=overrides, mapper=mapper, fusion="wout_layernorm")
+        return cycles(fused, *WOUT_LN) / cycles(unfused, *WOUT_LN)
+
+    assert ratio("gemmini") < 0.7 * ratio("gemmini", {"accumulator_kib": 128})
+    assert ratio("optimal") < 1.0
 
 
 @pytest.mark.parametrize("mapper", ["gemmini", "optimal"])

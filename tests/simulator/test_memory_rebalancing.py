@@ -28,8 +28,8 @@ def gemm_dram_bytes(report: Report) -> float:
 
 def test_rebalancing_cuts_gemm_cycles_with_gemminis_tiler() -> None:
     """The tiler sizes output tiles from the accumulator (5 -> 11 blocks a side), so A and B are re-fetched less
-    (DRAM bytes -38%) and B's tile rows widen from 80 to 176 B, fewer DMA packets per byte: the projections and FFN
-    GEMMs stop waiting on the DMA. The summed GEMM cycles drop 15-60% (survey: 36%)."""
+    (DRAM bytes -38%) and B's tile rows widen from 80 to 176 B, fewer DMA packets per byte: the projections and
+    FFN W1 stop waiting on DRAM. The summed GEMM cycles drop 15-60% (survey: 36%; -34% at the fitted DRAM rate)."""
     base, rebalanced = bert(BASELINE, "gemmini"), bert(REBALANCED, "gemmini")
     change = gemm_cycles(rebalanced) / gemm_cycles(base) - 1
     assert -0.60 <= change <= -0.15
@@ -37,9 +37,12 @@ def test_rebalancing_cuts_gemm_cycles_with_gemminis_tiler() -> None:
     assert request_factor(176, 3072, 16, 64).packets < request_factor(80, 3072, 16, 64).packets
 
 
-def test_the_optimal_mapper_gains_nothing_from_rebalancing() -> None:
-    """Our search already finds line-aligned, compute-bound tilings within the baseline's memories: re-balancing
-    moves its GEMM cycles by under 1%, and its baseline beats the tiler's re-balanced cell."""
+def test_the_optimal_mapper_gains_less_from_rebalancing_than_the_tiler() -> None:
+    """At the DRAM rate fitted to FireSim (3.06 B/cycle, docs/firesim_fit.md) every GEMM of the baseline waits on
+    DRAM even under our search (at the old assumed 16 B/cycle none but Q·Kᵀ did, and re-balancing moved nothing):
+    the larger accumulator lets it cut GEMM traffic and cycles (-9%), less than the tiler gains (-34%) since its
+    baseline tiling already moves fewer bytes; re-balanced, it still beats the tiler's re-balanced cell."""
     base, rebalanced = bert(BASELINE, "optimal"), bert(REBALANCED, "optimal")
-    assert abs(gemm_cycles(rebalanced) / gemm_cycles(base) - 1) < 0.01
-    assert gemm_cycles(base) < gemm_cycles(bert(REBALANCED, "gemmini"))
+    assert -0.15 <= gemm_cycles(rebalanced) / gemm_cycles(base) - 1 <= -0.03
+    assert gemm_dram_bytes(rebalanced) < gemm_dram_bytes(base)
+    assert gemm_cycles(rebalanced) < gemm_cycles(bert(REBALANCED, "gemmini"))

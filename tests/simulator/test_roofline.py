@@ -14,8 +14,11 @@ from simulator.workload import Scenario, Workload, load_model_preset
                                                  ("llama-2-7b", {"prompt_len": 64, "generate_len": 4})])
 def test_decode_sits_on_the_dma_floor_and_never_below_either_floor(model: str, scenario: dict,
                                                                     accelerator: str) -> None:
-    """The DMA floor: every byte at what the DMA sustains from DRAM, its requests in flight over a miss's round
-    trip (16 x 64 B over 40 + 100 cycles = 7.3 B/cycle on the 16x16 presets, below the 16 B/cycle DRAM link)."""
+    """The DMA floor: every byte at what the DMA sustains from DRAM, the DRAM link's rate or its requests in flight
+    over a miss's round trip, whichever is lower (with the constants fitted to FireSim, docs/firesim_fit.md: the
+    3.06 B/cycle DRAM rate, below 16 x 64 B over 15 + 20 cycles = 29 B/cycle). The DRAM floor counts profile's
+    bytes; the evaluation keeps about 0.3% of them in the L2 between operators, which shows now that decode runs
+    at the DRAM rate itself, so it is held at 0.5% and the bytes the evaluation does move at 0.1%."""
     workload = Workload(model=load_model_preset(model), scenario=Scenario(**scenario))
     hw = load_accelerator_preset(accelerator)
     decode = [op for op in evaluate(workload, hw).ops if op.phase == "decode"]
@@ -24,7 +27,9 @@ def test_decode_sits_on_the_dma_floor_and_never_below_either_floor(model: str, s
     dram_floor = moved / hw.dram_bytes_per_cycle  # every byte dse profile counts, once, at full bandwidth
     compute_floor = sum(op.macs for op in decode) / hw.peak_macs_per_cycle
     dma_floor = moved / hw.dram_link_bytes_per_cycle
-    assert cycles >= dram_floor * 0.999 and cycles >= compute_floor
+    moved_by_report = sum(op.dram_bytes for op in decode)
+    assert cycles >= dram_floor * 0.995 and cycles >= compute_floor
+    assert cycles >= moved_by_report / hw.dram_bytes_per_cycle * 0.999
     if hw.nonlinear_elements_per_cycle:  # non-linear ops on the accelerator: the weights' stream is the time
         assert cycles <= 1.3 * dma_floor, f"{cycles / dma_floor:.2f}x the DMA floor"
 

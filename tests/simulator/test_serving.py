@@ -57,7 +57,8 @@ def test_no_batch_meeting_the_slo_is_a_result_with_a_reason() -> None:
 
 
 def test_curve_on_two_designs_matches_evaluate_and_picks_its_goodput() -> None:
-    slo = Slo(slo_tpot_ms=530, slo_ttft_ms=20_000)
+    # TPOT 1.3 s: batch 1 decodes at 1.23 s per token at the DRAM rate fitted to FireSim (the SLO was 0.53 s before)
+    slo = Slo(slo_tpot_ms=1300, slo_ttft_ms=20_000)
     other = load_accelerator_preset("gemmini-32x32")
     curves = serving_curves(WORKLOAD, [GEMMINI, other], slo=slo, batch_limit=64)
     assert [c.accelerator for c in curves] == [GEMMINI.name, other.name]
@@ -67,7 +68,7 @@ def test_curve_on_two_designs_matches_evaluate_and_picks_its_goodput() -> None:
         point = curve.points[3]
         assert point.tpot_s == pytest.approx(at_8.tpot_s, rel=1e-12)
         assert point.tokens_per_s == pytest.approx(8 * 32 / at_8.latency_s, rel=1e-12)
-        meeting = [p for p in curve.points if p.tpot_s <= 0.53 and p.ttft_s <= 20]
+        meeting = [p for p in curve.points if p.tpot_s <= 1.3 and p.ttft_s <= 20]
         assert curve.goodput_tokens_per_s == (max(p.tokens_per_s for p in meeting) if meeting else None)
     assert curves[0].goodput_batch is not None and curves[0].goodput_batch > 1
 

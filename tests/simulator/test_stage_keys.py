@@ -32,7 +32,8 @@ FIELDS = tuple(AcceleratorSpec.model_fields)
 ON_ACCELERATOR = {"softmax_on": "accelerator", "normalization_on": "accelerator", "activation_on": "accelerator",
                   "residual_on": "accelerator", "nonlinear_elements_per_cycle": 16.0}
 BASES: dict[str, tuple[str, dict[str, Any]]] = {
-    "l2-dma": ("gemmini-default", {}),
+    # the pre-fit round trip (L2 40 + DRAM 100) and DRAM rate, so the DMA's slots bind and the request fields count
+    "l2-dma": ("gemmini-default", {"l2_latency_cycles": 40, "dram_latency_cycles": 100, "dram_bytes_per_cycle": 16}),
     "no-l2": ("gemmini-transformer", {"l2_kib": 0.0}),
     "analytic": ("survey-analytic", {}),
     "os-scalesim": ("gemmini-os", {"timing": "scalesim"}),

@@ -127,8 +127,10 @@ def test_fusion_goes_the_way_the_whole_row_constraint_says() -> None:
     loss, fused = change("wout_layernorm", 512, 128)
     assert fused.fused_groups == "wout_layernorm" and loss > 0.2
     assert "m16" in next(op.mapping for op in fused.ops if op.name == "out_proj")
+    # two blocks in half of 256 KiB: the weights stream half as often, so the loss shrinks by more than half; at
+    # the DRAM rate fitted to FireSim (3.06 B/cycle) it stays a loss (+56%; -6% at the old assumed 16 B/cycle)
     gain, _ = change("wout_layernorm", 512, 256)
-    assert gain < loss and gain < 0.05
+    assert gain < 0.5 * loss
     assert change("ffn2_layernorm", 512, 128)[0] > change("ffn2_layernorm", 512, 256)[0] > 0
     # the scores stay on chip: the group's DRAM round trip of int32 scores disappears
     for group in ("qk_softmax", "attention"):

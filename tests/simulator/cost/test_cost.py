@@ -34,12 +34,13 @@ def test_host_softmax_hand_computed() -> None:
 
 def test_accelerator_softmax_hand_computed_and_fusion() -> None:
     """16 lanes, 3 passes: 1600 elements take 300 cycles; unfused it also moves 3200 B from DRAM through the L2,
-    where the DMA's 16 requests of 64 B over a miss's 40 + 100-cycle round trip sustain 7.31 B/cycle: 437.5 cycles
-    + the 40-cycle L2 latency = 477.5: max = 477.5. Fused: 2 passes on the unit (200 cycles), no DRAM bytes."""
+    at the fitted DRAM rate of 3.06 B/cycle (below the 16 x 64 B / (15 + 20) = 29 B/cycle the DMA's slots sustain
+    over a miss's round trip): 1045.8 cycles + the 15-cycle L2 latency = 1060.8: max = 1060.8. Fused: 2 passes on
+    the unit (200 cycles), no DRAM bytes."""
     hw = Columns([load_accelerator_preset("gemmini-transformer")])
     (unfused,) = nonlinear_cost("softmax", 1600, 1600, 1600, 1, 1.0, hw, fused=False)
     (fused,) = nonlinear_cost("softmax", 1600, 1600, 1600, 1, 1.0, hw, fused=True)
-    assert unfused.cycles[0] == pytest.approx(3200 / (16 * 64 / 140) + 40) and unfused.dram_bytes[0] == 3200
+    assert unfused.cycles[0] == pytest.approx(3200 / 3.06 + 15) and unfused.dram_bytes[0] == 3200
     assert fused.cycles[0] == 200 and fused.dram_bytes[0] == 0
     assert fused.energy_nonlinear_pj[0] == unfused.energy_nonlinear_pj[0]  # same work, no traffic
 
