@@ -183,6 +183,11 @@ class Metrics:
     max_batch: list[Any]
     system_area_mm2: np.ndarray
     energy_per_device_j: np.ndarray
+    area_pe_array_mm2: np.ndarray
+    area_scratchpad_mm2: np.ndarray
+    area_accumulator_mm2: np.ndarray
+    area_nonlinear_mm2: np.ndarray
+    area_fixed_mm2: np.ndarray
 
     def columns(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -218,7 +223,14 @@ def metrics(sums: Sums, hw: Columns, facts: Facts) -> Metrics:
         dram_bytes=totals.dram_bytes, compulsory_dram_bytes=totals.compulsory_dram_bytes, macs=totals.macs,
         bottleneck=[BOUNDS[i] for i in np.argmax(sums.by_bound, axis=0)],
         **_serving(sums, hw.clock_hz, static_w, facts), **_capacity(facts, hw),
-        system_area_mm2=area_mm2 * facts.devices, energy_per_device_j=energy_j / facts.devices)
+        system_area_mm2=area_mm2 * facts.devices, energy_per_device_j=energy_j / facts.devices, **_area_parts(hw))
+
+
+def _area_parts(hw: Columns) -> dict[str, np.ndarray]:
+    """One device's area by component, every point."""
+    parts = hw.areas()
+    return {f"area_{name}_mm2": np.array([getattr(p, f"{name}_mm2") for p in parts])
+            for name in ("pe_array", "scratchpad", "accumulator", "nonlinear", "fixed")}
 
 
 def _serving(sums: Sums, clock_hz: np.ndarray, static_w: np.ndarray, facts: Facts) -> dict[str, list[Any]]:

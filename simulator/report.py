@@ -87,6 +87,12 @@ class Report(BaseModel):
     # Scale-out: latency, energy, power and throughput are the system's (every device); area_mm2 is one device's.
     system_area_mm2: Annotated[float, Measure("System area (all devices)", "mm²")] = 0.0
     energy_per_device_j: Annotated[float, Measure("Energy per device", "J")] = 0.0
+    # One device's area by component (simulator/cost/area.py), as columns a sweep can colour or filter by.
+    area_pe_array_mm2: Annotated[float, Measure("Area: PE array", "mm²")] = 0.0
+    area_scratchpad_mm2: Annotated[float, Measure("Area: scratchpad", "mm²")] = 0.0
+    area_accumulator_mm2: Annotated[float, Measure("Area: accumulator", "mm²")] = 0.0
+    area_nonlinear_mm2: Annotated[float, Measure("Area: non-linear units", "mm²")] = 0.0
+    area_fixed_mm2: Annotated[float, Measure("Area: fixed (controller, DMA, queues)", "mm²")] = 0.0
     cycles_by_class: dict[str, float]
     area_breakdown_mm2: dict[str, float]
     ops: list[OpReport]

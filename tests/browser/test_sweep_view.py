@@ -433,3 +433,20 @@ def test_any_point_as_baseline_adds_ratios_to_the_table_the_tooltips_and_the_exp
     page.click("#baseline-chip button")
     page.wait_for_function("() => !location.hash.includes('b=')")
     assert "Speedup vs baseline" not in page.locator("#front-table thead").inner_text()
+
+
+def test_an_area_component_not_loaded_yet_can_colour_the_points(served, page) -> None:
+    """Issue 28: a sweep colours by any metric, e.g. one area component (stored with each point); choosing one the
+    page has not loaded fetches it and colours the points by their stored values."""
+    stored = real_sweeps.results(served.base_url, served.sweep_id, "area_scratchpad_mm2")["area_scratchpad_mm2"]
+    assert len({round(v, 9) for v in stored}) > 1  # the medium sweep varies the scratchpad
+    _open(page, served.base_url, served.sweep_id)
+    options = page.eval_on_selector_all("#colour-by option", "els => els.map(e => e.value)")
+    assert "area_scratchpad_mm2" in options, options
+    page.select_option("#colour-by", "area_scratchpad_mm2")
+    coloured = ("() => document.getElementById('pareto-plot').data.filter("
+                "t => t.marker && Array.isArray(t.marker.color)).flatMap(t => t.marker.color)")
+    page.wait_for_function(f"() => ({coloured})().length > 0")
+    assert "c=area_scratchpad_mm2" in page.url
+    colours = {round(v, 9) for v in page.evaluate(coloured)}
+    assert len(colours) > 1 and colours <= {round(v, 9) for v in stored}

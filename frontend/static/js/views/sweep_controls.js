@@ -13,7 +13,7 @@ function select(id, label, options, value, onChange, { allowNone = null } = {}) 
 }
 
 /** `numeric(name)`: whether a column holds numbers (a min/max filter makes no sense for a category). */
-export function controls({ state, metrics, parameters, numeric, onChange, onCopyLink }) {
+export function controls({ state, metrics, parameters, numeric, onChange, onCopyLink, moreColours = [] }) {
   const set = (patch) => onChange({ ...state, ...patch });
   const zMode = h('div', { class: 'checks', role: 'radiogroup', 'aria-label': 'Show the third objective as' },
     ['c', '3d'].map((mode) => h('label', {}, h('input', { type: 'radio', name: 'zmode', value: mode,
@@ -22,7 +22,8 @@ export function controls({ state, metrics, parameters, numeric, onChange, onCopy
   const logs = h('div', { class: 'checks' },
     h('label', {}, h('input', { type: 'checkbox', id: 'log-x', checked: state.logX, onchange: (e) => set({ logX: e.target.checked }) }), 'log X'),
     h('label', {}, h('input', { type: 'checkbox', id: 'log-y', checked: state.logY, onchange: (e) => set({ logY: e.target.checked }) }), 'log Y'));
-  const colourOptions = [...parameters, ...metrics.filter((m) => m !== state.x && m !== state.y)];
+  // any metric can colour the points (e.g. one area component): one not loaded yet is fetched when chosen
+  const colourOptions = [...new Set([...parameters, ...metrics, ...moreColours])].filter((m) => m !== state.x && m !== state.y);
   return h('aside', { class: 'card controls', 'aria-label': 'View controls' },
     h('h2', {}, 'View'),
     select('obj-x', 'X objective', metrics, state.x, (x) => set({ x })),

@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { clear, debounce, errorNotice, h } from '../dom.js';
 import { plotText } from '../plot_text.js';
 import { fmtCompact, fmtDate, fmtValue } from '../format.js';
-import { DEFAULT_OBJECTIVES, direction, headlineMetrics, info, isMetric, titleOf, vocabulary } from '../catalog.js';
+import { DEFAULT_OBJECTIVES, direction, headlineMetrics, info, isMetric, numericMetrics, titleOf, vocabulary } from '../catalog.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_math.js';
 import { distinct, loadResults } from '../results_data.js';
@@ -257,7 +257,11 @@ export async function render(container, { id }, query) {
     if (state.z && (!metrics.includes(state.z) || state.z === state.x || state.z === state.y)) state.z = '';
     writeState(`/sweeps/${sweepId}`, state, defaults);
     updateExportLinks();
-    clear(side, controls({ state, metrics, parameters, onChange: (next) => { state = next; draw(); }, onCopyLink: copyLink,
+    const onChange = (next) => {
+      state = next;
+      if (data.count && state.c && !(state.c in data.columns)) reload(); else draw();  // a colour not loaded yet
+    };
+    clear(side, controls({ state, metrics, parameters, onChange, onCopyLink: copyLink, moreColours: numericMetrics(),
       numeric: (name) => (columns[name] ?? []).some((v) => typeof v === 'number') }));
     if (!data.count) {  // the axes are there before the first point
       Plotly.react(scatterDiv, [], scatterLayout(state), PLOT_CONFIG);
