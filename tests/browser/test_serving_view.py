@@ -18,13 +18,13 @@ def _design(line: str) -> dict:
 
 
 def test_the_curve_the_goodput_and_an_arrival_run(dashboard, page, screenshot) -> None:
-    page.goto(f"{dashboard.base_url}/#/serving?prompt=512&generate=128&slo_tpot=600&batch=256")
+    page.goto(f"{dashboard.base_url}/#/serving?prompt=512&generate=128&slo_tpot=1500&batch=256")
     assert page.locator("nav a[data-nav=serving]").get_attribute("class") == "active"
     page.locator("#serving-plot .main-svg").first.wait_for(timeout=120_000)
     traces = page.evaluate(TRACES)
     assert [t["meta"] for t in traces] == [*DESIGNS, "goodput"]
     api = httpx.post(f"{dashboard.base_url}/api/serving/curve", timeout=120, json={
-        "model": "llama-3-8b", "prompt_len": 512, "generate_len": 128, "batch_limit": 256, "slo_tpot_ms": 600,
+        "model": "llama-3-8b", "prompt_len": 512, "generate_len": 128, "batch_limit": 256, "slo_tpot_ms": 1500,
         "designs": [_design(line) for line in DESIGNS]}).json()["curves"]
     for trace, curve in zip(traces, api, strict=False):
         assert trace["x"] == pytest.approx([p["tpot_s"] for p in curve["points"]])
@@ -32,11 +32,11 @@ def test_the_curve_the_goodput_and_an_arrival_run(dashboard, page, screenshot) -
     stars = traces[-1]
     best = [next(p for p in c["points"] if p["batch"] == c["goodput_batch"]) for c in api if c["goodput_batch"]]
     assert stars["y"] == pytest.approx([p["tokens_per_s"] for p in best]) and best
-    assert all(p["tpot_s"] <= 0.6 for p in best)
+    assert all(p["tpot_s"] <= 1.5 for p in best)
     shapes = page.evaluate("() => document.getElementById('serving-plot').layout.shapes")
-    assert shapes[0]["x0"] == pytest.approx(0.6)
+    assert shapes[0]["x0"] == pytest.approx(1.5)
     table = page.locator("#serving-goodput").inner_text()
-    assert "Goodput under TPOT ≤ 600 ms" in table and DESIGNS[1] in table
+    assert "Goodput under TPOT ≤ 1500 ms" in table and DESIGNS[1] in table
     page.fill("#serving-run-rate", "0.05")
     page.fill("#serving-run-requests", "500")
     page.click("#serving-run")

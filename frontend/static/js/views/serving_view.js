@@ -10,7 +10,7 @@ import { fmtValue } from '../format.js';
 import { loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { servingFigure } from '../plots/serving_curve_plot.js';
 
-const DEFAULTS = { model: 'llama-3-8b', prompt: '512', generate: '128', slo_tpot: '600', slo_ttft: '',
+const DEFAULTS = { model: 'llama-3-8b', prompt: '512', generate: '128', slo_tpot: '1500', slo_ttft: '',
   batch: '256', designs: 'gemmini-transformer-32x32;gemmini-transformer-32x32 rows=16 cols=16;gemmini-transformer' };
 const RUN_DEFAULTS = { rate: '0.05', requests: '1000', prompt_low: '256', prompt_high: '1024', generate_low: '32',
   generate_high: '256', seed: '0' };
