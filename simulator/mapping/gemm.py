@@ -17,6 +17,9 @@ pins, cycles, energy) lives in `pricing.py`, shared with the mapping landscape (
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -114,12 +117,55 @@ def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objecti
     tile rows run along K; it changes only how many DMA packets a tile takes). `hardware_key`: `hw.hardware_key()`
     when the caller has it already (batch evaluation groups points by it).
     """
-    if min(m, k, n) < 1:
-        raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
-    key = (m, k, n, hardware_key or hw.hardware_key(), objective, a_bits or hw.input_bits,
-           b_bits or hw.weight_bits, out_bits or hw.input_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
-           ideal_memory, b_transposed)
-    return _search(key)
+    found = gemm_costs([gemm_request(
+        m, k, n, hardware_key or hw.hardware_key(), objective=objective, a_bits=a_bits, b_bits=b_bits,
+        out_bits=out_bits, a_source=a_source, b_source=b_source, c_dest=c_dest, tiling=tiling, mapper=mapper,
+        whole_rows=whole_rows, ideal_memory=ideal_memory, b_transposed=b_transposed)])[0]
+    if isinstance(found, MappingError):
+        raise found
+    return found
+
+
+def gemm_request(m: int, k: int, n: int, hw: HardwareKey, *, objective: Objective = "latency",
+                 a_bits: float | None = None, b_bits: float | None = None, out_bits: int | None = None,
+                 a_source: Source = "dram", b_source: Source = "dram", c_dest: Source = "dram",
+                 tiling: Tiling = "search", mapper: Mapper = "optimal", whole_rows: bool = False,
+                 ideal_memory: bool = False, b_transposed: bool = False) -> tuple:
+    """What `gemm_cost` is asked (its arguments as in `gemm_cost`, the hardware as its key): the mapping cache's key,
+    and what `gemm_costs` takes, so a caller with many can have them searched together."""
+    return (m, k, n, hw, objective, a_bits or hw.input_bits, b_bits or hw.weight_bits, out_bits or hw.input_bits,
+            a_source, b_source, c_dest, tiling, mapper, whole_rows, ideal_memory, b_transposed)
+
+
+def gemm_costs(requests: Sequence[tuple]) -> list[GemmCost | MappingError]:
+    """The mapping of each `gemm_request` (or why it has none), from the cache or searched: the requests that differ
+    only in the hardware's links (`pricing.LINK_FIELDS`: bandwidths and latencies) share their tilings and traffic,
+    so they are priced together, one vectorized pass for all their keys."""
+    found: dict[tuple, GemmCost | MappingError] = {}
+    groups: dict[tuple, list[tuple]] = defaultdict(list)
+    with _LOCK:
+        for request in requests:
+            cached = _SEARCHES.get(request)
+            if cached is not None:
+                _SEARCHES.move_to_end(request)
+                found[request] = cached
+            elif request not in found:
+                found[request] = _PENDING
+                groups[_group_key(request)].append(request)
+    _CACHE_STATS[0] += len(requests) - sum(len(group) for group in groups.values())
+    for members in groups.values():
+        try:
+            searched: list[GemmCost | MappingError] = list(_search(members))
+        except MappingError as error:  # no tiling fits: the same for every member (not cached, as before)
+            searched = [error] * len(members)
+        found.update(zip(members, searched, strict=True))
+        with _LOCK:
+            _SEARCHES.update((request, cost) for request, cost in zip(members, searched, strict=True)
+                             if isinstance(cost, GemmCost))
+            while len(_SEARCHES) > _SEARCHES_MAX:
+                _SEARCHES.popitem(last=False)
+    _CACHE_STATS[1] += sum(len(group) for group in groups.values())
+    return [found[request] for request in requests]
 
 
 def whole_rows_refusal(m: int, k: int, n: int, hw: AcceleratorSpec, *, a_bits: float, b_bits: float, out_bits: int,
@@ -156,12 +202,39 @@ def whole_rows_refusal(m: int, k: int, n: int, hw: AcceleratorSpec, *, a_bits: f
 
 def cache_clear() -> None:
     """Forget all cached mappings and tilings (the speed benchmark measures cold evaluation with it)."""
-    _search.cache_clear()
+    with _LOCK:
+        _SEARCHES.clear()
+        _CACHE_STATS[:] = [0, 0]
     _tilings.cache_clear()
 
 
-def cache_info():
-    return _search.cache_info()
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    maxsize: int
+    currsize: int
+
+
+def cache_info() -> CacheInfo:
+    return CacheInfo(_CACHE_STATS[0], _CACHE_STATS[1], _SEARCHES_MAX, len(_SEARCHES))
+
+
+_SEARCHES: OrderedDict[tuple, GemmCost] = OrderedDict()  # by `gemm_request`, least recently used out
+_SEARCHES_MAX = 65_536  # ~1.5 KB per entry: bounded at ~100 MB
+_CACHE_STATS = [0, 0]  # hits, misses
+_LOCK = threading.Lock()
+_PENDING = MappingError("searching")  # a placeholder while a request's group is searched
+
+
+def _group_key(request: tuple) -> tuple:
+    """What a request shares with those priced with it: everything but the hardware's links (whether the DMA's
+    requests are limited at all stays: it decides the tilings' packet counts). Hardware given as anything but a
+    HardwareKey (a whole accelerator: tests/simulator/test_stage_keys.py) is priced alone, as given."""
+    hw = request[3]
+    if not isinstance(hw, HardwareKey):
+        return request
+    shared = hw._replace(**{**dict.fromkeys(pricing.LINK_FIELDS), "request_link": pricing.request_bytes(hw)})
+    return (*request[:3], shared, *request[4:])
 
 
 class _Tilings(NamedTuple):
@@ -259,55 +332,66 @@ def _pinned(mask: int, read_saving: tuple[np.ndarray, ...], o: int, i: int) -> s
     return "".join(name for j, name in enumerate("abc") if mask >> j & 1 and float(read_saving[j][o, i]) > 0)
 
 
-def _choice(objective: str, time: pricing.Time, energy: pricing.Energy) -> tuple[int, int]:
-    """(loop order, candidate) of the best mapping for `objective`. Lexicographic: within 0.1% of the best primary
-    objective, the best secondary one (a compute-bound GEMM has many equally fast tilings; the one with least traffic
-    should win)."""
-    cycles, energy_pj = time.cycles, energy.total_pj
+def _choice(objective: str, time: pricing.Time, energy: pricing.Energy) -> tuple[np.ndarray, np.ndarray]:
+    """(loop order, candidate) of the best mapping for `objective` under each hardware key (`time` is over (keys,
+    orders, candidates)). Lexicographic: within 0.1% of the best primary objective, the best secondary one (a
+    compute-bound GEMM has many equally fast tilings; the one with least traffic should win)."""
+    cycles = time.cycles
+    keys, candidates = cycles.shape[0], cycles.shape[2]
+    energy_pj = np.broadcast_to(energy.total_pj, cycles.shape)
     if objective == "latency":
         primary, secondary = cycles, energy_pj
     elif objective == "energy":
         primary, secondary = energy_pj, cycles
     else:
         primary, secondary = energy_pj * cycles, cycles
-    score = np.where(primary <= primary.min() * 1.001, secondary, np.inf)
-    return divmod(int(np.argmin(score)), cycles.shape[1])
+    primary, secondary = primary.reshape(keys, -1), secondary.reshape(keys, -1)
+    score = np.where(primary <= primary.min(axis=1, keepdims=True) * 1.001, secondary, np.inf)
+    return np.divmod(np.argmin(score, axis=1), candidates)
 
 
-@lru_cache(maxsize=65_536)  # ~1.5 KB per entry: bounded at ~100 MB
-def _search(key: tuple) -> GemmCost:
+def _search(members: list[tuple]) -> Iterator[GemmCost]:
+    """The best mapping of one GEMM for each of `members` (requests differing only in the hardware's links): the
+    tilings and their traffic once, the time of all at once over the links stacked as an axis."""
     (m, k, n, hw, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
-     ideal_memory, b_transposed) = key
+     ideal_memory, b_transposed) = members[0]
     tilings = _tilings(m, k, n, hw.rows, hw.cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits,
                        hw.accumulator_bits, hw.scratchpad_bytes, hw.accumulator_bytes, a_source, b_source, c_dest,
                        tiling, mapper, whole_rows, pricing.request_bytes(hw), b_transposed)
     gemm = pricing.Gemm(m, k, n, Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed))
-    priced = pricing.price(gemm, hw, tilings.candidates, ideal_memory=ideal_memory)
-    o, i = _choice(objective, priced.time, priced.energy)
+    links = hw if len(members) == 1 else pricing.stack_links([request[3] for request in members])
+    priced = pricing.price(gemm, links, tilings.candidates, ideal_memory=ideal_memory)
+    shape = (len(members), *priced.traffic.local_reads.shape)
+    time = pricing.Time(priced.time.compute, np.broadcast_to(priced.time.transfer, shape),
+                        np.broadcast_to(priced.time.cycles, shape))
+    priced = pricing.Priced(priced.traffic, time, priced.energy)
+    orders, picks = _choice(objective, time, priced.energy)
     traffic, candidates = priced.traffic, tilings.candidates
-    pinned = "" if traffic.keep is None else _pinned(int(traffic.keep[o, i]), traffic.read_saving, o, i)
-    mapping = Mapping(dataflow=hw.dataflow, tile_m=int(candidates.em[i]), tile_k=int(candidates.ek[i]),
-                      tile_n=int(candidates.en[i]), loop_order=tilings.orders[o],
-                      scratchpad_bytes_used=int(tilings.sp_need[i]), accumulator_bytes_used=int(tilings.acc_need[i]),
-                      mapper=mapper, l2_pinned=pinned)
-    return _cost(gemm, hw, candidates, priced, mapping, o, i)
+    for j, (request, o, i) in enumerate(zip(members, orders.tolist(), picks.tolist(), strict=True)):
+        pinned = "" if traffic.keep is None else _pinned(int(traffic.keep[o, i]), traffic.read_saving, o, i)
+        mapping = Mapping(dataflow=hw.dataflow, tile_m=int(candidates.em[i]), tile_k=int(candidates.ek[i]),
+                          tile_n=int(candidates.en[i]), loop_order=tilings.orders[o],
+                          scratchpad_bytes_used=int(tilings.sp_need[i]),
+                          accumulator_bytes_used=int(tilings.acc_need[i]), mapper=mapper, l2_pinned=pinned)
+        yield _cost(gemm, request[3], candidates, priced, mapping, (j, o, i))
 
 
 def _cost(gemm: pricing.Gemm, hw: HardwareKey, candidates: pricing.Candidates, priced: pricing.Priced,
-          mapping: Mapping, o: int, i: int) -> GemmCost:
-    """The chosen candidate (loop order `o`, tiling `i`; every priced array is over (orders, tilings)) as a
-    GemmCost."""
+          mapping: Mapping, chosen: tuple[int, int, int]) -> GemmCost:
+    """The chosen candidate (hardware key `j`, loop order `o`, tiling `i`: times are over (keys, orders, tilings),
+    traffic and energy over (orders, tilings)) as a GemmCost."""
     traffic, time, energy = priced.traffic, priced.time, priced.energy
+    j, o, i = chosen
     macs = gemm.m * gemm.k * gemm.n
-    total = float(time.cycles[o, i])
+    total = float(time.cycles[j, o, i])
     compute = float(time.compute[i])
     return GemmCost(
         m=gemm.m, k=gemm.k, n=gemm.n, macs=macs, cycles=total, compute_cycles=compute, stall_cycles=total - compute,
-        transfer_cycles=float(time.transfer[o, i]), dram_read_bytes=float(traffic.dram_reads[o, i]),
+        transfer_cycles=float(time.transfer[j, o, i]), dram_read_bytes=float(traffic.dram_reads[o, i]),
         dram_write_bytes=float(traffic.dram_writes[o, i]), compulsory_dram_bytes=traffic.compulsory,
         l2_bytes=float(traffic.l2_traffic[o, i]),
         scratchpad_bytes=float(candidates.sp_reads[i] + traffic.local_reads[o, i]),
         accumulator_bytes=float(candidates.acc_traffic[i] + traffic.local_writes[o, i]),
         utilization=macs / (total * hw.rows * hw.cols), energy_pj=float(energy.total_pj[o, i]),
         energy_mac_pj=float(energy.mac_pj), energy_sram_pj=float(energy.sram_pj[o, i]),
-        energy_dram_pj=float(energy.dram_pj[o, i]), mapping=mapping, candidates=int(time.cycles.size))
+        energy_dram_pj=float(energy.dram_pj[o, i]), mapping=mapping, candidates=int(traffic.local_reads.size))

@@ -12,6 +12,7 @@ can express costs the same in both (docs/simulator.md, "Memory hierarchy" and "M
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -144,6 +145,25 @@ def request_factors_of(k: int, n: int, rows: int, cols: int, acc_bits: int, requ
 def request_bytes(hw: HardwareKey) -> int | None:
     """The DMA's request size when a request limit makes packets count (None: they do not)."""
     return None if hw.request_link == (float("inf"), float("inf")) else hw.dma_request_bytes
+
+
+LINK_FIELDS = ("local_link", "dram_link_bytes_per_cycle", "dram_latency_cycles", "request_link")
+"""The hardware key's fields that only `time_of` reads (bandwidths and latencies): keys differing in nothing else
+share their tilings' traffic and energy, and `stack_links` prices them together."""
+
+
+def stack_links(keys: Sequence[HardwareKey]) -> HardwareKey:
+    """One key standing for `keys` (equal but for `LINK_FIELDS`) whose link fields are (keys, 1, 1) arrays: `price`
+    with it gives times over (keys, orders, candidates), each key's the same numbers as priced alone."""
+
+    def column(values: list[float]) -> np.ndarray:
+        return np.array(values, dtype=np.float64).reshape(-1, 1, 1)
+
+    return keys[0]._replace(
+        local_link=(column([key.local_link[0] for key in keys]), column([key.local_link[1] for key in keys])),
+        dram_link_bytes_per_cycle=column([key.dram_link_bytes_per_cycle for key in keys]),
+        dram_latency_cycles=column([key.dram_latency_cycles for key in keys]),
+        request_link=(column([key.request_link[0] for key in keys]), column([key.request_link[1] for key in keys])))
 
 
 class Gemm(NamedTuple):
