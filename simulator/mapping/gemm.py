@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -279,9 +279,10 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
         k_pick = n_pick = np.arange(len(side))
     else:
         tms, tks, tns = folds.candidates(m, k, n, rows, cols)
-        tm, tk, tn = (g.ravel() for g in np.meshgrid(tms, tks, tns, indexing="ij"))
-        index = np.arange(tm.size)
-        k_pick, n_pick = index // len(tns) % len(tks), index % len(tns)  # each candidate's tk and tn in tks, tns
+        # Every (tm, tk, tn), tm outermost: each candidate's tk and tn and their index in tks, tns.
+        k_pick = np.tile(np.repeat(np.arange(len(tks)), len(tns)), len(tms))
+        n_pick = np.tile(np.arange(len(tns)), len(tms) * len(tks))
+        tm, tk, tn = np.repeat(tms, len(tks) * len(tns)), tks[k_pick], tns[n_pick]
     em, ek, en = np.minimum(tm, m), np.minimum(tk, k), np.minimum(tn, n)  # effective tile extents
     sp_need = 2.0 * (em * ek * a_b + ek * en * b_b)  # double-buffered A and B tiles
     acc_need = em * en * acc_b
@@ -314,22 +315,15 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
     if reuse[1]:
         mult[:, 1] = 1.0
     operands = Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed)
-    fetched = np.stack(pricing.fetched_bytes(m, k, n, operands, acc_bits, mult[:, 0], mult[:, 1], mult[:, 2]),
-                       axis=1)
+    fetched = pricing.fetched_bytes(m, k, n, operands, acc_bits, mult[:, 0], mult[:, 1], mult[:, 2])
     out_bytes = m * n * o_b if c_dest != "chip" else 0.0
     factors = pricing.NO_LIMIT if request_bytes is None else pricing.gather(pricing.packet_tables(
         k, n, rows, cols, acc_bits, request_bytes, operands, tuple(np.minimum(tks, k).tolist()),
         tuple(np.minimum(tns, n).tolist())), k_pick, n_pick)
-    for array in (em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, fetched):
+    for array in (em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, *fetched):
         array.setflags(write=False)  # shared by every later search that hits this cache entry
-    candidates = pricing.Candidates(em, ek, en, compute, sp_reads, acc_traffic,
-                                    (fetched[:, 0], fetched[:, 1], fetched[:, 2]), out_bytes, factors)
+    candidates = pricing.Candidates(em, ek, en, compute, sp_reads, acc_traffic, fetched, out_bytes, factors)
     return _Tilings(orders, sp_need, acc_need, candidates)
-
-
-def _pinned(mask: int, read_saving: tuple[np.ndarray, ...], o: int, i: int) -> str:
-    """The operands the chosen mapping keeps in the L2 (those whose pin saves DRAM traffic)."""
-    return "".join(name for j, name in enumerate("abc") if mask >> j & 1 and float(read_saving[j][o, i]) > 0)
 
 
 def _choice(objective: str, time: pricing.Time, energy: pricing.Energy) -> tuple[np.ndarray, np.ndarray]:
@@ -350,7 +344,7 @@ def _choice(objective: str, time: pricing.Time, energy: pricing.Energy) -> tuple
     return np.divmod(np.argmin(score, axis=1), candidates)
 
 
-def _search(members: list[tuple]) -> Iterator[GemmCost]:
+def _search(members: list[tuple]) -> list[GemmCost]:
     """The best mapping of one GEMM for each of `members` (requests differing only in the hardware's links): the
     tilings and their traffic once, the time of all at once over the links stacked as an axis."""
     (m, k, n, hw, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
@@ -366,32 +360,42 @@ def _search(members: list[tuple]) -> Iterator[GemmCost]:
                         np.broadcast_to(priced.time.cycles, shape))
     priced = pricing.Priced(priced.traffic, time, priced.energy)
     orders, picks = _choice(objective, time, priced.energy)
-    traffic, candidates = priced.traffic, tilings.candidates
-    for j, (request, o, i) in enumerate(zip(members, orders.tolist(), picks.tolist(), strict=True)):
-        pinned = "" if traffic.keep is None else _pinned(int(traffic.keep[o, i]), traffic.read_saving, o, i)
-        mapping = Mapping(dataflow=hw.dataflow, tile_m=int(candidates.em[i]), tile_k=int(candidates.ek[i]),
-                          tile_n=int(candidates.en[i]), loop_order=tilings.orders[o],
-                          scratchpad_bytes_used=int(tilings.sp_need[i]),
-                          accumulator_bytes_used=int(tilings.acc_need[i]), mapper=mapper, l2_pinned=pinned)
-        yield _cost(gemm, request[3], candidates, priced, mapping, (j, o, i))
+    return _costs(gemm, hw, tilings, priced, (np.arange(len(members)), orders, picks), mapper)
 
 
-def _cost(gemm: pricing.Gemm, hw: HardwareKey, candidates: pricing.Candidates, priced: pricing.Priced,
-          mapping: Mapping, chosen: tuple[int, int, int]) -> GemmCost:
-    """The chosen candidate (hardware key `j`, loop order `o`, tiling `i`: times are over (keys, orders, tilings),
-    traffic and energy over (orders, tilings)) as a GemmCost."""
-    traffic, time, energy = priced.traffic, priced.time, priced.energy
-    j, o, i = chosen
-    macs = gemm.m * gemm.k * gemm.n
-    total = float(time.cycles[j, o, i])
-    compute = float(time.compute[i])
-    return GemmCost(
-        m=gemm.m, k=gemm.k, n=gemm.n, macs=macs, cycles=total, compute_cycles=compute, stall_cycles=total - compute,
-        transfer_cycles=float(time.transfer[j, o, i]), dram_read_bytes=float(traffic.dram_reads[o, i]),
-        dram_write_bytes=float(traffic.dram_writes[o, i]), compulsory_dram_bytes=traffic.compulsory,
-        l2_bytes=float(traffic.l2_traffic[o, i]),
-        scratchpad_bytes=float(candidates.sp_reads[i] + traffic.local_reads[o, i]),
-        accumulator_bytes=float(candidates.acc_traffic[i] + traffic.local_writes[o, i]),
-        utilization=macs / (total * hw.rows * hw.cols), energy_pj=float(energy.total_pj[o, i]),
-        energy_mac_pj=float(energy.mac_pj), energy_sram_pj=float(energy.sram_pj[o, i]),
-        energy_dram_pj=float(energy.dram_pj[o, i]), mapping=mapping, candidates=int(traffic.local_reads.size))
+def _pinned(keep: np.ndarray, saving: list[np.ndarray]) -> list[str]:
+    """The operands each chosen mapping keeps in the L2 (those whose pin saves DRAM traffic): `keep`, its pin set
+    (bit masks), and `saving`, what pinning a, b, c saves it, per chosen mapping."""
+    masks, saves = keep.tolist(), [(part > 0).tolist() for part in saving]
+    return ["".join(name for j, name in enumerate("abc") if mask >> j & 1 and saves[j][c])
+            for c, mask in enumerate(masks)]
+
+
+def _costs(gemm: pricing.Gemm, hw: HardwareKey, tilings: _Tilings, priced: pricing.Priced,
+           chosen: tuple[np.ndarray, np.ndarray, np.ndarray], mapper: str) -> list[GemmCost]:
+    """The chosen candidates (per hardware key: its index, loop order and tiling; times are over (keys, orders,
+    tilings), traffic and energy over (orders, tilings)) as GemmCosts, each value read off its array at once."""
+    traffic, time, energy, candidates = priced.traffic, priced.time, priced.energy, tilings.candidates
+    key, o, i = chosen
+    pinned = [""] * len(key) if traffic.keep is None else _pinned(
+        traffic.keep[o, i], [part[o, i] for part in traffic.read_saving])
+    tile_m, tile_k, tile_n = (extent[i].tolist() for extent in (candidates.em, candidates.ek, candidates.en))
+    sp_used, acc_used = tilings.sp_need[i].tolist(), tilings.acc_need[i].tolist()
+    totals, computes = time.cycles[key, o, i].tolist(), time.compute[i].tolist()
+    transfers = time.transfer[key, o, i].tolist()
+    reads, writes, l2 = (part[o, i].tolist() for part in (traffic.dram_reads, traffic.dram_writes, traffic.l2_traffic))
+    scratchpad = (candidates.sp_reads[i] + traffic.local_reads[o, i]).tolist()
+    accumulator = (candidates.acc_traffic[i] + traffic.local_writes[o, i]).tolist()
+    total_pj, sram_pj, dram_pj = (part[o, i].tolist() for part in (energy.total_pj, energy.sram_pj, energy.dram_pj))
+    macs, size = gemm.m * gemm.k * gemm.n, int(traffic.local_reads.size)
+    return [GemmCost(
+        m=gemm.m, k=gemm.k, n=gemm.n, macs=macs, cycles=totals[c], compute_cycles=computes[c],
+        stall_cycles=totals[c] - computes[c], transfer_cycles=transfers[c], dram_read_bytes=reads[c],
+        dram_write_bytes=writes[c], compulsory_dram_bytes=traffic.compulsory, l2_bytes=l2[c],
+        scratchpad_bytes=scratchpad[c], accumulator_bytes=accumulator[c],
+        utilization=macs / (totals[c] * hw.rows * hw.cols), energy_pj=total_pj[c],
+        energy_mac_pj=float(energy.mac_pj), energy_sram_pj=sram_pj[c], energy_dram_pj=dram_pj[c],
+        mapping=Mapping(dataflow=hw.dataflow, tile_m=tile_m[c], tile_k=tile_k[c], tile_n=tile_n[c],
+                        loop_order=tilings.orders[o_c], scratchpad_bytes_used=int(sp_used[c]),
+                        accumulator_bytes_used=int(acc_used[c]), mapper=mapper, l2_pinned=pinned[c]),
+        candidates=size) for c, o_c in enumerate(o.tolist())]
