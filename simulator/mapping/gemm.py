@@ -139,8 +139,8 @@ def gemm_request(m: int, k: int, n: int, hw: HardwareKey, *, objective: Objectiv
 
 def gemm_costs(requests: Sequence[tuple]) -> list[GemmCost | MappingError]:
     """The mapping of each `gemm_request` (or why it has none), from the cache or searched: the requests that differ
-    only in the hardware's links (`pricing.LINK_FIELDS`: bandwidths and latencies) share their tilings and traffic,
-    so they are priced together, one vectorized pass for all their keys."""
+    only in the hardware's links and node (`pricing.STACKED_FIELDS`) share their tilings and traffic, so they are
+    priced together, one vectorized pass for all their keys."""
     found: dict[tuple, GemmCost | MappingError] = {}
     groups: dict[tuple, list[tuple]] = defaultdict(list)
     with _LOCK:
@@ -233,7 +233,7 @@ def _group_key(request: tuple) -> tuple:
     hw = request[3]
     if not isinstance(hw, HardwareKey):
         return request
-    shared = hw._replace(**{**dict.fromkeys(pricing.LINK_FIELDS), "request_link": pricing.request_bytes(hw)})
+    shared = hw._replace(**{**dict.fromkeys(pricing.STACKED_FIELDS), "request_link": pricing.request_bytes(hw)})
     return (*request[:3], shared, *request[4:])
 
 
@@ -345,20 +345,22 @@ def _choice(objective: str, time: pricing.Time, energy: pricing.Energy) -> tuple
 
 
 def _search(members: list[tuple]) -> list[GemmCost]:
-    """The best mapping of one GEMM for each of `members` (requests differing only in the hardware's links): the
-    tilings and their traffic once, the time of all at once over the links stacked as an axis."""
+    """The best mapping of one GEMM for each of `members` (requests differing only in the hardware's links and node):
+    the tilings and their traffic once, the time and energy of all at once over the keys stacked as an axis."""
     (m, k, n, hw, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
      ideal_memory, b_transposed) = members[0]
     tilings = _tilings(m, k, n, hw.rows, hw.cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits,
                        hw.accumulator_bits, hw.scratchpad_bytes, hw.accumulator_bytes, a_source, b_source, c_dest,
                        tiling, mapper, whole_rows, pricing.request_bytes(hw), b_transposed)
     gemm = pricing.Gemm(m, k, n, Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed))
-    links = hw if len(members) == 1 else pricing.stack_links([request[3] for request in members])
-    priced = pricing.price(gemm, links, tilings.candidates, ideal_memory=ideal_memory)
+    stacked = hw if len(members) == 1 else pricing.stack([request[3] for request in members])
+    priced = pricing.price(gemm, stacked, tilings.candidates, ideal_memory=ideal_memory)
     shape = (len(members), *priced.traffic.local_reads.shape)
-    time = pricing.Time(priced.time.compute, np.broadcast_to(priced.time.transfer, shape),
-                        np.broadcast_to(priced.time.cycles, shape))
-    priced = pricing.Priced(priced.traffic, time, priced.energy)
+    time, energy = priced.time, priced.energy
+    time = pricing.Time(time.compute, np.broadcast_to(time.transfer, shape), np.broadcast_to(time.cycles, shape))
+    energy = pricing.Energy(np.broadcast_to(energy.mac_pj, (len(members), 1, 1)), *(
+        np.broadcast_to(part, shape) for part in (energy.sram_pj, energy.dram_pj, energy.total_pj)))
+    priced = pricing.Priced(priced.traffic, time, energy)
     orders, picks = _choice(objective, time, priced.energy)
     return _costs(gemm, hw, tilings, priced, (np.arange(len(members)), orders, picks), mapper)
 
@@ -373,8 +375,8 @@ def _pinned(keep: np.ndarray, saving: list[np.ndarray]) -> list[str]:
 
 def _costs(gemm: pricing.Gemm, hw: HardwareKey, tilings: _Tilings, priced: pricing.Priced,
            chosen: tuple[np.ndarray, np.ndarray, np.ndarray], mapper: str) -> list[GemmCost]:
-    """The chosen candidates (per hardware key: its index, loop order and tiling; times are over (keys, orders,
-    tilings), traffic and energy over (orders, tilings)) as GemmCosts, each value read off its array at once."""
+    """The chosen candidates (per hardware key: its index, loop order and tiling; time and energy are over (keys,
+    orders, tilings), traffic over (orders, tilings)) as GemmCosts, each value read off its array at once."""
     traffic, time, energy, candidates = priced.traffic, priced.time, priced.energy, tilings.candidates
     key, o, i = chosen
     pinned = [""] * len(key) if traffic.keep is None else _pinned(
@@ -386,7 +388,9 @@ def _costs(gemm: pricing.Gemm, hw: HardwareKey, tilings: _Tilings, priced: prici
     reads, writes, l2 = (part[o, i].tolist() for part in (traffic.dram_reads, traffic.dram_writes, traffic.l2_traffic))
     scratchpad = (candidates.sp_reads[i] + traffic.local_reads[o, i]).tolist()
     accumulator = (candidates.acc_traffic[i] + traffic.local_writes[o, i]).tolist()
-    total_pj, sram_pj, dram_pj = (part[o, i].tolist() for part in (energy.total_pj, energy.sram_pj, energy.dram_pj))
+    total_pj, sram_pj, dram_pj = (part[key, o, i].tolist()
+                                  for part in (energy.total_pj, energy.sram_pj, energy.dram_pj))
+    mac_pj = energy.mac_pj.ravel().tolist()
     macs, size = gemm.m * gemm.k * gemm.n, int(traffic.local_reads.size)
     return [GemmCost(
         m=gemm.m, k=gemm.k, n=gemm.n, macs=macs, cycles=totals[c], compute_cycles=computes[c],
@@ -394,7 +398,7 @@ def _costs(gemm: pricing.Gemm, hw: HardwareKey, tilings: _Tilings, priced: prici
         dram_write_bytes=writes[c], compulsory_dram_bytes=traffic.compulsory, l2_bytes=l2[c],
         scratchpad_bytes=scratchpad[c], accumulator_bytes=accumulator[c],
         utilization=macs / (totals[c] * hw.rows * hw.cols), energy_pj=total_pj[c],
-        energy_mac_pj=float(energy.mac_pj), energy_sram_pj=sram_pj[c], energy_dram_pj=dram_pj[c],
+        energy_mac_pj=mac_pj[c], energy_sram_pj=sram_pj[c], energy_dram_pj=dram_pj[c],
         mapping=Mapping(dataflow=hw.dataflow, tile_m=tile_m[c], tile_k=tile_k[c], tile_n=tile_n[c],
                         loop_order=tilings.orders[o_c], scratchpad_bytes_used=int(sp_used[c]),
                         accumulator_bytes_used=int(acc_used[c]), mapper=mapper, l2_pinned=pinned[c]),

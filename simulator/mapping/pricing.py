@@ -147,23 +147,26 @@ def request_bytes(hw: HardwareKey) -> int | None:
     return None if hw.request_link == (float("inf"), float("inf")) else hw.dma_request_bytes
 
 
-LINK_FIELDS = ("local_link", "dram_link_bytes_per_cycle", "dram_latency_cycles", "request_link")
-"""The hardware key's fields that only `time_of` reads (bandwidths and latencies): keys differing in nothing else
-share their tilings' traffic and energy, and `stack_links` prices them together."""
+STACKED_FIELDS = ("local_link", "dram_link_bytes_per_cycle", "dram_latency_cycles", "request_link", "technology_nm")
+"""The hardware key's fields that only time (bandwidths and latencies) and energy (the node) read: keys differing in
+nothing else share their tilings and traffic, and `stack` prices them together."""
 
 
-def stack_links(keys: Sequence[HardwareKey]) -> HardwareKey:
-    """One key standing for `keys` (equal but for `LINK_FIELDS`) whose link fields are (keys, 1, 1) arrays: `price`
-    with it gives times over (keys, orders, candidates), each key's the same numbers as priced alone."""
+def stack(keys: Sequence[HardwareKey]) -> HardwareKey:
+    """One key standing for `keys` (equal but for `STACKED_FIELDS`) whose links (and node, unless all share it) are
+    (keys, 1, 1) arrays: `price` with it gives times (and energies) over (keys, orders, candidates), each key's the
+    same numbers as priced alone."""
 
     def column(values: list[float]) -> np.ndarray:
         return np.array(values, dtype=np.float64).reshape(-1, 1, 1)
 
+    nodes = [key.technology_nm for key in keys]
     return keys[0]._replace(
         local_link=(column([key.local_link[0] for key in keys]), column([key.local_link[1] for key in keys])),
         dram_link_bytes_per_cycle=column([key.dram_link_bytes_per_cycle for key in keys]),
         dram_latency_cycles=column([key.dram_latency_cycles for key in keys]),
-        request_link=(column([key.request_link[0] for key in keys]), column([key.request_link[1] for key in keys])))
+        request_link=(column([key.request_link[0] for key in keys]), column([key.request_link[1] for key in keys])),
+        technology_nm=np.array(nodes).reshape(-1, 1, 1) if len(set(nodes)) > 1 else nodes[0])
 
 
 class Gemm(NamedTuple):
@@ -374,13 +377,28 @@ def _pipelined(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Tra
     return latency + first_tiles + overlapped + last_tile
 
 
+@lru_cache(maxsize=4096)
+def _energy_rates(node_nm: int, input_bits: int, weight_bits: int, accumulator_bits: int, array_format: str,
+                  scratchpad_bytes: int, accumulator_bytes: int, l2_bytes: int) -> tuple[float, ...]:
+    """pJ per MAC, per byte of scratchpad, accumulator and L2 (0 without one), and per DRAM byte at a node."""
+    tech = Technology.at(node_nm)
+    return (tech.mac_pj(input_bits, weight_bits, accumulator_bits, array_format),
+            tech.sram_pj_per_byte(scratchpad_bytes / 1024), tech.sram_pj_per_byte(accumulator_bytes / 1024),
+            tech.sram_pj_per_byte(l2_bytes / 1024) if l2_bytes else 0.0, tech.dram_pj_per_byte)
+
+
 def energy_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traffic) -> Energy:
-    """MACs at the array's format and widths; every SRAM byte at its memory's size; DRAM bytes at the node's cost."""
-    tech = Technology.at(hw.technology_nm)
-    mac_pj = tech.mac_pj(hw.input_bits, hw.weight_bits, hw.accumulator_bits, hw.array_format) * gemm.m * gemm.k * gemm.n
-    l2_pj_per_byte = tech.sram_pj_per_byte(hw.l2_bytes / 1024) if hw.l2_bytes else 0.0
-    sram_pj = ((candidates.sp_reads + traffic.local_reads) * tech.sram_pj_per_byte(hw.scratchpad_bytes / 1024)
-               + (candidates.acc_traffic + traffic.local_writes) * tech.sram_pj_per_byte(hw.accumulator_bytes / 1024)
-               + traffic.l2_traffic * l2_pj_per_byte)
-    dram_pj = (traffic.dram_reads + traffic.dram_writes) * tech.dram_pj_per_byte
+    """MACs at the array's format and widths; every SRAM byte at its memory's size; DRAM bytes at the node's cost
+    (a `stack` of nodes gives energies over (nodes, orders, candidates))."""
+    rates = [_energy_rates(node, hw.input_bits, hw.weight_bits, hw.accumulator_bits, hw.array_format,
+                           hw.scratchpad_bytes, hw.accumulator_bytes, hw.l2_bytes)
+             for node in np.ravel(hw.technology_nm).tolist()]
+    if np.ndim(hw.technology_nm):
+        mac, sp, acc, l2, dram = (np.array(rate).reshape(-1, 1, 1) for rate in zip(*rates, strict=True))
+    else:
+        mac, sp, acc, l2, dram = rates[0]
+    mac_pj = mac * gemm.m * gemm.k * gemm.n
+    sram_pj = ((candidates.sp_reads + traffic.local_reads) * sp + (candidates.acc_traffic + traffic.local_writes) * acc
+               + traffic.l2_traffic * l2)
+    dram_pj = (traffic.dram_reads + traffic.dram_writes) * dram
     return Energy(mac_pj, sram_pj, dram_pj, mac_pj + sram_pj + dram_pj)
