@@ -326,22 +326,23 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
     return _Tilings(orders, sp_need, acc_need, candidates)
 
 
-def _choice(objective: str, time: pricing.Time, energy: pricing.Energy) -> tuple[np.ndarray, np.ndarray]:
-    """(loop order, candidate) of the best mapping for `objective` under each hardware key (`time` is over (keys,
-    orders, candidates)). Lexicographic: within 0.1% of the best primary objective, the best secondary one (a
-    compute-bound GEMM has many equally fast tilings; the one with least traffic should win)."""
-    cycles = time.cycles
-    keys, candidates = cycles.shape[0], cycles.shape[2]
-    energy_pj = np.broadcast_to(energy.total_pj, cycles.shape)
+def _choice(objective: str, time: pricing.Time, energy: pricing.Energy, keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """(loop order, candidate) of the best mapping for `objective` under each of `keys` hardware keys (times and
+    energies over (keys, orders, candidates), or over (orders, candidates) when the same for all). Lexicographic:
+    within 0.1% of the best primary objective, the best secondary one (a compute-bound GEMM has many equally fast
+    tilings; the one with least traffic should win)."""
+    cycles, energy_pj = time.cycles, energy.total_pj
     if objective == "latency":
         primary, secondary = cycles, energy_pj
     elif objective == "energy":
         primary, secondary = energy_pj, cycles
     else:
         primary, secondary = energy_pj * cycles, cycles
-    primary, secondary = primary.reshape(keys, -1), secondary.reshape(keys, -1)
-    score = np.where(primary <= primary.min(axis=1, keepdims=True) * 1.001, secondary, np.inf)
-    return np.divmod(np.argmin(score, axis=1), candidates)
+    shape = (keys, *energy_pj.shape[-2:])
+    primary = np.broadcast_to(primary, shape)
+    best = primary.min(axis=(1, 2), keepdims=True)
+    score = np.where(primary <= best * 1.001, secondary, np.inf).reshape(keys, -1)
+    return np.divmod(np.argmin(score, axis=1), shape[2])
 
 
 def _search(members: list[tuple]) -> list[GemmCost]:
@@ -355,13 +356,7 @@ def _search(members: list[tuple]) -> list[GemmCost]:
     gemm = pricing.Gemm(m, k, n, Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed))
     stacked = hw if len(members) == 1 else pricing.stack([request[3] for request in members])
     priced = pricing.price(gemm, stacked, tilings.candidates, ideal_memory=ideal_memory)
-    shape = (len(members), *priced.traffic.local_reads.shape)
-    time, energy = priced.time, priced.energy
-    time = pricing.Time(time.compute, np.broadcast_to(time.transfer, shape), np.broadcast_to(time.cycles, shape))
-    energy = pricing.Energy(np.broadcast_to(energy.mac_pj, (len(members), 1, 1)), *(
-        np.broadcast_to(part, shape) for part in (energy.sram_pj, energy.dram_pj, energy.total_pj)))
-    priced = pricing.Priced(priced.traffic, time, energy)
-    orders, picks = _choice(objective, time, priced.energy)
+    orders, picks = _choice(objective, priced.time, priced.energy, len(members))
     return _costs(gemm, hw, tilings, priced, (np.arange(len(members)), orders, picks), mapper)
 
 
@@ -371,6 +366,13 @@ def _pinned(keep: np.ndarray, saving: list[np.ndarray]) -> list[str]:
     masks, saves = keep.tolist(), [(part > 0).tolist() for part in saving]
     return ["".join(name for j, name in enumerate("abc") if mask >> j & 1 and saves[j][c])
             for c, mask in enumerate(masks)]
+
+
+def _at(array: np.ndarray, chosen: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[float]:
+    """The chosen entries of an array over (keys, orders, candidates), or over (orders, candidates) when the same for
+    every key."""
+    key, o, i = chosen
+    return (array[key, o, i] if array.ndim == 3 else array[o, i]).tolist()
 
 
 def _costs(gemm: pricing.Gemm, hw: HardwareKey, tilings: _Tilings, priced: pricing.Priced,
@@ -383,14 +385,12 @@ def _costs(gemm: pricing.Gemm, hw: HardwareKey, tilings: _Tilings, priced: prici
         traffic.keep[o, i], [part[o, i] for part in traffic.read_saving])
     tile_m, tile_k, tile_n = (extent[i].tolist() for extent in (candidates.em, candidates.ek, candidates.en))
     sp_used, acc_used = tilings.sp_need[i].tolist(), tilings.acc_need[i].tolist()
-    totals, computes = time.cycles[key, o, i].tolist(), time.compute[i].tolist()
-    transfers = time.transfer[key, o, i].tolist()
+    totals, computes, transfers = _at(time.cycles, chosen), time.compute[i].tolist(), _at(time.transfer, chosen)
     reads, writes, l2 = (part[o, i].tolist() for part in (traffic.dram_reads, traffic.dram_writes, traffic.l2_traffic))
     scratchpad = (candidates.sp_reads[i] + traffic.local_reads[o, i]).tolist()
     accumulator = (candidates.acc_traffic[i] + traffic.local_writes[o, i]).tolist()
-    total_pj, sram_pj, dram_pj = (part[key, o, i].tolist()
-                                  for part in (energy.total_pj, energy.sram_pj, energy.dram_pj))
-    mac_pj = energy.mac_pj.ravel().tolist()
+    total_pj, sram_pj, dram_pj = (_at(part, chosen) for part in (energy.total_pj, energy.sram_pj, energy.dram_pj))
+    mac_pj = (np.ravel(energy.mac_pj) * np.ones(len(key))).tolist()  # one per key (x 1.0: exact)
     macs, size = gemm.m * gemm.k * gemm.n, int(traffic.local_reads.size)
     return [GemmCost(
         m=gemm.m, k=gemm.k, n=gemm.n, macs=macs, cycles=totals[c], compute_cycles=computes[c],
