@@ -96,10 +96,6 @@ class GemmCost(BaseModel):
         return self.dram_read_bytes + self.dram_write_bytes
 
 
-def _ceil(a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
-    return -(-np.asarray(a) // np.asarray(b))
-
-
 DATAFLOWS = {"ws": weight_stationary, "os": output_stationary}
 
 
@@ -279,10 +275,9 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
         k_pick = n_pick = np.arange(len(side))
     else:
         tms, tks, tns = folds.candidates(m, k, n, rows, cols)
-        # Every (tm, tk, tn), tm outermost: each candidate's tk and tn and their index in tks, tns.
-        k_pick = np.tile(np.repeat(np.arange(len(tks)), len(tns)), len(tms))
-        n_pick = np.tile(np.arange(len(tns)), len(tms) * len(tks))
-        tm, tk, tn = np.repeat(tms, len(tks) * len(tns)), tks[k_pick], tns[n_pick]
+        # Every (tm, tk, tn), tm outermost: each candidate's index in tms, tks, tns.
+        m_pick, k_pick, n_pick = np.indices((len(tms), len(tks), len(tns))).reshape(3, -1)
+        tm, tk, tn = tms[m_pick], tks[k_pick], tns[n_pick]
     em, ek, en = np.minimum(tm, m), np.minimum(tk, k), np.minimum(tn, n)  # effective tile extents
     sp_need = 2.0 * (em * ek * a_b + ek * en * b_b)  # double-buffered A and B tiles
     acc_need = em * en * acc_b
@@ -298,9 +293,9 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
             f"no tile of GEMM {m}x{k}x{n} fits on chip: the smallest ({int(em[i])}x{int(ek[i])}x{int(en[i])}) needs "
             f"{sp_need[i]:.0f} B of scratchpad (have {sp_bytes}) and {acc_need[i]:.0f} B of accumulator "
             f"(have {acc_bytes_cap})")
+    kept = np.flatnonzero(legal)
     tm, tk, tn, em, ek, en, sp_need, acc_need, k_pick, n_pick = (
-        x[legal] for x in (tm, tk, tn, em, ek, en, sp_need, acc_need, k_pick, n_pick))
-    trips = {"m": _ceil(m, tm), "k": _ceil(k, tk), "n": _ceil(n, tn)}
+        x[kept] for x in (tm, tk, tn, em, ek, en, sp_need, acc_need, k_pick, n_pick))
 
     compute, sp_reads, acc_traffic = (np.asarray(x, dtype=np.float64) for x in folds.work(
         timing, m, k, n, rows, cols, tm, tk, a_b, b_b, acc_b))
@@ -308,7 +303,7 @@ def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing
     # Fetch multiplicity of each operand under each order: the product of the trip counts of its re-fetch loops,
     # for all orders and candidates at once: (orders, operands, candidates). Gemmini's tiler loads an operand once
     # when it reuses it (a_reuse / b_reuse).
-    loops = np.stack([trips["m"], trips["k"], trips["n"]]).astype(np.float64)  # (3, candidates)
+    loops = (-(-np.array([[m], [k], [n]]) // np.stack([tm, tk, tn]))).astype(np.float64)  # trips (m, k, n; candidates)
     mult = pricing.multiplicity_by_order(loops, orders)
     if reuse[0]:
         mult[:, 0] = 1.0

@@ -49,12 +49,16 @@ class Operands(NamedTuple):
     b_transposed: bool = False  # B stored N x K: its tile rows run along K
 
 
+_REFETCH_ROWS = np.where(REFETCH, np.arange(3), 3)  # per (order, operand, loop): the loop's row of trips, or 3 (ones)
+
+
 def multiplicity_by_order(trips: np.ndarray, orders: tuple[str, ...]) -> np.ndarray:
     """How many times each operand crosses the local link under each of `orders`, for every candidate: the product
     of the trip counts of its re-fetch loops. `trips` is (3, candidates) over the loops m, k, n; the result is
     (orders, operands a/b/c, candidates)."""
-    refetch = REFETCH[[LOOP_ORDERS.index(order) for order in orders]]
-    return np.where(refetch[:, :, :, None], trips[None, None], 1.0).prod(axis=2)
+    picked = _REFETCH_ROWS[[LOOP_ORDERS.index(order) for order in orders]]
+    factors = np.vstack([trips, np.ones((1, trips.shape[1]))])[picked]  # (orders, operands, loops, candidates)
+    return factors[:, :, 0] * factors[:, :, 1] * factors[:, :, 2]  # whole trip counts: exact in any order
 
 
 def multiplicity(trips: np.ndarray, order_index: np.ndarray) -> np.ndarray:
