@@ -296,6 +296,8 @@ def _best_pins(sizes: np.ndarray, l2_bytes: int, read_saving: tuple[np.ndarray, 
     the maximal sets that fit."""
     spill = read_saving[2]
     sets = maximal_pin_sets(tuple(sizes), l2_bytes)
+    if len(sets) == 1:  # the only choice (all fit, or a single one of them)
+        return np.full(spill.shape, sets[0], dtype=np.int64)
     reads_saved = np.stack([sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
                             for mask in sets])  # (sets, ...)
     writes_saved = np.stack([spill if mask & 4 else np.zeros_like(spill) for mask in sets])
