@@ -137,31 +137,36 @@ def gemm_costs(requests: Sequence[tuple]) -> list[GemmCost | MappingError]:
     """The mapping of each `gemm_request` (or why it has none), from the cache or searched: the requests that differ
     only in the hardware's links and node (`pricing.STACKED_FIELDS`) share their tilings and traffic, so they are
     priced together, one vectorized pass for all their keys."""
-    found: dict[tuple, GemmCost | MappingError] = {}
+    results: list[GemmCost | MappingError] = [_PENDING] * len(requests)
+    waiting: dict[tuple, list[int]] = {}  # each request not cached: where it was asked
     groups: dict[tuple, list[tuple]] = defaultdict(list)
     with _LOCK:
-        for request in requests:
+        for position, request in enumerate(requests):
             cached = _SEARCHES.get(request)
             if cached is not None:
                 _SEARCHES.move_to_end(request)
-                found[request] = cached
-            elif request not in found:
-                found[request] = _PENDING
+                results[position] = cached
+            elif request in waiting:
+                waiting[request].append(position)
+            else:
+                waiting[request] = [position]
                 groups[_group_key(request)].append(request)
-    _CACHE_STATS[0] += len(requests) - sum(len(group) for group in groups.values())
+        _CACHE_STATS[0] += len(requests) - len(waiting)
+        _CACHE_STATS[1] += len(waiting)
     for members in groups.values():
         try:
             searched: list[GemmCost | MappingError] = list(_search(members))
         except MappingError as error:  # no tiling fits: the same for every member (not cached, as before)
             searched = [error] * len(members)
-        found.update(zip(members, searched, strict=True))
+        for request, cost in zip(members, searched, strict=True):
+            for position in waiting[request]:
+                results[position] = cost
         with _LOCK:
             _SEARCHES.update((request, cost) for request, cost in zip(members, searched, strict=True)
                              if isinstance(cost, GemmCost))
             while len(_SEARCHES) > _SEARCHES_MAX:
                 _SEARCHES.popitem(last=False)
-    _CACHE_STATS[1] += sum(len(group) for group in groups.values())
-    return [found[request] for request in requests]
+    return results
 
 
 def whole_rows_refusal(m: int, k: int, n: int, hw: AcceleratorSpec, *, a_bits: float, b_bits: float, out_bits: int,
@@ -219,7 +224,7 @@ _SEARCHES: OrderedDict[tuple, GemmCost] = OrderedDict()  # by `gemm_request`, le
 _SEARCHES_MAX = 65_536  # ~1.5 KB per entry: bounded at ~100 MB
 _CACHE_STATS = [0, 0]  # hits, misses
 _LOCK = threading.Lock()
-_PENDING = MappingError("searching")  # a placeholder while a request's group is searched
+_PENDING = MappingError("not searched")  # a placeholder until a request's group is searched
 
 
 def _group_key(request: tuple) -> tuple:
