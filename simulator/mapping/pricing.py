@@ -157,16 +157,20 @@ nothing else share their tilings and traffic, and `stack` prices them together."
 
 
 def stack(keys: Sequence[HardwareKey]) -> HardwareKey:
-    """One key standing for `keys` (equal but for `STACKED_FIELDS`) whose links (and node, unless all share it) are
-    (keys, 1, 1) arrays: `price` with it gives times (and energies) over (keys, orders, candidates), each key's the
-    same numbers as priced alone."""
-    links = np.array([(key.local_link[0], key.local_link[1], key.dram_link_bytes_per_cycle, key.dram_latency_cycles,
-                        key.request_link[0], key.request_link[1]) for key in keys], dtype=np.float64)
-    local_bw, local_latency, dram_bw, dram_latency, local_slots, dram_slots = links.T[:, :, None, None]
-    nodes = [key.technology_nm for key in keys]
-    return keys[0]._replace(local_link=(local_bw, local_latency), dram_link_bytes_per_cycle=dram_bw,
-                            dram_latency_cycles=dram_latency, request_link=(local_slots, dram_slots),
-                            technology_nm=np.array(nodes).reshape(-1, 1, 1) if len(set(nodes)) > 1 else nodes[0])
+    """One key standing for `keys` (equal but for `STACKED_FIELDS`) whose stacked fields are (keys, 1, 1) arrays
+    where the keys differ (the value itself where all share it): `price` with it gives times and energies over (keys,
+    orders, candidates) (over (orders, candidates) where they are the same for all), each key's the same numbers as
+    priced alone."""
+
+    def column(values: list) -> np.ndarray | float:
+        return values[0] if len(set(values)) == 1 else np.array(values, dtype=np.float64).reshape(-1, 1, 1)
+
+    return keys[0]._replace(
+        local_link=(column([key.local_link[0] for key in keys]), column([key.local_link[1] for key in keys])),
+        dram_link_bytes_per_cycle=column([key.dram_link_bytes_per_cycle for key in keys]),
+        dram_latency_cycles=column([key.dram_latency_cycles for key in keys]),
+        request_link=(column([key.request_link[0] for key in keys]), column([key.request_link[1] for key in keys])),
+        technology_nm=column([key.technology_nm for key in keys]))
 
 
 class Gemm(NamedTuple):
@@ -394,7 +398,7 @@ def energy_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traf
     (a `stack` of nodes gives energies over (nodes, orders, candidates))."""
     rates = [_energy_rates(node, hw.input_bits, hw.weight_bits, hw.accumulator_bits, hw.array_format,
                            hw.scratchpad_bytes, hw.accumulator_bytes, hw.l2_bytes)
-             for node in np.ravel(hw.technology_nm).tolist()]
+             for node in np.ravel(hw.technology_nm).astype(np.int64).tolist()]
     if np.ndim(hw.technology_nm):
         mac, sp, acc, l2, dram = (np.array(rate).reshape(-1, 1, 1) for rate in zip(*rates, strict=True))
     else:
