@@ -350,6 +350,8 @@ def _search(members: list[tuple]) -> list[GemmCost]:
     the tilings and their traffic once, the time and energy of all at once over the keys stacked as an axis."""
     (m, k, n, hw, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
      ideal_memory, b_transposed) = members[0]
+    if min(m, k, n) < 1:
+        raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
     tilings = _tilings(m, k, n, hw.rows, hw.cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits,
                        hw.accumulator_bits, hw.scratchpad_bytes, hw.accumulator_bytes, a_source, b_source, c_dest,
                        tiling, mapper, whole_rows, pricing.request_bytes(hw), b_transposed)
