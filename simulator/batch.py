@@ -29,9 +29,9 @@ from simulator.aggregate import QUANTITIES, Facts, Sums, capacity_error, metrics
 from simulator.catalog import METRICS, OP_CLASSES, PHASES
 from simulator.cost.columns import Columns
 from simulator.cost.operators import OpCost, gemm_row, pointwise_rows
-from simulator.hardware.spec import AcceleratorSpec
+from simulator.hardware.spec import AcceleratorSpec, HardwareKey
 from simulator.lower import GemmWork, Lowered, PointwiseWork, lower
-from simulator.mapping.gemm import GemmCost, MappingError
+from simulator.mapping.gemm import GemmCost, MappingError, gemm_costs
 from simulator.options import Options
 from simulator.workload import Workload
 
@@ -89,31 +89,29 @@ class _Mappings:
     """Per point of a group, which distinct hardware key it has: points with one key share every GEMM's mapping."""
 
     index: np.ndarray
-    specs: list[AcceleratorSpec]
-    keys: list[tuple]
+    keys: list[HardwareKey]
 
     @classmethod
     def of(cls, specs: list[AcceleratorSpec]) -> _Mappings:
-        keys = [hw.hardware_key() for hw in specs]
-        first: dict[tuple, int] = {}
-        index = np.array([first.setdefault(key, len(first)) for key in keys])
-        return cls(index, [specs[keys.index(key)] for key in first], list(first))
+        first: dict[HardwareKey, int] = {}
+        index = np.array([first.setdefault(hw.hardware_key(), len(first)) for hw in specs])
+        return cls(index, list(first))
 
 
 def _gemm_costs(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings, options: Options,
                 errors: list[Exception | None]) -> tuple[list[GemmCost | None], np.ndarray]:
-    """One GEMM's mapping for each distinct (lowering, hardware key) pair of the group, and each point's pair."""
+    """One GEMM's mapping for each distinct (lowering, hardware key) pair of the group, and each point's pair: all
+    asked of the mapping search at once, which prices the keys that differ only in their links together."""
     keys = len(mappings.keys)
     unique, inverse = np.unique(u_index * keys + mappings.index, return_inverse=True)
+    found = gemm_costs([works[code // keys].request(mappings.keys[code % keys], options) for code in unique.tolist()])
     costs: list[GemmCost | None] = []
-    for code in unique:
-        work, key = works[code // keys], code % keys
-        try:
-            costs.append(work.cost(mappings.specs[key], options, hardware_key=mappings.keys[key]))
-        except MappingError as error:
-            costs.append(None)
-            for i in np.flatnonzero(inverse == len(costs) - 1):
-                errors[i] = errors[i] or error
+    for pair, cost in enumerate(found):
+        if isinstance(cost, MappingError):
+            cost = None
+            for i in np.flatnonzero(inverse == pair):
+                errors[i] = errors[i] or found[pair]
+        costs.append(cost)
     return costs, inverse
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from simulator import fusion
 from simulator.fusion import FusionGroup
 from simulator.hardware.spec import FUSABLE, AcceleratorSpec, HardwareKey
-from simulator.mapping.gemm import GemmCost, Source, gemm_cost, whole_rows_refusal
+from simulator.mapping.gemm import GemmCost, MappingError, Source, gemm_costs, gemm_request, whole_rows_refusal
 from simulator.options import PRECISIONS, Options
 from simulator.quality import PublishedQuality, published_quality
 from simulator.workload import Operator, Role, Workload, build_graph
@@ -47,10 +47,17 @@ class GemmWork:
 
     def cost(self, hw: AcceleratorSpec, options: Options, hardware_key: HardwareKey | None = None) -> GemmCost:
         """One instance's mapping and cost under the options' mapper and objective (`hardware_key`: as gemm_cost)."""
-        return gemm_cost(self.op.m, self.k, self.op.n, hw, objective=options.mapping_objective, a_bits=self.a_bits,
-                         b_bits=self.b_bits, out_bits=self.out_bits, a_source=self.a_source,
-                         b_source=self.b_source, c_dest=self.c_dest, tiling=options.tiling, mapper=options.mapper,
-                         whole_rows=self.whole_rows, b_transposed=self.b_transposed, hardware_key=hardware_key)
+        found = gemm_costs([self.request(hardware_key or hw.hardware_key(), options)])[0]
+        if isinstance(found, MappingError):
+            raise found
+        return found
+
+    def request(self, hardware_key: HardwareKey, options: Options) -> tuple:
+        """Its mapping's `gemm_request` on that hardware: batch evaluation has many searched at once (gemm_costs)."""
+        return gemm_request(self.op.m, self.k, self.op.n, hardware_key, objective=options.mapping_objective,
+                            a_bits=self.a_bits, b_bits=self.b_bits, out_bits=self.out_bits, a_source=self.a_source,
+                            b_source=self.b_source, c_dest=self.c_dest, tiling=options.tiling, mapper=options.mapper,
+                            whole_rows=self.whole_rows, b_transposed=self.b_transposed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ can express costs the same in both (docs/simulator.md, "Memory hierarchy" and "M
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -48,12 +49,16 @@ class Operands(NamedTuple):
     b_transposed: bool = False  # B stored N x K: its tile rows run along K
 
 
+_REFETCH_ROWS = np.where(REFETCH, np.arange(3), 3)  # per (order, operand, loop): the loop's row of trips, or 3 (ones)
+
+
 def multiplicity_by_order(trips: np.ndarray, orders: tuple[str, ...]) -> np.ndarray:
     """How many times each operand crosses the local link under each of `orders`, for every candidate: the product
     of the trip counts of its re-fetch loops. `trips` is (3, candidates) over the loops m, k, n; the result is
     (orders, operands a/b/c, candidates)."""
-    refetch = REFETCH[[LOOP_ORDERS.index(order) for order in orders]]
-    return np.where(refetch[:, :, :, None], trips[None, None], 1.0).prod(axis=2)
+    picked = _REFETCH_ROWS[[LOOP_ORDERS.index(order) for order in orders]]
+    factors = np.vstack([trips, np.ones((1, trips.shape[1]))])[picked]  # (orders, operands, loops, candidates)
+    return factors[:, :, 0] * factors[:, :, 1] * factors[:, :, 2]  # whole trip counts: exact in any order
 
 
 def multiplicity(trips: np.ndarray, order_index: np.ndarray) -> np.ndarray:
@@ -144,6 +149,28 @@ def request_factors_of(k: int, n: int, rows: int, cols: int, acc_bits: int, requ
 def request_bytes(hw: HardwareKey) -> int | None:
     """The DMA's request size when a request limit makes packets count (None: they do not)."""
     return None if hw.request_link == (float("inf"), float("inf")) else hw.dma_request_bytes
+
+
+STACKED_FIELDS = ("local_link", "dram_link_bytes_per_cycle", "dram_latency_cycles", "request_link", "technology_nm")
+"""The hardware key's fields that only time (bandwidths and latencies) and energy (the node) read: keys differing in
+nothing else share their tilings and traffic, and `stack` prices them together."""
+
+
+def stack(keys: Sequence[HardwareKey]) -> HardwareKey:
+    """One key standing for `keys` (equal but for `STACKED_FIELDS`) whose stacked fields are (keys, 1, 1) arrays
+    where the keys differ (the value itself where all share it): `price` with it gives times and energies over (keys,
+    orders, candidates) (over (orders, candidates) where they are the same for all), each key's the same numbers as
+    priced alone."""
+
+    def column(values: list) -> np.ndarray | float:
+        return values[0] if len(set(values)) == 1 else np.array(values, dtype=np.float64).reshape(-1, 1, 1)
+
+    return keys[0]._replace(
+        local_link=(column([key.local_link[0] for key in keys]), column([key.local_link[1] for key in keys])),
+        dram_link_bytes_per_cycle=column([key.dram_link_bytes_per_cycle for key in keys]),
+        dram_latency_cycles=column([key.dram_latency_cycles for key in keys]),
+        request_link=(column([key.request_link[0] for key in keys]), column([key.request_link[1] for key in keys])),
+        technology_nm=column([key.technology_nm for key in keys]))
 
 
 class Gemm(NamedTuple):
@@ -273,6 +300,8 @@ def _best_pins(sizes: np.ndarray, l2_bytes: int, read_saving: tuple[np.ndarray, 
     the maximal sets that fit."""
     spill = read_saving[2]
     sets = maximal_pin_sets(tuple(sizes), l2_bytes)
+    if len(sets) == 1:  # the only choice (all fit, or a single one of them)
+        return np.full(spill.shape, sets[0], dtype=np.int64)
     reads_saved = np.stack([sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
                             for mask in sets])  # (sets, ...)
     writes_saved = np.stack([spill if mask & 4 else np.zeros_like(spill) for mask in sets])
@@ -354,13 +383,28 @@ def _pipelined(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Tra
     return latency + first_tiles + overlapped + last_tile
 
 
+@lru_cache(maxsize=4096)
+def _energy_rates(node_nm: int, input_bits: int, weight_bits: int, accumulator_bits: int, array_format: str,
+                  scratchpad_bytes: int, accumulator_bytes: int, l2_bytes: int) -> tuple[float, ...]:
+    """pJ per MAC, per byte of scratchpad, accumulator and L2 (0 without one), and per DRAM byte at a node."""
+    tech = Technology.at(node_nm)
+    return (tech.mac_pj(input_bits, weight_bits, accumulator_bits, array_format),
+            tech.sram_pj_per_byte(scratchpad_bytes / 1024), tech.sram_pj_per_byte(accumulator_bytes / 1024),
+            tech.sram_pj_per_byte(l2_bytes / 1024) if l2_bytes else 0.0, tech.dram_pj_per_byte)
+
+
 def energy_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traffic) -> Energy:
-    """MACs at the array's format and widths; every SRAM byte at its memory's size; DRAM bytes at the node's cost."""
-    tech = Technology.at(hw.technology_nm)
-    mac_pj = tech.mac_pj(hw.input_bits, hw.weight_bits, hw.accumulator_bits, hw.array_format) * gemm.m * gemm.k * gemm.n
-    l2_pj_per_byte = tech.sram_pj_per_byte(hw.l2_bytes / 1024) if hw.l2_bytes else 0.0
-    sram_pj = ((candidates.sp_reads + traffic.local_reads) * tech.sram_pj_per_byte(hw.scratchpad_bytes / 1024)
-               + (candidates.acc_traffic + traffic.local_writes) * tech.sram_pj_per_byte(hw.accumulator_bytes / 1024)
-               + traffic.l2_traffic * l2_pj_per_byte)
-    dram_pj = (traffic.dram_reads + traffic.dram_writes) * tech.dram_pj_per_byte
+    """MACs at the array's format and widths; every SRAM byte at its memory's size; DRAM bytes at the node's cost
+    (a `stack` of nodes gives energies over (nodes, orders, candidates))."""
+    rates = [_energy_rates(node, hw.input_bits, hw.weight_bits, hw.accumulator_bits, hw.array_format,
+                           hw.scratchpad_bytes, hw.accumulator_bytes, hw.l2_bytes)
+             for node in np.ravel(hw.technology_nm).astype(np.int64).tolist()]
+    if np.ndim(hw.technology_nm):
+        mac, sp, acc, l2, dram = (np.array(rate).reshape(-1, 1, 1) for rate in zip(*rates, strict=True))
+    else:
+        mac, sp, acc, l2, dram = rates[0]
+    mac_pj = mac * gemm.m * gemm.k * gemm.n
+    sram_pj = ((candidates.sp_reads + traffic.local_reads) * sp + (candidates.acc_traffic + traffic.local_writes) * acc
+               + traffic.l2_traffic * l2)
+    dram_pj = (traffic.dram_reads + traffic.dram_writes) * dram
     return Energy(mac_pj, sram_pj, dram_pj, mac_pj + sram_pj + dram_pj)
