@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from backend.accounts.auth import CurrentUser, get_principal
+from backend.api.measurements_body import measurements_body
 from backend.core.deps import SessionDep
 from backend.core.limits import limit_evaluations
 from backend.core.quotas import heavy_work
@@ -105,29 +105,14 @@ async def calibration_request(
                                                                   "says it was fitted to.")] = None,
 ) -> CalibrateIn:
     """The request's measurements and settings, from a text/csv body with query parameters or a JSON body."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "text/csv":
-        try:
-            text = (await request.body()).decode("utf-8")
-        except UnicodeDecodeError:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the CSV is not UTF-8 text") from None
+    def from_csv(text: str) -> dict[str, Any]:
         if not preset:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                                 "give the preset to calibrate: POST /api/calibrate?preset=NAME")
-        data: Any = {"preset": preset, "csv": text, "name": name, "file": file or "measurements",
-                     "fit": [f.strip() for f in fit.split(",") if f.strip()] if fit else None}
-    elif content_type in ("application/json", ""):
-        try:
-            data = await request.json()
-        except ValueError:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the body is not valid JSON") from None
-    else:
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                            "send the measurements as text/csv or as JSON (Content-Type: application/json)")
-    try:
-        return CalibrateIn.model_validate(data)
-    except ValidationError as error:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+        return {"preset": preset, "csv": text, "name": name, "file": file or "measurements",
+                "fit": [f.strip() for f in fit.split(",") if f.strip()] if fit else None}
+
+    return await measurements_body(request, CalibrateIn, from_csv)
 
 
 def _measurements(body: CalibrateIn) -> list[calibration.Measurement]:

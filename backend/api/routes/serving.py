@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from backend.accounts.auth import CurrentUser, get_principal
 from backend.core.deps import SessionDep
 from backend.core.limits import limit_evaluations
+from backend.core.quotas import heavy_work
 from backend.library import service as library_service
 from simulator.design_point import Definitions, PointInputs, ResolvedPoint
 from simulator.options import Options
@@ -100,7 +101,7 @@ def _runner(user: CurrentUser) -> None:
 
 
 @router.post("/api/serving", response_model=ServingOut, summary="Serve arriving requests with continuous batching",
-             dependencies=[Depends(limit_evaluations)])
+             dependencies=[Depends(limit_evaluations), Depends(heavy_work, scope="function")])
 def serving(body: ServingIn, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     _runner(user)
     run = ServingRun(**body.model_dump(include=set(ServingRun.model_fields)))
@@ -115,7 +116,7 @@ def _label(design: ServingDesign) -> str:
 
 
 @router.post("/api/serving/curve", response_model=CurvesOut, summary="Throughput and latency over batch sizes",
-             dependencies=[Depends(limit_evaluations)])
+             dependencies=[Depends(limit_evaluations), Depends(heavy_work, scope="function")])
 def serving_curve(body: CurveIn, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     _runner(user)
     scenario = {"prompt_len": body.prompt_len, "generate_len": body.generate_len}

@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from backend.accounts.auth import CurrentUser, get_principal
+from backend.api.measurements_body import measurements_body
 from backend.core.deps import SessionDep
 from backend.core.limits import limit_evaluations
+from backend.core.quotas import heavy_work
 from backend.library import service as library_service
 from simulator import validation
 from simulator.hardware import accelerator_from_definition, list_accelerator_presets, load_accelerator_preset_data
@@ -114,26 +115,8 @@ async def validation_request(
                                                                               "rows naming none.")] = None,
 ) -> ValidateIn:
     """The request's measurements and settings, from a text/csv body with query parameters or a JSON body."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "text/csv":
-        try:
-            text = (await request.body()).decode("utf-8")
-        except UnicodeDecodeError:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the CSV is not UTF-8 text") from None
-        data: Any = {"csv": text, **({"accelerator": accelerator} if accelerator else {}),
-                     **({"mapper": mapper} if mapper else {})}
-    elif content_type in ("application/json", ""):
-        try:
-            data = await request.json()
-        except ValueError:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the body is not valid JSON") from None
-    else:
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                            "send the measurements as text/csv or as JSON (Content-Type: application/json)")
-    try:
-        return ValidateIn.model_validate(data)
-    except ValidationError as error:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+    return await measurements_body(request, ValidateIn, lambda text: {
+        "csv": text, **({"accelerator": accelerator} if accelerator else {}), **({"mapper": mapper} if mapper else {})})
 
 
 def _rows(body: ValidateIn) -> tuple[validation.MeasuredLayer, ...]:
@@ -162,7 +145,7 @@ def _definition(session: SessionDep, name: str) -> Mapping[str, Any]:
 
 @router.post("/api/validate", response_model=ValidateOut, openapi_extra=VALIDATE_BODY,
              summary="Predict measured layers with the model and summarise the errors",
-             dependencies=[Depends(limit_evaluations)])
+             dependencies=[Depends(limit_evaluations), Depends(heavy_work, scope="function")])
 def validate(body: Annotated[ValidateIn, Depends(validation_request)], user: CurrentUser,
              session: SessionDep) -> dict[str, Any]:
     if not user.can_create():
