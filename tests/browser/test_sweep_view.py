@@ -126,12 +126,15 @@ def test_hover_shows_the_design_and_click_opens_the_point(served, page, screensh
     # designs that differ only where the model says it does not matter (a DRAM bandwidth above what the DMA's
     # requests in flight sustain) sit on the same spot: the tooltip names one of them
     columns = served.columns
-    same_spot = {columns["id"][i] for i in range(len(columns["id"]))
-                 if (columns["latency_s"][i], columns["energy_j"][i]) == (columns["latency_s"][knee["index"]],
-                                                                          columns["energy_j"][knee["index"]])}
+    knee_xy = (columns["latency_s"][knee["index"]], columns["energy_j"][knee["index"]])
+    same_spot = {columns["id"][i] for i in range(len(columns["id"]))  # within a pixel of the knee on either axis
+                 if all(abs(v - k) <= 2e-3 * k for v, k in zip((columns["latency_s"][i], columns["energy_j"][i]),
+                                                                knee_xy, strict=True))}
     point_id = next((pid for pid in same_spot if f"Point #{pid}\n" in text + "\n"), None)
     assert point_id is not None and "Array rows" in text and "Latency" in text, (text, same_spot)
-    assert "On the Pareto front" in text
+    front_ids = set(httpx.get(f"{served.base_url}/api/sweeps/{served.sweep_id}/pareto", params={
+        "objectives": "latency_s,energy_j", "columns": "id"}).json()["columns"]["id"])
+    assert ("On the Pareto front" in text) == (point_id in front_ids), (text, point_id)  # a neighbour may lie off it
     screenshot("04-sweep-hover")
     page.mouse.click(knee["x"], knee["y"])
     page.wait_for_url(f"**/#/points/{point_id}")
@@ -330,7 +333,7 @@ def test_each_workload_gets_its_own_front_as_the_api_computes_it(served, page, s
     assert sorted(map(sorted, drawn)) == sorted(sorted(row["id"] for row in g["front"]) for g in groups)
     assert all(("bert-base" in f["name"] or "gpt2" in f["name"]) and "·" in f["name"] for f in fronts), fronts
     knees = page.evaluate("() => document.getElementById('pareto-plot').data.find(t => t.meta === 'knee').x.length")
-    assert knees == 6
+    assert knees == sum(1 for g in groups if len(g["front"]) >= 3)  # a knee needs three front points (pareto_math)
     assert page.locator("#front-table thead th", has_text="Front").count() == 1
     assert "6 Pareto fronts, one per model × sequence length" in page.locator("#scatter-caption").inner_text()
     screenshot("10-fronts-per-workload")

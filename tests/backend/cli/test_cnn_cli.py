@@ -62,7 +62,9 @@ def test_simulate_resnet_50_beside_bert_base() -> None:
     assert cnn_report["model"] == "resnet-50" and cnn_report["latency_s"] > 0
     classes = cnn_report["cycles_by_class"]
     assert classes["convolution"] > 0.5 * cnn_report["latency_cycles"]  # a CNN on the CNN-tuned baseline
-    assert cnn_report["bottleneck"] == "compute" and bert_report["bottleneck"] == "non-linear"
+    # on the measured SoC's DRAM rate (3.06 B/cycle, docs/firesim_fit.md) ResNet-50's weight and activation streams
+    # outlast its arithmetic; BERT-Base waits on its host-run non-linear ops
+    assert cnn_report["bottleneck"] == "memory" and bert_report["bottleneck"] == "non-linear"
     assert cnn_report["utilization"] > 5 * bert_report["utilization"]
     table = run("simulate", "--model", "resnet-50", "--accelerator", "gemmini-default")
     assert table.exit_code == 0, table.output

@@ -5,9 +5,10 @@
 // Spearman, share measured inside the band, by kind) from POST /api/validate.
 
 import { api } from '../api.js';
-import { clear, errorNotice, escapeHtml, h } from '../dom.js';
+import { clear, errorNotice, h } from '../dom.js';
 import { BASE_LAYOUT, loadPlotly, PLOT_CONFIG } from '../plotly_loader.js';
 import { fmtCompact, logAxisTicks } from '../format.js';
+import { plotText } from '../plot_text.js';
 
 const KINDS = {
   conv: { label: 'Convolutions', colour: '#2458d6' },
@@ -21,8 +22,8 @@ const cycles = (value) => Math.round(value).toLocaleString('en-US');
 
 async function accelerators() {
   const [presets, library] = await Promise.all([api('/api/presets/accelerators').catch(() => []),
-    api('/api/accelerators').catch(() => [])]);
-  return [...presets.map((p) => p.name), ...library.map((e) => e.name)];
+    api('/api/accelerators?limit=1000').catch(() => ({ items: [] }))]);  // the library's page of summaries
+  return [...presets.map((p) => p.name), ...(library.items ?? []).map((e) => e.name)];
 }
 
 export async function render(container) {
@@ -151,7 +152,7 @@ function figure(rows) {
     const banded = mine.some((r) => r.cycles_low !== null);
     return { type: 'scattergl', mode: 'markers', name: `${style.label} (${mine.length.toLocaleString('en-US')})`, meta: kind,
       x: mine.map((r) => r.measured_cycles), y: mine.map((r) => r.predicted_cycles),
-      text: mine.map((r) => `${escapeHtml(r.label || r.where)}: ${escapeHtml(r.layer)}<br>measured ${cycles(r.measured_cycles)}`
+      text: mine.map((r) => `${plotText(r.label || r.where)}: ${plotText(r.layer)}<br>measured ${cycles(r.measured_cycles)}`
         + `<br>predicted ${cycles(r.predicted_cycles)} (${signed(r.error)})<br>band ${band(r)}`
         + (r.bound ? `<br>${r.model}, ${r.bound}-bound` : `<br>${r.model}`)),
       hovertemplate: '%{text}<extra></extra>', marker: { color: style.colour, size: 6, opacity: 0.65 },
