@@ -53,8 +53,22 @@ def database(settings: Settings | None = None) -> sessionmaker[Session]:
 
 
 def fail(text: str) -> NoReturn:
+    """One line on stderr and exit code 2: how every command reports input the user can fix."""
     typer.echo(f"error: {text}", err=True)
     raise typer.Exit(2)
+
+
+def one_line(error: Exception) -> str:
+    """An error as one line: every problem of a ValidationError at its field (`overrides.rows: ...`), else the
+    error's first line."""
+    if isinstance(error, ValidationError):
+        parts = []
+        for e in error.errors():
+            where = ".".join(str(p) for p in e["loc"])
+            text = e["msg"].removeprefix("Value error, ")
+            parts.append(f"{where}: {text}" if where else text)
+        return "; ".join(parts)
+    return first_line(error)
 
 
 def run(action: Callable[[], T]) -> T:

@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from backend.cli.catalog_options import Given, catalog_options
+from backend.cli.local import fail, one_line
 from backend.cli.local import run as run_cli
-from backend.cli.simulate import AcceleratorName, _fail, _one_line, _point_definitions
+from backend.cli.simulate import AcceleratorName, _point_definitions
 
 if TYPE_CHECKING:
     from simulator.serving import ServingCurve, ServingResult
@@ -72,7 +73,7 @@ def serving(
         curves = serving_curves(resolved.workload, [resolved.accelerator], resolved.options, run,
                                 batch_limit=result.max_batch) if curve else []
     except (ValidationError, ValueError, KeyError, MappingError) as error:
-        raise _fail(_one_line(error)) from None
+        fail(one_line(error))
     if as_json:
         data = {"model": name, "accelerator": accelerator, **result.model_dump()}
         typer.echo(json.dumps(data | ({"curve": asdict(curves[0])} if curves else {})))

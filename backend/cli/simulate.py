@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 from backend.cli.catalog_options import Given, catalog_options
 from backend.cli.display import si
-from backend.cli.local import CliError, database, run
+from backend.cli.local import CliError, database, fail, one_line, run
 
 AcceleratorName = Annotated[str, typer.Option("--accelerator", help="Accelerator: a preset or a library accelerator.")]
 
@@ -42,22 +42,6 @@ class MappingObjective(StrEnum):
 class Mapper(StrEnum):
     optimal = "optimal"
     gemmini = "gemmini"
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
-
-
-def _one_line(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        parts = []
-        for e in error.errors():
-            where = ".".join(str(p) for p in e["loc"])
-            message = e["msg"].removeprefix("Value error, ")
-            parts.append(f"{where}: {message}" if where else message)
-        return "; ".join(parts)
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def hardware(name: str, overrides: dict[str, Any]):
@@ -137,7 +121,7 @@ def simulate(
 
     if fuse:
         if "fusion" in given.options:
-            raise _fail("give --fuse (repeatable) or --fusion, not both")
+            fail("give --fuse (repeatable) or --fusion, not both")
         given.options["fusion"] = "+".join(fuse)
     name, definitions = run(lambda: _point_definitions(model, config, accelerator))
     try:
@@ -148,7 +132,7 @@ def simulate(
         spec, hw = resolved.workload.model, resolved.accelerator
         report = evaluate(resolved.workload, hw, resolved.options)
     except (ValidationError, ValueError, KeyError, MappingError) as error:
-        raise _fail(_one_line(error)) from None
+        fail(one_line(error))
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
         return
@@ -263,14 +247,14 @@ def simulate_gemm(
             hw = hardware(accelerator, given.overrides)
             one = evaluate_layer(layer, hw, mapper=mapper.value, mapping=mapping)
         except (ValidationError, ValueError, KeyError, MappingError) as error:
-            raise _fail(_one_line(error)) from None
+            fail(one_line(error))
         print_layer_result(layer, hw, one, as_json)
         return
     try:
         hw = hardware(accelerator, given.overrides)
         cost = gemm_cost(m, k, n, hw, objective=objective.value, mapper=mapper.value, ideal_memory=ideal_memory)
     except (ValidationError, ValueError, KeyError, MappingError) as error:
-        raise _fail(_one_line(error)) from None
+        fail(one_line(error))
     result = {"cycles": cost.cycles, "compute_cycles": cost.compute_cycles, "stall_cycles": cost.stall_cycles,
               "transfer_cycles": cost.transfer_cycles, "dram_bytes": cost.dram_bytes,
               "compulsory_dram_bytes": cost.compulsory_dram_bytes,

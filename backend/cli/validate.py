@@ -22,7 +22,8 @@ from rich.console import Console
 from rich.table import Table
 
 from backend.cli.catalog_options import Given, catalog_options
-from backend.cli.simulate import AcceleratorName, Mapper, _fail, _one_line, hardware
+from backend.cli.local import fail, one_line
+from backend.cli.simulate import AcceleratorName, Mapper, hardware
 
 if TYPE_CHECKING:
     from simulator.validation import ValidationResult
@@ -51,14 +52,14 @@ def validate(
     from simulator.validation import validate as run_validation
 
     if (measurements is None) == (not firesim_training):
-        raise _fail("give a MEASUREMENTS.csv file or --firesim-training (one of them)")
+        fail("give a MEASUREMENTS.csv file or --firesim-training (one of them)")
     try:
         rows = (measured_layers(to_validation_rows()) if measurements is None
                 else parse_validation_csv(measurements.read_text(encoding="utf-8")))
         hardware(accelerator, {})  # an unknown accelerator is named once, not per row
         result = run_validation(rows, lambda overrides: hardware(accelerator, overrides), mapper=mapper.value)
     except (ValidationError, ValueError, KeyError, UnicodeDecodeError) as error:
-        raise _fail(_one_line(error)) from None
+        fail(one_line(error))
     data = result_dict(result)
     if output is not None:
         _write_predictions(output, data["rows"])
@@ -77,7 +78,7 @@ def _write_predictions(path: Path, rows: list[dict[str, Any]]) -> None:
                                         for key in ("explicit_mapping", "cycles_low", "cycles_high", "bound")}}
                              for row in rows)
     except OSError as error:
-        raise _fail(f"{path}: {error.strerror}") from None
+        fail(f"{path}: {error.strerror}")
 
 
 def _print(result: ValidationResult, data: dict[str, Any], title: str) -> None:
@@ -139,5 +140,5 @@ def simulate_conv(
         hw = hardware(accelerator, given.overrides)
         result = evaluate_layer(layer, hw, mapper=mapper.value, mapping=mapping)
     except (ValidationError, ValueError, KeyError, MappingError) as error:
-        raise _fail(_one_line(error)) from None
+        fail(one_line(error))
     print_layer_result(layer, hw, result, as_json)
