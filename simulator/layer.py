@@ -26,7 +26,7 @@ from typing import ClassVar, Literal
 
 from simulator.error_bands import error_band
 from simulator.hardware.spec import AcceleratorSpec
-from simulator.lower import GemmWork, _operands
+from simulator.lower import GemmWork, gemm_operands
 from simulator.mapping import GemmCost, gemm_cost
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall, array_side, conv_call, matmul_call
 from simulator.mapping.explicit import ExplicitMapping, parse_mapping
@@ -331,6 +331,6 @@ def _convolution_cost(layer: ConvLayer, hw: AcceleratorSpec, mapper: Mapper) -> 
                   bytes_read=(input_map * hw.input_bits + k * n * hw.weight_bits) // 8,
                   bytes_written=m * n * hw.input_bits // 8, elements=m * n, a_elements=min(m * k, input_map))
     options = Options(mapper=mapper)
-    run_k, a_bits, b_bits = _operands(op, hw, options, hw.weight_bits, hw.input_bits)
+    run_k, a_bits, b_bits = gemm_operands(op, hw, options, hw.weight_bits, hw.input_bits)
     work = GemmWork(op, run_k, a_bits, b_bits, hw.input_bits, a_source="dram", b_source="dram", c_dest="dram")
     return work.cost(hw, options)

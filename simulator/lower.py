@@ -130,9 +130,10 @@ def _place(tensor_bytes: float, hw: AcceleratorSpec) -> Source:
     return "l2" if hw.l2_kib and tensor_bytes <= hw.l2_bytes / 2 else "dram"
 
 
-def _operands(op: Operator, hw: AcceleratorSpec, options: Options, weight_bits: int,
-              act_bits: int) -> tuple[int, float, float]:
-    """(k the array runs, A bits, B bits) of a GEMM."""
+def gemm_operands(op: Operator, hw: AcceleratorSpec, options: Options, weight_bits: int,
+                  act_bits: int) -> tuple[int, float, float]:
+    """(k the array runs, A bits, B bits) of a GEMM: A as the input map under im2col, N:M sparse weights compressed
+    on a sparse array. Public because a lone layer (`simulator/layer.py`) prices its operands the same way."""
     a_bits: float = act_bits * min(1.0, op.a_elements / (op.m * op.k * op.instances))  # im2col: the input map
     b_bits: float = weight_bits if op.b_is_weight else act_bits
     k = op.k
@@ -240,7 +241,7 @@ def lower(workload: Workload, hw: AcceleratorSpec, options: Options) -> Lowered:
             continue
         a_on_chip = op.role in pending  # A·V reading probabilities the attention group kept on chip
         pending.clear()
-        operands = _operands(op, hw, options, model.weight_bits, act_bits)
+        operands = gemm_operands(op, hw, options, model.weight_bits, act_bits)
         group = None
         for candidate in fusion.for_producer(op.role, requested):
             consumers = _consumers(ops, position, candidate)
