@@ -44,6 +44,12 @@ PricingModel = Literal["gemmini-measured", "analytic"]
 NOT_VALIDATED = "not validated against measurements"
 
 
+class IllegalMapping(ValueError):
+    """An explicit mapping that cannot run the layer: it does not parse, its factors do not multiply to the layer's
+    sizes, its spatial factors exceed the array, or its tile does not fit. Its own type so that a caller can name
+    the mapping as the field at fault (`POST /api/simulate` answers 422 at `mapping`)."""
+
+
 @dataclass(frozen=True)
 class GemmLayer:
     """(m x k) . (k x n)."""
@@ -182,11 +188,16 @@ def pricing_model(hw: AcceleratorSpec, mapper: Mapper, mapping: str | None) -> P
 
 def evaluate_layer(layer: Layer, hw: AcceleratorSpec, *, mapper: Mapper = "optimal",
                    mapping: str | None = None) -> LayerResult:
-    """The layer's cost under an explicit `mapping`, else under `mapper`'s; `pricing_model` says which model."""
+    """The layer's cost under an explicit `mapping`, else under `mapper`'s; `pricing_model` says which model. A
+    mapping that cannot run the layer is an IllegalMapping; an accelerator the measured model cannot price, a
+    ValueError."""
     if pricing_model(hw, mapper, mapping) == "gemmini-measured":
         side = measured_array_side(hw)
         if mapping is not None:
-            call, notes = explicit_call(layer, check_mapping(layer, mapping), hw, side)
+            try:
+                call, notes = explicit_call(layer, check_mapping(layer, mapping), hw, side)
+            except ValueError as error:
+                raise IllegalMapping(str(error)) from error
             how = f"explicit {parse_mapping(mapping).to_string()}"
         else:
             call, notes = auto_call(layer, hw, side), ()

@@ -93,18 +93,25 @@ def described(schema: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def examples() -> dict[str, Any]:
-    """A working request body per operation ("METHOD path" -> body), kept as data in examples.yaml."""
+    """A working request body per operation ("METHOD path" -> body), kept as data in examples.yaml; an operation that
+    takes bodies of several shapes has a list of named ones (`summary`, `value`)."""
     return yaml.safe_load((Path(__file__).with_name("examples.yaml")).read_text())
 
 
 def exemplified(schema: dict[str, Any]) -> dict[str, Any]:
-    """Puts each operation's example on its JSON request body, so /docs' "Try it out" starts from a valid request."""
+    """Puts each operation's example on its JSON request body, so /docs' "Try it out" starts from a valid request
+    (several named ones as `examples`, which Swagger offers in a menu; OpenAPI allows `example` or `examples`)."""
     bodies = examples()
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             body = bodies.get(f"{method.upper()} {path}")
             content = operation.get("requestBody", {}).get("content", {})
-            if body is not None and "application/json" in content:
+            if body is None or "application/json" not in content:
+                continue
+            if isinstance(body, list):
+                content["application/json"]["examples"] = {
+                    f"example-{number}": named for number, named in enumerate(body, start=1)}
+            else:
                 content["application/json"]["example"] = body
     return schema
 

@@ -1,36 +1,27 @@
 """One layer's result on the command line (`dse simulate-conv`, `dse simulate-gemm --mapping`): a table with the
-error band and, under Gemmini's measured model, its breakdown; or the JSON (`cycles`, `cycles_low`, `cycles_high`,
-`model`, `breakdown`, ...)."""
+error band and, under Gemmini's measured model, its breakdown; or the JSON, `backend.layers.LayerOut` as
+`POST /api/simulate` answers a layer (`cycles`, `latency_s`, `cycles_low`, `cycles_high`, `model`, `breakdown`, ...)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from backend.cli.display import si
+from backend.layers import LayerOut
 
 if TYPE_CHECKING:
     from simulator.hardware import AcceleratorSpec
     from simulator.layer import Layer, LayerResult
 
 
-def layer_dict(result: LayerResult) -> dict[str, Any]:
-    """The JSON form of one layer's result."""
-    breakdown = result.breakdown
-    return {"kind": result.kind, "cycles": result.cycles, "cycles_low": result.cycles_low,
-            "cycles_high": result.cycles_high, "band_source": result.band_source, "model": result.model,
-            "compute_cycles": result.compute_cycles, "dram_bytes": result.dram_bytes, "mapper": result.mapper,
-            "mapping": result.mapping,
-            "gemm": None if result.gemm is None else dict(zip(("m", "k", "n"), result.gemm, strict=True)),
-            "breakdown": None if breakdown is None else asdict(breakdown), "notes": list(result.notes)}
-
-
 def print_layer_result(layer: Layer, hw: AcceleratorSpec, result: LayerResult, as_json: bool) -> None:
     """Print one layer's result: JSON, or a table followed by the band's source and the notes."""
-    data = layer_dict(result)
+    data = LayerOut.of(layer, hw, result).model_dump(mode="json")
     if as_json:
         typer.echo(json.dumps(data))
         return
@@ -38,6 +29,7 @@ def print_layer_result(layer: Layer, hw: AcceleratorSpec, result: LayerResult, a
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_row("cycles", f"{result.cycles:,.0f}")
+    table.add_row("latency", si(data["latency_s"], "s"))
     table.add_row("error band", "–" if result.cycles_low is None or result.cycles_high is None else
                   f"{result.cycles_low:,.0f} .. {result.cycles_high:,.0f}")
     table.add_row("model", result.model)

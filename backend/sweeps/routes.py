@@ -19,6 +19,7 @@ from backend.core.errors import NotFound
 from backend.core.limits import limit_evaluations, limit_sweep_creation
 from backend.core.quotas import heavy_work
 from backend.core.response_budget import ResponseBudget
+from backend.layers import ConvLayerIn, GemmLayerIn, LayerOut
 from backend.library import service as library_service
 from backend.models import DesignPoint, Sweep, SweepStatus
 from backend.sweeps import annotations, breakdown, export, recompute
@@ -48,7 +49,8 @@ from backend.sweeps.spec import SweepSpec, every_problem
 from backend.sweeps.templates import TEMPLATES
 from simulator.catalog import ACCELERATOR_FIELDS
 from simulator.design_point import Definitions, PointInputs
-from simulator.hardware import CalibrationSummary
+from simulator.hardware import CalibrationSummary, accelerator_from_definition, load_accelerator_preset
+from simulator.layer import IllegalMapping, evaluate_layer
 
 router = APIRouter(prefix="/api/sweeps", tags=["sweeps"], dependencies=[Depends(get_principal)])
 templates_router = APIRouter(tags=["sweeps"], dependencies=[Depends(get_principal)])
@@ -357,8 +359,8 @@ def _calibration(definitions: Definitions, inputs: PointInputs) -> CalibrationSu
         return None
 
 
-def _simulate(request: SimulateRequest, definitions: Definitions) -> PointOut:
-    inputs = PointInputs(model=request.model, scenario=request.scenario, accelerator=request.accelerator,
+def _simulate(request: SimulateRequest, model: str, definitions: Definitions) -> PointOut:
+    inputs = PointInputs(model=model, scenario=request.scenario, accelerator=request.accelerator,
                          overrides=request.overrides, options=request.options)
     outcome = evaluate_point(0, inputs, definitions)
     if outcome.error or outcome.report is None:
@@ -368,14 +370,35 @@ def _simulate(request: SimulateRequest, definitions: Definitions) -> PointOut:
                       calibration=_calibration(definitions, inputs))
 
 
-@points_router.post("/api/simulate", response_model=PointOut, summary="Evaluate one design point now (not stored)",
+def _simulate_layer(given: GemmLayerIn | ConvLayerIn, request: SimulateRequest, definitions: Definitions) -> LayerOut:
+    """One layer on the accelerator (a preset or a library one, with overrides), as `dse simulate-conv` runs it; a
+    mapping that cannot run the layer is a 422 at `mapping`."""
+    found = definitions.accelerators.get(request.accelerator)
+    hw = (load_accelerator_preset(request.accelerator, **request.overrides) if found is None
+          else accelerator_from_definition(found, **request.overrides))
+    layer = given.layer()
+    try:
+        result = evaluate_layer(layer, hw, mapper=request.mapper, mapping=request.mapping)
+    except IllegalMapping as error:
+        raise RequestValidationError([{"type": "value_error", "loc": ("body", "mapping"), "msg": str(error),
+                                       "input": request.mapping}]) from None
+    return LayerOut.of(layer, hw, result)
+
+
+@points_router.post("/api/simulate", response_model=PointOut | LayerOut,
+                    summary="Evaluate one design point, or one layer, now (not stored)",
                     description="Members and admins (it runs the simulator), rate-limited per user "
-                                "(DSE_EVALUATIONS_PER_MINUTE).",
+                                "(DSE_EVALUATIONS_PER_MINUTE). A body with `model` answers a point (PointOut), one "
+                                "with `layer` a layer (LayerOut).",
                     dependencies=[Depends(limit_evaluations), Depends(heavy_work, scope="function")])
-def simulate(request: SimulateRequest, user: CurrentUser, session: SessionDep) -> PointOut:
+def simulate(request: SimulateRequest, user: CurrentUser, session: SessionDep) -> PointOut | LayerOut:
     if not user.can_create():
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"viewers read only; '{user.name}' cannot run the simulator")
-    return _simulate(request, library_service.definitions_for(session, request.model, request.accelerator))
+    if request.layer is not None:
+        return _simulate_layer(request.layer, request,
+                               library_service.definitions_for(session, "", request.accelerator))
+    model = request.model or ""  # given: the request has `model` or `layer` (its validator)
+    return _simulate(request, model, library_service.definitions_for(session, model, request.accelerator))
 
 
 @router.get("/{sweep_id}/importance", response_model=ImportanceOut,

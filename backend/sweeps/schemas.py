@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from backend.layers import LayerIn
 from backend.models import Sweep, SweepStatus
 from backend.sweeps.annotations import tags_of
 from backend.sweeps.service import SearchState, progress
@@ -202,13 +203,36 @@ class PointOut(BaseModel):
 
 
 class SimulateRequest(BaseModel):
-    """One design point: a model preset, a scenario, an accelerator preset with field overrides, options."""
+    """One design point (a model preset, a scenario, an accelerator preset with field overrides, options), or one
+    layer (a GEMM or a convolution) on an accelerator under a mapper or an explicit mapping: `model` or `layer`."""
 
-    model: str = Field(examples=["bert-base"])
+    model: str | None = Field(default=None, examples=["bert-base"], description=(
+        "A model preset or a library model: the whole model is evaluated (answer: a point). Give this or `layer`."))
+    layer: LayerIn | None = Field(default=None, description=(
+        "One GEMM (`kind: gemm`, m, k, n) or convolution (`kind: conv`, batch, in_channels, out_channels, out_h, "
+        "out_w, kernel_h, kernel_w, stride, padding) evaluated on its own (answer: a layer, docs/layer_model.md). "
+        "Give this or `model`."))
     scenario: dict[str, Any] = Field(default_factory=dict, examples=[{"seq_len": 128}])
     accelerator: str = Field(default="gemmini-default")
     overrides: dict[str, Any] = Field(default_factory=dict, examples=[{"rows": 32, "cols": 32}])
     options: dict[str, Any] = Field(default_factory=dict)
+    mapper: Literal["optimal", "gemmini"] = Field(default="optimal", description=(
+        "A layer's mapper: optimal (our search, the analytic model) or gemmini (Gemmini's tiler, priced by its "
+        "measured execution model on a WS array). A model's mapper is `options.mapper`."))
+    mapping: str | None = Field(default=None, min_length=1, max_length=1000, description=(
+        "A layer's explicit Timeloop/DOSA mapping, e.g. `L3[WIO] K8 Q28 - L2[WI] N1 K4X - L1[O] K2 S7 R7 Q4 P7 C3X "
+        "- L0[W] P16` (a GEMM's letters: P = m, C = k, K = n), priced by Gemmini's measured execution model."))
+
+    @model_validator(mode="after")
+    def _model_or_layer(self) -> SimulateRequest:
+        if (self.model is None) == (self.layer is None):
+            raise ValueError("give `model` (a whole model) or `layer` (one GEMM or convolution): exactly one of them")
+        if self.layer is None and ("mapper" in self.model_fields_set or self.mapping is not None):
+            raise ValueError("`mapper` and `mapping` are a layer's; a model's mapper is `options.mapper`")
+        if self.layer is not None and (self.scenario or self.options):
+            raise ValueError("a `layer` takes no `scenario` or `options`: its sizes are in `layer`, its mapper in "
+                             "`mapper` or `mapping`")
+        return self
 
     @model_validator(mode="after")
     def _no_boolean_numbers(self) -> SimulateRequest:

@@ -21,6 +21,7 @@ from tests.sweeps_support import DEMO_SPEC, make_client
 pytestmark = pytest.mark.redis
 
 ONE_POINT = {"model": "bert-base", "scenario": {"seq_len": 128}}
+ONE_LAYER = {"layer": {"kind": "gemm", "m": 64, "k": 64, "n": 64}}
 ONE_CALIBRATION = {"preset": "gemmini-default",
                    "csv": "model,seq_len,accelerator,op_class,cycles\nbert-base,128,gemmini-default,softmax,2e8\n"}
 ONE_VALIDATION = {"csv": "kind,m,k,n,cycles\ngemm,64,64,64,2000\n"}
@@ -85,6 +86,8 @@ TABLE: dict[str, tuple[Request, tuple[int, ...]]] = {
                                   (401, 200, 200, 200, 200)),
     "POST /api/simulate": (lambda c, t, h: c.post("/api/simulate", json=ONE_POINT, headers=h),
                            (401, 403, 200, 200, 200)),  # viewers run nothing
+    "POST /api/simulate (a layer)": (lambda c, t, h: c.post("/api/simulate", json=ONE_LAYER, headers=h),
+                                     (401, 403, 200, 200, 200)),
     "POST /api/calibrate": (lambda c, t, h: c.post("/api/calibrate", json=ONE_CALIBRATION, headers=h),
                             (401, 403, 200, 200, 200)),
     "POST /api/validate": (lambda c, t, h: c.post("/api/validate", json=ONE_VALIDATION, headers=h),

@@ -33,6 +33,14 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
             for method, operation in operations.items() if "requestBody" in operation]
 
 
+def _examples(media: dict[str, Any]) -> list[Any]:
+    """The bodies /docs shows: one `example`, or each of the named `examples`."""
+    if "example" in media:
+        assert "examples" not in media, "OpenAPI allows `example` or `examples`, not both"
+        return [media["example"]]
+    return [named["value"] for named in media.get("examples", {}).values()]
+
+
 def test_every_operation_with_a_json_body_has_an_example_the_api_accepts(admin) -> None:
     document = admin.get("/openapi.json").json()
     sweep_id = admin.post("/api/sweeps", json=DEMO_SPEC).json()["id"]
@@ -41,11 +49,12 @@ def test_every_operation_with_a_json_body_has_an_example_the_api_accepts(admin) 
         content = operation["requestBody"]["content"]
         if "application/json" not in content:
             continue
-        example = content["application/json"].get("example")
-        assert example is not None, f"{method.upper()} {path} has no example for /docs (backend/api/examples.yaml)"
+        shown = _examples(content["application/json"])
+        assert shown, f"{method.upper()} {path} has no example for /docs (backend/api/examples.yaml)"
         url = path.replace("{sweep_id}", str(sweep_id)).replace("{name}", "root")
-        answer = admin.request(method.upper(), url, json=example)
-        assert answer.status_code != 422 and answer.status_code < 500, (method, path, answer.text)
+        for example in shown:
+            answer = admin.request(method.upper(), url, json=example)
+            assert answer.status_code != 422 and answer.status_code < 500, (method, path, answer.text)
         tried.append(f"{method.upper()} {path}")
     assert {"POST /api/sweeps", "POST /api/sweeps/estimate", "PATCH /api/sweeps/{sweep_id}", "POST /api/simulate",
             "POST /api/calibrate", "POST /api/models", "POST /api/accelerators", "POST /api/users",
@@ -55,8 +64,14 @@ def test_every_operation_with_a_json_body_has_an_example_the_api_accepts(admin) 
 def test_the_simulate_example_is_what_swagger_shows_not_a_generated_one(admin) -> None:
     """Issue 28: `"options": {"additionalProp1": {}}` gave four pydantic messages; the shown example runs."""
     document = admin.get("/openapi.json").json()
-    example = document["paths"]["/api/simulate"]["post"]["requestBody"]["content"]["application/json"]["example"]
-    assert "additionalProp1" not in str(example)
-    answer = admin.post("/api/simulate", json=example)
+    media = document["paths"]["/api/simulate"]["post"]["requestBody"]["content"]["application/json"]
+    point, *layers = _examples(media)
+    assert "additionalProp1" not in str(media)
+    answer = admin.post("/api/simulate", json=point)
     assert answer.status_code == 200, answer.text
     assert answer.json()["metrics"]["latency_s"] > 0
+    assert layers, "the layer bodies have examples too"
+    for layer in layers:
+        answer = admin.post("/api/simulate", json=layer)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["cycles_low"] < answer.json()["cycles"] < answer.json()["cycles_high"]
