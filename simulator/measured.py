@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from simulator.error_bands import error_band
+from simulator.lower import GemmWork
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall
 from simulator.mapping.gemmini_auto_calls import auto_conv_call, auto_matmul_call
 from simulator.mapping.gemmini_conv_tiler import ConvShape
@@ -139,6 +140,19 @@ def op_call(op: Operator, k: int, hw: MeasuredKey) -> tuple[ConvCall | MatmulCal
 def op_cycles(op: Operator, k: int, hw: MeasuredKey) -> CallCycles:
     """One instance of a GEMM op on the measured model (see `op_call`)."""
     return call_cycles(*op_call(op, k, hw))
+
+
+class PricedKey(MeasuredKey, Protocol):
+    pricing: str
+
+
+def measured_band(work: GemmWork, hw: PricedKey, mapper: str) -> tuple[float, float, float] | None:
+    """One instance's cycles, low and high on the measured model where the rule says it prices the op (None: the
+    analytic model does); a ValueError when it should and cannot."""
+    if pricing_model(hw.pricing, mapper) != MEASURED:
+        return None
+    priced = op_cycles(work.op, work.k, hw)
+    return priced.cycles, priced.low, priced.high
 
 
 def cache_clear() -> None:
