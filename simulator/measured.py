@@ -126,9 +126,13 @@ class MeasuredKey(GemminiLike, Protocol):
 
 
 def op_call(op: Operator, k: int, hw: MeasuredKey) -> tuple[ConvCall | MatmulCall, int]:
-    """The call Gemmini's tiler makes for one instance of a GEMM op (a convolution on its own geometry; `k`: the
-    reduction length the array runs), and the array side (a ValueError when the measured model cannot run it)."""
+    """The call Gemmini's tiler makes for one instance of a GEMM op (a convolution on its own geometry), and the
+    array side; a ValueError when the measured model cannot run it (`k`, the reduction the array runs, is shorter
+    than the op's under N:M sparsity, which Gemmini's dense PEs do not skip)."""
     side = measured_array_side(hw)
+    if k != op.k:
+        raise ValueError(f"pricing: gemmini-measured: Gemmini's measured execution model cannot price {op.name} "
+                         f"with structured sparsity (it runs K = {k} of {op.k}; Gemmini's PEs are dense); {FIX}")
     conv = op.conv
     if conv is None:
         return matmul_call(op.m, k, op.n, side, hw.scratchpad_bytes, hw.accumulator_bytes), side

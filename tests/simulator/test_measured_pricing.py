@@ -113,3 +113,11 @@ def test_an_accelerator_the_measured_model_cannot_run_is_a_one_line_error_naming
         assert what in str(error.value) and "\n" not in str(error.value)
     # under mapper optimal the analytic model prices it, whatever the accelerator's pricing
     assert run("bert-base", FIRESIM.model_copy(update={"cols": 32}), Options(), seq_len=64).latency_low_s is None
+
+
+def test_structured_sparsity_is_refused_by_the_measured_model() -> None:
+    sparse = FIRESIM.model_copy(update={"sparse_support": True})
+    with pytest.raises(ValueError, match=r"with structured sparsity .*Gemmini's PEs are dense\); set pricing: "
+                                         r"analytic"):
+        run("bert-base", sparse, Options(mapper="gemmini", sparsity="2:4"), seq_len=64)
+    assert run("bert-base", sparse, Options(mapper="gemmini"), seq_len=64).latency_low_s is not None
