@@ -9,6 +9,10 @@ token 1), or one mean decode step when there is no prompt (token 1 comes out of 
 the decode rows over the `generate_len` steps; decode throughput = batch x steps over the decode time; energy per
 output token = the decode rows' dynamic energy plus static power over the decode time, per generated token.
 
+Where Gemmini's measured execution model prices some GEMMs (simulator/measured.py), latency has an error band: the
+ops' errors are taken as fully correlated (the conservative choice), so low = latency x sum(low_i) / sum(cycles_i)
+over every op, an op the analytic model prices counting at its value (low_i = high_i = cycles_i).
+
 Written over arrays, one entry per design point: `Sums` adds up the rows (`OpCost`) of every point as they are
 priced, `metrics` turns the sums into the report's metrics. `evaluate` runs them on one point, `evaluate_batch`
 (simulator/batch.py) on many.
@@ -25,8 +29,9 @@ import numpy as np
 from simulator.catalog import OP_CLASSES, PHASES
 from simulator.cost.columns import Columns
 from simulator.cost.operators import BOUNDS, OpCost
+from simulator.error_bands import bands_kind
 from simulator.lower import Lowered
-from simulator.report import OpReport, Report
+from simulator.report import NOT_VALIDATED, OpReport, Report
 from simulator.workload.footprint import GIB, Footprint
 
 QUANTITIES = ("cycles", "energy_j", "dram_bytes")  # the breakdown's quantities (backend/sweeps/breakdown.py)
@@ -67,6 +72,7 @@ class Sums:
         self._all, self._decode = np.zeros((len(_SUMMED), points)), np.zeros((len(_SUMMED), points))
         self.before_decode_cycles = np.zeros(points)
         self.by_bound = np.zeros((len(BOUNDS), points))
+        self.band = np.zeros((3, points))  # cycles low, high, and the cycles the measured model priced
         self._breakdown = np.zeros((len(OP_CLASSES) + len(PHASES), len(QUANTITIES), points))
         self._points = np.arange(points)
 
@@ -85,6 +91,7 @@ class Sums:
         else:
             self.before_decode_cycles += row.cycles
         self.by_bound[row.bound, self._points] += row.cycles
+        self.band += (row.cycles_low, row.cycles_high, np.where(row.measured, row.cycles, 0.0))
         broken_down = values[_BROKEN_DOWN]
         self._breakdown[_CLASS[row.op_class]] += broken_down
         self._breakdown[_PHASE[row.phase]] += broken_down
@@ -157,6 +164,8 @@ class Metrics:
 
     latency_cycles: np.ndarray
     latency_s: np.ndarray
+    latency_low_s: list[Any]
+    latency_high_s: list[Any]
     throughput_per_s: np.ndarray
     energy_j: np.ndarray
     energy_mac_j: np.ndarray
@@ -214,8 +223,12 @@ def metrics(sums: Sums, hw: Columns, facts: Facts) -> Metrics:
     static_w = area_mm2 * hw.tech("static_w_per_mm2") * facts.devices  # every device leaks for the whole latency
     static_j = static_w * latency_s
     energy_j = shares * totals.dynamic_energy_j + static_j
+    low, high, measured = sums.band / hw.clock_hz
     return Metrics(
-        latency_cycles=totals.cycles, latency_s=latency_s, throughput_per_s=_divided(facts.batch, latency_s),
+        latency_cycles=totals.cycles, latency_s=latency_s,
+        latency_low_s=[float(x) if m > 0 else None for x, m in zip(low, measured, strict=True)],
+        latency_high_s=[float(x) if m > 0 else None for x, m in zip(high, measured, strict=True)],
+        throughput_per_s=_divided(facts.batch, latency_s),
         energy_j=energy_j, energy_mac_j=shares * totals.energy_mac_j, energy_sram_j=shares * totals.energy_sram_j,
         energy_dram_j=shares * totals.energy_dram_j, energy_nonlinear_j=shares * totals.energy_nonlinear_j,
         energy_static_j=static_j, edp_j_s=energy_j * latency_s, area_mm2=area_mm2,
@@ -271,7 +284,23 @@ def priced(lowered: Lowered, ops: list[OpReport], sums: Sums, hw: Columns) -> Pr
                                "accumulator": parts.accumulator_mm2, "nonlinear": parts.nonlinear_mm2,
                                "fixed": parts.fixed_mm2},
         "quality_loss": quality.loss if quality else None, "quality_source": quality.source if quality else None,
-        "fused_groups": lowered.fused_groups, "notes": list(lowered.notes)}, tuple(ops))
+        "fused_groups": lowered.fused_groups, "notes": list(lowered.notes), "validation": validation(ops)},
+        tuple(ops))
+
+
+def validation(ops: list[OpReport]) -> str:
+    """What the latency's band covers: the share of cycles the measured model priced, and what the rest is."""
+    total = sum(op.cycles for op in ops)
+    measured = sum(op.cycles for op in ops if op.pricing == "gemmini-measured")
+    if not measured:
+        return NOT_VALIDATED
+    rest = sorted({op.op_class for op in ops if op.pricing == "analytic" and op.cycles > 0},
+                  key=lambda name: -sum(op.cycles for op in ops if op.op_class == name and op.pricing == "analytic"))
+    text = f"measured model on {measured / total:.0%} of cycles ({bands_kind()}, docs/firesim_fit.md)"
+    if not rest:
+        return text
+    return (f"{text}; the other {(total - measured) / total:.0%} ({', '.join(rest)}: analytic, not validated) "
+            "taken at their value")
 
 
 def report(point: Priced) -> Report:

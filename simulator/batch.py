@@ -28,10 +28,11 @@ import numpy as np
 from simulator.aggregate import QUANTITIES, Facts, Sums, capacity_error, metrics
 from simulator.catalog import METRICS, OP_CLASSES, PHASES
 from simulator.cost.columns import Columns
-from simulator.cost.operators import OpCost, gemm_row, pointwise_rows
+from simulator.cost.operators import Band, OpCost, gemm_row, pointwise_rows
 from simulator.hardware.spec import AcceleratorSpec, HardwareKey
 from simulator.lower import GemmWork, Lowered, PointwiseWork, lower
 from simulator.mapping.gemm import GemmCost, MappingError, gemm_costs
+from simulator.measured import measured_band
 from simulator.options import Options
 from simulator.workload import Workload
 
@@ -99,20 +100,28 @@ class _Mappings:
 
 
 def _gemm_costs(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings, options: Options,
-                errors: list[Exception | None]) -> tuple[list[GemmCost | None], np.ndarray]:
-    """One GEMM's mapping for each distinct (lowering, hardware key) pair of the group, and each point's pair: all
-    asked of the mapping search at once, which prices the keys that differ only in their links together."""
+                errors: list[Exception | None]) -> tuple[list[GemmCost | None], list[Band | None], np.ndarray]:
+    """One GEMM's mapping for each distinct (lowering, hardware key) pair of the group, its cycles and band on the
+    measured model where the rule says so (simulator/measured.py), and each point's pair: the mappings all asked of
+    the mapping search at once, which prices the keys that differ only in their links together."""
     keys = len(mappings.keys)
     unique, inverse = np.unique(u_index * keys + mappings.index, return_inverse=True)
     found = gemm_costs([works[code // keys].request(mappings.keys[code % keys], options) for code in unique.tolist()])
     costs: list[GemmCost | None] = []
-    for pair, cost in enumerate(found):
-        if isinstance(cost, MappingError):
-            cost = None
+    bands: list[Band | None] = []
+    for pair, (code, cost) in enumerate(zip(unique.tolist(), found, strict=True)):
+        failed: Exception | None = cost if isinstance(cost, MappingError) else None
+        band = None
+        try:
+            band = measured_band(works[code // keys], mappings.keys[code % keys], options.mapper)
+        except ValueError as error:  # as `evaluate`: after its mapping's error, if any
+            failed = failed or error
+        if failed is not None:
             for i in np.flatnonzero(inverse == pair):
-                errors[i] = errors[i] or found[pair]
-        costs.append(cost)
-    return costs, inverse
+                errors[i] = errors[i] or failed
+        costs.append(None if isinstance(cost, MappingError) else cost)
+        bands.append(band)
+    return costs, bands, inverse
 
 
 def _rows(lowerings: list[Lowered], options: Options, hw: Columns, u_index: np.ndarray,
@@ -123,8 +132,8 @@ def _rows(lowerings: list[Lowered], options: Options, hw: Columns, u_index: np.n
         works = [lowered.work[position] for lowered in lowerings]
         if isinstance(works[0], GemmWork):
             gemms = [w for w in works if isinstance(w, GemmWork)]
-            costs, pick = _gemm_costs(gemms, u_index, mappings, options, errors)
-            yield gemm_row(gemms[0], costs, pick, hw)
+            costs, bands, pick = _gemm_costs(gemms, u_index, mappings, options, errors)
+            yield gemm_row(gemms[0], costs, pick, hw, bands)
             continue
         yield from (row for _, row in pointwise_rows([w for w in works if isinstance(w, PointwiseWork)], u_index, hw))
 

@@ -95,6 +95,11 @@ def _current_table() -> tuple[dict[str, dict[str, float]], str]:
     return training_residuals(cross_validate=False)["all_rows"], ALL_ROWS_SOURCE
 
 
+def bands_kind() -> str:
+    """Which residuals the bands are, in a few words (a report's `validation` names them)."""
+    return "grouped-CV error bands" if _current_table()[1] == CV_SOURCE else "all-rows error bands"
+
+
 def error_band(kind: str, bound: str) -> ErrorBand:
     """The band for a call of `kind` (conv | matmul) whose largest part is `bound`."""
     table, source = _current_table()

@@ -16,6 +16,8 @@ from simulator.cost.operators import OpCost, gemm_report_row, gemm_row, pointwis
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.lower import GemmWork, Lowered, lower
 from simulator.mapping import cache_clear as mapping_cache_clear
+from simulator.measured import cache_clear as measured_cache_clear
+from simulator.measured import measured_band
 from simulator.options import Options
 from simulator.report import OpReport, Report
 from simulator.workload import Workload
@@ -66,10 +68,11 @@ def _price(lowered: Lowered, accelerator: AcceleratorSpec, options: Options) -> 
     hw = Columns([accelerator])
     costs: list[OpCost] = []
     rows: list[OpReport] = []
+    key = accelerator.hardware_key()
     for work in lowered.work:
         if isinstance(work, GemmWork):
-            mapping = work.cost(accelerator, options)
-            costs.append(gemm_row(work, [mapping], _ONE, hw))
+            mapping = work.cost(accelerator, options, key)
+            costs.append(gemm_row(work, [mapping], _ONE, hw, [measured_band(work, key, options.mapper)]))
             rows.append(gemm_report_row(work, costs[-1], mapping))
             continue
         for part, row in pointwise_rows([work], _ONE, hw):
@@ -89,3 +92,4 @@ def cache_clear() -> None:
     _priced.clear()
     lowered_cache_clear()
     mapping_cache_clear()
+    measured_cache_clear()

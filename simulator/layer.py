@@ -5,12 +5,12 @@ Why a layer API: measured cycles (FireSim, a user's chip) come per layer, so che
 it. Two models can price it (`pricing_model`, docs/layer_model.md):
 
 - Gemmini's measured execution model (`simulator/mapping/gemmini_exec.py`, fit to DOSA's FireSim measurements,
-  docs/firesim_fit.md) wherever Gemmini's own software runs the layer: an explicit mapping (a Timeloop/DOSA string,
-  run as DOSA's harness ran it, `dosa_calls`), or `mapper: gemmini` on a weight-stationary array (the call Gemmini's
-  tiler makes, `gemmini_auto_calls`). A convolution runs as LoopConv runs it: input rows addressed in place, no
-  im2col matrix. The result carries the model's breakdown and an error band from its residuals
-  (`simulator/error_bands.py`).
-- The analytic model for `mapper: optimal` (our search; also `gemmini` on an output-stationary array): a GEMM is
+  docs/firesim_fit.md) by the rule whole models share (`simulator.measured.pricing_model`): an explicit mapping (a
+  Timeloop/DOSA string, run as DOSA's harness ran it, `dosa_calls`), or `mapper: gemmini` on an accelerator whose
+  `pricing` is `gemmini-measured` (the call Gemmini's tiler makes, `gemmini_auto_calls`). A convolution runs as
+  LoopConv runs it: input rows addressed in place, no im2col matrix. The result carries the model's breakdown and
+  an error band from its residuals (`simulator/error_bands.py`).
+- The analytic model otherwise (`mapper: optimal`, our search; `gemmini` on `pricing: analytic`): a GEMM is
   `gemm_cost`, as `dse simulate-gemm` runs it; a convolution the im2col GEMM the CNN workloads lower it to
   (`simulator/workload/cnn_graph.py` `conv`: M = batch·out_h·out_w, K = kernel_h·kernel_w·in_channels,
   N = out_channels, A moved as the real input map), priced through the lowering's `GemmWork`. No band: it has no
@@ -24,24 +24,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from simulator.error_bands import error_band
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.lower import GemmWork, gemm_operands
 from simulator.mapping import GemmCost, gemm_cost
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall, array_side, conv_call, matmul_call
 from simulator.mapping.explicit import ExplicitMapping, parse_mapping
-from simulator.mapping.gemmini_auto_calls import auto_conv_call, auto_matmul_call
 from simulator.mapping.gemmini_conv_tiler import ConvShape as TilerShape
 from simulator.mapping.gemmini_conv_tiler import ConvTile, conv_footprint
-from simulator.mapping.gemmini_exec import call_work, execution_cycles, measured_timing
+from simulator.measured import NOT_VALIDATED, PricingModel, call_cycles, measured_array_side
+from simulator.measured import conv_call as auto_conv_call
+from simulator.measured import matmul_call as auto_matmul_call
+from simulator.measured import pricing_model as _rule
 from simulator.measurements import ConvShape as TimeloopShape
 from simulator.options import Options
 from simulator.workload import Operator
 
 LayerKind = Literal["gemm", "conv"]
 Mapper = Literal["optimal", "gemmini"]
-PricingModel = Literal["gemmini-measured", "analytic"]
-NOT_VALIDATED = "not validated against measurements"
 
 
 class IllegalMapping(ValueError):
@@ -74,7 +73,11 @@ class GemmLayer:
 
 @dataclass(frozen=True)
 class ConvLayer:
-    """A 2-D convolution given by its output; `padding` None is `kernel // 2` per side (Gemmini's tests' choice)."""
+    """A 2-D convolution given by its output; `padding` None is `kernel // 2` per side (Gemmini's tests' choice).
+
+    `input_h`/`input_w`: the input map's side when it is larger than the output needs (a network's real map: a
+    stride can leave its last rows unread, and Gemmini's tiler is given the real side); None: what the output needs.
+    """
 
     batch: int
     in_channels: int
@@ -85,6 +88,8 @@ class ConvLayer:
     kernel_w: int
     stride: int = 1
     padding: int | None = None
+    input_h: int | None = None
+    input_w: int | None = None
 
     kind: ClassVar[LayerKind] = "conv"
 
@@ -93,6 +98,11 @@ class ConvLayer:
                   out_w=self.out_w, kernel_h=self.kernel_h, kernel_w=self.kernel_w, stride=self.stride)
         if self.padding is not None and self.padding < 0:
             raise ValueError(f"padding must be >= 0, got {self.padding}")
+        for name, given, needed in (("input_h", self.input_h, self.needed_h), ("input_w", self.input_w,
+                                                                                self.needed_w)):
+            if given is not None and not needed <= given < needed + self.stride:
+                raise ValueError(f"{name} must be from {needed} to {needed + self.stride - 1} for this output, "
+                                 f"kernel, stride and padding, got {given}")
 
     @property
     def padding_h(self) -> int:
@@ -103,13 +113,22 @@ class ConvLayer:
         return self.kernel_w // 2 if self.padding is None else self.padding
 
     @property
-    def in_h(self) -> int:
+    def needed_h(self) -> int:
         """Input rows the output needs: (out_h − 1)·stride + kernel_h − 2·padding (at least one)."""
         return max(1, (self.out_h - 1) * self.stride + self.kernel_h - 2 * self.padding_h)
 
     @property
-    def in_w(self) -> int:
+    def needed_w(self) -> int:
         return max(1, (self.out_w - 1) * self.stride + self.kernel_w - 2 * self.padding_w)
+
+    @property
+    def in_h(self) -> int:
+        """The input map's rows: `input_h`, else what the output needs."""
+        return self.needed_h if self.input_h is None else self.input_h
+
+    @property
+    def in_w(self) -> int:
+        return self.needed_w if self.input_w is None else self.input_w
 
     @property
     def dimensions(self) -> dict[str, int]:
@@ -177,13 +196,8 @@ def check_mapping(layer: Layer, text: str) -> ExplicitMapping:
 
 
 def pricing_model(hw: AcceleratorSpec, mapper: Mapper, mapping: str | None) -> PricingModel:
-    """Which model prices a layer: Gemmini's measured execution model wherever Gemmini's own software runs it (an
-    explicit mapping, or `mapper: gemmini` on a weight-stationary array); the analytic model for `optimal` (our
-    search) and for `gemmini` on an output-stationary array (Gemmini runs convolutions WS only; the measurements
-    are WS)."""
-    if mapping is not None or (mapper == "gemmini" and hw.dataflow == "ws"):
-        return "gemmini-measured"
-    return "analytic"
+    """Which model prices a layer: the rule whole models share (`simulator.measured.pricing_model`)."""
+    return _rule(hw.pricing, mapper, mapping)
 
 
 def evaluate_layer(layer: Layer, hw: AcceleratorSpec, *, mapper: Mapper = "optimal",
@@ -192,7 +206,7 @@ def evaluate_layer(layer: Layer, hw: AcceleratorSpec, *, mapper: Mapper = "optim
     mapping that cannot run the layer is an IllegalMapping; an accelerator the measured model cannot price, a
     ValueError."""
     if pricing_model(hw, mapper, mapping) == "gemmini-measured":
-        side = measured_array_side(hw)
+        side = measured_array_side(hw, explicit=mapping is not None)
         if mapping is not None:
             try:
                 call, notes = explicit_call(layer, check_mapping(layer, mapping), hw, side)
@@ -212,22 +226,6 @@ def evaluate_layer(layer: Layer, hw: AcceleratorSpec, *, mapper: Mapper = "optim
 
 
 # ---------------------------------------------------------------------------------------------------- measured model
-
-
-def measured_array_side(hw: AcceleratorSpec) -> int:
-    """The array side N of Gemmini as measured: square, int8 operands, int32 accumulator (else a ValueError)."""
-    problems = []
-    if hw.dataflow != "ws":
-        problems.append(f"it runs weight-stationary only (this accelerator is {hw.dataflow})")
-    if hw.rows != hw.cols:
-        problems.append(f"its array is square, DIM x DIM (this one is {hw.rows}x{hw.cols})")
-    if (hw.input_bits, hw.weight_bits, hw.accumulator_bits) != (8, 8, 32):
-        problems.append(f"its operands are int8 with an int32 accumulator (this one has {hw.input_bits}-bit inputs, "
-                        f"{hw.weight_bits}-bit weights, a {hw.accumulator_bits}-bit accumulator)")
-    if problems:
-        raise ValueError("Gemmini's measured execution model (explicit mappings, mapper gemmini) cannot price this "
-                         "accelerator: " + "; ".join(problems))
-    return hw.rows
 
 
 def _timeloop_shape(layer: Layer) -> TimeloopShape:
@@ -284,11 +282,13 @@ def _check_fits(call: ConvCall | MatmulCall, side: int, hw: AcceleratorSpec) -> 
 
 
 def auto_call(layer: Layer, hw: AcceleratorSpec, side: int) -> ConvCall | MatmulCall:
-    """The call Gemmini's own tiler makes: `tiled_matmul_auto` for a GEMM, `tiled_conv_auto` for a convolution."""
-    scratchpad, accumulator = int(hw.scratchpad_kib * 1024), int(hw.accumulator_kib * 1024)
+    """The call Gemmini's own tiler makes: `tiled_matmul_auto` for a GEMM, `tiled_conv_auto` for a convolution
+    (`simulator.measured`'s, which whole models use too)."""
+    scratchpad, accumulator = hw.scratchpad_bytes, hw.accumulator_bytes
     if isinstance(layer, GemmLayer):
         return auto_matmul_call(layer.m, layer.k, layer.n, side, scratchpad, accumulator)
-    if (layer.out_h, layer.kernel_h, layer.padding_h) != (layer.out_w, layer.kernel_w, layer.padding_w):
+    if (layer.out_h, layer.kernel_h, layer.padding_h, layer.in_h) != (layer.out_w, layer.kernel_w, layer.padding_w,
+                                                                      layer.in_w):
         raise ValueError(f"{layer.describe()}: Gemmini's tiled_conv takes square images and kernels (one in_dim, "
                          "out_dim, kernel_dim and padding); this layer is not square")
     shape = TilerShape(layer.batch, layer.in_channels, layer.out_channels, layer.in_h, layer.in_w, layer.out_h,
@@ -307,21 +307,17 @@ def describe_call(call: ConvCall | MatmulCall) -> str:
 def _measured(layer: Layer, call: ConvCall | MatmulCall, side: int, mapping: str, mapper: str,
               notes: tuple[str, ...]) -> LayerResult:
     """Price one call with Gemmini's execution model and attach its error band."""
-    parts = execution_cycles(call_work([call], [side]), measured_timing())
-    breakdown = LayerBreakdown(host=float(parts.host[0]), array=float(parts.array[0]), reads=float(parts.reads[0]),
-                               writes=float(parts.writes[0]), memory=float(parts.memory[0]),
-                               tiles=float(parts.tiles[0]), bound=str(parts.bound()[0]))
-    cycles = float(parts.total[0])
-    band = error_band("matmul" if isinstance(call, MatmulCall) else "conv", breakdown.bound)
-    if parts.wrapped_tiles[0] > 0:
-        notes = (*notes, f"{parts.wrapped_tiles[0]:g} tile(s) have a negative input window (padding larger than the "
+    priced = call_cycles(call, side)
+    breakdown = LayerBreakdown(host=priced.host, array=priced.array, reads=priced.reads, writes=priced.writes,
+                               memory=priced.memory, tiles=priced.tiles, bound=priced.bound)
+    if priced.wrapped_tiles > 0:
+        notes = (*notes, f"{priced.wrapped_tiles:g} tile(s) have a negative input window (padding larger than the "
                          "window): LoopConv's 16-bit loop bound wraps and its input loader moves 2^16 - x rows, "
                          "which the model prices; the measured rows like this ran 30-190x slower than the same "
                          "tiles unwrapped")
-    return LayerResult(kind=layer.kind, cycles=cycles, compute_cycles=breakdown.array, dram_bytes=None,
+    return LayerResult(kind=layer.kind, cycles=priced.cycles, compute_cycles=breakdown.array, dram_bytes=None,
                        mapping=mapping, gemm=None, mapper=mapper, model="gemmini-measured", breakdown=breakdown,
-                       cycles_low=cycles * band.low, cycles_high=cycles * band.high, band_source=band.source,
-                       notes=notes)
+                       cycles_low=priced.low, cycles_high=priced.high, band_source=priced.band_source, notes=notes)
 
 
 # ---------------------------------------------------------------------------------------------------- analytic model

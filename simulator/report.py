@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict
 from simulator.vocabulary import Measure
 
 Bound = Literal["compute", "memory", "non-linear", "communication"]
+Pricing = Literal["gemmini-measured", "analytic"]
+NOT_VALIDATED = "not validated against measurements"
 
 
 class OpReport(BaseModel):
@@ -39,6 +41,11 @@ class OpReport(BaseModel):
     where: str
     mapping: str
     bound: Bound
+    # Which model priced its cycles (simulator/measured.py); under Gemmini's measured execution model, the error
+    # band of its kind and bound (docs/layer_model.md), else None: not validated against measurements.
+    pricing: Pricing = "analytic"
+    cycles_low: float | None = None
+    cycles_high: float | None = None
 
 
 class Report(BaseModel):
@@ -55,6 +62,11 @@ class Report(BaseModel):
     accelerator: str
     latency_cycles: Annotated[float, Measure("Latency", "cycles", headline=True)]
     latency_s: Annotated[float, Measure("Latency", "s", headline=True)]
+    # The latency's error band where Gemmini's measured execution model prices some op (None: no op is), the ops'
+    # errors taken as fully correlated (docs/layer_model.md); `validation` says what the band covers.
+    latency_low_s: Annotated[float | None, Measure("Latency, band low (measured model)", "s")] = None
+    latency_high_s: Annotated[float | None, Measure("Latency, band high (measured model)", "s")] = None
+    validation: str = NOT_VALIDATED
     throughput_per_s: Annotated[float, Measure("Throughput", "inferences/s", "max", headline=True)]
     energy_j: Annotated[float, Measure("Energy", "J", headline=True)]
     energy_mac_j: Annotated[float, Measure("MAC energy", "J")]

@@ -149,7 +149,7 @@ def simulate(
     if by_phase and ops is OpsShown.AUTO:
         console.print(f"({len(report.ops)} operators in {len(phases)} phases; --ops all lists every one)")
     console.print(
-        f"latency {report.latency_cycles:,.0f} cycles = {si(report.latency_s, 's')} | "
+        f"latency {report.latency_cycles:,.0f} cycles = {si(report.latency_s, 's')} ({_band(report)}) | "
         f"throughput {report.throughput_per_s:.2f}/s | energy {si(report.energy_j, 'J')} "
         f"(MAC {si(report.energy_mac_j, 'J')}, SRAM {si(report.energy_sram_j, 'J')}, "
         f"DRAM {si(report.energy_dram_j, 'J')}, non-linear {si(report.energy_nonlinear_j, 'J')}, "
@@ -157,6 +157,8 @@ def simulate(
         f"power {si(report.power_w, 'W')} | "
         f"utilization {100 * report.utilization:.1f}% | DRAM {report.dram_bytes / 1e6:.2f} MB | "
         f"bottleneck {report.bottleneck} | fusion applied: {report.fused_groups}")
+    if report.latency_low_s is not None:
+        console.print(f"band: {report.validation}")
     for note in report.notes:
         console.print(f"note: {note}")
     console.print(_capacity_line(report, resolved.workload.scenario.device_count, hw.memory_gib))
@@ -165,6 +167,13 @@ def simulate(
             f"time to first token {si(report.ttft_s, 's')} | time per output token {si(report.tpot_s, 's')} | "
             f"decode {report.decode_tokens_per_s or 0:,.1f} tokens/s | "
             f"energy per output token {si(report.decode_energy_per_token_j, 'J')}")
+
+
+def _band(report: Report) -> str:
+    """The latency's error band where the measured model priced some op, else that there is none."""
+    if report.latency_low_s is None or report.latency_high_s is None:
+        return report.validation
+    return f"measured-model band {si(report.latency_low_s, 's')} – {si(report.latency_high_s, 's')}"
 
 
 def _capacity_line(report: Report, devices: int, memory_gib: float) -> str:

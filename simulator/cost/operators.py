@@ -9,7 +9,9 @@ host, whose compute cycles are their peak-rate time). A GEMM slower than both ro
 waiting on weight preloads) is still labelled by the roof it sits under, as the roofline plot shows it.
 
 `OpCost` holds one row for every point of a `Columns` (one point for `evaluate`, many for `evaluate_batch`);
-`report_row` reads one point's `OpReport` out of it.
+`report_row` reads one point's `OpReport` out of it. A GEMM that Gemmini's measured execution model prices
+(simulator/measured.py) takes its cycles and their band from it; its traffic and energy stay the analytic model's.
+An op the analytic model prices has a band of its own value (cycles_low = cycles_high = cycles).
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class OpCost:
     compute_cycles: np.ndarray  # per copy, on the unit it runs on
     memory_cycles: np.ndarray  # per copy, its DRAM bytes at the accelerator's bandwidth
     l2_bytes: np.ndarray  # per copy
+    cycles_low: np.ndarray  # totals: the measured model's error band, else the cycles themselves
+    cycles_high: np.ndarray
+    measured: np.ndarray  # bool: Gemmini's measured execution model priced its cycles
 
 
 _MAPPING = ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_pj", "energy_mac_pj", "energy_sram_pj",
@@ -64,20 +69,30 @@ _MAPPING = ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_pj"
 _NO_MAPPING = (0.0,) * len(_MAPPING)
 
 
-def gemm_row(work: GemmWork, costs: Sequence[GemmCost | None], pick: np.ndarray, hw: Columns) -> OpCost:
+Band = tuple[float, float, float]  # one instance's cycles, low and high on the measured model
+
+
+def gemm_row(work: GemmWork, costs: Sequence[GemmCost | None], pick: np.ndarray, hw: Columns,
+             measured: Sequence[Band | None] = ()) -> OpCost:
     """A GEMM's row at every point, from the mappings of its distinct (lowering, hardware) pairs: `pick` gives each
-    point's entry of `costs` (None for a pair without a mapping: zeros, the point fails)."""
+    point's entry of `costs` (None for a pair without a mapping: zeros, the point fails) and of `measured` (the
+    measured model's cycles and band where it prices the pair, else None; empty: it prices none)."""
     table = np.array([_NO_MAPPING if c is None else tuple(getattr(c, name) for name in _MAPPING) for c in costs],
                      dtype=float)[pick].T
     op, times = work.op, work.repeats
     cycles, macs, dram, compulsory = table[:4] * times
+    low, high, is_measured = cycles, cycles, np.zeros(len(hw), dtype=bool)
+    if any(band is not None for band in measured):
+        band = np.array([(np.nan,) * 3 if b is None else b for b in measured], dtype=float)[pick].T * times
+        is_measured = ~np.isnan(band[0])
+        cycles, low, high = (np.where(is_measured, part, cycles) for part in band)
     energy, mac, sram, dram_pj = table[4:8] * times * _J_PER_PJ
     memory = table[2] / hw.dram_bw
     return OpCost(op.op_class, op.phase, times, cycles=cycles, macs=macs, dram_bytes=dram,
                   compulsory_dram_bytes=compulsory, energy_j=energy, energy_mac_j=mac, energy_sram_j=sram,
                   energy_dram_j=dram_pj, energy_nonlinear_j=np.zeros(len(hw)),
                   bound=bound(table[1] / hw.peak, memory, True), compute_cycles=table[8], memory_cycles=memory,
-                  l2_bytes=table[9])
+                  l2_bytes=table[9], cycles_low=low, cycles_high=high, measured=is_measured)
 
 
 def _row(phase: str, count: int, part: NonlinearCost, hw: Columns) -> OpCost:
@@ -85,14 +100,16 @@ def _row(phase: str, count: int, part: NonlinearCost, hw: Columns) -> OpCost:
     memory = part.dram_bytes / hw.dram_bw
     energy_pj = part.energy_nonlinear_pj + part.energy_sram_pj + part.energy_dram_pj
     dram, zero = part.dram_bytes * count, np.zeros(len(hw))
-    return OpCost(part.op_class, phase, count, cycles=part.cycles * count, macs=zero, dram_bytes=dram,
+    cycles = part.cycles * count
+    return OpCost(part.op_class, phase, count, cycles=cycles, macs=zero, dram_bytes=dram,
                   compulsory_dram_bytes=dram, energy_j=energy_pj * count * _J_PER_PJ, energy_mac_j=zero,
                   energy_sram_j=part.energy_sram_pj * count * _J_PER_PJ,
                   energy_dram_j=part.energy_dram_pj * count * _J_PER_PJ,
                   energy_nonlinear_j=part.energy_nonlinear_pj * count * _J_PER_PJ,
                   bound=np.full(len(hw), BOUNDS.index("communication")) if part.over_link
                   else bound(part.compute_cycles, memory, part.on_array), compute_cycles=part.compute_cycles,
-                  memory_cycles=memory, l2_bytes=np.where(hw.has_l2, part.moved_bytes - part.dram_bytes, 0.0))
+                  memory_cycles=memory, l2_bytes=np.where(hw.has_l2, part.moved_bytes - part.dram_bytes, 0.0),
+                  cycles_low=cycles, cycles_high=cycles, measured=np.zeros(len(hw), dtype=bool))
 
 
 def pointwise_parts(works: Sequence[PointwiseWork], pick: np.ndarray, hw: Columns) -> list[NonlinearCost]:
@@ -130,15 +147,22 @@ def _fields(row: OpCost, point: int) -> dict[str, float]:
 
 
 def gemm_report_row(work: GemmWork, row: OpCost, cost: GemmCost, point: int = 0) -> OpReport:
-    """A GEMM's report row at one point (`cost`: that point's mapping)."""
+    """A GEMM's report row at one point (`cost`: that point's mapping; under the measured model its utilization is
+    the mapping's scaled to the measured cycles)."""
     op = work.op
+    measured = bool(row.measured[point])
+    cycles = float(row.cycles[point])
+    analytic = cost.cycles * work.repeats
     return OpReport(
         name=op.name, kind=op.kind, op_class=op.op_class, phase=op.phase, count=op.layer_count,
         shape=f"{op.m}x{op.k}x{op.n}" + (f" x{op.instances}" if op.instances > 1 else ""),
         flops=float(op.flops * op.layer_count) * work.k / op.k,  # sparse: kept K only
-        utilization=cost.utilization, where="accelerator",
+        utilization=cost.utilization * analytic / cycles if measured and cycles else cost.utilization,
+        where="accelerator",
         mapping=cost.mapping.describe() + (f" · fused {work.fusion}" if work.fusion else ""),
-        bound=BOUNDS[int(row.bound[point])], **_fields(row, point))
+        bound=BOUNDS[int(row.bound[point])], pricing="gemmini-measured" if measured else "analytic",
+        cycles_low=float(row.cycles_low[point]) if measured else None,
+        cycles_high=float(row.cycles_high[point]) if measured else None, **_fields(row, point))
 
 
 def pointwise_report_row(work: PointwiseWork, part: NonlinearCost, row: OpCost, point: int = 0) -> OpReport:

@@ -17,6 +17,7 @@ Placement = Literal["accelerator", "host_cpu"]
 Dataflow = Literal["ws", "os"]
 Timing = Literal["gemmini", "scalesim", "analytic"]
 Topology = Literal["ring", "switch"]
+Pricing = Literal["analytic", "gemmini-measured"]
 
 # Non-linear op classes the spec places; the names match `Operator.op_class` (plus de/quantization).
 NONLINEAR_CLASSES: tuple[str, ...] = ("softmax", "normalization", "activation", "residual", "quantization")
@@ -181,6 +182,12 @@ class AcceleratorSpec(MemorySystem, BaseModel):
                                 "cycles / efficiency); 1 = the model as derived; below 1 only when calibrated to "
                                 "measurements (dse calibrate)")
 
+    pricing: Annotated[Pricing, Knob("GEMM/conv pricing", group="array", reads=frozenset({"gemm"}))] = Field(
+        description="analytic: the mapping search's cost model for every GEMM and convolution (not validated against "
+                    "measurements); gemmini-measured: under mapper gemmini, Gemmini's execution model fit to FireSim "
+                    "measurements prices them (docs/layer_model.md), with an error band; needs Gemmini as measured "
+                    "(square WS int8/int32 array)")
+
     memory_gib: Annotated[float, Knob("Device memory", "GiB", "memory", reads=frozenset({"aggregate"}))] = Field(
         ge=0, le=1 << 20, description="DRAM capacity of one device: weights, KV cache and activations must fit "
                                       "(simulator/workload/footprint.py); 0 = unlimited (only a preset that models "
@@ -272,6 +279,7 @@ class HardwareKey(NamedTuple):
     dram_latency_cycles: int
     request_link: tuple[float, float]  # (local, DRAM) bytes/cycle the DMA's in-flight limit allows at full requests
     dma_request_bytes: int
+    pricing: str  # analytic, or Gemmini's measured execution model under mapper gemmini (simulator/measured.py)
 
     @classmethod
     def of(cls, fields: GemmFields) -> HardwareKey:

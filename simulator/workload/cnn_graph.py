@@ -7,7 +7,7 @@ Identical residual blocks (every block of a stage after its first) are one set o
 from __future__ import annotations
 
 from simulator.workload.cnn import BlockLayer, CnnSpec, ConvLayer, FcLayer, PoolLayer, SoftmaxLayer, conv_side
-from simulator.workload.operator import Fusion, OpClass, Operator, OpKind, flops_per_element, nbytes
+from simulator.workload.operator import ConvGeometry, Fusion, OpClass, Operator, OpKind, flops_per_element, nbytes
 from simulator.workload.scenario import Workload
 
 Shape = tuple[int, int, int]  # channels, height, width (per image)
@@ -42,7 +42,8 @@ class _CnnBuilder:
             instances=1, b_is_weight=True, flops=2 * m * k * n,
             bytes_read=nbytes(self.batch * channels * height * width, self.act_bits) + nbytes(k * n, self.weight_bits),
             bytes_written=nbytes(m * n, self.act_bits), elements=m * n,
-            a_elements=min(m * k, self.batch * channels * height * width)))  # the input map, not im2col
+            a_elements=min(m * k, self.batch * channels * height * width),  # the input map, not im2col
+            conv=ConvGeometry(self.batch, channels, height, width, kernel, stride, padding)))
         if batchnorm:
             self._pointwise(f"{name}.bn", "elementwise", "normalization", count, m, n, self.cost["batchnorm"],
                             fusion="folded")

@@ -78,6 +78,28 @@ class Traffic:
 
 
 @dataclass(frozen=True, slots=True)
+class ConvGeometry:
+    """A convolution's real geometry (one image batch, square kernel), carried on its im2col GEMM op so Gemmini's
+    measured execution model can run it as LoopConv does (simulator/measured.py) rather than as the GEMM."""
+
+    batch: int
+    in_channels: int
+    in_h: int
+    in_w: int
+    kernel: int
+    stride: int
+    padding: int
+
+    @property
+    def out_h(self) -> int:
+        return (self.in_h + 2 * self.padding - self.kernel) // self.stride + 1
+
+    @property
+    def out_w(self) -> int:
+        return (self.in_w + 2 * self.padding - self.kernel) // self.stride + 1
+
+
+@dataclass(frozen=True, slots=True)
 class Operator(Traffic):
     """One operator; FLOPs/bytes/elements are for ONE copy (all instances), run `layer_count` times."""
 
@@ -103,6 +125,7 @@ class Operator(Traffic):
     a_elements: int = 0  # GEMMs: distinct A-operand elements moved (all instances); 0 = m·k·instances
     collective: Collective = ""  # communication: all-reduce or all-to-all over `devices`, or a send to the next stage
     devices: int = 1  # communication ops: the devices taking part
+    conv: ConvGeometry | None = None  # a convolution's im2col GEMM: the convolution it lowers
 
     @property
     def total_flops(self) -> int:

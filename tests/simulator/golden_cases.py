@@ -40,6 +40,10 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any], dict[str, Any]]] = {
     "bert-base-512-ln-fusion": ("bert-base-512", "gemmini-transformer", {"accumulator_kib": 128},
                                 {"mapper": "gemmini", "fusion": "wout_layernorm+ffn2_layernorm",
                                  "gemm_output": "accumulator"}),
+    # Gemmini's measured execution model (pricing gemmini-measured, mapper gemmini): latency, band, per-op cycles
+    "resnet-50-measured": ("resnet-50", "gemmini-firesim", {}, {"mapper": "gemmini", "gemm_output": "accumulator"}),
+    "bert-base-128-measured": ("bert-base-128", "gemmini-firesim", {},
+                               {"mapper": "gemmini", "gemm_output": "accumulator"}),
 }
 
 # Serving points (issue 29): batched decode, eight-way tensor parallelism, mixture of experts.

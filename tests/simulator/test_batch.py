@@ -37,8 +37,9 @@ SENSIBLE: dict[str, tuple[float, float]] = {
     "generate_len": (1, 8),
     "image_size": (32, 256)}
 # Choices drawn more often than the others: most float-array points would be refused (no float format as narrow as
-# most drawn widths), and refusals are cheap to check but teach less.
-LIKELIER = {"array_format": "int"}
+# most drawn widths), and so would most measured-model points under mapper gemmini (its array is square, int8/int32):
+# refusals are cheap to check but teach less (test_measured_pricing_agrees_with_evaluate draws where it runs).
+LIKELIER = {"array_format": "int", "pricing": "analytic"}
 EDGE = 0.1  # the share of draws at a minimum of 0 (no L2, no DMA limit, no lanes, no latency, ...) or at None
 
 
@@ -191,3 +192,35 @@ def test_points_that_share_their_lowering_are_priced_together(model: str, scenar
                 assert batch.metrics[metric.name][i] == pytest.approx(expected, rel=1e-9), (i, metric.name)
             else:
                 assert batch.metrics[metric.name][i] == expected
+
+
+def test_measured_pricing_agrees_with_evaluate() -> None:
+    """Gemmini's measured execution model (mapper gemmini, pricing gemmini-measured) over a grid of arrays and
+    memories, with analytic points and a non-square array among them: the same metrics, bands and errors both
+    ways."""
+    rng = random.Random(7)
+    points = []
+    for model, scenario in (("resnet-50", {}), ("bert-base", {"seq_len": 128}), ("gpt2", {"prompt_len": 8,
+                                                                                         "generate_len": 2})):
+        workload = Workload(model=load_model_preset(model), scenario=Scenario(**scenario))
+        for side in (8, 16, 32):
+            for pricing in ("gemmini-measured", "analytic"):
+                hw = load_accelerator_preset("gemmini-firesim", rows=side, cols=side, pricing=pricing,
+                                             scratchpad_kib=rng.choice([256, 1024, 4096]),
+                                             accumulator_kib=rng.choice([64, 256, 4096]))
+                points.append((workload, hw, Options(mapper="gemmini", gemm_output="accumulator")))
+        points.append((workload, load_accelerator_preset("gemmini-firesim", cols=32), Options(mapper="gemmini")))
+    batch = evaluate_batch(points)
+    measured = 0
+    for i, (workload, hw, options) in enumerate(points):
+        try:
+            report = evaluate(workload, hw, options)
+        except ValueError as error:
+            assert str(batch.errors[i]) == str(error), i
+            assert hw.rows == hw.cols or "set pricing: analytic" in str(error)
+            continue
+        assert batch.errors[i] is None, (i, batch.errors[i])
+        _assert_agree(report, batch, i)
+        assert (report.latency_low_s is None) == (hw.pricing == "analytic")
+        measured += report.latency_low_s is not None
+    assert measured == 9

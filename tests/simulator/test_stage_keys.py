@@ -18,8 +18,9 @@ from pydantic import ValidationError
 
 from simulator import load_accelerator_preset
 from simulator.hardware.spec import GEMM_FIELDS, LOWERING_FIELDS, AcceleratorSpec, HardwareKey
-from simulator.lower import Lowered, lower
-from simulator.mapping.gemm import GemmCost, MappingError, cache_clear, gemm_cost
+from simulator.lower import GemmWork, Lowered, lower
+from simulator.mapping.gemm import MappingError, cache_clear, gemm_cost
+from simulator.measured import measured_band
 from simulator.options import Options
 from simulator.vocabulary import STAGES, Knob
 from simulator.workload import Scenario, Workload, load_model_preset
@@ -118,10 +119,20 @@ def lowered(hw: AcceleratorSpec) -> list[Lowered | str]:
     return results
 
 
-def uncached_gemms(hw: AcceleratorSpec) -> list[GemmCost | str]:
+@cache
+def measured_works() -> tuple[GemmWork, ...]:
+    """GEMMs and convolutions (with their geometry) of two workloads, for Gemmini's measured execution model."""
+    hw = load_accelerator_preset("gemmini-default")
+    return tuple(work for model, scenario in (WORKLOADS[0], WORKLOADS[2])
+                 for work in lower(workload(model, scenario), hw, Options()).work if isinstance(work, GemmWork))
+
+
+def uncached_gemms(hw: AcceleratorSpec) -> list[Any]:
     """Every GEMM's cost searched afresh with the whole accelerator in place of its key, so the search's formulas may
-    read any field: one they read outside the key shows as a difference."""
-    results: list[GemmCost | str] = []
+    read any field: one they read outside the key shows as a difference. The gemm stage's measured pricing too
+    (`measured_band` under mapper gemmini: cycles and band where `pricing` says so), likewise given the whole
+    accelerator."""
+    results: list[Any] = []
     for shape, kwargs in GEMMS:
         cache_clear()
         try:
@@ -129,6 +140,11 @@ def uncached_gemms(hw: AcceleratorSpec) -> list[GemmCost | str]:
         except MappingError as error:
             results.append(str(error))
     cache_clear()
+    for work in measured_works():
+        try:
+            results.append(measured_band(work, hw, "gemmini"))
+        except ValueError as error:
+            results.append(str(error))
     return results
 
 
@@ -149,7 +165,9 @@ def test_the_keys_are_the_declared_fields() -> None:
     assert hw.gemm_fields()._fields == GEMM_FIELDS
     assert hw.gemm_fields() == tuple(getattr(hw, name) for name in GEMM_FIELDS)
     assert hw.lowering_key() == tuple(getattr(hw, name) for name in LOWERING_FIELDS)
-    assert {"gemm_efficiency", "technology_nm", "dma_max_in_flight", "l2_latency_cycles"} <= set(GEMM_FIELDS)
+    assert {"gemm_efficiency", "technology_nm", "dma_max_in_flight", "l2_latency_cycles", "pricing"} <= set(
+        GEMM_FIELDS)
+    assert "pricing" in HardwareKey._fields
     assert "clock_ghz" not in GEMM_FIELDS and "clock_ghz" not in LOWERING_FIELDS
 
 

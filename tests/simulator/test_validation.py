@@ -42,7 +42,7 @@ def test_mapper_optimal_is_the_analytic_gemm_cost_and_says_it_is_not_validated()
     assert result.mapping == cost.mapping.describe() and result.gemm == (128, 768, 768)
     assert (result.model, result.cycles_low, result.cycles_high, result.breakdown) == ("analytic", None, None, None)
     assert result.band_source == NOT_VALIDATED
-    # mapper gemmini on an output-stationary array is the analytic model too (the measurements are WS)
+    # mapper gemmini on an accelerator whose pricing is analytic is the analytic model too
     os_array = load_accelerator_preset("gemmini-os")
     assert evaluate_layer(GemmLayer(64, 64, 64), os_array, mapper="gemmini").cycles == gemm_cost(
         64, 64, 64, os_array, mapper="gemmini").cycles
@@ -132,7 +132,8 @@ def test_illegal_mappings_and_accelerators_are_clear_errors() -> None:
         evaluate_layer(stem, FIRESIM.model_copy(update={"rows": 2, "cols": 2}), mapping=STEM)
     with pytest.raises(ValueError, match=r"its array is square, DIM x DIM \(this one is 16x32\)"):
         evaluate_layer(stem, FIRESIM.model_copy(update={"cols": 32}), mapping=STEM)
-    with pytest.raises(ValueError, match="its array is square"):
+    with pytest.raises(ValueError, match=r"^pricing: gemmini-measured: .*its array is square.*; set pricing: "
+                                         r"analytic to use the analytic model$"):
         evaluate_layer(GemmLayer(64, 64, 64), FIRESIM.model_copy(update={"cols": 32}), mapper="gemmini")
     with pytest.raises(ValueError, match="weight-stationary only"):
         evaluate_layer(stem, load_accelerator_preset("gemmini-os"), mapping=STEM)
@@ -145,27 +146,31 @@ def test_illegal_mappings_and_accelerators_are_clear_errors() -> None:
 
 
 CSV = """# measured on my chip
-kind,m,k,n,batch,in_channels,out_channels,out_h,out_w,kernel_h,kernel_w,stride,rows,cols,mapper,label,cycles
-gemm,128,768,768,,,,,,,,,,,,qkv,300000
-gemm,128,768,768,,,,,,,,,32,32,gemmini,qkv wide,100000
+kind,m,k,n,batch,in_channels,out_channels,out_h,out_w,kernel_h,kernel_w,stride,rows,cols,pricing,mapper,label,cycles
+gemm,128,768,768,,,,,,,,,,,,,qkv,300000
+gemm,128,768,768,,,,,,,,,32,32,gemmini-measured,gemmini,qkv wide,100000
+gemm,128,768,768,,,,,,,,,32,32,,gemmini,qkv wide analytic,100000
 
-conv,,,,1,64,64,56,56,3,3,1,,,,,500000
+conv,,,,1,64,64,56,56,3,3,1,,,,,,500000
 """
 
 
 def test_csv_rows_take_their_overrides_and_mapper() -> None:
     rows = parse_validation_csv(CSV)
-    assert [r.where for r in rows] == ["line 3", "line 4", "line 6"]
-    assert rows[1].overrides == {"rows": "32", "cols": "32"} and rows[1].mapper == "gemmini"
+    assert [r.where for r in rows] == ["line 3", "line 4", "line 5", "line 7"]
+    assert rows[1].overrides == {"rows": "32", "cols": "32", "pricing": "gemmini-measured"}
+    assert rows[1].mapper == "gemmini"
     assert rows[0].overrides == {} and rows[0].mapper is None and rows[0].label == "qkv"
     result = validate(rows, on_default, mapper="optimal")
-    wide = load_accelerator_preset("gemmini-default", rows=32, cols=32)
+    wide = load_accelerator_preset("gemmini-default", rows=32, cols=32, pricing="gemmini-measured")
     assert result.predictions[0].result.cycles == gemm_cost(128, 768, 768, HW).cycles
-    assert result.predictions[2].result.kind == "conv"
-    assert set(result.by_kind) == {"gemm", "conv"} and result.by_kind["gemm"].rows == 2
-    assert [p.result.model for p in result.predictions] == ["analytic", "gemmini-measured", "analytic"]
+    assert result.predictions[3].result.kind == "conv"
+    assert set(result.by_kind) == {"gemm", "conv"} and result.by_kind["gemm"].rows == 3
+    # the measured model prices mapper gemmini only where the accelerator's pricing says gemmini-measured
+    assert [p.result.model for p in result.predictions] == ["analytic", "gemmini-measured", "analytic", "analytic"]
     assert result.predictions[1].result.cycles == evaluate_layer(GemmLayer(128, 768, 768), wide,
                                                                  mapper="gemmini").cycles
+    assert result.predictions[2].result.cycles == gemm_cost(128, 768, 768, wide, mapper="gemmini").cycles
 
 
 def test_json_records_read_like_the_csv() -> None:

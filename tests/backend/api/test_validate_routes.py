@@ -19,15 +19,15 @@ TWO_ROWS = ("kind,m,k,n,batch,in_channels,out_channels,out_h,out_w,kernel_h,kern
 
 def test_csv_text_gives_predictions_and_a_summary_by_kind(client) -> None:
     answer = client.post("/api/validate", content=TWO_ROWS, headers=CSV,
-                         params={"accelerator": "gemmini-default", "mapper": "gemmini"})
+                         params={"accelerator": "gemmini-firesim", "mapper": "gemmini"})
     assert answer.status_code == 200, answer.text
     data = answer.json()
-    wide = load_accelerator_preset("gemmini-default", rows=32, cols=32)
+    wide = load_accelerator_preset("gemmini-firesim", rows=32, cols=32)
     first = data["rows"][0]
     assert first["predicted_cycles"] == evaluate_layer(GemmLayer(128, 768, 768), wide, mapper="gemmini").cycles
     assert first["model"] == "gemmini-measured" and first["cycles_low"] < first["cycles_high"]
     assert first["dram_bytes"] is None and first["bound"] in ("host", "array", "reads", "writes", "memory")
-    conv = evaluate_layer(ConvLayer(1, 64, 64, 56, 56, 3, 3), load_accelerator_preset("gemmini-default"),
+    conv = evaluate_layer(ConvLayer(1, 64, 64, 56, 56, 3, 3), load_accelerator_preset("gemmini-firesim"),
                           mapper="gemmini")
     assert data["rows"][1]["predicted_cycles"] == conv.cycles
     assert first["where"] == "line 2" and first["overrides"] == {"rows": "32", "cols": "32"}

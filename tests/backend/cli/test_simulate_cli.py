@@ -49,6 +49,8 @@ def test_simulate_gemm_memory_options() -> None:
     (("simulate", "--model", "bert-base", "--seq-len", "128", "--softmax-on", "accelerator"),
      "nonlinear_elements_per_cycle"),
     (("simulate", "--model", "bert-base", "--seq-len", "128", "--sparsity", "3:2"), "sparsity must be"),
+    (("simulate", "--model", "bert-base", "--seq-len", "128", "--accelerator", "gemmini-firesim", "--mapper",
+      "gemmini", "--cols", "32"), "its array is square, DIM x DIM (this one is 16x32); set pricing: analytic"),
 ])
 def test_errors_exit_2_with_one_line(args: tuple[str, ...], message: str) -> None:
     result = dse(*args)
@@ -69,6 +71,27 @@ def test_simulate_table_and_json() -> None:
     assert report["latency_cycles"] > 0 and report["ops"]
     assert {"op_class", "cycles", "bound", "mapping"} <= set(report["ops"][0])
     assert report["accelerator"] == "gemmini-transformer[rows=32,cols=32]"
+
+
+def test_simulate_prints_the_latency_band_or_that_there_is_none() -> None:
+    """On gemmini-firesim, mapper gemmini: the measured model's band beside latency and what it covers; with
+    `--pricing analytic` no band, and the JSON says so."""
+    args = ("simulate", "--model", "resnet-50", "--accelerator", "gemmini-firesim", "--mapper", "gemmini")
+    table = dse(*args)
+    assert table.returncode == 0, table.stderr
+    latency = next(line for line in table.stdout.splitlines() if line.startswith("latency "))
+    assert "(measured-model band " in latency and " ms – " in latency
+    assert "band: measured model on " in table.stdout and "grouped-CV error bands" in table.stdout
+    report = json.loads(dse(*args, "--json").stdout)
+    assert report["latency_low_s"] < report["latency_s"] < report["latency_high_s"]
+    conv = next(op for op in report["ops"] if op["name"] == "conv1")
+    assert conv["pricing"] == "gemmini-measured" and conv["cycles_low"] < conv["cycles"] < conv["cycles_high"]
+    analytic = dse(*args, "--pricing", "analytic")
+    assert analytic.returncode == 0, analytic.stderr
+    assert "(not validated against measurements)" in analytic.stdout and "measured-model band" not in analytic.stdout
+    data = json.loads(dse(*args, "--pricing", "analytic", "--json").stdout)
+    assert (data["latency_low_s"], data["latency_high_s"]) == (None, None)
+    assert data["validation"] == "not validated against measurements"
 
 
 def test_every_catalog_parameter_is_a_flag() -> None:

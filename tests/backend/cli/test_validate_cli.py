@@ -52,8 +52,8 @@ def test_validate_a_file_prints_the_table_and_writes_predictions(tmp_path: Path)
 
 def test_simulate_conv_json_has_cycles_and_the_band() -> None:
     result = dse("simulate-conv", "--batch", "1", "--in-channels", "64", "--out-channels", "64", "--out-h", "56",
-                 "--out-w", "56", "--kernel-h", "3", "--kernel-w", "3", "--stride", "1", "--rows", "32",
-                 "--cols", "32", "--mapper", "gemmini", "--json")
+                 "--out-w", "56", "--kernel-h", "3", "--kernel-w", "3", "--stride", "1", "--accelerator",
+                 "gemmini-firesim", "--rows", "32", "--cols", "32", "--mapper", "gemmini", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["kind"] == "conv" and data["cycles"] >= data["compute_cycles"] > 0
@@ -66,6 +66,11 @@ def test_simulate_conv_json_has_cycles_and_the_band() -> None:
     assert analytic["model"] == "analytic" and analytic["cycles_low"] is None
     assert analytic["band_source"] == "not validated against measurements"
     assert analytic["gemm"] == {"m": 3136, "k": 576, "n": 64}
+    # mapper gemmini on an accelerator whose pricing is analytic (gemmini-default) is the analytic model too
+    tiler = json.loads(dse("simulate-conv", "--batch", "1", "--in-channels", "64", "--out-channels", "64",
+                           "--out-h", "56", "--out-w", "56", "--kernel-h", "3", "--kernel-w", "3", "--stride", "1",
+                           "--mapper", "gemmini", "--json").stdout)
+    assert tiler["model"] == "analytic" and tiler["cycles_low"] is None
 
 
 STEM_MAPPING = "L3[WIO] K8 Q28 - L2[WI] N1 K4X - L1[O] K2 S7 R7 Q4 P7 C3X - L0[W] P16"
