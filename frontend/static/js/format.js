@@ -14,7 +14,8 @@ export function fmtNumber(value, digits = 3) {
 }
 
 export function fmtValue(value, unit = '', digits = 3) {
-  if (value === null || value === undefined || value === '') return '–';
+  // NaN: a missing value in a numeric column (the results worker's typed arrays hold null as NaN)
+  if (value === null || value === undefined || value === '' || Number.isNaN(value)) return '–';
   if (typeof value !== 'number' || !Number.isFinite(value)) return String(value);
   if (unit === '%') return `${(value * 100).toFixed(1)} %`;
   if (SI_UNITS.has(unit) && value !== 0) {

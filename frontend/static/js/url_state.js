@@ -1,9 +1,9 @@
 // The sweep view's state in the URL, compactly: #/sweeps/7?x=latency_s&y=energy_j&z=area_mm2&v=3d&c=rows&g=model,seq_len&log=xy&f=rows:8:16,area_mm2:0:1.5
 // (g: the columns whose every combination of values gets its own front; '-' for one front over all points;
-// b: the baseline point's id, for the ratio columns)
+// b: the baseline point's id, for the ratio columns; e=1: error bars from the metrics' measured-model bands)
 // Numbers are written with 4 significant digits so a shared link stays short.
 
-const KEYS = ['x', 'y', 'z', 'v', 'c', 'g', 'b', 'log', 'f', 'front'];
+const KEYS = ['x', 'y', 'z', 'v', 'c', 'g', 'b', 'log', 'f', 'front', 'e'];
 
 export function readState(query, defaults) {
   const state = { ...defaults, filters: {} };
@@ -30,7 +30,7 @@ function short(value, roundUp) {
 
 export function writeState(path, state, defaults) {
   const params = new URLSearchParams();
-  for (const key of ['x', 'y', 'z', 'v', 'c', 'g', 'b', 'front']) {
+  for (const key of ['x', 'y', 'z', 'v', 'c', 'g', 'b', 'front', 'e']) {
     if (state[key] && state[key] !== defaults[key]) params.set(key, state[key]);
   }
   const log = `${state.logX ? 'x' : ''}${state.logY ? 'y' : ''}`;

@@ -6,6 +6,7 @@ import { BASE_LAYOUT, PLOT_CONFIG } from '../plotly_loader.js';
 import { info, titleOf } from '../catalog.js';
 import { axisTicks } from '../format.js';
 import { plotText } from '../plot_text.js';
+import { errorBar } from './error_bars.js';
 
 export const TRACE_POINTS = 20000;
 const FRONT_COLOUR = '#e4572e';
@@ -32,8 +33,11 @@ export const GROUP_COLOURS = [FRONT_COLOUR, '#2458d6', '#1f9e89', '#9b4dca', '#e
 
 /** `fronts`: [{label, front, knee}], one per group (a single unlabelled one without grouping). */
 /** `steps`: join each front by a step line (two objectives); with a third objective as colour the 2-D projection of
- * the front is no staircase, so its points are only highlighted. */
-export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categories, steps = true }) {
+ * the front is no staircase, so its points are only highlighted. `bars`: {x, y} true where that axis's metric gets
+ * its band as error bars (plots/error_bars.js). */
+export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categories, steps = true, bars = {} }) {
+  const withBars = (trace, idx) => Object.assign(trace, bars.x ? { error_x: errorBar(columns, x, idx) } : {},
+    bars.y ? { error_y: errorBar(columns, y, idx) } : {});
   const frontSet = new Set(fronts.flatMap((f) => f.front));
   const dominated = shown.filter((i) => !frontSet.has(i));
   const traces = [];
@@ -48,17 +52,17 @@ export function scatterTraces({ columns, shown, fronts, x, y, colourBy, categori
           colorbar: { title: { text: titleOf(colourBy), side: 'right' }, thickness: 12, len: 0.85 } });
       }
     }
-    traces.push({ type: 'scattergl', mode: 'markers', name: part === 0 ? 'Design points' : `Design points (${part + 1})`,
+    traces.push(withBars({ type: 'scattergl', mode: 'markers', name: part === 0 ? 'Design points' : `Design points (${part + 1})`,
       legendgroup: 'points', showlegend: part === 0, x: idx.map((i) => columns[x][i]), y: idx.map((i) => columns[y][i]),
-      customdata: idx, hoverinfo: 'none', marker, meta: 'points' });
+      customdata: idx, hoverinfo: 'none', marker, meta: 'points' }, idx));
     if (start + TRACE_POINTS >= dominated.length) break;
   }
   fronts.forEach(({ label, front }, k) => {
     const colour = GROUP_COLOURS[k % GROUP_COLOURS.length];
-    traces.push({ type: 'scattergl', mode: steps ? 'lines+markers' : 'markers', name: label ? `${plotText(label)} (${front.length})` : `Pareto front (${front.length})`,
+    traces.push(withBars({ type: 'scattergl', mode: steps ? 'lines+markers' : 'markers', name: label ? `${plotText(label)} (${front.length})` : `Pareto front (${front.length})`,
       x: front.map((i) => columns[x][i]), y: front.map((i) => columns[y][i]), customdata: front, hoverinfo: 'none',
       line: { color: colour, width: 1.5, shape: 'hv' }, legendgroup: `front-${k}`,
-      marker: { size: 9, color: colour, symbol: 'diamond', line: { color: '#1d2430', width: 0.8 } }, meta: 'front' });
+      marker: { size: 9, color: colour, symbol: 'diamond', line: { color: '#1d2430', width: 0.8 } }, meta: 'front' }, front));
   });
   const knees = fronts.map((f) => f.knee).filter((i) => i !== null && i !== undefined);
   if (knees.length) {

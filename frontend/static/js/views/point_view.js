@@ -45,7 +45,7 @@ export async function render(container, { id }) {
       [...headlineMetrics(), 'bottleneck', 'fused_groups'].filter((name) => m[name] !== null && m[name] !== undefined)
         .map((name) => h('div', { class: 'metric' },
           h('div', { class: 'label' }, info(name).label), h('div', { class: 'value' }, fmtValue(m[name], unitOf(name, point.report)))))),
-      qualityNote(m, point.report), simulatorNotes(point.report)),
+      validationNote(m, point.report), qualityNote(m, point.report), simulatorNotes(point.report)),
   );
   const breakdown = h('div', { id: 'breakdown-plot' });
   const energyBreakdown = h('div', { id: 'energy-breakdown-plot' });
@@ -102,6 +102,19 @@ function recomputedNotice(check) {
       `Report recomputed by simulator ${check.current} (the point was stored by ${check.stored_by ?? 'a simulator that did not record its fingerprint'}); its metrics agree with the stored ones.`);
   }
   return '';
+}
+
+/** How far the latency may be off: the measured model's band (its validation residuals), or that no measurement
+ * is behind this point's model. */
+function validationNote(m, report) {
+  const how = report?.validation;
+  if (!Number.isFinite(m.latency_low_s) || !Number.isFinite(m.latency_high_s)) {
+    return h('p', { class: 'muted', id: 'point-validation' }, h('strong', {}, 'Error band: '),
+      how || 'not validated against measurements.');
+  }
+  return h('p', { id: 'point-validation' }, h('strong', {}, 'Error band: '),
+    `latency ${fmtValue(m.latency_s, 's')}, measured between ${fmtValue(m.latency_low_s, 's')} and ${fmtValue(m.latency_high_s, 's')} `
+    + `for 80% of the layers like these${how ? ` — ${how}` : ''}`);
 }
 
 /** A metric's unit on this page: the catalog's, and for the quality loss the metric of its published source. */
@@ -175,6 +188,13 @@ function landscapeLink(point, op, presets) {
     + 'GEMM on this accelerator: how far the chosen one is from the best' }, 'Mapping landscape'));
 }
 
+/** An op's measured-model band under its cycles ('not validated' has none). */
+function cyclesBand(op) {
+  if (!Number.isFinite(op.cycles_low) || !Number.isFinite(op.cycles_high)) return null;
+  return h('div', { class: 'muted small op-band', title: 'The measured model\'s 10th-90th percentile band for layers of this kind and bound' },
+    `${fmtValue(op.cycles_low, 'cycles')} – ${fmtValue(op.cycles_high, 'cycles')}`);
+}
+
 const PHASE_LABELS = { encoder: 'Encoder', prefill: 'Prefill', decode: 'Decode', forward: 'Forward pass' };
 
 /** The operator table; with more than one phase (an LLM's prefill and decode), a subtotal row heads each phase. */
@@ -189,7 +209,7 @@ function opsTable(ops, gemmLink) {
     h('td', { class: 'small' }, op.shape), h('td', { class: 'num' }, op.count),
     h('td', { class: 'num' }, fmtValue(op.flops, 'FLOP')), h('td', { class: 'num' }, fmtValue(op.dram_bytes, 'B')),
     h('td', { class: 'num' }, op.compulsory_dram_bytes ? `${(op.dram_bytes / op.compulsory_dram_bytes).toFixed(2)}×` : '–'),
-    h('td', { class: 'num' }, fmtValue(op.cycles, 'cycles')), h('td', { class: 'num' }, `${((op.cycles / total) * 100).toFixed(1)}%`),
+    h('td', { class: 'num' }, fmtValue(op.cycles, 'cycles'), cyclesBand(op)), h('td', { class: 'num' }, `${((op.cycles / total) * 100).toFixed(1)}%`),
     h('td', { class: 'num' }, fmtValue(op.energy_j, 'J')), h('td', { class: 'num' }, op.kind === 'gemm' ? `${(op.utilization * 100).toFixed(0)}%` : '–'),
     h('td', {}, h('span', { class: `badge ${op.bound}` }, op.bound)),
     h('td', { class: 'small' }, op.mapping || '–', op.kind === 'gemm' ? gemmLink(op) : null));

@@ -13,7 +13,8 @@ function select(id, label, options, value, onChange, { allowNone = null } = {}) 
 }
 
 /** `numeric(name)`: whether a column holds numbers (a min/max filter makes no sense for a category). */
-export function controls({ state, metrics, parameters, numeric, onChange, onCopyLink, moreColours = [] }) {
+/** `banded`: whether the X or Y metric has a measured-model band at some point (then error bars can be drawn). */
+export function controls({ state, metrics, parameters, numeric, onChange, onCopyLink, moreColours = [], banded = false }) {
   const set = (patch) => onChange({ ...state, ...patch });
   const zMode = h('div', { class: 'checks', role: 'radiogroup', 'aria-label': 'Show the third objective as' },
     ['c', '3d'].map((mode) => h('label', {}, h('input', { type: 'radio', name: 'zmode', value: mode,
@@ -21,7 +22,10 @@ export function controls({ state, metrics, parameters, numeric, onChange, onCopy
     mode === 'c' ? 'as colour' : '3-D view')));
   const logs = h('div', { class: 'checks' },
     h('label', {}, h('input', { type: 'checkbox', id: 'log-x', checked: state.logX, onchange: (e) => set({ logX: e.target.checked }) }), 'log X'),
-    h('label', {}, h('input', { type: 'checkbox', id: 'log-y', checked: state.logY, onchange: (e) => set({ logY: e.target.checked }) }), 'log Y'));
+    h('label', {}, h('input', { type: 'checkbox', id: 'log-y', checked: state.logY, onchange: (e) => set({ logY: e.target.checked }) }), 'log Y'),
+    banded ? h('label', { title: 'The 10th-90th percentile band of the measured model\'s validation residuals; points not validated against measurements have none' },
+      h('input', { type: 'checkbox', id: 'error-bars', checked: state.e === '1', onchange: (e) => set({ e: e.target.checked ? '1' : '' }) }),
+      'error bars') : null);
   // any metric can colour the points (e.g. one area component): one not loaded yet is fetched when chosen
   const colourOptions = [...new Set([...parameters, ...metrics, ...moreColours])].filter((m) => m !== state.x && m !== state.y);
   return h('aside', { class: 'card controls', 'aria-label': 'View controls' },

@@ -11,6 +11,7 @@ import { applyFilters, kneePoint, paretoFront, thinForDisplay } from '../pareto_
 import { distinct, loadResults } from '../results_data.js';
 import { isActive, modelNames, normalizeSweep, workloadColumns } from '../sweep_model.js';
 import { readState, writeState } from '../url_state.js';
+import { BANDS, bandColumns, hasBand } from '../plots/error_bars.js';
 import { missingTrace, retickOnZoom, scatter3dLayout, scatter3dTraces, scatterLayout, scatterTraces, valueSpan } from '../plots/pareto_scatter.js';
 import { brushedFilters, parcoordsLayout, parcoordsTrace } from '../plots/parallel_coords.js';
 import { progressBar, statusBadge } from './progress_bar.js';
@@ -164,7 +165,7 @@ export async function render(container, { id }, query) {
   function wantedColumns() {
     const metrics = [...objectives, ...headlineMetrics(), ...vocabulary.ratios.map((r) => r.of), state.x, state.y,
       state.z, state.c].filter(Boolean);
-    return ['id', ...new Set([...sweep.varied, ...metrics, 'bottleneck'])];
+    return ['id', ...new Set([...sweep.varied, ...metrics, ...bandColumns([state.x, state.y]), 'bottleneck'])];
   }
 
   async function reload(loading = null) {
@@ -259,10 +260,14 @@ export async function render(container, { id }, query) {
     updateExportLinks();
     const onChange = (next) => {
       state = next;
-      if (data.count && state.c && !(state.c in data.columns)) reload(); else draw();  // a colour not loaded yet
+      // a colour or a band not loaded yet
+      const wanted = [state.c, ...(state.e === '1' ? bandColumns([state.x, state.y]) : [])].filter(Boolean);
+      if (data.count && wanted.some((name) => !(name in data.columns))) reload(); else draw();
     };
+    const bars = { x: hasBand(columns, state.x), y: hasBand(columns, state.y) };
     clear(side, controls({ state, metrics, parameters, onChange, onCopyLink: copyLink, moreColours: numericMetrics(),
-      numeric: (name) => (columns[name] ?? []).some((v) => typeof v === 'number') }));
+      numeric: (name) => (columns[name] ?? []).some((v) => typeof v === 'number'), banded: bars.x || bars.y }));
+    const barsOn = state.e === '1' ? bars : {};
     if (!data.count) {  // the axes are there before the first point
       Plotly.react(scatterDiv, [], scatterLayout(state), PLOT_CONFIG);
       Plotly.purge(parcoordsDiv);
@@ -304,7 +309,7 @@ export async function render(container, { id }, query) {
     const traces = three
       ? scatter3dTraces({ columns, shown, front, x: state.x, y: state.y, z: state.z, hoverText: (i) => hoverHtml(i, parameters) })
       : scatterTraces({ columns, shown, fronts: fronts.length === 1 ? [{ ...fronts[0], label: '' }] : fronts,
-        x: state.x, y: state.y, colourBy, categories, steps: !state.z });
+        x: state.x, y: state.y, colourBy, categories, steps: !state.z, bars: barsOn });
     const b = baselineIndex();
     if (b !== null && !three) {
       traces.push({ type: 'scattergl', mode: 'markers', name: `Baseline #${state.b}`, meta: 'baseline', hoverinfo: 'none',
@@ -340,6 +345,7 @@ export async function render(container, { id }, query) {
       thinned ? ` · drawing ${shown.length.toLocaleString('en-US')}: dense regions thinned, front and isolated points always kept` : '',
       data.sampled ? h('span', { id: 'first-view' }, ` · a first view of ${data.count.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')} points (every front point included); the rest is loading…`) : '',
       kneeSet.size ? ` · ★ knee point${kneeSet.size > 1 ? ' of each front' : ''}` : '', ' · hover a point for its design, click to open it',
+      barsOn.x || barsOn.y ? h('span', { id: 'error-bars-caption' }, ' · error bars: the measured model\'s 10th–90th percentile band (points not validated against measurements have none)') : '',
       b !== null ? h('span', { id: 'baseline-chip', class: 'filter-chip' }, `Baseline: #${state.b} (ratios in the table, tooltips and exports`
         + `${filtered.some((i) => noRatioWhy(i)) ? '; only against designs of its own workload: the others show –' : ''})`,
         h('button', { type: 'button', 'aria-label': 'Clear the baseline', onclick: () => { state = { ...state, b: '' }; draw(); } }, '×'))
@@ -420,7 +426,9 @@ export async function render(container, { id }, query) {
     const lines = [`Point #${ids[i]}`];
     for (const name of parameters) lines.push(`${info(name).label}: ${fmt(columns[name][i], name)}`);
     for (const name of [state.x, state.y, state.z, 'area_mm2', 'utilization', 'bottleneck'].filter((n, k, a) => n && columns[n] && a.indexOf(n) === k)) {
-      lines.push(`${info(name).label}: ${fmt(columns[name][i], name)}`);
+      const [low, high] = (BANDS[name] ?? []).map((band) => columns[band]?.[i]);
+      lines.push(`${info(name).label}: ${fmt(columns[name][i], name)}`
+        + (Number.isFinite(low) && Number.isFinite(high) ? ` (band ${fmt(low, name)} – ${fmt(high, name)})` : ''));
     }
     const b = baselineIndex();
     if (b !== null) {
