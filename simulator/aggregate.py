@@ -272,8 +272,9 @@ class Priced:
     ops: tuple[OpReport, ...]
 
 
-def priced(lowered: Lowered, ops: list[OpReport], sums: Sums, hw: Columns) -> Priced:
-    """One point's rows and metrics (`sums`, `hw`: of that point alone)."""
+def priced(lowered: Lowered, ops: list[OpReport], sums: Sums, hw: Columns, mapper: str = "optimal") -> Priced:
+    """One point's rows and metrics (`sums`, `hw`: of that point alone; `mapper`: the options', for what the band
+    covers)."""
     quality = lowered.quality
     parts = hw.areas()[0]
     return Priced({
@@ -284,16 +285,24 @@ def priced(lowered: Lowered, ops: list[OpReport], sums: Sums, hw: Columns) -> Pr
                                "accumulator": parts.accumulator_mm2, "nonlinear": parts.nonlinear_mm2,
                                "fixed": parts.fixed_mm2},
         "quality_loss": quality.loss if quality else None, "quality_source": quality.source if quality else None,
-        "fused_groups": lowered.fused_groups, "notes": list(lowered.notes), "validation": validation(ops)},
-        tuple(ops))
+        "fused_groups": lowered.fused_groups, "notes": list(lowered.notes),
+        "validation": validation(ops, _unmeasured_why(hw.specs[0].pricing, mapper))}, tuple(ops))
 
 
-def validation(ops: list[OpReport]) -> str:
+def _unmeasured_why(pricing: str, mapper: str) -> str:
+    """Why an accelerator priced by the measured model has no band under these options (else nothing to add)."""
+    if pricing == "gemmini-measured" and mapper != "gemmini":
+        return (f": mapper {mapper} is priced by the analytic model; mapper gemmini runs this accelerator's GEMMs and "
+                "convolutions on Gemmini's measured model")
+    return ""
+
+
+def validation(ops: list[OpReport], unmeasured_why: str = "") -> str:
     """What the latency's band covers: the share of cycles the measured model priced, and what the rest is."""
     total = sum(op.cycles for op in ops)
     measured = sum(op.cycles for op in ops if op.pricing == "gemmini-measured")
     if not measured:
-        return NOT_VALIDATED
+        return NOT_VALIDATED + unmeasured_why
     rest = sorted({op.op_class for op in ops if op.pricing == "analytic" and op.cycles > 0},
                   key=lambda name: -sum(op.cycles for op in ops if op.op_class == name and op.pricing == "analytic"))
     text = f"measured model on {measured / total:.0%} of cycles ({bands_kind()}, docs/firesim_fit.md)"

@@ -17,7 +17,7 @@ from simulator.hardware.spec import AcceleratorSpec
 from simulator.lower import GemmWork, Lowered, lower
 from simulator.mapping import cache_clear as mapping_cache_clear
 from simulator.measured import cache_clear as measured_cache_clear
-from simulator.measured import measured_band
+from simulator.measured import measured_band, timed_call
 from simulator.options import Options
 from simulator.report import OpReport, Report
 from simulator.workload import Workload
@@ -72,13 +72,14 @@ def _price(lowered: Lowered, accelerator: AcceleratorSpec, options: Options) -> 
     for work in lowered.work:
         if isinstance(work, GemmWork):
             mapping = work.cost(accelerator, options, key)
-            costs.append(gemm_row(work, [mapping], _ONE, hw, [measured_band(work, key, options.mapper)]))
-            rows.append(gemm_report_row(work, costs[-1], mapping))
+            band = measured_band(work, key, options.mapper)
+            costs.append(gemm_row(work, [mapping], _ONE, hw, [band]))
+            rows.append(gemm_report_row(work, costs[-1], mapping, timed=timed_call(work, key) if band else ""))
             continue
         for part, row in pointwise_rows([work], _ONE, hw):
             costs.append(row)
             rows.append(pointwise_report_row(work, part, row))
-    return priced(lowered, rows, Sums.of(costs, 1), hw)
+    return priced(lowered, rows, Sums.of(costs, 1), hw, options.mapper)
 
 
 def evaluate(workload: Workload, accelerator: AcceleratorSpec, options: Options | None = None) -> Report:

@@ -31,7 +31,7 @@ from simulator.mapping.dosa_calls import ConvCall, MatmulCall, array_side, conv_
 from simulator.mapping.explicit import ExplicitMapping, parse_mapping
 from simulator.mapping.gemmini_conv_tiler import ConvShape as TilerShape
 from simulator.mapping.gemmini_conv_tiler import ConvTile, conv_footprint
-from simulator.measured import NOT_VALIDATED, PricingModel, call_cycles, measured_array_side
+from simulator.measured import NOT_VALIDATED, PricingModel, call_cycles, describe_call, measured_array_side
 from simulator.measured import conv_call as auto_conv_call
 from simulator.measured import matmul_call as auto_matmul_call
 from simulator.measured import pricing_model as _rule
@@ -294,14 +294,6 @@ def auto_call(layer: Layer, hw: AcceleratorSpec, side: int) -> ConvCall | Matmul
     shape = TilerShape(layer.batch, layer.in_channels, layer.out_channels, layer.in_h, layer.in_w, layer.out_h,
                        layer.out_w, layer.kernel_h, layer.kernel_w, layer.stride, layer.padding_h)
     return auto_conv_call(shape, side, scratchpad, accumulator)
-
-
-def describe_call(call: ConvCall | MatmulCall) -> str:
-    if isinstance(call, MatmulCall):
-        return (f"tiled_matmul {call.dim_i}x{call.dim_k}x{call.dim_j} (I x K x J), tiles {call.tile_i}x{call.tile_k}"
-                f"x{call.tile_j} blocks of {call.pe_dim}, order {call.perm}")
-    return (f"tiled_conv tile batches {call.batches}, orows {call.orows}, ocols {call.ocols}, ochs {call.ochs}, "
-            f"krows {call.krows}, kcols {call.kcols}, kchs {call.kchs}; order {call.perm} (innermost first)")
 
 
 def _measured(layer: Layer, call: ConvCall | MatmulCall, side: int, mapping: str, mapper: str,

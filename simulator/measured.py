@@ -53,6 +53,12 @@ def pricing_model(pricing: str, mapper: str, mapping: str | None = None) -> Pric
     return ANALYTIC
 
 
+def default_mapper(pricing: str) -> Literal["optimal", "gemmini"]:
+    """The mapper of a layer that names none: on an accelerator priced by the measured model, Gemmini's own tiler
+    (what the measured chip runs and what has a band); elsewhere our search."""
+    return "gemmini" if pricing == MEASURED else "optimal"
+
+
 def measured_array_side(hw: GemminiLike, explicit: bool = False) -> int:
     """The array side N of Gemmini as measured: square, WS, int8 operands, int32 accumulator (else a one-line
     ValueError naming what differs and, under `pricing: gemmini-measured`, how to get the analytic model)."""
@@ -157,6 +163,20 @@ def measured_band(work: GemmWork, hw: PricedKey, mapper: str) -> tuple[float, fl
         return None
     priced = op_cycles(work.op, work.k, hw)
     return priced.cycles, priced.low, priced.high
+
+
+def describe_call(call: ConvCall | MatmulCall) -> str:
+    """The call Gemmini's software makes, as the reports show it."""
+    if isinstance(call, MatmulCall):
+        return (f"tiled_matmul {call.dim_i}x{call.dim_k}x{call.dim_j} (I x K x J), tiles {call.tile_i}x{call.tile_k}"
+                f"x{call.tile_j} blocks of {call.pe_dim}, order {call.perm}")
+    return (f"tiled_conv tile batches {call.batches}, orows {call.orows}, ocols {call.ocols}, ochs {call.ochs}, "
+            f"krows {call.krows}, kcols {call.kcols}, kchs {call.kchs}; order {call.perm} (innermost first)")
+
+
+def timed_call(work: GemmWork, hw: PricedKey) -> str:
+    """What the measured model timed for a GEMM op (its report row's mapping)."""
+    return describe_call(op_call(work.op, work.k, hw)[0])
 
 
 def cache_clear() -> None:

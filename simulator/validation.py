@@ -12,10 +12,12 @@ kernel_h,kernel_w,stride` (and optionally `padding`) for a convolution; any `Acc
 (a Timeloop/DOSA string) and `label`; the measured `cycles`. An empty cell is "not given". Blank lines and `#`
 lines are skipped. Every error names the row and the column.
 
-Which model prices a row is `simulator.layer.pricing_model`'s rule: a row with an explicit mapping, or under
-`mapper: gemmini` on a weight-stationary accelerator, is priced by Gemmini's execution model fit to FireSim (with an
-error band); `mapper: optimal` by the analytic model (no band: not validated against measurements). Each row says
-which (`model`), and the summary counts how many measured cycles fall inside their band (`within_band`).
+Which model prices a row is `simulator.measured.pricing_model`'s rule: a row with an explicit mapping, or under
+`mapper: gemmini` on an accelerator whose `pricing` is `gemmini-measured`, is priced by Gemmini's execution model fit
+to FireSim (with an error band); anything else by the analytic model (no band: not validated against
+measurements). A row naming no mapper takes the caller's, else its accelerator's default (`default_mapper`: gemmini
+under `pricing: gemmini-measured`, optimal elsewhere). Each row says which model priced it (`model`), and the
+summary counts how many measured cycles fall inside their band (`within_band`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from scipy.stats import spearmanr
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.layer import ConvLayer, GemmLayer, Layer, LayerResult, Mapper, check_mapping, evaluate_layer
 from simulator.mapping import MappingError
+from simulator.measured import default_mapper
 
 GEMM_COLUMNS = ("m", "k", "n")
 CONV_COLUMNS = ("batch", "in_channels", "out_channels", "out_h", "out_w", "kernel_h", "kernel_w", "stride")
@@ -221,8 +224,9 @@ def _row(where: str, record: Mapping[str, Any]) -> MeasuredLayer:
 # ---------------------------------------------------------------------------------------------------- predicting
 
 
-def validate(rows: Sequence[MeasuredLayer], hardware: Hardware, *, mapper: Mapper = "optimal") -> ValidationResult:
-    """Predict every row on its accelerator (`hardware(overrides)`) under its mapper (else `mapper`) and summarise."""
+def validate(rows: Sequence[MeasuredLayer], hardware: Hardware, *, mapper: Mapper | None = None) -> ValidationResult:
+    """Predict every row on its accelerator (`hardware(overrides)`) under its mapper (else `mapper`, else its
+    accelerator's default) and summarise."""
     specs: dict[tuple, AcceleratorSpec] = {}
     predictions = []
     for row in rows:
@@ -230,7 +234,8 @@ def validate(rows: Sequence[MeasuredLayer], hardware: Hardware, *, mapper: Mappe
         if key not in specs:
             specs[key] = _accelerator(row, hardware)
         try:
-            result = evaluate_layer(row.layer, specs[key], mapper=row.mapper or mapper, mapping=row.mapping)
+            chosen = row.mapper or mapper or default_mapper(specs[key].pricing)
+            result = evaluate_layer(row.layer, specs[key], mapper=chosen, mapping=row.mapping)
         except (MappingError, ValueError) as error:
             raise ValidationInputError(f"{row.where}: {row.layer.describe()} cannot run: {error}") from None
         predictions.append(Prediction(row, result))

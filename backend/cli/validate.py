@@ -37,8 +37,10 @@ def validate(
         help="A measurements CSV: kind, the layer's sizes, optional accelerator fields, mapper, mapping; "
              "cycles.", exists=True, dir_okay=False)] = None,
     accelerator: AcceleratorName = "gemmini-default",
-    mapper: Annotated[Mapper, typer.Option(help="The mapper of rows that name none: optimal (our search) or "
-                                                "gemmini (Gemmini's software tiler).")] = Mapper.optimal,
+    mapper: Annotated[Mapper | None, typer.Option(
+        help="The mapper of rows that name none: optimal (our search) or gemmini (Gemmini's software tiler); "
+             "default: the accelerator's (gemmini under pricing gemmini-measured, e.g. gemmini-firesim; else "
+             "optimal).", show_default=False)] = None,
     firesim_training: Annotated[bool, typer.Option(
         "--firesim-training", help="Run the project's copy of DOSA's FireSim training set (1,567 layers) instead "
                                    "of a file.")] = False,
@@ -47,6 +49,7 @@ def validate(
                                                 dir_okay=False)] = None,
 ) -> None:
     """Predict measured layers with the model: per-row predicted, measured and error, and a summary by kind."""
+    from simulator.measured import default_mapper
     from simulator.measurements import to_validation_rows
     from simulator.validation import measured_layers, parse_validation_csv, result_dict
     from simulator.validation import validate as run_validation
@@ -56,17 +59,20 @@ def validate(
     try:
         rows = (measured_layers(to_validation_rows()) if measurements is None
                 else parse_validation_csv(measurements.read_text(encoding="utf-8")))
-        hardware(accelerator, {})  # an unknown accelerator is named once, not per row
-        result = run_validation(rows, lambda overrides: hardware(accelerator, overrides), mapper=mapper.value)
+        spec = hardware(accelerator, {})  # an unknown accelerator is named once, not per row
+        chosen = mapper.value if mapper else None
+        result = run_validation(rows, lambda overrides: hardware(accelerator, overrides), mapper=chosen)
     except (ValidationError, ValueError, KeyError, UnicodeDecodeError) as error:
         fail(one_line(error))
     data = result_dict(result)
     if output is not None:
         _write_predictions(output, data["rows"])
+    said = chosen or default_mapper(spec.pricing)
     if as_json:
-        typer.echo(json.dumps({"accelerator": accelerator, "mapper": mapper.value, **data}))
+        typer.echo(json.dumps({"accelerator": accelerator, "mapper": said, **data}))
         return
-    _print(result, data, f"{len(result.predictions):,} measured layers on {accelerator} (mapper {mapper.value})")
+    _print(result, data, f"{len(result.predictions):,} measured layers on {accelerator} (mapper {said} where a row "
+                         "names none)")
 
 
 def _write_predictions(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -146,9 +146,9 @@ def _fields(row: OpCost, point: int) -> dict[str, float]:
     return totals | per_copy
 
 
-def gemm_report_row(work: GemmWork, row: OpCost, cost: GemmCost, point: int = 0) -> OpReport:
+def gemm_report_row(work: GemmWork, row: OpCost, cost: GemmCost, point: int = 0, timed: str = "") -> OpReport:
     """A GEMM's report row at one point (`cost`: that point's mapping; under the measured model its utilization is
-    the mapping's scaled to the measured cycles)."""
+    the mapping's scaled to the measured cycles, and `timed` names the call the measured model timed)."""
     op = work.op
     measured = bool(row.measured[point])
     cycles = float(row.cycles[point])
@@ -159,7 +159,8 @@ def gemm_report_row(work: GemmWork, row: OpCost, cost: GemmCost, point: int = 0)
         flops=float(op.flops * op.layer_count) * work.k / op.k,  # sparse: kept K only
         utilization=cost.utilization * analytic / cycles if measured and cycles else cost.utilization,
         where="accelerator",
-        mapping=cost.mapping.describe() + (f" · fused {work.fusion}" if work.fusion else ""),
+        mapping=(f"{timed} (measured model; traffic: {cost.mapping.describe()})" if timed else cost.mapping.describe())
+        + (f" · fused {work.fusion}" if work.fusion else ""),
         bound=BOUNDS[int(row.bound[point])], pricing="gemmini-measured" if measured else "analytic",
         cycles_low=float(row.cycles_low[point]) if measured else None,
         cycles_high=float(row.cycles_high[point]) if measured else None, **_fields(row, point))

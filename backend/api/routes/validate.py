@@ -24,6 +24,7 @@ from backend.core.quotas import heavy_work
 from backend.library import service as library_service
 from simulator import validation
 from simulator.hardware import accelerator_from_definition, list_accelerator_presets, load_accelerator_preset_data
+from simulator.measured import default_mapper
 from simulator.measurements import to_validation_rows
 
 router = APIRouter(tags=["validation"], dependencies=[Depends(get_principal)])
@@ -36,7 +37,9 @@ class ValidateIn(BaseModel):
     accelerator: str = Field(default="gemmini-default", min_length=1, max_length=200,
                              description="A preset or a library accelerator; a row's accelerator-field columns "
                                          "override it for that row.")
-    mapper: Literal["optimal", "gemmini"] = Field(default="optimal", description="The mapper of rows naming none.")
+    mapper: Literal["optimal", "gemmini"] | None = Field(default=None, description=(
+        "The mapper of rows naming none; default: the accelerator's (gemmini under pricing gemmini-measured, e.g. "
+        "gemmini-firesim; else optimal)."))
     rows: list[dict[str, Any]] | None = Field(default=None, max_length=MAX_ROWS, description=(
         "Measurements as objects of the CSV's columns: kind (gemm|conv), m, k, n or batch, in_channels, "
         "out_channels, out_h, out_w, kernel_h, kernel_w, stride (padding), accelerator fields, mapper, mapping, "
@@ -76,7 +79,7 @@ class ValidationRowOut(BaseModel):
     within_band: bool | None = Field(description="Whether the measured cycles lie in the band (null: no band).")
     model: Literal["gemmini-measured", "analytic"] = Field(description=(
         "Which model priced the row: Gemmini's execution model fit to FireSim (an explicit mapping, or mapper "
-        "gemmini on a WS array) or the analytic model (mapper optimal)."))
+        "gemmini on an accelerator with pricing gemmini-measured) or the analytic model (anything else)."))
     bound: str | None = Field(description="Under the measured model: the largest part (host, array, reads, "
                                           "writes, memory).")
     compute_cycles: float
@@ -92,7 +95,7 @@ class ValidationRowOut(BaseModel):
 
 class ValidateOut(BaseModel):
     accelerator: str
-    mapper: str
+    mapper: str = Field(description="The mapper of rows naming none (the one asked for, else the accelerator's).")
     rows: list[ValidationRowOut]
     summary: ValidationSummaryByKindOut
     notes: list[str]
@@ -154,4 +157,5 @@ def validate(body: Annotated[ValidateIn, Depends(validation_request)], user: Cur
     definition = _definition(session, body.accelerator)
     result = validation.validate(rows, lambda overrides: accelerator_from_definition(definition, **overrides),
                                  mapper=body.mapper)
-    return {"accelerator": body.accelerator, "mapper": body.mapper, **validation.result_dict(result)}
+    mapper = body.mapper or default_mapper(accelerator_from_definition(definition).pricing)
+    return {"accelerator": body.accelerator, "mapper": mapper, **validation.result_dict(result)}

@@ -45,7 +45,12 @@ def test_json_rows_and_the_training_set(client) -> None:
     answer = client.post("/api/validate", json={"rows": rows})
     assert answer.status_code == 200, answer.text
     assert [r["where"] for r in answer.json()["rows"]] == ["row 1", "row 2"]
-    assert {r["model"] for r in answer.json()["rows"]} == {"analytic"}  # mapper optimal: no band
+    assert {r["model"] for r in answer.json()["rows"]} == {"analytic"}  # gemmini-default's mapper optimal: no band
+    assert answer.json()["mapper"] == "optimal"
+    firesim = client.post("/api/validate", json={"rows": rows, "accelerator": "gemmini-firesim"})
+    assert firesim.status_code == 200, firesim.text  # its default mapper is Gemmini's tiler: the measured model
+    assert firesim.json()["mapper"] == "gemmini"
+    assert {r["model"] for r in firesim.json()["rows"]} == {"gemmini-measured"}
     assert answer.json()["rows"][0]["cycles_low"] is None and "not validated" in answer.json()["notes"][0]
     training = client.post("/api/validate", json={"firesim_training": True, "accelerator": "gemmini-firesim"})
     assert training.status_code == 200, training.text

@@ -118,3 +118,19 @@ def test_bad_input_exits_2_with_one_clear_line(tmp_path: Path) -> None:
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], (args, result.stderr)
+
+
+def test_rows_naming_no_mapper_take_the_accelerators_default(tmp_path: Path) -> None:
+    """gemmini-firesim is priced by the measured model: its rows run Gemmini's tiler unless they say otherwise;
+    `--mapper optimal` and a row's own mapper column still decide."""
+    measurements = tmp_path / "m.csv"
+    measurements.write_text("kind,m,k,n,mapper,cycles\ngemm,128,256,64,,9000\ngemm,128,256,64,optimal,9000\n",
+                            encoding="utf-8")
+    default = json.loads(dse("validate", str(measurements), "--accelerator", "gemmini-firesim", "--json").stdout)
+    assert default["mapper"] == "gemmini"
+    assert [row["model"] for row in default["rows"]] == ["gemmini-measured", "analytic"]
+    asked = json.loads(dse("validate", str(measurements), "--accelerator", "gemmini-firesim", "--mapper", "optimal",
+                           "--json").stdout)
+    assert asked["mapper"] == "optimal" and [row["model"] for row in asked["rows"]] == ["analytic", "analytic"]
+    analytic = json.loads(dse("validate", str(measurements), "--accelerator", "gemmini-default", "--json").stdout)
+    assert analytic["mapper"] == "optimal" and {row["model"] for row in analytic["rows"]} == {"analytic"}

@@ -42,6 +42,7 @@ export async function render(container) {
   const accelerator = h('select', { id: 'validate-accelerator', 'aria-label': 'Accelerator', style: { width: 'auto' } },
     names.map((name) => h('option', { value: name, selected: name === 'gemmini-default' }, name)));
   const mapper = h('select', { id: 'validate-mapper', 'aria-label': 'Mapper of rows naming none', style: { width: 'auto' } },
+    h('option', { value: '' }, "the accelerator's (gemmini where it is priced by the measured model)"),
     h('option', { value: 'optimal' }, 'optimal (our search)'), h('option', { value: 'gemmini' }, "gemmini (Gemmini's tiler)"));
   const results = h('div', { id: 'validate-results' });
   let plotted = null;
@@ -54,7 +55,7 @@ export async function render(container) {
     let data;
     try {
       [data, Plotly] = await Promise.all([
-        api('/api/validate', { method: 'POST', body: { ...body, accelerator: accelerator.value, mapper: mapper.value } }),
+        api('/api/validate', { method: 'POST', body: { ...body, accelerator: accelerator.value, ...(mapper.value ? { mapper: mapper.value } : {}) } }),
         loadPlotly()]);
     } catch (error) {
       clear(results, errorNotice(error, 'These measurements could not be validated'));
