@@ -98,13 +98,18 @@ class _Mappings:
         return cls(index, list(first))
 
 
-def _gemm_costs(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings, options: Options,
-                errors: list[Exception | None]) -> tuple[list[GemmCost | None], np.ndarray]:
-    """One GEMM's mapping for each distinct (lowering, hardware key) pair of the group, and each point's pair: all
-    asked of the mapping search at once, which prices the keys that differ only in their links together."""
+def _gemm_requests(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings,
+                   options: Options) -> tuple[list[tuple], np.ndarray]:
+    """One GEMM's mapping request for each distinct (lowering, hardware key) pair of the group, and each point's
+    pair."""
     keys = len(mappings.keys)
     unique, inverse = np.unique(u_index * keys + mappings.index, return_inverse=True)
-    found = gemm_costs([works[code // keys].request(mappings.keys[code % keys], options) for code in unique.tolist()])
+    return [works[code // keys].request(mappings.keys[code % keys], options) for code in unique.tolist()], inverse
+
+
+def _found(found: list[GemmCost | MappingError], inverse: np.ndarray,
+           errors: list[Exception | None]) -> list[GemmCost | None]:
+    """The pairs' mappings, None where a pair has none (its points fail with the search's error)."""
     costs: list[GemmCost | None] = []
     for pair, cost in enumerate(found):
         if isinstance(cost, MappingError):
@@ -112,21 +117,26 @@ def _gemm_costs(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings,
             for i in np.flatnonzero(inverse == pair):
                 errors[i] = errors[i] or found[pair]
         costs.append(cost)
-    return costs, inverse
+    return costs
 
 
 def _rows(lowerings: list[Lowered], options: Options, hw: Columns, u_index: np.ndarray,
           errors: list[Exception | None]) -> Iterator[OpCost]:
-    """Every op's row at every point of a group, as it is priced (the rows of many points are not all held)."""
+    """Every op's row at every point of a group, as it is priced (the rows of many points are not all held). The
+    mappings of all the group's GEMMs are asked of the search at once: it prices those sharing everything but their
+    shape, array size, links and node in one vectorized pass."""
     mappings = _Mappings.of(hw.specs)
-    for position in range(len(lowerings[0].work)):
-        works = [lowered.work[position] for lowered in lowerings]
-        if isinstance(works[0], GemmWork):
-            gemms = [w for w in works if isinstance(w, GemmWork)]
-            costs, pick = _gemm_costs(gemms, u_index, mappings, options, errors)
-            yield gemm_row(gemms[0], costs, pick, hw)
+    works = [[lowered.work[position] for lowered in lowerings] for position in range(len(lowerings[0].work))]
+    asked = {position: _gemm_requests([w for w in at if isinstance(w, GemmWork)], u_index, mappings, options)
+             for position, at in enumerate(works) if isinstance(at[0], GemmWork)}
+    found = iter(gemm_costs([request for requests, _ in asked.values() for request in requests]))
+    for position, at in enumerate(works):
+        if position in asked:
+            requests, pick = asked[position]
+            costs = _found([next(found) for _ in requests], pick, errors)
+            yield gemm_row(next(w for w in at if isinstance(w, GemmWork)), costs, pick, hw)
             continue
-        yield from (row for _, row in pointwise_rows([w for w in works if isinstance(w, PointwiseWork)], u_index, hw))
+        yield from (row for _, row in pointwise_rows([w for w in at if isinstance(w, PointwiseWork)], u_index, hw))
 
 
 def _group(lowerings: list[Lowered], options: Options, specs: list[AcceleratorSpec], u_index: np.ndarray,
