@@ -98,13 +98,12 @@ class _Mappings:
         return cls(index, list(first))
 
 
-def _gemm_requests(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings,
-                   options: Options) -> tuple[list[tuple], np.ndarray]:
-    """One GEMM's mapping request for each distinct (lowering, hardware key) pair of the group, and each point's
-    pair."""
+def _pairs(u_index: np.ndarray, mappings: _Mappings) -> tuple[list[tuple[int, HardwareKey]], np.ndarray]:
+    """The distinct (lowering, hardware key) pairs of a group, and each point's pair: each GEMM is searched once
+    per pair."""
     keys = len(mappings.keys)
     unique, inverse = np.unique(u_index * keys + mappings.index, return_inverse=True)
-    return [works[code // keys].request(mappings.keys[code % keys], options) for code in unique.tolist()], inverse
+    return [(code // keys, mappings.keys[code % keys]) for code in unique.tolist()], inverse
 
 
 def _found(found: list[GemmCost | MappingError], inverse: np.ndarray,
@@ -125,16 +124,15 @@ def _rows(lowerings: list[Lowered], options: Options, hw: Columns, u_index: np.n
     """Every op's row at every point of a group, as it is priced (the rows of many points are not all held). The
     mappings of all the group's GEMMs are asked of the search at once: it prices those sharing everything but their
     shape, array size, links and node in one vectorized pass."""
-    mappings = _Mappings.of(hw.specs)
+    pairs, pick = _pairs(u_index, _Mappings.of(hw.specs))
     works = [[lowered.work[position] for lowered in lowerings] for position in range(len(lowerings[0].work))]
-    asked = {position: _gemm_requests([w for w in at if isinstance(w, GemmWork)], u_index, mappings, options)
-             for position, at in enumerate(works) if isinstance(at[0], GemmWork)}
-    found = iter(gemm_costs([request for requests, _ in asked.values() for request in requests]))
+    gemms = {position: [w for w in at if isinstance(w, GemmWork)] for position, at in enumerate(works)
+             if isinstance(at[0], GemmWork)}
+    found = iter(gemm_costs([at[u].request(key, options) for at in gemms.values() for u, key in pairs]))
     for position, at in enumerate(works):
-        if position in asked:
-            requests, pick = asked[position]
-            costs = _found([next(found) for _ in requests], pick, errors)
-            yield gemm_row(next(w for w in at if isinstance(w, GemmWork)), costs, pick, hw)
+        if position in gemms:
+            costs = _found([next(found) for _ in pairs], pick, errors)
+            yield gemm_row(gemms[position][0], costs, pick, hw)
             continue
         yield from (row for _, row in pointwise_rows([w for w in at if isinstance(w, PointwiseWork)], u_index, hw))
 

@@ -24,7 +24,6 @@ from functools import lru_cache
 from typing import Literal, NamedTuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from simulator.hardware.spec import AcceleratorSpec, HardwareKey
 from simulator.mapping import pricing, tilings
@@ -38,10 +37,12 @@ Tiling = Literal["search", "square"]
 Mapper = Literal["optimal", "gemmini"]
 
 
-class Mapping(BaseModel):
-    """A chosen GEMM mapping: tile sizes, the tile-loop order (outer -> inner) and what it pins in the L2."""
+class Mapping(NamedTuple):
+    """A chosen GEMM mapping: tile sizes, the tile-loop order (outer -> inner) and what it pins in the L2.
 
-    model_config = ConfigDict(frozen=True)
+    The search's records are named tuples of plain values, not pydantic models: the search builds one per request
+    (100,000s in a sweep, 65,536 cached), and a tuple of plain values is cheap to build and left alone by the
+    garbage collector once it has seen it."""
 
     dataflow: str
     tile_m: int
@@ -60,10 +61,8 @@ class Mapping(BaseModel):
                 f"order {'>'.join(self.loop_order)}{pinned}{tiler}")
 
 
-class GemmCost(BaseModel):
-    """Cost of one GEMM instance under its chosen mapping."""
-
-    model_config = ConfigDict(frozen=True)
+class GemmCost(NamedTuple):
+    """Cost of one GEMM instance under its chosen mapping (a named tuple, as `Mapping`)."""
 
     m: int
     k: int
