@@ -29,7 +29,7 @@ from simulator.hardware.spec import AcceleratorSpec, HardwareKey
 from simulator.mapping import pricing, tilings
 from simulator.mapping.gemmini_tiler import TilerError, gemmini_tiles
 from simulator.mapping.pricing import Operands
-from simulator.mapping.tilings import MappingError, Tilings
+from simulator.mapping.tilings import MappingError, Part
 
 Objective = Literal["latency", "energy", "edp"]
 Source = Literal["dram", "l2", "chip"]  # where an operand comes from (or, for the output, where it goes)
@@ -289,45 +289,31 @@ def _search(searches: list[list[tuple]]) -> list[list[GemmCost] | list[MappingEr
     (cached), then the time, energy and choice of every search's keys in one vectorized pass over all their
     candidates: numpy's per-call cost, not the candidates, is most of a small search's time."""
     spaces = tilings.tilings_of([_tiling_key(members[0]) for members in searches])
-    live = [(members, space) for members, space in zip(searches, spaces, strict=True) if isinstance(space, Tilings)]
+    live = [(members, space) for members, space in zip(searches, spaces, strict=True) if isinstance(space, Part)]
     priced = iter(_price_searches(live) if live else [])
     # no tiling fits: the same for every member (not cached)
     return [[space] * len(members) if isinstance(space, MappingError) else next(priced)
             for members, space in zip(searches, spaces, strict=True)]
 
 
-def _joined(parts: list[pricing.Candidates], lengths: np.ndarray) -> pricing.Candidates:
-    """Several searches' candidates as one set, in turn."""
-    if len(parts) == 1:
-        return parts[0]
-    factors = parts[0].factors if parts[0].factors is pricing.NO_LIMIT else tuple(
-        (np.concatenate([part.factors[j][0] for part in parts]), np.concatenate([part.factors[j][1] for part in parts]))
-        for j in range(4))
-    return pricing.Candidates(
-        *(np.concatenate([getattr(part, name) for part in parts])
-          for name in ("em", "ek", "en", "compute", "sp_reads", "acc_traffic")),
-        tuple(np.concatenate([part.fetched[j] for part in parts], axis=1) for j in range(3)),
-        np.repeat([part.out_bytes for part in parts], lengths), factors)
-
-
-def _price_searches(live: list[tuple[list[tuple], Tilings]]) -> list[list[GemmCost]]:
+def _price_searches(live: list[tuple[list[tuple], Part]]) -> list[list[GemmCost]]:
     """`_search`'s vectorized pass: the searches' candidates joined, the GEMM's shape and the array's size per
     candidate, the keys stacked as an axis (`pricing.stack`)."""
     (_, _, _, hw, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, _, mapper, _, ideal_memory,
      b_transposed) = live[0][0][0]
-    lengths = np.array([space.sp_need.size for _, space in live])
+    lengths = np.array([space.size for _, space in live])
     shapes = np.repeat(np.array([members[0][:3] for members, _ in live], dtype=np.int64), lengths, axis=0).T
     gemm = pricing.Gemm(*shapes, Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed))
     keys = [[request[3] for request in members] for members, _ in live]
     stacked = hw if len(live) == 1 and len(live[0][0]) == 1 else pricing.stack(keys, lengths)
-    candidates = _joined([space.candidates for _, space in live], lengths)
-    priced = pricing.price(gemm, stacked, candidates, ideal_memory=ideal_memory)
+    joined = tilings.joined([space for _, space in live])
+    priced = pricing.price(gemm, stacked, joined.candidates, ideal_memory=ideal_memory)
     width = max(len(group) for group in keys)
     orders, picks = _choice(objective, priced.time, priced.energy, width, lengths)
     key = np.array([j for group in keys for j in range(len(group))])
     search = np.repeat(np.arange(len(live)), [len(group) for group in keys])
     chosen = (key, orders[key, search], picks[key, search] + (np.cumsum(lengths) - lengths)[search])
-    costs = iter(_costs(live, candidates, priced, chosen, (width, *priced.traffic.local_reads.shape), mapper))
+    costs = iter(_costs(live, joined, priced, chosen, (width, *priced.traffic.local_reads.shape), mapper))
     return [[next(costs) for _ in group] for group in keys]
 
 
@@ -339,13 +325,13 @@ def _pinned(keep: np.ndarray, saving: list[np.ndarray]) -> list[str]:
             for c, mask in enumerate(masks)]
 
 
-def _costs(live: list[tuple[list[tuple], Tilings]], candidates: pricing.Candidates, priced: pricing.Priced,
+def _costs(live: list[tuple[list[tuple], Part]], joined: tilings.Tilings, priced: pricing.Priced,
            chosen: tuple[np.ndarray, np.ndarray, np.ndarray], shape: tuple[int, int, int], mapper: str
            ) -> list[GemmCost]:
     """The chosen candidates (per search and key: its key's index, loop order and candidate among all) as GemmCosts,
     each value read off its array (over `shape` = (keys, orders, candidates) or broadcast to it) at once."""
     traffic, time, energy = priced.traffic, priced.time, priced.energy
-    parts = [space for _, space in live]
+    candidates = joined.candidates
     key, o, i = chosen
 
     def at(array: np.ndarray | float) -> list:
@@ -355,16 +341,15 @@ def _costs(live: list[tuple[list[tuple], Tilings]], candidates: pricing.Candidat
         traffic.keep[o, i], [part[o, i] for part in traffic.read_saving])
     tile_m, tile_k, tile_n, computes = (at(part) for part in (candidates.em, candidates.ek, candidates.en,
                                                                time.compute))
-    sp_used, acc_used = (at(np.concatenate([getattr(part, name) for part in parts]))
-                         for name in ("sp_need", "acc_need"))
+    sp_used, acc_used = at(joined.sp_need), at(joined.acc_need)
     totals, transfers, reads, writes, l2, compulsory = (at(part) for part in (
         time.cycles, time.transfer, traffic.dram_reads, traffic.dram_writes, traffic.l2_traffic, traffic.compulsory))
     scratchpad = (candidates.sp_reads[i] + traffic.local_reads[o, i]).tolist()
     accumulator = (candidates.acc_traffic[i] + np.broadcast_to(traffic.local_writes, shape[1:])[o, i]).tolist()
     total_pj, sram_pj, dram_pj, mac_pj = (at(part) for part in (energy.total_pj, energy.sram_pj, energy.dram_pj,
                                                                 energy.mac_pj))
-    requests = [(request, len(part.orders) * part.sp_need.size) for members, part in live for request in members]
-    orders = parts[0].orders
+    orders = joined.orders
+    requests = [(request, len(orders) * part.size) for members, part in live for request in members]
     costs = []
     for c, ((request, size), o_c) in enumerate(zip(requests, o.tolist(), strict=True)):
         m, k, n, hw = request[:4]

@@ -10,6 +10,7 @@ candidates, is most of a small GEMM's time).
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from typing import NamedTuple
@@ -37,6 +38,50 @@ class Tilings(NamedTuple):
     sp_need: np.ndarray
     acc_need: np.ndarray
     candidates: pricing.Candidates
+
+
+class Part(NamedTuple):
+    """One GEMM's tilings: candidates `start` to `end` of `tilings` (built with other GEMMs' in one pass)."""
+
+    tilings: Tilings
+    start: int
+    end: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+def joined(parts: list[Part]) -> Tilings:
+    """Several GEMMs' tilings as one set, in turn: a slice of the set they were built in when they follow each
+    other there (a search of what was just built), else their candidates joined."""
+    first, last = parts[0], parts[-1]
+    if all(part.tilings is first.tilings for part in parts) and all(
+            before.end == after.start for before, after in itertools.pairwise(parts)):
+        return _slice(first.tilings, first.start, last.end)
+    pieces = [_slice(*part) for part in parts]
+    candidates = [piece.candidates for piece in pieces]
+    factors = candidates[0].factors if candidates[0].factors is pricing.NO_LIMIT else tuple(
+        (np.concatenate([c.factors[j][0] for c in candidates]), np.concatenate([c.factors[j][1] for c in candidates]))
+        for j in range(4))
+    return Tilings(first.tilings.orders, *(np.concatenate([getattr(piece, name) for piece in pieces])
+                                           for name in ("sp_need", "acc_need")), pricing.Candidates(
+        *(np.concatenate([getattr(c, name) for c in candidates])
+          for name in ("em", "ek", "en", "compute", "sp_reads", "acc_traffic")),
+        tuple(np.concatenate([c.fetched[j] for c in candidates], axis=1) for j in range(3)),
+        np.concatenate([c.out_bytes for c in candidates]), factors))
+
+
+def _slice(tilings: Tilings, start: int, end: int) -> Tilings:
+    """Candidates `start` to `end` of a set (views)."""
+    if start == 0 and end == tilings.sp_need.size:
+        return tilings
+    c = tilings.candidates
+    factors = c.factors if c.factors is pricing.NO_LIMIT else tuple(
+        (packets[start:end], misses[start:end]) for packets, misses in c.factors)
+    return Tilings(tilings.orders, tilings.sp_need[start:end], tilings.acc_need[start:end], pricing.Candidates(
+        *(array[start:end] for array in (c.em, c.ek, c.en, c.compute, c.sp_reads, c.acc_traffic)),
+        tuple(part[:, start:end] for part in c.fetched), c.out_bytes[start:end], factors))
 
 
 class Key(NamedTuple):
@@ -72,22 +117,19 @@ def square(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, np
 
 
 class _Space(NamedTuple):
-    """One GEMM's candidate tile sizes before the memories judge them: (tm, tk, tn) per candidate, the distinct tile
-    sizes along K and N with each candidate's index into them, and whether Gemmini's tiler reuses A and B."""
+    """One GEMM's candidate tile sizes before the memories judge them: every (tm, tk, tn) of `tms` x `tks` x `tns`
+    (tm outermost) when `product`, else the i-th of each; and whether Gemmini's tiler reuses A and B."""
 
-    tm: np.ndarray
-    tk: np.ndarray
-    tn: np.ndarray
+    tms: np.ndarray
     tks: np.ndarray
     tns: np.ndarray
-    k_pick: np.ndarray
-    n_pick: np.ndarray
+    product: bool
     reuse: tuple[bool, bool]
 
 
 def _space(key: Key) -> _Space:
     """The candidates of the key's mapper and tiling: Gemmini's tiler's one tile, square tiles, or every (tm, tk,
-    tn) of the dataflow's tile sizes (tm outermost)."""
+    tn) of the dataflow's tile sizes."""
     m, k, n, rows, cols = key.m, key.k, key.n, key.rows, key.cols
     if min(m, k, n) < 1:
         raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
@@ -98,15 +140,25 @@ def _space(key: Key) -> _Space:
         except TilerError as error:
             raise MappingError(str(error)) from None
         tm, tk, tn = (np.array([x], dtype=np.int64) for x in (chosen.tile_m, chosen.tile_kk, chosen.tile_n))
-        pick = np.zeros(1, dtype=np.int64)
-        return _Space(tm, tk, tn, tk, tn, pick, pick, (chosen.a_reuse, chosen.b_reuse))
+        return _Space(tm, tk, tn, False, (chosen.a_reuse, chosen.b_reuse))
     if key.tiling == "square":
-        side = square(m, k, n, rows, cols)[0]
-        pick = np.arange(len(side))
-        return _Space(side, side, side, side, side, pick, pick, (False, False))
-    tms, tks, tns = DATAFLOWS[key.dataflow].candidates(m, k, n, rows, cols)
-    m_pick, k_pick, n_pick = np.indices((len(tms), len(tks), len(tns))).reshape(3, -1)
-    return _Space(tms[m_pick], tks[k_pick], tns[n_pick], tks, tns, k_pick, n_pick, (False, False))
+        return _Space(*square(m, k, n, rows, cols), False, (False, False))
+    return _Space(*DATAFLOWS[key.dataflow].candidates(m, k, n, rows, cols), True, (False, False))
+
+
+def _picks(spaces: list[_Space]) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """How many candidates each GEMM has, and each candidate's index into the GEMMs' tms, tks and tns joined."""
+    sizes = [np.array([len(part) for part in parts]) for parts in zip(*((s.tms, s.tks, s.tns) for s in spaces),
+                                                                        strict=True)]
+    lengths = sizes[0] * sizes[1] * sizes[2] if spaces[0].product else sizes[0]
+    local = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    if spaces[0].product:  # row-major over (tms, tks, tns), as np.indices
+        along_k, along_n = np.repeat(sizes[1], lengths), np.repeat(sizes[2], lengths)
+        local_picks = (local // (along_k * along_n), local // along_n % along_k, local % along_n)
+    else:
+        local_picks = (local, local, local)
+    return lengths, tuple(np.repeat(np.cumsum(size) - size, lengths) + pick  # type: ignore[return-value]
+                          for size, pick in zip(sizes, local_picks, strict=True))
 
 
 def _refusal(key: Key, space: _Space) -> MappingError:
@@ -115,7 +167,8 @@ def _refusal(key: Key, space: _Space) -> MappingError:
     if key.whole_rows:
         return MappingError(f"no tile of GEMM {m}x{k}x{n} holds whole output rows for a fused row-wise op "
                             f"(scratchpad {key.sp_bytes} B, accumulator {key.acc_bytes_cap} B)")
-    em, ek, en = np.minimum(space.tm, m), np.minimum(space.tk, k), np.minimum(space.tn, n)
+    _, (m_pick, k_pick, n_pick) = _picks([space])
+    em, ek, en = np.minimum(space.tms[m_pick], m), np.minimum(space.tks[k_pick], k), np.minimum(space.tns[n_pick], n)
     sp_need = 2.0 * (em * ek * (key.a_bits / 8.0) + ek * en * (key.b_bits / 8.0))
     acc_need = em * en * (key.acc_bits / 8.0)
     i = int(np.argmin(sp_need + acc_need))
@@ -125,31 +178,27 @@ def _refusal(key: Key, space: _Space) -> MappingError:
         f"(have {key.acc_bytes_cap})")
 
 
-def _factors(keys: list[Key], spaces: list[_Space], kept: np.ndarray, operands: Operands) -> pricing.PacketFactors:
-    """The DMA packet factors of the kept candidates of all the GEMMs (all 1 without a request limit): each GEMM's
-    tables (`pricing.packet_tables`) joined, each candidate's index into them offset by the GEMM's place."""
+def _factors(keys: list[Key], spaces: list[_Space], k_pick: np.ndarray, n_pick: np.ndarray,
+             operands: Operands) -> pricing.PacketFactors:
+    """The DMA packet factors of candidates of all the GEMMs (all 1 without a request limit): each GEMM's tables
+    (`pricing.packet_tables`) joined, `k_pick` and `n_pick` indexing them as the GEMMs' tks and tns joined."""
     first = keys[0]
     if first.request_bytes is None:
         return pricing.NO_LIMIT
     tables = [pricing.packet_tables(key.k, key.n, key.rows, key.cols, key.acc_bits, key.request_bytes, operands,
-                                    tuple(np.minimum(space.tks, key.k).tolist()),
-                                    tuple(np.minimum(space.tns, key.n).tolist()))
+                                    tuple(min(size, key.k) for size in space.tks.tolist()),
+                                    tuple(min(size, key.n) for size in space.tns.tolist()))
               for key, space in zip(keys, spaces, strict=True)]
-    k_offsets = np.cumsum([len(space.tks) for space in spaces]) - [len(space.tks) for space in spaces]
-    n_offsets = np.cumsum([len(space.tns) for space in spaces]) - [len(space.tns) for space in spaces]
-    lengths = [len(space.tm) for space in spaces]
-    k_pick = np.concatenate([space.k_pick for space in spaces]) + np.repeat(k_offsets, lengths)
-    n_pick = np.concatenate([space.n_pick for space in spaces]) + np.repeat(n_offsets, lengths)
     joined = [(np.concatenate([table[j][0] for table in tables]), np.concatenate([table[j][1] for table in tables]),
                bool(tables[0][j][2])) for j in range(4)]
-    return pricing.gather(tuple(joined), k_pick[kept], n_pick[kept])
+    return pricing.gather(tuple(joined), k_pick, n_pick)
 
 
-def _build(keys: list[Key]) -> list[Tilings | MappingError]:
+def _build(keys: list[Key]) -> list[Part | MappingError]:
     """The tilings of GEMMs whose keys differ only in shape and array size, in one vectorized pass."""
     first = keys[0]
     a_b, b_b, o_b, acc_b = first.a_bits / 8.0, first.b_bits / 8.0, first.out_bits / 8.0, first.acc_bits / 8.0
-    found: list[Tilings | MappingError | None] = [None] * len(keys)
+    found: list[Part | MappingError | None] = [None] * len(keys)
     spaces: list[_Space] = []
     for position, key in enumerate(keys):
         try:
@@ -159,10 +208,11 @@ def _build(keys: list[Key]) -> list[Tilings | MappingError]:
     live = [key for key, done in zip(keys, found, strict=True) if done is None]
     if not live:
         return found  # type: ignore[return-value]
-    lengths = np.array([len(space.tm) for space in spaces])
+    lengths, (m_pick, k_pick, n_pick) = _picks(spaces)
     m, k, n, rows, cols = (np.repeat(np.array(values, dtype=np.int64), lengths) for values in zip(
         *((key.m, key.k, key.n, key.rows, key.cols) for key in live), strict=True))
-    tm, tk, tn = (np.concatenate(parts) for parts in zip(*((s.tm, s.tk, s.tn) for s in spaces), strict=True))
+    tm, tk, tn = (np.concatenate(parts)[pick] for parts, pick in zip(
+        zip(*((s.tms, s.tks, s.tns) for s in spaces), strict=True), (m_pick, k_pick, n_pick), strict=True))
     em, ek, en = np.minimum(tm, m), np.minimum(tk, k), np.minimum(tn, n)  # effective tile extents
     sp_need = 2.0 * (em * ek * a_b + ek * en * b_b)  # double-buffered A and B tiles
     acc_need = em * en * acc_b
@@ -188,38 +238,20 @@ def _build(keys: list[Key]) -> list[Tilings | MappingError]:
     operands = Operands(first.a_bits, first.b_bits, first.out_bits, first.a_source, first.b_source, first.c_dest,
                         first.b_transposed)
     fetched = pricing.fetched_bytes(m, k, n, operands, first.acc_bits, mult[:, 0], mult[:, 1], mult[:, 2])
-    factors = _factors(live, spaces, kept, operands)
+    factors = _factors(live, spaces, k_pick[kept], n_pick[kept], operands)
     for array in (em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, *fetched):
         array.setflags(write=False)  # shared by every later search that hits the cache
-    built = _split(live, counts, orders, (em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic), fetched,
-                   factors, o_b)
-    for position, (key, space, tilings) in zip((p for p, done in enumerate(found) if done is None),
-                                               zip(live, spaces, built, strict=True), strict=True):
-        found[position] = tilings if tilings is not None else _refusal(key, space)
+    out_bytes = np.repeat([key.m * key.n * o_b if key.c_dest != "chip" else 0.0 for key in live], counts)
+    built = Tilings(orders, sp_need, acc_need, pricing.Candidates(em, ek, en, compute, sp_reads, acc_traffic, fetched,
+                                                                 out_bytes, factors))
+    ends = np.cumsum(counts).tolist()
+    for position, key, space, start, end in zip((p for p, done in enumerate(found) if done is None), live, spaces,
+                                                 (np.cumsum(counts) - counts).tolist(), ends, strict=True):
+        found[position] = Part(built, start, end) if end > start else _refusal(key, space)
     return found  # type: ignore[return-value]
 
 
-def _split(live: list[Key], counts: np.ndarray, orders: tuple[str, ...], arrays: tuple[np.ndarray, ...],
-           fetched: tuple[np.ndarray, np.ndarray, np.ndarray], factors: pricing.PacketFactors,
-           out_width: float) -> list[Tilings | None]:
-    """Each GEMM's part of the joined candidates (views), None for one with no legal candidate."""
-    ends = np.cumsum(counts)
-    parts: list[Tilings | None] = []
-    for key, start, end in zip(live, (ends - counts).tolist(), ends.tolist(), strict=True):
-        if start == end:
-            parts.append(None)
-            continue
-        em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic = (array[start:end] for array in arrays)
-        part_factors = factors if factors is pricing.NO_LIMIT else tuple(
-            (packets[start:end], misses[start:end]) for packets, misses in factors)
-        out_bytes = key.m * key.n * out_width if key.c_dest != "chip" else 0.0
-        parts.append(Tilings(orders, sp_need, acc_need, pricing.Candidates(
-            em, ek, en, compute, sp_reads, acc_traffic, tuple(part[:, start:end] for part in fetched), out_bytes,
-            part_factors)))
-    return parts
-
-
-def tilings_of(keys: list[Key]) -> list[Tilings | MappingError]:
+def tilings_of(keys: list[Key]) -> list[Part | MappingError]:
     """The tilings of each key (or why it has none), cached (least recently used out); the keys must differ only in
     the GEMM's shape and the array's size: the ones not cached are built in one pass."""
     with _LOCK:
@@ -230,17 +262,38 @@ def tilings_of(keys: list[Key]) -> list[Tilings | MappingError]:
     missing = list(dict.fromkeys(key for key, hit in zip(keys, cached, strict=True) if hit is None))
     built = dict(zip(missing, _build(missing), strict=True)) if missing else {}
     with _LOCK:
-        _CACHE.update((key, tilings) for key, tilings in built.items() if isinstance(tilings, Tilings))
-        while len(_CACHE) > _CACHE_MAX:
-            _CACHE.popitem(last=False)
+        for key, part in built.items():
+            if isinstance(part, Part) and key not in _CACHE:
+                _CACHE[key] = part
+                _hold(part.tilings, 1)
+        while len(_CACHE) > _CACHE_MAX or _HELD[0] > _HELD_MAX:
+            _hold(_CACHE.popitem(last=False)[1].tilings, -1)
     return [hit if hit is not None else built[key] for key, hit in zip(keys, cached, strict=True)]
+
+
+def _hold(tilings: Tilings, change: int) -> None:
+    """Count the cached parts of a set: a set is held (its candidates counted once) while one of them is cached."""
+    count = _SETS.get(id(tilings), 0) + change
+    if count:
+        _SETS[id(tilings)] = count
+    else:
+        _SETS.pop(id(tilings))
+    if count == change or not count:  # the set's first part cached, or its last one dropped
+        _HELD[0] += change * tilings.sp_need.size
 
 
 def cache_clear() -> None:
     with _LOCK:
         _CACHE.clear()
+        _SETS.clear()
+        _HELD[0] = 0
+    tiles.folded.cache_clear()
+    tiles.free.cache_clear()
 
 
-_CACHE: OrderedDict[Key, Tilings] = OrderedDict()
-_CACHE_MAX = 512  # up to ~100 KB per entry (a few hundred tilings x 6 orders): bounded at ~50 MB
+_CACHE: OrderedDict[Key, Part] = OrderedDict()
+_CACHE_MAX = 4096  # GEMMs
+_SETS: dict[int, int] = {}  # id of a set -> its parts cached (a part keeps its whole set alive)
+_HELD = [0]  # candidates of the sets held
+_HELD_MAX = 262_144  # ~240 B per candidate (6 loop orders): ~60 MB
 _LOCK = threading.Lock()
