@@ -183,12 +183,30 @@ def evaluate_batch(items: Sequence[tuple[Workload, AcceleratorSpec, Options]]) -
             continue
         mine: list[Exception | None] = [None] * len(kept)
         values, parts = _group(lowerings, options, [items[i][1] for i in kept], np.array(u_index), mine)
-        for j, i in enumerate(kept):
-            if mine[j] is not None:
-                errors[i] = mine[j]
-                continue
-            for name in names:
-                value = values[name][j]
-                columns[name][i] = value.item() if isinstance(value, np.generic) else value
-            breakdown[i] = parts[j]
+        _place(values, parts, kept, mine, BatchResult(columns, breakdown, errors))
     return BatchResult(columns, breakdown, errors)
+
+
+def _place(values: dict[str, Any], parts: np.ndarray, kept: list[int], mine: list[Exception | None],
+           result: BatchResult) -> None:
+    """A group's metrics and breakdowns (or errors) at its points' places in the batch's result."""
+    done = []
+    for j, i in enumerate(kept):
+        if mine[j] is not None:
+            result.errors[i] = mine[j]
+        else:
+            done.append((j, i))
+    for name, column in result.metrics.items():
+        plain = _plain_values(values[name])
+        for j, i in done:
+            column[i] = plain[j]
+    if done:
+        picked, placed = (list(part) for part in zip(*done, strict=True))
+        result.breakdown[placed] = parts[picked]
+
+
+def _plain_values(values: Any) -> list[Any]:
+    """A metric's values at a group's points as Python values (numpy scalars as their Python equals)."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return values.tolist()
+    return [value.item() if isinstance(value, np.generic) else value for value in values]

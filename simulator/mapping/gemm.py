@@ -349,21 +349,15 @@ def _costs(live: list[tuple[list[tuple], Part]], joined: tilings.Tilings, priced
     total_pj, sram_pj, dram_pj, mac_pj = (at(part) for part in (energy.total_pj, energy.sram_pj, energy.dram_pj,
                                                                 energy.mac_pj))
     orders = joined.orders
-    requests = [(request, len(orders) * part.size) for members, part in live for request in members]
-    costs = []
-    for c, ((request, size), o_c) in enumerate(zip(requests, o.tolist(), strict=True)):
-        m, k, n, hw = request[:4]
-        macs = m * k * n
-        costs.append(GemmCost(
-            m=m, k=k, n=n, macs=macs, cycles=totals[c], compute_cycles=computes[c],
-            stall_cycles=totals[c] - computes[c], transfer_cycles=transfers[c], dram_read_bytes=reads[c],
-            dram_write_bytes=writes[c], compulsory_dram_bytes=compulsory[c], l2_bytes=l2[c],
-            scratchpad_bytes=scratchpad[c], accumulator_bytes=accumulator[c],
-            utilization=macs / (totals[c] * hw.rows * hw.cols), energy_pj=total_pj[c],
-            energy_mac_pj=mac_pj[c], energy_sram_pj=sram_pj[c], energy_dram_pj=dram_pj[c],
-            mapping=Mapping(
-                dataflow=hw.dataflow, tile_m=tile_m[c], tile_k=tile_k[c], tile_n=tile_n[c], loop_order=orders[o_c],
-                scratchpad_bytes_used=int(sp_used[c]), accumulator_bytes_used=int(acc_used[c]), mapper=mapper,
-                l2_pinned=pinned[c]),
-            candidates=size))
-    return costs
+    sizes = [len(orders) * part.size for members, part in live for _ in members]
+    requests = [request for members, _ in live for request in members]
+    hws = [request[3] for request in requests]
+    macs = [m * k * n for m, k, n, *_ in requests]
+    mappings = map(Mapping._make, zip(
+        [hw.dataflow for hw in hws], tile_m, tile_k, tile_n, [orders[o_c] for o_c in o.tolist()],
+        [int(x) for x in sp_used], [int(x) for x in acc_used], pinned, [mapper] * len(requests), strict=True))
+    return list(map(GemmCost._make, zip(
+        [r[0] for r in requests], [r[1] for r in requests], [r[2] for r in requests], macs, totals, computes,
+        [t - c for t, c in zip(totals, computes, strict=True)], transfers, reads, writes, compulsory, l2, scratchpad,
+        accumulator, [mac / (t * hw.rows * hw.cols) for mac, t, hw in zip(macs, totals, hws, strict=True)],
+        total_pj, mac_pj, sram_pj, dram_pj, mappings, sizes, strict=True)))
