@@ -14,12 +14,12 @@ Grids (issue 17 asks for BERT-Base l = 512, GPT-2 decode and ResNet-50 hardware 
 Cold: every cache emptied first (tilings, mappings, lowerings). Warm: the same points again. Targets (issue 17):
 >= 10,000 points/s cold and >= 40,000 warm on the BERT hardware grid.
 
-The mapping search prices together the hardware keys of one GEMM that differ only in links and node (mapping/gemm.py
-`gemm_costs`): on the serving grid the 62,055 searches are 20,685 tilings priced for ~3 DRAM rates each, on the
-hardware grids the searches are a quarter as many tilings priced for 4 nodes. CPU time, best of 3, one core
-(2026-12-07): serving ~1,800 points/s cold (from ~1,140), ~13,400 warm; BERT hardware grid ~17,000 cold (from
-~10,600); GPT-2 ~2,560 (from ~1,390); ResNet-50 ~6,100 (from ~3,200); every-point-a-new-tiling ~1,600 (from ~1,450).
-The serving grid's cold time is now ~65% the search (tilings ~25%, pricing ~20%, result records ~15%), ~12% lowering.
+The mapping search prices together the GEMMs of a group that differ only in their shape, the array's size, the
+links and the node (mapping/gemm.py `_search`, mapping/tilings.py): one vectorized pass over all their candidates
+and hardware keys. CPU time, best of 3 alternating runs, one core of a shared, loaded 2-core machine (2026-12-07),
+before -> after: serving 785 -> 1,540 cold, 980 -> 2,390 warm; BERT hardware grid 9,400 -> 10,200 cold; GPT-2
+1,240 -> 3,580; ResNet-50 2,640 -> 3,100; every point a new tiling 1,000 -> 1,520; peak memory 554 -> 530 MiB
+(docs/simulator.md, "Speed").
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/simulator_speed.py
 """

@@ -99,21 +99,26 @@ class _Mappings:
         return cls(index, list(first))
 
 
-def _gemm_costs(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings, options: Options,
-                errors: list[Exception | None]) -> tuple[list[GemmCost | None], list[Band | None], np.ndarray]:
-    """One GEMM's mapping for each distinct (lowering, hardware key) pair of the group, its cycles and band on the
-    measured model where the rule says so (simulator/measured.py), and each point's pair: the mappings all asked of
-    the mapping search at once, which prices the keys that differ only in their links together."""
+def _pairs(u_index: np.ndarray, mappings: _Mappings) -> tuple[list[tuple[int, HardwareKey]], np.ndarray]:
+    """The distinct (lowering, hardware key) pairs of a group, and each point's pair: each GEMM is searched once
+    per pair."""
     keys = len(mappings.keys)
     unique, inverse = np.unique(u_index * keys + mappings.index, return_inverse=True)
-    found = gemm_costs([works[code // keys].request(mappings.keys[code % keys], options) for code in unique.tolist()])
+    return [(code // keys, mappings.keys[code % keys]) for code in unique.tolist()], inverse
+
+
+def _found(found: list[GemmCost | MappingError], pairs: list[tuple[int, HardwareKey]], works: list[GemmWork],
+           options: Options, inverse: np.ndarray,
+           errors: list[Exception | None]) -> tuple[list[GemmCost | None], list[Band | None]]:
+    """The pairs' mappings (None where a pair has none: its points fail with the search's error) and their cycles and
+    band on the measured model where the rule says so (simulator/measured.py)."""
     costs: list[GemmCost | None] = []
     bands: list[Band | None] = []
-    for pair, (code, cost) in enumerate(zip(unique.tolist(), found, strict=True)):
+    for pair, ((u, key), cost) in enumerate(zip(pairs, found, strict=True)):
         failed: Exception | None = cost if isinstance(cost, MappingError) else None
         band = None
         try:
-            band = measured_band(works[code // keys], mappings.keys[code % keys], options.mapper)
+            band = measured_band(works[u], key, options.mapper)
         except ValueError as error:  # as `evaluate`: after its mapping's error, if any
             failed = failed or error
         if failed is not None:
@@ -121,21 +126,25 @@ def _gemm_costs(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings,
                 errors[i] = errors[i] or failed
         costs.append(None if isinstance(cost, MappingError) else cost)
         bands.append(band)
-    return costs, bands, inverse
+    return costs, bands
 
 
 def _rows(lowerings: list[Lowered], options: Options, hw: Columns, u_index: np.ndarray,
           errors: list[Exception | None]) -> Iterator[OpCost]:
-    """Every op's row at every point of a group, as it is priced (the rows of many points are not all held)."""
-    mappings = _Mappings.of(hw.specs)
-    for position in range(len(lowerings[0].work)):
-        works = [lowered.work[position] for lowered in lowerings]
-        if isinstance(works[0], GemmWork):
-            gemms = [w for w in works if isinstance(w, GemmWork)]
-            costs, bands, pick = _gemm_costs(gemms, u_index, mappings, options, errors)
-            yield gemm_row(gemms[0], costs, pick, hw, bands)
+    """Every op's row at every point of a group, as it is priced (the rows of many points are not all held). The
+    mappings of all the group's GEMMs are asked of the search at once: it prices those sharing everything but their
+    shape, array size, links and node in one vectorized pass."""
+    pairs, pick = _pairs(u_index, _Mappings.of(hw.specs))
+    works = [[lowered.work[position] for lowered in lowerings] for position in range(len(lowerings[0].work))]
+    gemms = {position: [w for w in at if isinstance(w, GemmWork)] for position, at in enumerate(works)
+             if isinstance(at[0], GemmWork)}
+    found = iter(gemm_costs([at[u].request(key, options) for at in gemms.values() for u, key in pairs]))
+    for position, at in enumerate(works):
+        if position in gemms:
+            costs, bands = _found([next(found) for _ in pairs], pairs, gemms[position], options, pick, errors)
+            yield gemm_row(gemms[position][0], costs, pick, hw, bands)
             continue
-        yield from (row for _, row in pointwise_rows([w for w in works if isinstance(w, PointwiseWork)], u_index, hw))
+        yield from (row for _, row in pointwise_rows([w for w in at if isinstance(w, PointwiseWork)], u_index, hw))
 
 
 def _group(lowerings: list[Lowered], options: Options, specs: list[AcceleratorSpec], u_index: np.ndarray,
@@ -184,12 +193,30 @@ def evaluate_batch(items: Sequence[tuple[Workload, AcceleratorSpec, Options]]) -
             continue
         mine: list[Exception | None] = [None] * len(kept)
         values, parts = _group(lowerings, options, [items[i][1] for i in kept], np.array(u_index), mine)
-        for j, i in enumerate(kept):
-            if mine[j] is not None:
-                errors[i] = mine[j]
-                continue
-            for name in names:
-                value = values[name][j]
-                columns[name][i] = value.item() if isinstance(value, np.generic) else value
-            breakdown[i] = parts[j]
+        _place(values, parts, kept, mine, BatchResult(columns, breakdown, errors))
     return BatchResult(columns, breakdown, errors)
+
+
+def _place(values: dict[str, Any], parts: np.ndarray, kept: list[int], mine: list[Exception | None],
+           result: BatchResult) -> None:
+    """A group's metrics and breakdowns (or errors) at its points' places in the batch's result."""
+    done = []
+    for j, i in enumerate(kept):
+        if mine[j] is not None:
+            result.errors[i] = mine[j]
+        else:
+            done.append((j, i))
+    for name, column in result.metrics.items():
+        plain = _plain_values(values[name])
+        for j, i in done:
+            column[i] = plain[j]
+    if done:
+        picked, placed = (list(part) for part in zip(*done, strict=True))
+        result.breakdown[placed] = parts[picked]
+
+
+def _plain_values(values: Any) -> list[Any]:
+    """A metric's values at a group's points as Python values (numpy scalars as their Python equals)."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return values.tolist()
+    return [value.item() if isinstance(value, np.generic) else value for value in values]

@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from simulator import fusion
 from simulator.aggregate import Priced, Sums, capacity_error, priced, report
 from simulator.batch import lowered_cache_clear
 from simulator.cost.columns import Columns
@@ -94,3 +95,4 @@ def cache_clear() -> None:
     lowered_cache_clear()
     mapping_cache_clear()
     measured_cache_clear()
+    fusion.for_producer.cache_clear()

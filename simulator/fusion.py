@@ -18,6 +18,7 @@ why when the group was asked for by name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from simulator.workload.operator import Role
 
@@ -70,7 +71,8 @@ def canonical(names: frozenset[str]) -> str:
     return "+".join(name for name in NAMES if name in names) or NONE
 
 
+@cache
 def for_producer(role: Role, requested: frozenset[str]) -> tuple[FusionGroup, ...]:
     """The requested groups whose producer has this role, widest first (attention before qk_softmax, a norm group
-    before the residual alone)."""
+    before the residual alone); cached: every GEMM of every lowering asks (a few roles x a few requests)."""
     return tuple(group for group in GROUPS if group.producer == role and group.name in requested)

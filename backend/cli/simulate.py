@@ -268,7 +268,7 @@ def simulate_gemm(
               "transfer_cycles": cost.transfer_cycles, "dram_bytes": cost.dram_bytes,
               "compulsory_dram_bytes": cost.compulsory_dram_bytes,
               "l2_bytes": cost.l2_bytes, "utilization": cost.utilization,
-              "mapping": {**cost.mapping.model_dump(), "description": cost.mapping.describe()}}
+              "mapping": {**cost.mapping._asdict(), "description": cost.mapping.describe()}}
     if as_json:
         typer.echo(json.dumps(result))
         return

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -67,6 +68,7 @@ class OpCost:
 _MAPPING = ("cycles", "macs", "dram_bytes", "compulsory_dram_bytes", "energy_pj", "energy_mac_pj", "energy_sram_pj",
             "energy_dram_pj", "compute_cycles", "l2_bytes")  # the first 8 are totals over the copies, 4 of them pJ
 _NO_MAPPING = (0.0,) * len(_MAPPING)
+_mapping_values = attrgetter(*_MAPPING)
 
 
 Band = tuple[float, float, float]  # one instance's cycles, low and high on the measured model
@@ -77,8 +79,7 @@ def gemm_row(work: GemmWork, costs: Sequence[GemmCost | None], pick: np.ndarray,
     """A GEMM's row at every point, from the mappings of its distinct (lowering, hardware) pairs: `pick` gives each
     point's entry of `costs` (None for a pair without a mapping: zeros, the point fails) and of `measured` (the
     measured model's cycles and band where it prices the pair, else None; empty: it prices none)."""
-    table = np.array([_NO_MAPPING if c is None else tuple(getattr(c, name) for name in _MAPPING) for c in costs],
-                     dtype=float)[pick].T
+    table = np.array([_NO_MAPPING if c is None else _mapping_values(c) for c in costs], dtype=float)[pick].T
     op, times = work.op, work.repeats
     cycles, macs, dram, compulsory = table[:4] * times
     low, high, is_measured = cycles, cycles, np.zeros(len(hw), dtype=bool)

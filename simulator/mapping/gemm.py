@@ -24,28 +24,25 @@ from functools import lru_cache
 from typing import Literal, NamedTuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from simulator.hardware.spec import AcceleratorSpec, HardwareKey
-from simulator.mapping import output_stationary, pricing, tiles, weight_stationary
+from simulator.mapping import pricing, tilings
 from simulator.mapping.gemmini_tiler import TilerError, gemmini_tiles
-from simulator.mapping.pricing import LOOP_ORDERS, Operands
+from simulator.mapping.pricing import Operands
+from simulator.mapping.tilings import MappingError, Part
 
 Objective = Literal["latency", "energy", "edp"]
 Source = Literal["dram", "l2", "chip"]  # where an operand comes from (or, for the output, where it goes)
 Tiling = Literal["search", "square"]
 Mapper = Literal["optimal", "gemmini"]
-GEMMINI_ORDER = "mnk"  # tiled_matmul_outer: i0 -> j0 -> k0, outer to inner
 
 
-class MappingError(ValueError):
-    """No legal mapping: the smallest tile does not fit the on-chip memories."""
+class Mapping(NamedTuple):
+    """A chosen GEMM mapping: tile sizes, the tile-loop order (outer -> inner) and what it pins in the L2.
 
-
-class Mapping(BaseModel):
-    """A chosen GEMM mapping: tile sizes, the tile-loop order (outer -> inner) and what it pins in the L2."""
-
-    model_config = ConfigDict(frozen=True)
+    The search's records are named tuples of plain values, not pydantic models: the search builds one per request
+    (100,000s in a sweep, 65,536 cached), and a tuple of plain values is cheap to build and left alone by the
+    garbage collector once it has seen it."""
 
     dataflow: str
     tile_m: int
@@ -64,10 +61,8 @@ class Mapping(BaseModel):
                 f"order {'>'.join(self.loop_order)}{pinned}{tiler}")
 
 
-class GemmCost(BaseModel):
-    """Cost of one GEMM instance under its chosen mapping."""
-
-    model_config = ConfigDict(frozen=True)
+class GemmCost(NamedTuple):
+    """Cost of one GEMM instance under its chosen mapping (a named tuple, as `Mapping`)."""
 
     m: int
     k: int
@@ -94,9 +89,6 @@ class GemmCost(BaseModel):
     @property
     def dram_bytes(self) -> float:
         return self.dram_read_bytes + self.dram_write_bytes
-
-
-DATAFLOWS = {"ws": weight_stationary, "os": output_stationary}
 
 
 def gemm_cost(m: int, k: int, n: int, hw: AcceleratorSpec, *, objective: Objective = "latency",
@@ -153,19 +145,19 @@ def gemm_costs(requests: Sequence[tuple]) -> list[GemmCost | MappingError]:
                 groups[_group_key(request)].append(request)
         _CACHE_STATS[0] += len(requests) - len(waiting)
         _CACHE_STATS[1] += len(waiting)
+    batches: dict[tuple, list[list[tuple]]] = defaultdict(list)
     for members in groups.values():
-        try:
-            searched: list[GemmCost | MappingError] = list(_search(members))
-        except MappingError as error:  # no tiling fits: the same for every member (not cached, as before)
-            searched = [error] * len(members)
-        for request, cost in zip(members, searched, strict=True):
-            for position in waiting[request]:
-                results[position] = cost
-        with _LOCK:
-            _SEARCHES.update((request, cost) for request, cost in zip(members, searched, strict=True)
-                             if isinstance(cost, GemmCost))
-            while len(_SEARCHES) > _SEARCHES_MAX:
-                _SEARCHES.popitem(last=False)
+        batches[_batch_key(members[0])].append(members)
+    for searches in batches.values():
+        for members, searched in zip(searches, _search(searches), strict=True):
+            for request, cost in zip(members, searched, strict=True):
+                for position in waiting[request]:
+                    results[position] = cost
+            with _LOCK:
+                _SEARCHES.update((request, cost) for request, cost in zip(members, searched, strict=True)
+                                 if isinstance(cost, GemmCost))
+                while len(_SEARCHES) > _SEARCHES_MAX:
+                    _SEARCHES.popitem(last=False)
     return results
 
 
@@ -186,7 +178,7 @@ def whole_rows_refusal(m: int, k: int, n: int, hw: AcceleratorSpec, *, a_bits: f
             return str(error)
         return None
     if tiling == "square":
-        sides = _square(m, k, n, hw.rows, hw.cols)[0]
+        sides = tilings.square(m, k, n, hw.rows, hw.cols)[0]
         side = int(sides[sides >= n][0]) if (sides >= n).any() else int(sides[-1])
         em, ek = min(side, m), min(side, k)
     elif hw.dataflow == "ws":
@@ -206,7 +198,8 @@ def cache_clear() -> None:
     with _LOCK:
         _SEARCHES.clear()
         _CACHE_STATS[:] = [0, 0]
-    _tilings.cache_clear()
+    tilings.cache_clear()
+    _shared.cache_clear()
 
 
 class CacheInfo(NamedTuple):
@@ -234,103 +227,32 @@ def _group_key(request: tuple) -> tuple:
     hw = request[3]
     if not isinstance(hw, HardwareKey):
         return request
-    shared = hw._replace(**{**dict.fromkeys(pricing.STACKED_FIELDS), "request_link": pricing.request_bytes(hw)})
-    return (*request[:3], shared, *request[4:])
+    return (*request[:3], _shared(hw), *request[4:])
 
 
-class _Tilings(NamedTuple):
-    """The legal tilings of one GEMM on one array and memory size, ready to price (`candidates`: their extents, work
-    and traffic, `fetched` over (loop orders, candidates)) under each of `orders`, with the scratchpad and
-    accumulator bytes each needs. Bandwidths, latencies, the L2 and technology do not enter here, so a sweep over
-    them re-prices these instead of enumerating them again."""
-
-    orders: tuple[str, ...]
-    sp_need: np.ndarray
-    acc_need: np.ndarray
-    candidates: pricing.Candidates
+def _batch_key(request: tuple) -> tuple:
+    """What the searches priced in one vectorized pass share: a request's `_group_key` but for the GEMM's shape and
+    the array's rows and columns, which the pricing takes per candidate."""
+    hw = request[3]
+    if not isinstance(hw, HardwareKey):
+        return request
+    return (_shared(hw)._replace(rows=None, cols=None), *request[4:])
 
 
-def _square(m: int, k: int, n: int, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """tm = tk = tn: one side from the array's multiples up to the largest dimension (each clipped to its own)."""
-    side = tiles.folded(max(m, k, n), max(rows, cols))
-    return side, side, side
+@lru_cache(maxsize=4096)
+def _shared(hw: HardwareKey) -> HardwareKey:
+    """The key without its links and node: what the requests priced together share (memoised: every request asks)."""
+    return hw._replace(**{**dict.fromkeys(pricing.STACKED_FIELDS), "request_link": pricing.request_bytes(hw)})
 
 
-@lru_cache(maxsize=512)  # up to ~100 KB per entry (a few hundred tilings x 6 orders): bounded at ~50 MB
-def _tilings(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, timing: str, a_bits: float, b_bits: float,
-             out_bits: int, acc_bits: int, sp_bytes: int, acc_bytes_cap: int, a_source: str, b_source: str,
-             c_dest: str, tiling: str, mapper: str, whole_rows: bool, request_bytes: int | None,
-             b_transposed: bool) -> _Tilings:
-    a_b, b_b, o_b, acc_b = a_bits / 8.0, b_bits / 8.0, out_bits / 8.0, acc_bits / 8.0
-    folds = DATAFLOWS[dataflow]
-    orders = LOOP_ORDERS
-    reuse = (False, False)
-    if mapper == "gemmini":
-        try:
-            chosen = gemmini_tiles(m, k, n, rows, cols, dataflow, a_b, b_b, acc_b, sp_bytes, acc_bytes_cap, whole_rows)
-        except TilerError as error:
-            raise MappingError(str(error)) from None
-        tm, tk, tn = (np.array([x], dtype=np.int64) for x in (chosen.tile_m, chosen.tile_kk, chosen.tile_n))
-        orders, reuse = (GEMMINI_ORDER,), (chosen.a_reuse, chosen.b_reuse)
-        tks, tns, k_pick = tk, tn, np.zeros(1, dtype=np.int64)
-        n_pick = k_pick
-    elif tiling == "square":
-        side = _square(m, k, n, rows, cols)[0]
-        tm = tk = tn = tks = tns = side
-        k_pick = n_pick = np.arange(len(side))
-    else:
-        tms, tks, tns = folds.candidates(m, k, n, rows, cols)
-        # Every (tm, tk, tn), tm outermost: each candidate's index in tms, tks, tns.
-        m_pick, k_pick, n_pick = np.indices((len(tms), len(tks), len(tns))).reshape(3, -1)
-        tm, tk, tn = tms[m_pick], tks[k_pick], tns[n_pick]
-    em, ek, en = np.minimum(tm, m), np.minimum(tk, k), np.minimum(tn, n)  # effective tile extents
-    sp_need = 2.0 * (em * ek * a_b + ek * en * b_b)  # double-buffered A and B tiles
-    acc_need = em * en * acc_b
-    legal = (sp_need <= sp_bytes) & (acc_need <= acc_bytes_cap)
-    if whole_rows:
-        legal &= en == n
-    if not legal.any():
-        if whole_rows:
-            raise MappingError(f"no tile of GEMM {m}x{k}x{n} holds whole output rows for a fused row-wise op "
-                               f"(scratchpad {sp_bytes} B, accumulator {acc_bytes_cap} B)")
-        i = int(np.argmin(sp_need + acc_need))
-        raise MappingError(
-            f"no tile of GEMM {m}x{k}x{n} fits on chip: the smallest ({int(em[i])}x{int(ek[i])}x{int(en[i])}) needs "
-            f"{sp_need[i]:.0f} B of scratchpad (have {sp_bytes}) and {acc_need[i]:.0f} B of accumulator "
-            f"(have {acc_bytes_cap})")
-    kept = np.flatnonzero(legal)
-    tm, tk, tn, em, ek, en, sp_need, acc_need, k_pick, n_pick = (
-        x[kept] for x in (tm, tk, tn, em, ek, en, sp_need, acc_need, k_pick, n_pick))
-
-    compute, sp_reads, acc_traffic = (np.asarray(x, dtype=np.float64) for x in folds.work(
-        timing, m, k, n, rows, cols, tm, tk, a_b, b_b, acc_b))
-
-    # Fetch multiplicity of each operand under each order: the product of the trip counts of its re-fetch loops,
-    # for all orders and candidates at once: (orders, operands, candidates). Gemmini's tiler loads an operand once
-    # when it reuses it (a_reuse / b_reuse).
-    loops = (-(-np.array([[m], [k], [n]]) // np.stack([tm, tk, tn]))).astype(np.float64)  # trips (m, k, n; candidates)
-    mult = pricing.multiplicity_by_order(loops, orders)
-    if reuse[0]:
-        mult[:, 0] = 1.0
-    if reuse[1]:
-        mult[:, 1] = 1.0
-    operands = Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed)
-    fetched = pricing.fetched_bytes(m, k, n, operands, acc_bits, mult[:, 0], mult[:, 1], mult[:, 2])
-    out_bytes = m * n * o_b if c_dest != "chip" else 0.0
-    factors = pricing.NO_LIMIT if request_bytes is None else pricing.gather(pricing.packet_tables(
-        k, n, rows, cols, acc_bits, request_bytes, operands, tuple(np.minimum(tks, k).tolist()),
-        tuple(np.minimum(tns, n).tolist())), k_pick, n_pick)
-    for array in (em, ek, en, sp_need, acc_need, compute, sp_reads, acc_traffic, *fetched):
-        array.setflags(write=False)  # shared by every later search that hits this cache entry
-    candidates = pricing.Candidates(em, ek, en, compute, sp_reads, acc_traffic, fetched, out_bytes, factors)
-    return _Tilings(orders, sp_need, acc_need, candidates)
-
-
-def _choice(objective: str, time: pricing.Time, energy: pricing.Energy, keys: int) -> tuple[np.ndarray, np.ndarray]:
-    """(loop order, candidate) of the best mapping for `objective` under each of `keys` hardware keys (times and
-    energies over (keys, orders, candidates), or over (orders, candidates) when the same for all). Lexicographic:
-    within 0.1% of the best primary objective, the best secondary one (a compute-bound GEMM has many equally fast
-    tilings; the one with least traffic should win)."""
+def _choice(objective: str, time: pricing.Time, energy: pricing.Energy, keys: int,
+            lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(loop order, candidate) of the best mapping for `objective` under each of `keys` hardware keys of each search,
+    as (keys, searches) arrays (the candidate's index within its search). Times and energies are over (keys, orders,
+    candidates), or over (orders, candidates) when the same for all keys; search s's candidates are the `lengths[s]`
+    after the previous searches'. Lexicographic: within 0.1% of the best primary objective, the best secondary one
+    (a compute-bound GEMM has many equally fast tilings; the one with least traffic should win); of equals, the
+    first in (loop order, candidate) order."""
     cycles, energy_pj = time.cycles, energy.total_pj
     if objective == "latency":
         primary, secondary = cycles, energy_pj
@@ -339,27 +261,60 @@ def _choice(objective: str, time: pricing.Time, energy: pricing.Energy, keys: in
     else:
         primary, secondary = energy_pj * cycles, cycles
     shape = (keys, *energy_pj.shape[-2:])
+    starts = np.cumsum(lengths) - lengths
+
+    def per_search(values: np.ndarray) -> np.ndarray:  # each search's least per key, over (keys, 1, candidates)
+        return np.repeat(np.minimum.reduceat(values.min(axis=1), starts, axis=1), lengths, axis=1)[:, None, :]
+
     primary = np.broadcast_to(primary, shape)
-    best = primary.min(axis=(1, 2), keepdims=True)
-    score = np.where(primary <= best * 1.001, secondary, np.inf).reshape(keys, -1)
-    return np.divmod(np.argmin(score, axis=1), shape[2])
+    score = np.where(primary <= per_search(primary) * 1.001, secondary, np.inf)
+    rank = (np.arange(shape[1])[:, None] * np.repeat(lengths, lengths)
+            + (np.arange(shape[2]) - np.repeat(starts, lengths)))  # (order, candidate) within its search
+    first = np.minimum.reduceat(np.where(score == per_search(score), rank, rank.size).min(axis=1), starts, axis=1)
+    return np.divmod(first, lengths)
 
 
-def _search(members: list[tuple]) -> list[GemmCost]:
-    """The best mapping of one GEMM for each of `members` (requests differing only in the hardware's links and node):
-    the tilings and their traffic once, the time and energy of all at once over the keys stacked as an axis."""
-    (m, k, n, hw, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows,
-     ideal_memory, b_transposed) = members[0]
-    if min(m, k, n) < 1:
-        raise MappingError(f"GEMM shape must be positive, got m={m} k={k} n={n}")
-    tilings = _tilings(m, k, n, hw.rows, hw.cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits,
+def _tiling_key(request: tuple) -> tilings.Key:
+    """What a request's tilings depend on."""
+    (m, k, n, hw, _, a_bits, b_bits, out_bits, a_source, b_source, c_dest, tiling, mapper, whole_rows, _,
+     b_transposed) = request
+    return tilings.Key(m, k, n, hw.rows, hw.cols, hw.dataflow, hw.timing, a_bits, b_bits, out_bits,
                        hw.accumulator_bits, hw.scratchpad_bytes, hw.accumulator_bytes, a_source, b_source, c_dest,
                        tiling, mapper, whole_rows, pricing.request_bytes(hw), b_transposed)
-    gemm = pricing.Gemm(m, k, n, Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed))
-    stacked = hw if len(members) == 1 else pricing.stack([request[3] for request in members])
-    priced = pricing.price(gemm, stacked, tilings.candidates, ideal_memory=ideal_memory)
-    orders, picks = _choice(objective, priced.time, priced.energy, len(members))
-    return _costs(gemm, hw, tilings, priced, (np.arange(len(members)), orders, picks), mapper)
+
+
+def _search(searches: list[list[tuple]]) -> list[list[GemmCost] | list[MappingError]]:
+    """The best mapping of each member of each search. A search is one GEMM's requests differing only in the
+    hardware's links and node; the searches share `_batch_key`. Each search's tilings and traffic are built once
+    (cached), then the time, energy and choice of every search's keys in one vectorized pass over all their
+    candidates: numpy's per-call cost, not the candidates, is most of a small search's time."""
+    spaces = tilings.tilings_of([_tiling_key(members[0]) for members in searches])
+    live = [(members, space) for members, space in zip(searches, spaces, strict=True) if isinstance(space, Part)]
+    priced = iter(_price_searches(live) if live else [])
+    # no tiling fits: the same for every member (not cached)
+    return [[space] * len(members) if isinstance(space, MappingError) else next(priced)
+            for members, space in zip(searches, spaces, strict=True)]
+
+
+def _price_searches(live: list[tuple[list[tuple], Part]]) -> list[list[GemmCost]]:
+    """`_search`'s vectorized pass: the searches' candidates joined, the GEMM's shape and the array's size per
+    candidate, the keys stacked as an axis (`pricing.stack`)."""
+    (_, _, _, hw, objective, a_bits, b_bits, out_bits, a_source, b_source, c_dest, _, mapper, _, ideal_memory,
+     b_transposed) = live[0][0][0]
+    lengths = np.array([space.size for _, space in live])
+    shapes = np.repeat(np.array([members[0][:3] for members, _ in live], dtype=np.int64), lengths, axis=0).T
+    gemm = pricing.Gemm(*shapes, Operands(a_bits, b_bits, out_bits, a_source, b_source, c_dest, b_transposed))
+    keys = [[request[3] for request in members] for members, _ in live]
+    stacked = hw if len(live) == 1 and len(live[0][0]) == 1 else pricing.stack(keys, lengths)
+    joined = tilings.joined([space for _, space in live])
+    priced = pricing.price(gemm, stacked, joined.candidates, ideal_memory=ideal_memory)
+    width = max(len(group) for group in keys)
+    orders, picks = _choice(objective, priced.time, priced.energy, width, lengths)
+    key = np.array([j for group in keys for j in range(len(group))])
+    search = np.repeat(np.arange(len(live)), [len(group) for group in keys])
+    chosen = (key, orders[key, search], picks[key, search] + (np.cumsum(lengths) - lengths)[search])
+    costs = iter(_costs(live, joined, priced, chosen, (width, *priced.traffic.local_reads.shape), mapper))
+    return [[next(costs) for _ in group] for group in keys]
 
 
 def _pinned(keep: np.ndarray, saving: list[np.ndarray]) -> list[str]:
@@ -370,38 +325,39 @@ def _pinned(keep: np.ndarray, saving: list[np.ndarray]) -> list[str]:
             for c, mask in enumerate(masks)]
 
 
-def _at(array: np.ndarray, chosen: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[float]:
-    """The chosen entries of an array over (keys, orders, candidates), or over (orders, candidates) when the same for
-    every key."""
+def _costs(live: list[tuple[list[tuple], Part]], joined: tilings.Tilings, priced: pricing.Priced,
+           chosen: tuple[np.ndarray, np.ndarray, np.ndarray], shape: tuple[int, int, int], mapper: str
+           ) -> list[GemmCost]:
+    """The chosen candidates (per search and key: its key's index, loop order and candidate among all) as GemmCosts,
+    each value read off its array (over `shape` = (keys, orders, candidates) or broadcast to it) at once."""
+    traffic, time, energy = priced.traffic, priced.time, priced.energy
+    candidates = joined.candidates
     key, o, i = chosen
-    return (array[key, o, i] if array.ndim == 3 else array[o, i]).tolist()
 
+    def at(array: np.ndarray | float) -> list:
+        return np.broadcast_to(array, shape)[key, o, i].tolist()
 
-def _costs(gemm: pricing.Gemm, hw: HardwareKey, tilings: _Tilings, priced: pricing.Priced,
-           chosen: tuple[np.ndarray, np.ndarray, np.ndarray], mapper: str) -> list[GemmCost]:
-    """The chosen candidates (per hardware key: its index, loop order and tiling; time and energy are over (keys,
-    orders, tilings), traffic over (orders, tilings)) as GemmCosts, each value read off its array at once."""
-    traffic, time, energy, candidates = priced.traffic, priced.time, priced.energy, tilings.candidates
-    key, o, i = chosen
     pinned = [""] * len(key) if traffic.keep is None else _pinned(
         traffic.keep[o, i], [part[o, i] for part in traffic.read_saving])
-    tile_m, tile_k, tile_n = (extent[i].tolist() for extent in (candidates.em, candidates.ek, candidates.en))
-    sp_used, acc_used = tilings.sp_need[i].tolist(), tilings.acc_need[i].tolist()
-    totals, computes, transfers = _at(time.cycles, chosen), time.compute[i].tolist(), _at(time.transfer, chosen)
-    reads, writes, l2 = (part[o, i].tolist() for part in (traffic.dram_reads, traffic.dram_writes, traffic.l2_traffic))
+    tile_m, tile_k, tile_n, computes = (at(part) for part in (candidates.em, candidates.ek, candidates.en,
+                                                               time.compute))
+    sp_used, acc_used = at(joined.sp_need), at(joined.acc_need)
+    totals, transfers, reads, writes, l2, compulsory = (at(part) for part in (
+        time.cycles, time.transfer, traffic.dram_reads, traffic.dram_writes, traffic.l2_traffic, traffic.compulsory))
     scratchpad = (candidates.sp_reads[i] + traffic.local_reads[o, i]).tolist()
-    accumulator = (candidates.acc_traffic[i] + traffic.local_writes[o, i]).tolist()
-    total_pj, sram_pj, dram_pj = (_at(part, chosen) for part in (energy.total_pj, energy.sram_pj, energy.dram_pj))
-    mac_pj = (np.ravel(energy.mac_pj) * np.ones(len(key))).tolist()  # one per key (x 1.0: exact)
-    macs, size = gemm.m * gemm.k * gemm.n, int(traffic.local_reads.size)
-    return [GemmCost(
-        m=gemm.m, k=gemm.k, n=gemm.n, macs=macs, cycles=totals[c], compute_cycles=computes[c],
-        stall_cycles=totals[c] - computes[c], transfer_cycles=transfers[c], dram_read_bytes=reads[c],
-        dram_write_bytes=writes[c], compulsory_dram_bytes=traffic.compulsory, l2_bytes=l2[c],
-        scratchpad_bytes=scratchpad[c], accumulator_bytes=accumulator[c],
-        utilization=macs / (totals[c] * hw.rows * hw.cols), energy_pj=total_pj[c],
-        energy_mac_pj=mac_pj[c], energy_sram_pj=sram_pj[c], energy_dram_pj=dram_pj[c],
-        mapping=Mapping(dataflow=hw.dataflow, tile_m=tile_m[c], tile_k=tile_k[c], tile_n=tile_n[c],
-                        loop_order=tilings.orders[o_c], scratchpad_bytes_used=int(sp_used[c]),
-                        accumulator_bytes_used=int(acc_used[c]), mapper=mapper, l2_pinned=pinned[c]),
-        candidates=size) for c, o_c in enumerate(o.tolist())]
+    accumulator = (candidates.acc_traffic[i] + np.broadcast_to(traffic.local_writes, shape[1:])[o, i]).tolist()
+    total_pj, sram_pj, dram_pj, mac_pj = (at(part) for part in (energy.total_pj, energy.sram_pj, energy.dram_pj,
+                                                                energy.mac_pj))
+    orders = joined.orders
+    sizes = [len(orders) * part.size for members, part in live for _ in members]
+    requests = [request for members, _ in live for request in members]
+    hws = [request[3] for request in requests]
+    macs = [m * k * n for m, k, n, *_ in requests]
+    mappings = map(Mapping._make, zip(
+        [hw.dataflow for hw in hws], tile_m, tile_k, tile_n, [orders[o_c] for o_c in o.tolist()],
+        [int(x) for x in sp_used], [int(x) for x in acc_used], pinned, [mapper] * len(requests), strict=True))
+    return list(map(GemmCost._make, zip(
+        [r[0] for r in requests], [r[1] for r in requests], [r[2] for r in requests], macs, totals, computes,
+        [t - c for t, c in zip(totals, computes, strict=True)], transfers, reads, writes, compulsory, l2, scratchpad,
+        accumulator, [mac / (t * hw.rows * hw.cols) for mac, t, hw in zip(macs, totals, hws, strict=True)],
+        total_pj, mac_pj, sram_pj, dram_pj, mappings, sizes, strict=True)))

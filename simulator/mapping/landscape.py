@@ -23,8 +23,9 @@ import numpy as np
 
 from simulator.hardware.spec import AcceleratorSpec
 from simulator.mapping import pricing
-from simulator.mapping.gemm import DATAFLOWS, GemmCost, MappingError, Objective, gemm_cost
+from simulator.mapping.gemm import GemmCost, MappingError, Objective, gemm_cost
 from simulator.mapping.pricing import LOOP_ORDERS, Operands
+from simulator.mapping.tilings import DATAFLOWS
 
 DEFAULT_LIMIT = 100_000  # the survey's sample: 100k random valid mappings
 MAX_TILE_PAIRS = 1 << 20  # pairs of folded tile sizes counted at once (8 MB per array): bounds time and memory

@@ -12,7 +12,7 @@ can express costs the same in both (docs/simulator.md, "Memory hierarchy" and "M
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -156,21 +156,30 @@ STACKED_FIELDS = ("local_link", "dram_link_bytes_per_cycle", "dram_latency_cycle
 nothing else share their tilings and traffic, and `stack` prices them together."""
 
 
-def stack(keys: Sequence[HardwareKey]) -> HardwareKey:
-    """One key standing for `keys` (equal but for `STACKED_FIELDS`) whose stacked fields are (keys, 1, 1) arrays
-    where the keys differ (the value itself where all share it): `price` with it gives times and energies over (keys,
-    orders, candidates) (over (orders, candidates) where they are the same for all), each key's the same numbers as
-    priced alone."""
+def stack(keys: Sequence[Sequence[HardwareKey]], lengths: np.ndarray) -> HardwareKey:
+    """One key standing for the keys of several searches priced in one pass (each search's keys equal but for
+    `STACKED_FIELDS`; the searches' equal but for those and the array's size), its candidates the searches' in turn
+    (`lengths`: how many each has). A field whose values differ is an array: rows and cols over the candidates, a
+    stacked field over (keys, 1, candidates), a search with fewer keys padded with its first; `price` with it gives
+    times and energies over (keys, orders, candidates), each key's the same numbers as priced alone."""
+    width = max(len(group) for group in keys)
 
-    def column(values: list) -> np.ndarray | float:
-        return values[0] if len(set(values)) == 1 else np.array(values, dtype=np.float64).reshape(-1, 1, 1)
+    def column(get: Callable[[HardwareKey], float]) -> np.ndarray | float:
+        table = [[get(key) for key in group] + [get(group[0])] * (width - len(group)) for group in keys]
+        if len({value for row in table for value in row}) == 1:
+            return table[0][0]
+        return np.repeat(np.array(table, dtype=np.float64).T, lengths, axis=1)[:, None, :]
 
-    return keys[0]._replace(
-        local_link=(column([key.local_link[0] for key in keys]), column([key.local_link[1] for key in keys])),
-        dram_link_bytes_per_cycle=column([key.dram_link_bytes_per_cycle for key in keys]),
-        dram_latency_cycles=column([key.dram_latency_cycles for key in keys]),
-        request_link=(column([key.request_link[0] for key in keys]), column([key.request_link[1] for key in keys])),
-        technology_nm=column([key.technology_nm for key in keys]))
+    def per_candidate(values: list[int]) -> np.ndarray | int:
+        return values[0] if len(set(values)) == 1 else np.repeat(np.array(values, dtype=np.int64), lengths)
+
+    return keys[0][0]._replace(
+        rows=per_candidate([group[0].rows for group in keys]), cols=per_candidate([group[0].cols for group in keys]),
+        local_link=(column(lambda key: key.local_link[0]), column(lambda key: key.local_link[1])),
+        dram_link_bytes_per_cycle=column(lambda key: key.dram_link_bytes_per_cycle),
+        dram_latency_cycles=column(lambda key: key.dram_latency_cycles),
+        request_link=(column(lambda key: key.request_link[0]), column(lambda key: key.request_link[1])),
+        technology_nm=column(lambda key: key.technology_nm))
 
 
 class Gemm(NamedTuple):
@@ -213,7 +222,7 @@ class Traffic:
     dram_reads: np.ndarray
     dram_writes: np.ndarray
     l2_traffic: np.ndarray
-    compulsory: float  # every DRAM-sourced operand and a DRAM-bound output moved exactly once
+    compulsory: float | np.ndarray  # every DRAM-sourced operand and a DRAM-bound output moved exactly once
     requested: np.ndarray
     dram_requested: np.ndarray | None
     factors: PacketFactors
@@ -270,7 +279,7 @@ def traffic_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, keep: np.nda
     sizes = operand_sizes(m, k, n, operands, hw.accumulator_bits)
     from_dram = np.array([operands.a_source == "dram", operands.b_source == "dram", True])  # spills go to DRAM
     out_to_dram = out_bytes if operands.c_dest == "dram" else 0.0
-    compulsory = float(sizes[:2] @ from_dram[:2]) + out_to_dram
+    compulsory = sizes[0] * from_dram[0] + sizes[1] * from_dram[1] + out_to_dram  # per GEMM when batched
     factors = candidates.factors
     if factors is None:
         factors = request_factors_of(k, n, hw.rows, hw.cols, hw.accumulator_bits, request_bytes(hw), operands,
@@ -297,15 +306,26 @@ class _ThroughL2(NamedTuple):
 
 def _best_pins(sizes: np.ndarray, l2_bytes: int, read_saving: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
     """The L2 pin set that saves each candidate the most DRAM traffic: every saving is >= 0, so the best is one of
-    the maximal sets that fit."""
+    the maximal sets that fit (the first of them in mask order when several save as much). `sizes`: the operands'
+    (3,), or (3, candidates) when the candidates are several GEMMs'."""
     spill = read_saving[2]
-    sets = maximal_pin_sets(tuple(sizes), l2_bytes)
-    if len(sets) == 1:  # the only choice (all fit, or a single one of them)
-        return np.full(spill.shape, sets[0], dtype=np.int64)
-    reads_saved = np.stack([sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
-                            for mask in sets])  # (sets, ...)
-    writes_saved = np.stack([spill if mask & 4 else np.zeros_like(spill) for mask in sets])
-    return np.asarray(sets)[np.argmax(reads_saved + writes_saved, axis=0)]
+    if sizes.ndim == 1:
+        sets = maximal_pin_sets(tuple(sizes), l2_bytes)
+        if len(sets) == 1:  # the only choice (all fit, or a single one of them)
+            return np.full(spill.shape, sets[0], dtype=np.int64)
+        allowed: list[np.ndarray | bool] = [True] * len(sets)
+    else:
+        fits = [np.broadcast_to(sum(size for j, size in enumerate(sizes) if mask >> j & 1) <= l2_bytes,
+                                sizes.shape[1:]) for mask in range(8)]
+        maximal = [fits[mask] & ~np.logical_or.reduce([fits[other] for other in range(8)
+                                                      if other != mask and other | mask == other] or [False])
+                   for mask in range(8)]
+        sets = tuple(mask for mask in range(8) if maximal[mask].any())
+        allowed = [maximal[mask] for mask in sets]
+    saved = np.stack([np.where(ok, sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
+                               + (spill if mask & 4 else np.zeros_like(spill)), -np.inf)
+                      for mask, ok in zip(sets, allowed, strict=True)])  # (sets, ...)
+    return np.asarray(sets)[np.argmax(saved, axis=0)]
 
 
 def _through_l2(sizes: np.ndarray, l2_bytes: int, from_dram: np.ndarray,
@@ -327,7 +347,7 @@ def _through_l2(sizes: np.ndarray, l2_bytes: int, from_dram: np.ndarray,
     dram_requested = ((fetched_a * from_dram[0] - saved[0]) * miss_a
                       + (fetched_b * from_dram[1] - saved[1]) * miss_b
                       + 2.0 * (spill - saved[2]) * miss_spill
-                      + (out_to_dram * miss_out if out_to_dram else 0.0))
+                      + out_to_dram * miss_out)
     return _ThroughL2(dram_reads, dram_writes, dram_requested, chosen, read_saving)
 
 
@@ -378,7 +398,7 @@ def _pipelined(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Tra
     first_tiles = np.maximum((first_a + first_b) / local_bw, (first_a * factor_a + first_b * factor_b) / local_slots)
     last_c = em * en * operands.out_bits / 8.0 if operands.c_dest != "chip" else 0.0
     last_tile = np.maximum(last_c / local_bw, last_c * factor_out / local_slots)
-    latency = local_latency + (hw.dram_latency_cycles if hw.l2_bytes and traffic.compulsory else 0.0)
+    latency = local_latency + (np.where(traffic.compulsory > 0, hw.dram_latency_cycles, 0.0) if hw.l2_bytes else 0.0)
     overlapped = np.maximum(np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0)), dram_transfer)
     return latency + first_tiles + overlapped + last_tile
 
@@ -396,11 +416,12 @@ def _energy_rates(node_nm: int, input_bits: int, weight_bits: int, accumulator_b
 def energy_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traffic) -> Energy:
     """MACs at the array's format and widths; every SRAM byte at its memory's size; DRAM bytes at the node's cost
     (a `stack` of nodes gives energies over (nodes, orders, candidates))."""
+    nodes, which = np.unique(np.ravel(hw.technology_nm).astype(np.int64), return_inverse=True)
     rates = [_energy_rates(node, hw.input_bits, hw.weight_bits, hw.accumulator_bits, hw.array_format,
-                           hw.scratchpad_bytes, hw.accumulator_bytes, hw.l2_bytes)
-             for node in np.ravel(hw.technology_nm).astype(np.int64).tolist()]
+                           hw.scratchpad_bytes, hw.accumulator_bytes, hw.l2_bytes) for node in nodes.tolist()]
     if np.ndim(hw.technology_nm):
-        mac, sp, acc, l2, dram = (np.array(rate).reshape(-1, 1, 1) for rate in zip(*rates, strict=True))
+        mac, sp, acc, l2, dram = (np.array(rate)[np.ravel(which)].reshape(np.shape(hw.technology_nm))
+                                  for rate in zip(*rates, strict=True))
     else:
         mac, sp, acc, l2, dram = rates[0]
     mac_pj = mac * gemm.m * gemm.k * gemm.n

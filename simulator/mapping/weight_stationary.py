@@ -20,8 +20,6 @@ array (spatial factors R and C).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from simulator.mapping import tiles
@@ -39,9 +37,10 @@ def padded_rows(m: int, tm: np.ndarray, block: int) -> np.ndarray:
     return (trips - 1) * (-(-tm // block) * block) + (-(-last // block) * block)
 
 
-def folds(dim: int, size: int, spatial: np.ndarray | None) -> int | np.ndarray:
-    """Folds along a dimension the array spans with `size` PEs, `spatial` of them (per tiling) holding data."""
-    return math.ceil(dim / size) if spatial is None else -(-dim // spatial)
+def folds(dim: int | np.ndarray, size: int | np.ndarray, spatial: np.ndarray | None) -> int | np.ndarray:
+    """Folds along a dimension the array spans with `size` PEs, `spatial` of them (per tiling) holding data (the
+    dimension and size may be per tiling: the search prices many GEMMs and arrays at once)."""
+    return -(-dim // size) if spatial is None else -(-dim // spatial)
 
 
 def work(timing: str, m: int, k: int, n: int, rows: int, cols: int, tm: np.ndarray, tk: np.ndarray,
