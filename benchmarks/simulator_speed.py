@@ -76,6 +76,18 @@ def serving_grid() -> list:
     return [(workload, hw, Options()) for workload in workloads for hw in accelerators]
 
 
+def firesim_grid(pricing: str) -> list:
+    """ResNet-50 and BERT-Base l = 128 on gemmini-firesim, mapper gemmini: rows (= cols) x scratchpad x accumulator."""
+    base = load_accelerator_preset("gemmini-firesim")
+    workloads = [Workload(model=load_model_preset("resnet-50"), scenario=Scenario()),
+                 Workload(model=load_model_preset("bert-base"), scenario=Scenario(seq_len=128))]
+    grid = list(itertools.product([8, 16, 32], [256, 1024, 4096], [64, 256, 1024]))
+    return [(workload, base.model_copy(update={"rows": r, "cols": r, "scratchpad_kib": float(sp),
+                                               "accumulator_kib": float(acc), "pricing": pricing}),
+             Options(mapper="gemmini"))
+            for workload in workloads for r, sp, acc in grid]
+
+
 def measure(name: str, points: list) -> None:
     evaluate_batch(points[:1])  # import-time work and the operator graph, not part of either measurement
     cache_clear()
@@ -87,12 +99,16 @@ def measure(name: str, points: list) -> None:
     warm_s = time.perf_counter() - start
     assert cold.metrics["latency_cycles"] == warm.metrics["latency_cycles"]
     failed = sum(1 for error in cold.errors if error is not None)
-    print(f"{name:48s} {len(points):6,} points ({failed} failed): cold {len(points) / cold_s:8,.0f} points/s, "
+    print(f"{name:52s} {len(points):6,} points ({failed} failed): cold {len(points) / cold_s:8,.0f} points/s, "
           f"warm {len(points) / warm_s:8,.0f} points/s")
 
 
 def main() -> None:
     print("evaluate_batch, one core")
+    if "--firesim-only" in sys.argv:
+        for pricing in ("analytic", "gemmini-measured"):
+            measure(f"gemmini-firesim measured grid, pricing {pricing}", firesim_grid(pricing))
+        return
     if "--serving-only" in sys.argv:
         measure("LLM serving grid (model x batch x TP x array x BW)", serving_grid())
         return
