@@ -23,7 +23,7 @@ from simulator.error_bands import error_band
 from simulator.lower import GemmWork
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall
 from simulator.mapping.gemmini_auto_calls import auto_conv_call, auto_matmul_call
-from simulator.mapping.gemmini_conv_tiler import ConvShape
+from simulator.mapping.gemmini_conv_tiler import ConvShape, cut_path
 from simulator.mapping.gemmini_exec import call_work, execution_cycles, measured_timing
 from simulator.workload.operator import Operator
 
@@ -180,5 +180,5 @@ def timed_call(work: GemmWork, hw: PricedKey) -> str:
 
 
 def cache_clear() -> None:
-    for cached in (conv_call, matmul_call, call_cycles):
+    for cached in (conv_call, matmul_call, call_cycles, cut_path):
         cached.cache_clear()

@@ -35,7 +35,9 @@ row) that `tiled_conv_auto` never calls.
 from __future__ import annotations
 
 from collections.abc import Callable
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 Fits = Callable[[tuple[int, ...]], bool]
 
@@ -217,16 +219,20 @@ def _sizes(layer: ConvShape) -> tuple[int, ...]:
 def _shrink(whole: tuple[int, ...], fits: Fits, rows: int, cols: int) -> tuple[int, ...]:
     """Phase 1: from the whole layer, cut the largest argument until the tile fits (`fits` holds for all-ones).
 
-    The cuts do not depend on `fits`, and every cut shrinks the tile, so along the path fits is false, then true: the
-    first fitting tile is found by doubling the step and bisecting (the same tile as testing every step)."""
+    Every cut shrinks the tile, so along the cuts fits is false, then true: the first fitting tile is found by
+    bisection (the same tile as testing every cut)."""
+    path = cut_path(whole, rows, cols)
+    return path[bisect_left(path, True, key=fits)]
+
+
+@lru_cache(maxsize=4096)
+def cut_path(whole: tuple[int, ...], rows: int, cols: int) -> tuple[tuple[int, ...], ...]:
+    """Phase 1's cuts from the whole layer down to all-ones. They do not depend on the memories, so a sweep over
+    memory sizes cuts a layer once (cleared by `simulator.cache_clear`)."""
     path = [whole]
-
-    def at(step: int) -> tuple[int, ...]:
-        while len(path) <= step and any(value > 1 for value in path[-1]):
-            path.append(_cut(path[-1], rows, cols))
-        return path[min(step, len(path) - 1)]
-
-    return path[_first(lambda step: fits(at(step)))]
+    while any(value > 1 for value in path[-1]):
+        path.append(_cut(path[-1], rows, cols))
+    return tuple(path)
 
 
 def _cut(args: tuple[int, ...], rows: int, cols: int) -> tuple[int, ...]:
