@@ -32,7 +32,7 @@ from simulator.cost.operators import Band, OpCost, gemm_row, pointwise_rows
 from simulator.hardware.spec import AcceleratorSpec, HardwareKey
 from simulator.lower import GemmWork, Lowered, PointwiseWork, lower
 from simulator.mapping.gemm import GemmCost, MappingError, gemm_costs
-from simulator.measured import measured_band
+from simulator.measured import measured_bands
 from simulator.options import Options
 from simulator.workload import Workload
 
@@ -109,13 +109,12 @@ def _gemm_costs(works: list[GemmWork], u_index: np.ndarray, mappings: _Mappings,
     found = gemm_costs([works[code // keys].request(mappings.keys[code % keys], options) for code in unique.tolist()])
     costs: list[GemmCost | None] = []
     bands: list[Band | None] = []
-    for pair, (code, cost) in enumerate(zip(unique.tolist(), found, strict=True)):
+    measured = measured_bands([(works[code // keys], mappings.keys[code % keys]) for code in unique.tolist()],
+                              options.mapper)
+    for pair, (cost, band) in enumerate(zip(found, measured, strict=True)):
         failed: Exception | None = cost if isinstance(cost, MappingError) else None
-        band = None
-        try:
-            band = measured_band(works[code // keys], mappings.keys[code % keys], options.mapper)
-        except ValueError as error:  # as `evaluate`: after its mapping's error, if any
-            failed = failed or error
+        if isinstance(band, ValueError):  # as `evaluate`: after its mapping's error, if any
+            failed, band = failed or band, None
         if failed is not None:
             for i in np.flatnonzero(inverse == pair):
                 errors[i] = errors[i] or failed

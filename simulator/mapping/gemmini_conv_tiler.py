@@ -34,8 +34,8 @@ row) that `tiled_conv_auto` never calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
