@@ -10,7 +10,11 @@ Grids (issue 17 asks for BERT-Base l = 512, GPT-2 decode and ResNet-50 hardware 
   Mixtral-8x7B (1,024-token prompt, 8 decode steps: TTFT and TPOT at that context) over batch (1..512) x tensor
   parallelism (1, 2, 4, 8) x array (rows x cols, 8..128) x DRAM bandwidth (7 values), 21,000 points on
   gemmini-transformer-32x32 with 64 GiB: what a serving study varies; points that do not fit fail at the capacity
-  check, before pricing (issue 29's target: >= 2,000 points/s cold).
+  check, before pricing (issue 29's target: >= 2,000 points/s cold);
+- "gemmini-firesim measured grid" (issue 27; `--firesim-only` runs it alone): ResNet-50 and BERT-Base l = 128 on
+  gemmini-firesim, mapper gemmini, rows (= cols) 8/16/32 x scratchpad 256/1024/4096 KiB x accumulator 64/256/1024
+  KiB (54 points), once under pricing analytic and once under gemmini-measured (Gemmini's tiler and measured
+  execution model price every GEMM and convolution; figures in docs/layer_model.md).
 Cold: every cache emptied first (tilings, mappings, lowerings). Warm: the same points again. Targets (issue 17):
 >= 10,000 points/s cold and >= 40,000 warm on the BERT hardware grid.
 

@@ -23,6 +23,9 @@ int8/int32 rows to any R x C array and operand widths by counting bytes instead 
   shrink; channels lose a whole block, R input or C output channels (down to the block boundary, never below 1).
 - Phase 2: grow output columns by one while the tile fits. Phase 3: pass over the seven arguments in order, each
   grown by one if that fits (later ones see the earlier growth), until a pass grows nothing.
+- Every footprint term grows with every argument, so we follow these one-by-one loops in jumps (bisection along
+  phase 1's cuts, which do not depend on the memories and are cached per layer and array; in phase 2 and 3 the
+  longest run of steps that all succeed at once): the same tile in ~20 footprints instead of hundreds.
 - `downsample` (upstream only; the `dosa` branch hard-codes `false`): a 1x1 stride-2 unpadded unpooled
   convolution with even input dims loads every other input pixel, so its input tile is counted halved.
 
