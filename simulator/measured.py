@@ -131,7 +131,7 @@ def calls_cycles(calls: list[ArrayCall]) -> list[CallCycles]:
     if new:
         parts = execution_cycles(call_work([call for call, _ in new], [side for _, side in new]), measured_timing())
         bounds = parts.bound().tolist()
-        if len(_PRICED) + len(new) > _PRICED_MAX:
+        if len(_PRICED) + len(new) > _PRICED_MAX:  # bounded as the call caches: a sweep past it starts afresh
             _PRICED.clear()
         for i, call in enumerate(new):
             _PRICED[call] = _priced(call[0], parts, i, str(bounds[i]))

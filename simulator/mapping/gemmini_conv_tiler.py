@@ -261,8 +261,8 @@ def _grow(args: tuple[int, ...], whole: tuple[int, ...], fits: Fits) -> tuple[in
 
     A tile that grows only fits less (every footprint term is non-decreasing in every argument), so gemmini.h's
     loops are followed in jumps with the same result: phase 2 takes the most output columns that fit at once; in
-    phase 3 an argument that once fails never fits again, and `t` passes in which every other argument grows by one
-    each are one jump of t (every tile tried on the way is no larger than the last); the pass after the longest such
+    phase 3 an argument that once fails never fits again, and `t` passes in which every argument still growing grows
+    by one are one jump of t (every tile tried on the way is no larger than the last); the pass after the longest such
     jump stops at least one argument, so at most seven jumps and passes follow."""
     grown = list(args)
     grown[_OUT_COLS] += _longest_jump(grown, whole, fits, [_OUT_COLS])
@@ -287,10 +287,10 @@ def _longest_jump(args: list[int], whole: tuple[int, ...], fits: Fits, growing: 
     def too_far(t: int) -> bool:
         return t > room or not fits(tuple(value + t * (i in growing) for i, value in enumerate(args)))
 
-    return _first(too_far, start=1) - 1
+    return _first(too_far, 1) - 1
 
 
-def _first(holds: Callable[[int], bool], start: int = 0) -> int:
+def _first(holds: Callable[[int], bool], start: int) -> int:
     """The least n >= start for which `holds` (false, then true from there on) is true: doubling, then bisection."""
     low, step = start, 1
     while not holds(low + step - 1):
