@@ -228,7 +228,7 @@ def _shrink(whole: tuple[int, ...], fits: Fits, rows: int, cols: int) -> tuple[i
     return path[bisect_left(path, True, key=fits)]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)  # a few hundred tiles each; a sweep has a few dozen (layer, array) pairs
 def cut_path(whole: tuple[int, ...], rows: int, cols: int) -> tuple[tuple[int, ...], ...]:
     """Phase 1's cuts from the whole layer down to all-ones. They do not depend on the memories, so a sweep over
     memory sizes cuts a layer once (cleared by `simulator.cache_clear`)."""
