@@ -10,7 +10,11 @@ Grids (issue 17 asks for BERT-Base l = 512, GPT-2 decode and ResNet-50 hardware 
   Mixtral-8x7B (1,024-token prompt, 8 decode steps: TTFT and TPOT at that context) over batch (1..512) x tensor
   parallelism (1, 2, 4, 8) x array (rows x cols, 8..128) x DRAM bandwidth (7 values), 21,000 points on
   gemmini-transformer-32x32 with 64 GiB: what a serving study varies; points that do not fit fail at the capacity
-  check, before pricing (issue 29's target: >= 2,000 points/s cold).
+  check, before pricing (issue 29's target: >= 2,000 points/s cold);
+- "gemmini-firesim measured grid" (issue 27; `--firesim-only` runs it alone): ResNet-50 and BERT-Base l = 128 on
+  gemmini-firesim, mapper gemmini, rows (= cols) 8/16/32 x scratchpad 256/1024/4096 KiB x accumulator 64/256/1024
+  KiB (54 points), once under pricing analytic and once under gemmini-measured (Gemmini's tiler and measured
+  execution model price every GEMM and convolution; figures in docs/layer_model.md).
 Cold: every cache emptied first (tilings, mappings, lowerings). Warm: the same points again. Targets (issue 17):
 >= 10,000 points/s cold and >= 40,000 warm on the BERT hardware grid.
 
@@ -76,6 +80,18 @@ def serving_grid() -> list:
     return [(workload, hw, Options()) for workload in workloads for hw in accelerators]
 
 
+def firesim_grid(pricing: str) -> list:
+    """ResNet-50 and BERT-Base l = 128 on gemmini-firesim, mapper gemmini: rows (= cols) x scratchpad x accumulator."""
+    base = load_accelerator_preset("gemmini-firesim")
+    workloads = [Workload(model=load_model_preset("resnet-50"), scenario=Scenario()),
+                 Workload(model=load_model_preset("bert-base"), scenario=Scenario(seq_len=128))]
+    grid = list(itertools.product([8, 16, 32], [256, 1024, 4096], [64, 256, 1024]))
+    return [(workload, base.model_copy(update={"rows": r, "cols": r, "scratchpad_kib": float(sp),
+                                               "accumulator_kib": float(acc), "pricing": pricing}),
+             Options(mapper="gemmini"))
+            for workload in workloads for r, sp, acc in grid]
+
+
 def measure(name: str, points: list) -> None:
     evaluate_batch(points[:1])  # import-time work and the operator graph, not part of either measurement
     cache_clear()
@@ -87,12 +103,16 @@ def measure(name: str, points: list) -> None:
     warm_s = time.perf_counter() - start
     assert cold.metrics["latency_cycles"] == warm.metrics["latency_cycles"]
     failed = sum(1 for error in cold.errors if error is not None)
-    print(f"{name:48s} {len(points):6,} points ({failed} failed): cold {len(points) / cold_s:8,.0f} points/s, "
+    print(f"{name:52s} {len(points):6,} points ({failed} failed): cold {len(points) / cold_s:8,.0f} points/s, "
           f"warm {len(points) / warm_s:8,.0f} points/s")
 
 
 def main() -> None:
     print("evaluate_batch, one core")
+    if "--firesim-only" in sys.argv:
+        for pricing in ("analytic", "gemmini-measured"):
+            measure(f"gemmini-firesim measured grid, pricing {pricing}", firesim_grid(pricing))
+        return
     if "--serving-only" in sys.argv:
         measure("LLM serving grid (model x batch x TP x array x BW)", serving_grid())
         return

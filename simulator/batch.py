@@ -32,7 +32,7 @@ from simulator.cost.operators import Band, OpCost, gemm_row, pointwise_rows
 from simulator.hardware.spec import AcceleratorSpec, HardwareKey
 from simulator.lower import GemmWork, Lowered, PointwiseWork, lower
 from simulator.mapping.gemm import GemmCost, MappingError, gemm_costs
-from simulator.measured import measured_band
+from simulator.measured import measured_bands
 from simulator.options import Options
 from simulator.workload import Workload
 
@@ -114,13 +114,11 @@ def _found(found: list[GemmCost | MappingError], pairs: list[tuple[int, Hardware
     band on the measured model where the rule says so (simulator/measured.py)."""
     costs: list[GemmCost | None] = []
     bands: list[Band | None] = []
-    for pair, ((u, key), cost) in enumerate(zip(pairs, found, strict=True)):
+    measured = measured_bands([(works[u], key) for u, key in pairs], options.mapper)
+    for pair, (cost, band) in enumerate(zip(found, measured, strict=True)):
         failed: Exception | None = cost if isinstance(cost, MappingError) else None
-        band = None
-        try:
-            band = measured_band(works[u], key, options.mapper)
-        except ValueError as error:  # as `evaluate`: after its mapping's error, if any
-            failed = failed or error
+        if isinstance(band, ValueError):  # as `evaluate`: after its mapping's error, if any
+            failed, band = failed or band, None
         if failed is not None:
             for i in np.flatnonzero(inverse == pair):
                 errors[i] = errors[i] or failed

@@ -10,7 +10,8 @@ is the analytic model, with no band.
 On a whole model, an op's cycles per instance are those of the call Gemmini's own tiler makes (`tiled_matmul_auto`;
 a convolution `tiled_conv_auto` on its real geometry, run as LoopConv runs it), with the error band of its kind and
 bound (`error_bands`); its DRAM/L2 traffic and energy stay those of the analytic pricing of Gemmini's tiler. Calls
-and their cycles are cached per (layer, array side, memories), so a sweep prices each once.
+and their cycles are cached per (layer, array side, memories), so a sweep prices each once, and the new calls of
+a batch's op are priced in one vectorized pass (`measured_bands`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from simulator.error_bands import error_band
 from simulator.lower import GemmWork
 from simulator.mapping.dosa_calls import ConvCall, MatmulCall
 from simulator.mapping.gemmini_auto_calls import auto_conv_call, auto_matmul_call
-from simulator.mapping.gemmini_conv_tiler import ConvShape
-from simulator.mapping.gemmini_exec import call_work, execution_cycles, measured_timing
+from simulator.mapping.gemmini_conv_tiler import ConvShape, cut_path
+from simulator.mapping.gemmini_exec import Breakdown, call_work, execution_cycles, measured_timing
 from simulator.workload.operator import Operator
 
 PricingModel = Literal["gemmini-measured", "analytic"]
@@ -114,15 +115,36 @@ class CallCycles:
     band_source: str
 
 
-@lru_cache(maxsize=65536)
+ArrayCall = tuple[ConvCall | MatmulCall, int]  # a call and the array side it runs on
+_PRICED: dict[ArrayCall, CallCycles] = {}  # call_cycles' cache (a sweep asks again), filled many calls at a time
+_PRICED_MAX = 65536
+
+
 def call_cycles(call: ConvCall | MatmulCall, side: int) -> CallCycles:
     """Price one call with Gemmini's execution model and attach its error band (cached: a sweep asks again)."""
-    parts = execution_cycles(call_work([call], [side]), measured_timing())
-    cycles, bound = float(parts.total[0]), str(parts.bound()[0])
+    return calls_cycles([(call, side)])[0]
+
+
+def calls_cycles(calls: list[ArrayCall]) -> list[CallCycles]:
+    """`call_cycles` of many calls, those not cached priced in one vectorized pass (per call the same numbers)."""
+    new = list(dict.fromkeys(call for call in calls if call not in _PRICED))
+    if new:
+        parts = execution_cycles(call_work([call for call, _ in new], [side for _, side in new]), measured_timing())
+        bounds = parts.bound().tolist()
+        if len(_PRICED) + len(new) > _PRICED_MAX:  # bounded as the call caches: a sweep past it starts afresh
+            _PRICED.clear()
+        for i, call in enumerate(new):
+            _PRICED[call] = _priced(call[0], parts, i, str(bounds[i]))
+    return [_PRICED[call] for call in calls]
+
+
+def _priced(call: ConvCall | MatmulCall, parts: Breakdown, i: int, bound: str) -> CallCycles:
+    """Call `i` of a `Breakdown` with the error band of its kind and bound."""
+    cycles = float(parts.total[i])
     band = error_band("matmul" if isinstance(call, MatmulCall) else "conv", bound)
-    return CallCycles(cycles=cycles, host=float(parts.host[0]), array=float(parts.array[0]),
-                      reads=float(parts.reads[0]), writes=float(parts.writes[0]), memory=float(parts.memory[0]),
-                      tiles=float(parts.tiles[0]), bound=bound, wrapped_tiles=float(parts.wrapped_tiles[0]),
+    return CallCycles(cycles=cycles, host=float(parts.host[i]), array=float(parts.array[i]),
+                      reads=float(parts.reads[i]), writes=float(parts.writes[i]), memory=float(parts.memory[i]),
+                      tiles=float(parts.tiles[i]), bound=bound, wrapped_tiles=float(parts.wrapped_tiles[i]),
                       low=cycles * band.low, high=cycles * band.high, band_source=band.source)
 
 
@@ -147,11 +169,6 @@ def op_call(op: Operator, k: int, hw: MeasuredKey) -> tuple[ConvCall | MatmulCal
     return conv_call(shape, side, hw.scratchpad_bytes, hw.accumulator_bytes), side
 
 
-def op_cycles(op: Operator, k: int, hw: MeasuredKey) -> CallCycles:
-    """One instance of a GEMM op on the measured model (see `op_call`)."""
-    return call_cycles(*op_call(op, k, hw))
-
-
 class PricedKey(MeasuredKey, Protocol):
     pricing: str
 
@@ -159,10 +176,31 @@ class PricedKey(MeasuredKey, Protocol):
 def measured_band(work: GemmWork, hw: PricedKey, mapper: str) -> tuple[float, float, float] | None:
     """One instance's cycles, low and high on the measured model where the rule says it prices the op (None: the
     analytic model does); a ValueError when it should and cannot."""
-    if pricing_model(hw.pricing, mapper) != MEASURED:
-        return None
-    priced = op_cycles(work.op, work.k, hw)
-    return priced.cycles, priced.low, priced.high
+    band = measured_bands([(work, hw)], mapper)[0]
+    if isinstance(band, ValueError):
+        raise band
+    return band
+
+
+def measured_bands(ops: list[tuple[GemmWork, PricedKey]], mapper: str
+                   ) -> list[tuple[float, float, float] | ValueError | None]:
+    """`measured_band` of many (op, hardware) pairs, the calls priced together; the ValueError of a pair that should
+    and cannot be priced is returned in its place."""
+    calls: list[ArrayCall | ValueError | None] = []
+    for work, hw in ops:
+        try:
+            calls.append(op_call(work.op, work.k, hw) if pricing_model(hw.pricing, mapper) == MEASURED else None)
+        except ValueError as error:
+            calls.append(error)
+    priced = iter(calls_cycles([call for call in calls if isinstance(call, tuple)]))
+    bands: list[tuple[float, float, float] | ValueError | None] = []
+    for call in calls:
+        if isinstance(call, tuple):
+            cycles = next(priced)
+            bands.append((cycles.cycles, cycles.low, cycles.high))
+        else:
+            bands.append(call)
+    return bands
 
 
 def describe_call(call: ConvCall | MatmulCall) -> str:
@@ -180,5 +218,6 @@ def timed_call(work: GemmWork, hw: PricedKey) -> str:
 
 
 def cache_clear() -> None:
-    for cached in (conv_call, matmul_call, call_cycles):
+    for cached in (conv_call, matmul_call, cut_path):
         cached.cache_clear()
+    _PRICED.clear()

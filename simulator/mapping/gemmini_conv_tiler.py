@@ -23,6 +23,9 @@ int8/int32 rows to any R x C array and operand widths by counting bytes instead 
   shrink; channels lose a whole block, R input or C output channels (down to the block boundary, never below 1).
 - Phase 2: grow output columns by one while the tile fits. Phase 3: pass over the seven arguments in order, each
   grown by one if that fits (later ones see the earlier growth), until a pass grows nothing.
+- Every footprint term grows with every argument, so we follow these one-by-one loops in jumps (bisection along
+  phase 1's cuts, which do not depend on the memories and are cached per layer and array; in phase 2 and 3 the
+  longest run of steps that all succeed at once): the same tile in ~20 footprints instead of hundreds.
 - `downsample` (upstream only; the `dosa` branch hard-codes `false`): a 1x1 stride-2 unpadded unpooled
   convolution with even input dims loads every other input pixel, so its input tile is counted halved.
 
@@ -34,8 +37,10 @@ row) that `tiled_conv_auto` never calls.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 Fits = Callable[[tuple[int, ...]], bool]
 
@@ -133,20 +138,28 @@ class GemminiConvTiles:
 def conv_footprint(layer: ConvShape, tile: ConvTile, rows: int, cols: int, a_bytes: float, b_bytes: float,
                    acc_bytes: float, downsample: bool = False) -> ConvFootprint:
     """`tiled_conv_total_spad_rows` for `tile`, counted in bytes for an R x C array (see the module's docstring)."""
-    orows = tile.out_rows * layer.pool_stride + layer.pool_size - 1
-    ocols = tile.out_cols * layer.pool_stride + layer.pool_size - 1
-    krows_dilated = tile.kernel_rows + (layer.kernel_dilation - 1) * (tile.kernel_rows - 1)
-    kcols_dilated = tile.kernel_cols + (layer.kernel_dilation - 1) * (tile.kernel_cols - 1)
+    args = (tile.batches, tile.out_rows, tile.out_cols, tile.out_channels, tile.kernel_rows, tile.kernel_cols,
+            tile.in_channels)
+    return ConvFootprint(*_footprint(layer, args, rows, cols, a_bytes, b_bytes, acc_bytes, downsample))
+
+
+def _footprint(layer: ConvShape, args: tuple[int, ...], rows: int, cols: int, a_bytes: float, b_bytes: float,
+               acc_bytes: float, downsample: bool) -> tuple[int | float, ...]:
+    """`conv_footprint`'s fields for the seven tile arguments as a tuple (the search asks this a hundred times)."""
+    batches, porows, pocols, ochs, krows, kcols, kchs = args
+    orows = porows * layer.pool_stride + layer.pool_size - 1
+    ocols = pocols * layer.pool_stride + layer.pool_size - 1
+    krows_dilated = krows + (layer.kernel_dilation - 1) * (krows - 1)
+    kcols_dilated = kcols + (layer.kernel_dilation - 1) * (kcols - 1)
     # one more input row than needed when stride > 1 ("- 2 * padding" is commented out in gemmini.h: none is taken off)
     irows = _ceil_div(orows * layer.stride + krows_dilated - 1, layer.input_dilation) >> downsample
     icols = _ceil_div(ocols * layer.stride + kcols_dilated - 1, layer.input_dilation) >> downsample
-    in_blocks, out_blocks = _ceil_div(tile.in_channels, rows), _ceil_div(tile.out_channels, cols)
-    input_rows = in_blocks * tile.batches * irows * icols
-    weight_rows = out_blocks * tile.kernel_cols * tile.kernel_rows * tile.in_channels
-    acc_rows = out_blocks * tile.batches * orows * ocols
-    return ConvFootprint(orows, ocols, irows, icols, input_rows, weight_rows, acc_rows,
-                         scratchpad_bytes=input_rows * rows * a_bytes + weight_rows * cols * b_bytes,
-                         accumulator_bytes=acc_rows * cols * acc_bytes)
+    in_blocks, out_blocks = _ceil_div(kchs, rows), _ceil_div(ochs, cols)
+    input_rows = in_blocks * batches * irows * icols
+    weight_rows = out_blocks * kcols * krows * kchs
+    acc_rows = out_blocks * batches * orows * ocols
+    return (orows, ocols, irows, icols, input_rows, weight_rows, acc_rows,
+            input_rows * rows * a_bytes + weight_rows * cols * b_bytes, acc_rows * cols * acc_bytes)
 
 
 def gemmini_conv_tiles(layer: ConvShape, rows: int, cols: int, dataflow: str, a_bytes: float, b_bytes: float,
@@ -163,8 +176,8 @@ def gemmini_conv_tiles(layer: ConvShape, rows: int, cols: int, dataflow: str, a_
              layer.in_channels)
 
     def fits(args: tuple[int, ...]) -> bool:
-        used = conv_footprint(layer, ConvTile(*args), rows, cols, a_bytes, b_bytes, acc_bytes, downsample)
-        return used.scratchpad_bytes <= usable_sp and used.accumulator_bytes <= usable_acc
+        used = _footprint(layer, args, rows, cols, a_bytes, b_bytes, acc_bytes, downsample)
+        return used[7] <= usable_sp and used[8] <= usable_acc
 
     if not fits((1,) * 7):
         smallest = conv_footprint(layer, ConvTile(*(1,) * 7), rows, cols, a_bytes, b_bytes, acc_bytes, downsample)
@@ -207,37 +220,89 @@ def _sizes(layer: ConvShape) -> tuple[int, ...]:
 
 
 def _shrink(whole: tuple[int, ...], fits: Fits, rows: int, cols: int) -> tuple[int, ...]:
-    """Phase 1: from the whole layer, cut the largest argument until the tile fits (`fits` holds for all-ones)."""
-    args = list(whole)
-    while not fits(tuple(args)):
-        largest, index = -1, -1
-        for i, value in enumerate(args):
-            # "We avoid reducing ocols when possible to keep the spatial array fully utilized"
-            keep_cols = i == _OUT_COLS and value <= rows and args[_OUT_ROWS] > 1
-            if not keep_cols and value > largest:
-                largest, index = value, i
-        if index in (_OUT_CHANNELS, _IN_CHANNELS):  # "no point in subtracting by just one": a whole block
-            block = cols if index == _OUT_CHANNELS else rows
-            cut = args[index] // block * block if args[index] % block else args[index] - block
-            args[index] = max(cut, 1)
-        else:
-            args[index] -= 1
-    return tuple(args)
+    """Phase 1: from the whole layer, cut the largest argument until the tile fits (`fits` holds for all-ones).
+
+    Every cut shrinks the tile, so along the cuts fits is false, then true: the first fitting tile is found by
+    bisection (the same tile as testing every cut)."""
+    path = cut_path(whole, rows, cols)
+    return path[bisect_left(path, True, key=fits)]
+
+
+@lru_cache(maxsize=512)  # a few hundred tiles each; a sweep has a few dozen (layer, array) pairs
+def cut_path(whole: tuple[int, ...], rows: int, cols: int) -> tuple[tuple[int, ...], ...]:
+    """Phase 1's cuts from the whole layer down to all-ones. They do not depend on the memories, so a sweep over
+    memory sizes cuts a layer once (cleared by `simulator.cache_clear`)."""
+    path = [whole]
+    while any(value > 1 for value in path[-1]):
+        path.append(_cut(path[-1], rows, cols))
+    return tuple(path)
+
+
+def _cut(args: tuple[int, ...], rows: int, cols: int) -> tuple[int, ...]:
+    """One step of phase 1: the largest argument loses one, channels a block (gemmini.h's `tiled_conv_auto` loop)."""
+    cut = list(args)
+    largest, index = -1, -1
+    for i, value in enumerate(cut):
+        # "We avoid reducing ocols when possible to keep the spatial array fully utilized"
+        keep_cols = i == _OUT_COLS and value <= rows and cut[_OUT_ROWS] > 1
+        if not keep_cols and value > largest:
+            largest, index = value, i
+    if index in (_OUT_CHANNELS, _IN_CHANNELS):  # "no point in subtracting by just one": a whole block
+        block = cols if index == _OUT_CHANNELS else rows
+        smaller = cut[index] // block * block if cut[index] % block else cut[index] - block
+        cut[index] = max(smaller, 1)
+    else:
+        cut[index] -= 1
+    return tuple(cut)
 
 
 def _grow(args: tuple[int, ...], whole: tuple[int, ...], fits: Fits) -> tuple[int, ...]:
-    """Phases 2 and 3: output columns by one while they fit, then one-by-one passes over all seven arguments."""
+    """Phases 2 and 3: output columns by one while they fit, then one-by-one passes over all seven arguments.
+
+    A tile that grows only fits less (every footprint term is non-decreasing in every argument), so gemmini.h's
+    loops are followed in jumps with the same result: phase 2 takes the most output columns that fit at once; in
+    phase 3 an argument that once fails never fits again, and `t` passes in which every argument still growing grows
+    by one are one jump of t (every tile tried on the way is no larger than the last); the pass after the longest such
+    jump stops at least one argument, so at most seven jumps and passes follow."""
     grown = list(args)
-    while grown[_OUT_COLS] < whole[_OUT_COLS] and fits(_plus_one(grown, _OUT_COLS)):
-        grown[_OUT_COLS] += 1
-    changed = True
-    while changed:
-        changed = False
-        for i in range(7):
+    grown[_OUT_COLS] += _longest_jump(grown, whole, fits, [_OUT_COLS])
+    growing = [i for i in range(7) if grown[i] < whole[i]]
+    while growing:
+        jump = _longest_jump(grown, whole, fits, growing)
+        for i in growing:
+            grown[i] += jump
+        still = []
+        for i in growing:  # one pass as gemmini.h runs it: later arguments see the earlier growth
             if grown[i] < whole[i] and fits(_plus_one(grown, i)):
                 grown[i] += 1
-                changed = True
+                still.append(i)
+        growing = still
     return tuple(grown)
+
+
+def _longest_jump(args: list[int], whole: tuple[int, ...], fits: Fits, growing: list[int]) -> int:
+    """The most t such that the tile with every argument in `growing` t larger fits and stays within the layer."""
+    room = min(whole[i] - args[i] for i in growing)
+
+    def too_far(t: int) -> bool:
+        return t > room or not fits(tuple(value + t * (i in growing) for i, value in enumerate(args)))
+
+    return _first(too_far, 1) - 1
+
+
+def _first(holds: Callable[[int], bool], start: int) -> int:
+    """The least n >= start for which `holds` (false, then true from there on) is true: doubling, then bisection."""
+    low, step = start, 1
+    while not holds(low + step - 1):
+        low, step = low + step, step * 2
+    high = low + step - 1  # holds(high); not holds(low - 1)
+    while low < high:
+        middle = (low + high) // 2
+        if holds(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _plus_one(args: list[int], index: int) -> tuple[int, ...]:

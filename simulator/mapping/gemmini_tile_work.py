@@ -120,24 +120,28 @@ ITERATOR_WRAP = 1 << 16
 MIN_ROWS = 4  # ExecuteController.scala: total_rows floored at 4 (WAW spacing in the accumulator)
 
 
-def weight_block_cycles(first_rows: int, other_rows: list[int], weight_rows: int) -> int:
-    """Array cycles of the computes sharing one weight block: each feeds max(A rows, 4) rows, the first also the
-    block's B rows (`total_rows = max(rows_a, rows_b, 4)` in WS, ExecuteController.scala)."""
-    return max(first_rows, weight_rows, MIN_ROWS) + sum(max(rows, MIN_ROWS) for rows in other_rows)
+def weight_blocks_cycles(side: int, pixels: int, repeats: int, reduction: int) -> int:
+    """Array cycles of the weight blocks along a reduction of `reduction` rows (blocks of N = `side`, the last
+    partial), each streaming `repeats` runs of `pixels` rows cut into computes of at most N rows. Per block each
+    compute feeds max(A rows, 4) rows, the first also the block's B rows (`total_rows = max(rows_a, rows_b, 4)` in
+    WS, ExecuteController.scala): counted per kind of compute and block rather than one by one."""
+    full, last = divmod(pixels, side)
+    streamed = repeats * (full * max(side, MIN_ROWS) + (max(last, MIN_ROWS) if last else 0))
+    first = min(side, pixels)
+    blocks, partial = divmod(reduction, side)
+    per_block = [(blocks, side)] + ([(1, partial)] if partial else [])
+    return sum(n * (streamed - max(first, MIN_ROWS) + max(first, weight_rows, MIN_ROWS))
+               for n, weight_rows in per_block)
 
 
 def _conv_array_cycles(side: int, batches: int, orows: int, ocols: int, ochs: int, krows: int, kcols: int,
                        kchs: int) -> int:
-    chunks = [min(side, ocols - c) for c in range(0, ocols, side)]
-    rows = chunks * (batches * orows)
-    per_k = [weight_block_cycles(rows[0], rows[1:], min(side, kchs - k)) for k in range(0, kchs, side)]
-    return -(-ochs // side) * krows * kcols * sum(per_k)
+    """Per output-channel block and kernel position: each output row's N-column chunks over the kchs blocks."""
+    return -(-ochs // side) * krows * kcols * weight_blocks_cycles(side, ocols, batches * orows, kchs)
 
 
 def _matmul_array_cycles(side: int, i_rows: int, jb: int, k_rows: int) -> int:
-    rows = [min(side, i_rows - i) for i in range(0, i_rows, side)]
-    per_k = [weight_block_cycles(rows[0], rows[1:], min(side, k_rows - k)) for k in range(0, k_rows, side)]
-    return jb * sum(per_k)
+    return jb * weight_blocks_cycles(side, i_rows, 1, k_rows)
 
 
 def _tiles(limit: int, step: int) -> list[tuple[int, int]]:

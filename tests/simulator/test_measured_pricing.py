@@ -1,16 +1,19 @@
 """Whole-model evaluation on Gemmini's measured execution model (issue 27, items 4 and 7 at model level): the rule
 shared with the layer API, conv rows equal to `evaluate_layer` of the same convolution, the latency's band, and the
-analytic model (no band) everywhere else."""
+analytic model (no band) everywhere else; calls priced together cost what each costs alone."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from simulator import Options, evaluate, load_accelerator_preset
+from simulator import Options, cache_clear, evaluate, load_accelerator_preset, measured
 from simulator.error_bands import error_band
 from simulator.layer import ConvLayer, GemmLayer, evaluate_layer
 from simulator.lower import GemmWork, lower
-from simulator.measured import call_cycles, op_call
+from simulator.mapping.gemmini_conv_tiler import cut_path
+from simulator.measured import call_cycles, calls_cycles, conv_call, op_call
 from simulator.report import NOT_VALIDATED, OpReport, Report
 from simulator.workload import Scenario, Workload, load_model_preset
 
@@ -122,3 +125,32 @@ def test_structured_sparsity_is_refused_by_the_measured_model() -> None:
                                          r"analytic"):
         run("bert-base", sparse, Options(mapper="gemmini", sparsity="2:4"), seq_len=64)
     assert run("bert-base", sparse, Options(mapper="gemmini"), seq_len=64).latency_low_s is not None
+
+
+def _calls() -> list[tuple]:
+    """The calls of ResNet-50's and BERT-Base's GEMMs and convolutions on three arrays and two memory sizes."""
+    calls = []
+    for model, scenario in (("resnet-50", {}), ("bert-base", {"seq_len": 128})):
+        for side, kib in itertools.product((8, 16, 32), (256, 4096)):
+            hw = load_accelerator_preset("gemmini-firesim", rows=side, cols=side, scratchpad_kib=kib,
+                                         accumulator_kib=kib)
+            works = lower(Workload(model=load_model_preset(model), scenario=Scenario(**scenario)), hw, GEMMINI).work
+            calls += [op_call(w.op, w.k, hw.hardware_key()) for w in works if isinstance(w, GemmWork)]
+    return list(dict.fromkeys(calls))
+
+
+def test_calls_priced_together_cost_what_each_costs_alone_and_cache_clear_empties_the_caches() -> None:
+    """A batch prices its new calls in one vectorized pass: the same numbers, to the bit, as one call at a time;
+    `simulator.cache_clear` leaves nothing cached (cold means cold)."""
+    cache_clear()
+    calls = _calls()
+    assert len(calls) > 100 and {type(call).__name__ for call, _ in calls} == {"ConvCall", "MatmulCall"}
+    together = calls_cycles(calls)
+    assert measured._PRICED and cut_path.cache_info().currsize > 0 and conv_call.cache_info().currsize > 0
+    cache_clear()
+    assert not measured._PRICED and cut_path.cache_info().currsize == 0 and conv_call.cache_info().currsize == 0
+    alone = []
+    for call in calls:
+        cache_clear()
+        alone.append(call_cycles(*call))
+    assert together == alone

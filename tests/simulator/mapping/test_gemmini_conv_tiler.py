@@ -1,6 +1,7 @@
 """Gemmini's convolution tiler (`tiled_conv_auto`), followed by hand through gemmini.h on ResNet-50's layers, and the
 properties its search guarantees on any layer: the tile fits half of each memory, no argument exceeds its dimension,
-and no argument could grow by one more (phase 3 stops only when none can)."""
+and no argument could grow by one more (phase 3 stops only when none can); and, on a wider set of shapes, the tile
+gemmini.h's loops pick run step by step (the tiler follows them in jumps)."""
 
 from __future__ import annotations
 
@@ -208,3 +209,60 @@ def test_the_tile_fits_is_within_the_layer_and_cannot_grow(rows: int, cols: int,
                 spad, acc = _bytes_used(layer, grown, rows, cols, operand_bytes, acc_bytes)
                 assert spad > sp_kib * KIB / 2 or acc > acc_kib * KIB / 2, (layer, sp_kib, acc_kib, i)
 
+
+
+def _stepwise_tile(layer: ConvShape, rows: int, cols: int, operand_bytes: float, acc_bytes: float, sp_bytes: int,
+                   acc_bytes_total: int) -> tuple[int, ...] | None:
+    """gemmini.h's `tiled_conv_auto` loops as written, one footprint per step (the tiler takes the same path in
+    jumps); None when not even the 1-wide tile fits (the loops would not end)."""
+    whole = [layer.batch, layer.pooled_out_h, layer.pooled_out_w, layer.out_channels, layer.kernel_h, layer.kernel_w,
+             layer.in_channels]
+
+    def fits(args: list[int]) -> bool:
+        spad, acc = _bytes_used(layer, tuple(args), rows, cols, operand_bytes, acc_bytes)
+        return spad <= sp_bytes / 2 and acc <= acc_bytes_total / 2
+
+    if not fits([1] * 7):
+        return None
+    args = list(whole)
+    while not fits(args):
+        largest = max(value for i, value in enumerate(args) if not (i == 2 and value <= rows and args[1] > 1))
+        index = next(i for i, value in enumerate(args) if value == largest and not (i == 2 and value <= rows
+                                                                                    and args[1] > 1))
+        if index in (3, 6):
+            block = cols if index == 3 else rows
+            args[index] = max(args[index] // block * block if args[index] % block else args[index] - block, 1)
+        else:
+            args[index] -= 1
+    while args[2] < whole[2] and fits([*args[:2], args[2] + 1, *args[3:]]):
+        args[2] += 1
+    changed = True
+    while changed:
+        changed = False
+        for i in range(7):
+            if args[i] < whole[i] and fits([value + (j == i) for j, value in enumerate(args)]):
+                args[i] += 1
+                changed = True
+    return tuple(args)
+
+
+# Shapes beyond ResNet-50's: odd channel counts, large and tiny images, 5x5 and 1x1 kernels, strides 1-3, batches.
+SHAPES = [*LAYERS, *(ConvShape(batch, in_ch, out_ch, size, size, (size + 2 * pad - k) // stride + 1,
+                               (size + 2 * pad - k) // stride + 1, k, k, stride=stride, padding=pad)
+                     for batch, in_ch, out_ch, size, k, stride, pad in itertools.product(
+                         [1, 3], [3, 40, 300], [7, 96, 1000], [9, 64, 230], [1, 5], [1, 3], [0]))]
+
+
+@pytest.mark.parametrize(("rows", "cols", "operand_bytes", "acc_bytes"), ARRAYS[:3])
+def test_the_tile_is_the_one_the_stepwise_loops_pick(rows: int, cols: int, operand_bytes: float,
+                                                      acc_bytes: float) -> None:
+    for layer, (sp_kib, acc_kib) in itertools.product(SHAPES, [(8, 2), *MEMORIES_KIB]):
+        expected = _stepwise_tile(layer, rows, cols, operand_bytes, acc_bytes, sp_kib * KIB, acc_kib * KIB)
+        if expected is None:
+            with pytest.raises(TilerError, match="one output pixel"):
+                gemmini_conv_tiles(layer, rows, cols, "ws", operand_bytes, operand_bytes, acc_bytes, sp_kib * KIB,
+                                   acc_kib * KIB)
+            continue
+        chosen = gemmini_conv_tiles(layer, rows, cols, "ws", operand_bytes, operand_bytes, acc_bytes, sp_kib * KIB,
+                                    acc_kib * KIB)
+        assert astuple(chosen.tile) == expected, (layer, sp_kib, acc_kib)
