@@ -271,8 +271,12 @@ def _choice(objective: str, time: pricing.Time, energy: pricing.Energy, keys: in
     best = per_search(np.min(secondary, axis=1, where=near, initial=np.inf))
     # a best of inf: the candidates not near the best primary (scored inf) tie with it too
     ties = np.where(near, secondary, np.inf) == best if np.isinf(best).any() else near & (secondary == best)
-    # The first tie in (loop order, candidate) order: per candidate, its first tying order; then the least rank.
-    rank = np.where(ties.any(axis=1), ties.argmax(axis=1) * np.repeat(lengths, lengths)
+    # The first tie in (loop order, candidate) order: per candidate, its first tying order (or shape[1]: none);
+    # then the least rank.
+    first = np.full((keys, shape[2]), shape[1])
+    for order in range(shape[1] - 1, -1, -1):
+        np.copyto(first, order, where=ties[:, order])
+    rank = np.where(first < shape[1], first * np.repeat(lengths, lengths)
                     + (np.arange(shape[2]) - np.repeat(starts, lengths)), shape[1] * shape[2])
     return np.divmod(np.minimum.reduceat(rank, starts, axis=1), lengths)
 

@@ -49,16 +49,22 @@ class Operands(NamedTuple):
     b_transposed: bool = False  # B stored N x K: its tile rows run along K
 
 
-_REFETCH_ROWS = np.where(REFETCH, np.arange(3), 3)  # per (order, operand, loop): the loop's row of trips, or 3 (ones)
+_REFETCH_LOOPS = [[tuple(np.flatnonzero(loops).tolist()) for loops in by_operand] for by_operand in REFETCH]
+"""Per order and operand: the loops (0, 1, 2 = m, k, n) that re-fetch it."""
 
 
 def multiplicity_by_order(trips: np.ndarray, orders: tuple[str, ...]) -> np.ndarray:
     """How many times each operand crosses the local link under each of `orders`, for every candidate: the product
-    of the trip counts of its re-fetch loops. `trips` is (3, candidates) over the loops m, k, n; the result is
-    (orders, operands a/b/c, candidates)."""
-    picked = _REFETCH_ROWS[[LOOP_ORDERS.index(order) for order in orders]]
-    factors = np.vstack([trips, np.ones((1, trips.shape[1]))])[picked]  # (orders, operands, loops, candidates)
-    return factors[:, :, 0] * factors[:, :, 1] * factors[:, :, 2]  # whole trip counts: exact in any order
+    of the trip counts of its re-fetch loops (whole numbers: exact in any order), each set of loops once. `trips`
+    is (3, candidates) over the loops m, k, n; the result is (orders, operands a/b/c, candidates)."""
+    result = np.empty((len(orders), 3, trips.shape[1]))
+    products: dict[tuple[int, ...], np.ndarray | float] = {(): 1.0}
+    for o, order in enumerate(orders):
+        for j, loops in enumerate(_REFETCH_LOOPS[LOOP_ORDERS.index(order)]):
+            if loops not in products:
+                products[loops] = np.prod(trips[list(loops)], axis=0)
+            result[o, j] = products[loops]
+    return result
 
 
 def multiplicity(trips: np.ndarray, order_index: np.ndarray) -> np.ndarray:
@@ -337,10 +343,16 @@ def _best_pins(sizes: np.ndarray, l2_bytes: int, read_saving: tuple[np.ndarray, 
         if len(sets) == 1:  # every candidate's only choice (operands too big for the L2: pin nothing)
             return np.full(spill.shape, sets[0], dtype=np.int64)
         allowed = [maximal[mask] for mask in sets]
-    saved = np.stack([np.where(ok, sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
-                               + (spill if mask & 4 else np.zeros_like(spill)), -np.inf)
-                      for mask, ok in zip(sets, allowed, strict=True)])  # (sets, ...)
-    return np.asarray(sets)[np.argmax(saved, axis=0)]
+    chosen, best = np.full(spill.shape, sets[0], dtype=np.int64), None
+    for mask, ok in zip(sets, allowed, strict=True):  # the first set saving the most (savings are finite or -inf)
+        saved = np.where(ok, sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
+                         + (spill if mask & 4 else np.zeros_like(spill)), -np.inf)
+        if best is not None:
+            better = saved > best
+            np.copyto(chosen, mask, where=better)
+            saved = np.where(better, saved, best)
+        best = saved
+    return chosen
 
 
 def _times(values: np.ndarray, source: np.bool_) -> np.ndarray:
