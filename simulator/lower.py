@@ -53,17 +53,17 @@ class GemmWork:
         return found
 
     def asked(self) -> tuple:
-        """What `request` reads of it: GEMMs (of any op) with equal ones ask the same mappings on any hardware."""
+        """What `request` reads of it (kept in step with it): GEMMs (of any op) with equal ones ask the same mappings
+        on any hardware."""
         return (self.op.m, self.k, self.op.n, self.a_bits, self.b_bits, self.out_bits, self.a_source, self.b_source,
                 self.c_dest, self.whole_rows, self.b_transposed)
 
     def request(self, hardware_key: HardwareKey, options: Options) -> tuple:
         """Its mapping's `gemm_request` on that hardware: batch evaluation has many searched at once (gemm_costs)."""
-        m, k, n, a_bits, b_bits, out_bits, a_source, b_source, c_dest, whole_rows, b_transposed = self.asked()
-        return gemm_request(m, k, n, hardware_key, objective=options.mapping_objective, a_bits=a_bits, b_bits=b_bits,
-                            out_bits=out_bits, a_source=a_source, b_source=b_source, c_dest=c_dest,
-                            tiling=options.tiling, mapper=options.mapper, whole_rows=whole_rows,
-                            b_transposed=b_transposed)
+        return gemm_request(self.op.m, self.k, self.op.n, hardware_key, objective=options.mapping_objective,
+                            a_bits=self.a_bits, b_bits=self.b_bits, out_bits=self.out_bits, a_source=self.a_source,
+                            b_source=self.b_source, c_dest=self.c_dest, tiling=options.tiling, mapper=options.mapper,
+                            whole_rows=self.whole_rows, b_transposed=self.b_transposed)
 
 
 @dataclass(frozen=True, slots=True)
