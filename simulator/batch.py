@@ -30,7 +30,7 @@ from simulator.catalog import METRICS, OP_CLASSES, PHASES
 from simulator.cost.columns import Columns
 from simulator.cost.operators import Band, OpCost, gemm_row, pointwise_rows
 from simulator.hardware.spec import AcceleratorSpec, HardwareKey
-from simulator.lower import GemmWork, Lowered, PointwiseWork, lower
+from simulator.lower import GemmWork, Lowered, PointwiseWork, gemm_requests, lower
 from simulator.mapping.gemm import GemmCost, MappingError, gemm_costs
 from simulator.measured import measured_band
 from simulator.options import Options
@@ -142,7 +142,7 @@ def _rows(lowerings: list[Lowered], options: Options, hw: Columns, u_index: np.n
     asks = {position: tuple(work.asked() for work in at) for position, at in gemms.items()}
     distinct = {ask: gemms[position] for position, ask in asks.items()}  # works asking alike: any stands for all
     starts = {ask: j * len(pairs) for j, ask in enumerate(distinct)}
-    found = gemm_costs([at[u].request(key, options) for at in distinct.values() for u, key in pairs])
+    found = gemm_costs([request for at in distinct.values() for request in gemm_requests(at, pairs, options)])
     for position, at in enumerate(works):
         if position in gemms:
             start = starts[asks[position]]
