@@ -22,8 +22,11 @@ The mapping search prices together the GEMMs of a group that differ only in thei
 links and the node (mapping/gemm.py `_search`, mapping/tilings.py): one vectorized pass over all their candidates
 and hardware keys. CPU time, best of 3 alternating runs, one core of a shared, loaded 2-core machine (2026-12-07),
 before -> after: serving 785 -> 1,540 cold, 980 -> 2,390 warm; BERT hardware grid 9,400 -> 10,200 cold; GPT-2
-1,240 -> 3,580; ResNet-50 2,640 -> 3,100; every point a new tiling 1,000 -> 1,520; peak memory 554 -> 530 MiB
-(docs/simulator.md, "Speed").
+1,240 -> 3,580; ResNet-50 2,640 -> 3,100; every point a new tiling 1,000 -> 1,520; peak memory 554 -> 530 MiB.
+Second round (fewer full passes over (keys, orders, candidates); requests built and asked once; no number moved),
+best of 2 alternating runs at load ~0.8: serving 1,820 -> 2,190 cold, 2,720 -> 2,970 warm; BERT hardware grid
+10,860 -> 13,080 cold; GPT-2 3,760 -> 3,980; ResNet-50 3,420 -> 5,290; every point a new tiling 1,710 -> 2,050;
+peak memory 545 -> 495 MiB (docs/simulator.md, "Speed").
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/simulator_speed.py
 """

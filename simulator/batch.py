@@ -30,7 +30,7 @@ from simulator.catalog import METRICS, OP_CLASSES, PHASES
 from simulator.cost.columns import Columns
 from simulator.cost.operators import Band, OpCost, gemm_row, pointwise_rows
 from simulator.hardware.spec import AcceleratorSpec, HardwareKey
-from simulator.lower import GemmWork, Lowered, PointwiseWork, lower
+from simulator.lower import GemmWork, Lowered, PointwiseWork, gemm_requests, lower
 from simulator.mapping.gemm import GemmCost, MappingError, gemm_costs
 from simulator.measured import measured_bands
 from simulator.options import Options
@@ -131,15 +131,20 @@ def _rows(lowerings: list[Lowered], options: Options, hw: Columns, u_index: np.n
           errors: list[Exception | None]) -> Iterator[OpCost]:
     """Every op's row at every point of a group, as it is priced (the rows of many points are not all held). The
     mappings of all the group's GEMMs are asked of the search at once: it prices those sharing everything but their
-    shape, array size, links and node in one vectorized pass."""
+    shape, array size, links and node in one vectorized pass; GEMMs that ask the same at every lowering (a layer's
+    projections of one shape) are asked once."""
     pairs, pick = _pairs(u_index, _Mappings.of(hw.specs))
     works = [[lowered.work[position] for lowered in lowerings] for position in range(len(lowerings[0].work))]
     gemms = {position: [w for w in at if isinstance(w, GemmWork)] for position, at in enumerate(works)
              if isinstance(at[0], GemmWork)}
-    found = iter(gemm_costs([at[u].request(key, options) for at in gemms.values() for u, key in pairs]))
+    asks = {position: tuple(work.asked() for work in at) for position, at in gemms.items()}
+    distinct = {ask: gemms[position] for position, ask in asks.items()}  # works asking alike: any stands for all
+    starts = {ask: j * len(pairs) for j, ask in enumerate(distinct)}
+    found = gemm_costs([request for at in distinct.values() for request in gemm_requests(at, pairs, options)])
     for position, at in enumerate(works):
         if position in gemms:
-            costs, bands = _found([next(found) for _ in pairs], pairs, gemms[position], options, pick, errors)
+            start = starts[asks[position]]
+            costs, bands = _found(found[start:start + len(pairs)], pairs, gemms[position], options, pick, errors)
             yield gemm_row(gemms[position][0], costs, pick, hw, bands)
             continue
         yield from (row for _, row in pointwise_rows([w for w in at if isinstance(w, PointwiseWork)], u_index, hw))

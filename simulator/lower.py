@@ -12,6 +12,7 @@ enumerates the tiles but prices nothing); its consumers are then fused. Nothing 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,12 +53,36 @@ class GemmWork:
             raise found
         return found
 
+    def asked(self) -> tuple:
+        """What `request` reads of it (kept in step with it): GEMMs (of any op) with equal ones ask the same mappings
+        on any hardware."""
+        return (self.op.m, self.k, self.op.n, self.a_bits, self.b_bits, self.out_bits, self.a_source, self.b_source,
+                self.c_dest, self.whole_rows, self.b_transposed)
+
     def request(self, hardware_key: HardwareKey, options: Options) -> tuple:
         """Its mapping's `gemm_request` on that hardware: batch evaluation has many searched at once (gemm_costs)."""
         return gemm_request(self.op.m, self.k, self.op.n, hardware_key, objective=options.mapping_objective,
                             a_bits=self.a_bits, b_bits=self.b_bits, out_bits=self.out_bits, a_source=self.a_source,
                             b_source=self.b_source, c_dest=self.c_dest, tiling=options.tiling, mapper=options.mapper,
                             whole_rows=self.whole_rows, b_transposed=self.b_transposed)
+
+
+def gemm_requests(works: Sequence[GemmWork], pairs: Sequence[tuple[int, HardwareKey]], options: Options) -> list[tuple]:
+    """`works[u].request(key, options)` for each (u, key) of `pairs`: each work's request built once, then its
+    hardware key swapped in (a batch asks 100,000s), unless a width of 0 makes it read the key's."""
+    templates: dict[int, tuple] = {}
+    requests = []
+    for u, key in pairs:
+        template = templates.get(u)
+        if template is None:
+            work = works[u]
+            request = work.request(key, options)
+            if work.a_bits and work.b_bits and work.out_bits:
+                templates[u] = request
+        else:
+            request = (*template[:3], key, *template[4:])
+        requests.append(request)
+    return requests
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,8 +41,8 @@ class Mapping(NamedTuple):
     """A chosen GEMM mapping: tile sizes, the tile-loop order (outer -> inner) and what it pins in the L2.
 
     The search's records are named tuples of plain values, not pydantic models: the search builds one per request
-    (100,000s in a sweep, 65,536 cached), and a tuple of plain values is cheap to build and left alone by the
-    garbage collector once it has seen it."""
+    (100,000s in a sweep, 65,536 cached), and a tuple of plain values is cheap to build (CPython's collector still
+    scans it: it never untracks a tuple subclass)."""
 
     dataflow: str
     tile_m: int
@@ -263,15 +263,22 @@ def _choice(objective: str, time: pricing.Time, energy: pricing.Energy, keys: in
     shape = (keys, *energy_pj.shape[-2:])
     starts = np.cumsum(lengths) - lengths
 
-    def per_search(values: np.ndarray) -> np.ndarray:  # each search's least per key, over (keys, 1, candidates)
-        return np.repeat(np.minimum.reduceat(values.min(axis=1), starts, axis=1), lengths, axis=1)[:, None, :]
+    def per_search(least: np.ndarray) -> np.ndarray:  # each search's least per key, (keys, candidates) -> (keys, 1, c.)
+        return np.repeat(np.minimum.reduceat(least, starts, axis=1), lengths, axis=1)[:, None, :]
 
-    primary = np.broadcast_to(primary, shape)
-    score = np.where(primary <= per_search(primary) * 1.001, secondary, np.inf)
-    rank = (np.arange(shape[1])[:, None] * np.repeat(lengths, lengths)
-            + (np.arange(shape[2]) - np.repeat(starts, lengths)))  # (order, candidate) within its search
-    first = np.minimum.reduceat(np.where(score == per_search(score), rank, rank.size).min(axis=1), starts, axis=1)
-    return np.divmod(first, lengths)
+    primary, secondary = np.broadcast_to(primary, shape), np.broadcast_to(secondary, shape)
+    near = primary <= per_search(primary.min(axis=1)) * 1.001
+    best = per_search(np.min(secondary, axis=1, where=near, initial=np.inf))
+    # a best of inf: the candidates not near the best primary (scored inf) tie with it too
+    ties = np.where(near, secondary, np.inf) == best if np.isinf(best).any() else near & (secondary == best)
+    # The first tie in (loop order, candidate) order: per candidate, its first tying order (or shape[1]: none);
+    # then the least rank.
+    first = np.full((keys, shape[2]), shape[1])
+    for order in range(shape[1] - 1, -1, -1):
+        np.copyto(first, order, where=ties[:, order])
+    rank = np.where(first < shape[1], first * np.repeat(lengths, lengths)
+                    + (np.arange(shape[2]) - np.repeat(starts, lengths)), shape[1] * shape[2])
+    return np.divmod(np.minimum.reduceat(rank, starts, axis=1), lengths)
 
 
 def _tiling_key(request: tuple) -> tilings.Key:
@@ -342,8 +349,9 @@ def _costs(live: list[tuple[list[tuple], Part]], joined: tilings.Tilings, priced
     tile_m, tile_k, tile_n, computes = (at(part) for part in (candidates.em, candidates.ek, candidates.en,
                                                                time.compute))
     sp_used, acc_used = at(joined.sp_need), at(joined.acc_need)
-    totals, transfers, reads, writes, l2, compulsory = (at(part) for part in (
-        time.cycles, time.transfer, traffic.dram_reads, traffic.dram_writes, traffic.l2_traffic, traffic.compulsory))
+    totals, reads, writes, l2, compulsory = (at(part) for part in (
+        time.cycles, traffic.dram_reads, traffic.dram_writes, traffic.l2_traffic, traffic.compulsory))
+    transfers = time.transfer_at(shape, chosen).tolist()
     scratchpad = (candidates.sp_reads[i] + traffic.local_reads[o, i]).tolist()
     accumulator = (candidates.acc_traffic[i] + np.broadcast_to(traffic.local_writes, shape[1:])[o, i]).tolist()
     total_pj, sram_pj, dram_pj, mac_pj = (at(part) for part in (energy.total_pj, energy.sram_pj, energy.dram_pj,

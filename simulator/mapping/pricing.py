@@ -49,16 +49,22 @@ class Operands(NamedTuple):
     b_transposed: bool = False  # B stored N x K: its tile rows run along K
 
 
-_REFETCH_ROWS = np.where(REFETCH, np.arange(3), 3)  # per (order, operand, loop): the loop's row of trips, or 3 (ones)
+_REFETCH_LOOPS = [[tuple(np.flatnonzero(loops).tolist()) for loops in by_operand] for by_operand in REFETCH]
+"""Per order and operand: the loops (0, 1, 2 = m, k, n) that re-fetch it."""
 
 
 def multiplicity_by_order(trips: np.ndarray, orders: tuple[str, ...]) -> np.ndarray:
     """How many times each operand crosses the local link under each of `orders`, for every candidate: the product
-    of the trip counts of its re-fetch loops. `trips` is (3, candidates) over the loops m, k, n; the result is
-    (orders, operands a/b/c, candidates)."""
-    picked = _REFETCH_ROWS[[LOOP_ORDERS.index(order) for order in orders]]
-    factors = np.vstack([trips, np.ones((1, trips.shape[1]))])[picked]  # (orders, operands, loops, candidates)
-    return factors[:, :, 0] * factors[:, :, 1] * factors[:, :, 2]  # whole trip counts: exact in any order
+    of the trip counts of its re-fetch loops (whole numbers: exact in any order), each set of loops once. `trips`
+    is (3, candidates) over the loops m, k, n; the result is (orders, operands a/b/c, candidates)."""
+    result = np.empty((len(orders), 3, trips.shape[1]))
+    products: dict[tuple[int, ...], np.ndarray | float] = {(): 1.0}
+    for o, order in enumerate(orders):
+        for j, loops in enumerate(_REFETCH_LOOPS[LOOP_ORDERS.index(order)]):
+            if loops not in products:
+                products[loops] = np.prod(trips[list(loops)], axis=0)
+            result[o, j] = products[loops]
+    return result
 
 
 def multiplicity(trips: np.ndarray, order_index: np.ndarray) -> np.ndarray:
@@ -232,12 +238,25 @@ class Traffic:
 
 @dataclass(frozen=True, slots=True)
 class Time:
-    """Cycles per candidate: the array's (at the chip's GEMM efficiency), what the transfers need from the DMA and
-    the links (compute overlaps it), and the total."""
+    """Cycles per candidate: the array's (at the chip's GEMM efficiency) and the total; and what the transfers need
+    from the DMA and the links (compute overlaps it), the longer of the local link's time and DRAM's, kept in parts
+    (`dram`: its bytes, their rate and its slots' time, None without an L2): only the chosen mappings need it whole
+    (`transfer_at`), a sweep's keys multiply it."""
 
     compute: np.ndarray
-    transfer: np.ndarray
     cycles: np.ndarray
+    local: np.ndarray
+    dram: tuple[np.ndarray, np.ndarray | float, np.ndarray] | None = None
+
+    def transfer_at(self, shape: tuple[int, ...], index: tuple[np.ndarray, ...]) -> np.ndarray:
+        """The transfer time at `index` into `shape` (the parts broadcast to it)."""
+        def at(part: np.ndarray | float) -> np.ndarray:
+            return np.broadcast_to(part, shape)[index]
+
+        if self.dram is None:
+            return np.maximum(at(self.local), 0.0)
+        data, rate, slots = self.dram
+        return np.maximum(at(self.local), np.maximum(at(data) / at(rate), at(slots)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,11 +340,24 @@ def _best_pins(sizes: np.ndarray, l2_bytes: int, read_saving: tuple[np.ndarray, 
                                                       if other != mask and other | mask == other] or [False])
                    for mask in range(8)]
         sets = tuple(mask for mask in range(8) if maximal[mask].any())
+        if len(sets) == 1:  # every candidate's only choice (operands too big for the L2: pin nothing)
+            return np.full(spill.shape, sets[0], dtype=np.int64)
         allowed = [maximal[mask] for mask in sets]
-    saved = np.stack([np.where(ok, sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
-                               + (spill if mask & 4 else np.zeros_like(spill)), -np.inf)
-                      for mask, ok in zip(sets, allowed, strict=True)])  # (sets, ...)
-    return np.asarray(sets)[np.argmax(saved, axis=0)]
+    chosen, best = np.full(spill.shape, sets[0], dtype=np.int64), None
+    for mask, ok in zip(sets, allowed, strict=True):  # the first set saving the most (savings are finite or -inf)
+        saved = np.where(ok, sum((read_saving[j] for j in range(3) if mask >> j & 1), np.zeros_like(spill))
+                         + (spill if mask & 4 else np.zeros_like(spill)), -np.inf)
+        if best is not None:
+            better = saved > best
+            np.copyto(chosen, mask, where=better)
+            saved = np.where(better, saved, best)
+        best = saved
+    return chosen
+
+
+def _times(values: np.ndarray, source: np.bool_) -> np.ndarray:
+    """`values * source` (0 or the values themselves)."""
+    return values if source else values * source
 
 
 def _through_l2(sizes: np.ndarray, l2_bytes: int, from_dram: np.ndarray,
@@ -334,19 +366,27 @@ def _through_l2(sizes: np.ndarray, l2_bytes: int, from_dram: np.ndarray,
     """DRAM sees each DRAM-sourced operand once if the L2 pins it, else every fetch; partial sums not at all if
     pinned; a DRAM-bound output once (`out_to_dram`: its bytes, 0 when it stays on chip or in the L2)."""
     fetched_a, fetched_b, spill = fetched
-    read_saving = ((fetched_a - sizes[0]) * from_dram[0], (fetched_b - sizes[1]) * from_dram[1], spill)
+    # What DRAM would see without pins (a product by True is the value itself: skipped, as every term below that
+    # only subtracts or adds a pin's saving of exactly 0.0 where no candidate pins that operand).
+    from_a, from_b = _times(fetched_a, from_dram[0]), _times(fetched_b, from_dram[1])
+    read_saving = (_times(fetched_a - sizes[0], from_dram[0]), _times(fetched_b - sizes[1], from_dram[1]), spill)
     chosen = _best_pins(sizes, l2_bytes, read_saving) if keep is None else keep
-    saved = [np.where(chosen >> j & 1, read_saving[j], 0.0) for j in range(3)]
-    reads_saved = np.zeros_like(spill)
-    for j in range(3):  # in operand order, as the sets' sums in _best_pins (adding 0.0 changes no value)
-        reads_saved = reads_saved + saved[j]
-    dram_reads = fetched_a * from_dram[0] + fetched_b * from_dram[1] + spill - reads_saved
-    dram_writes = out_to_dram + spill - saved[2]
+    used = int(np.bitwise_or.reduce(chosen, axis=None)) if np.size(chosen) else 0
+    saved = [np.where(chosen >> j & 1, read_saving[j], 0.0) if used >> j & 1 else None for j in range(3)]
+    dram_reads = from_a + from_b + spill
+    if used:
+        reads_saved: np.ndarray | float = 0.0
+        for part in saved:  # in operand order, as the sets' sums in _best_pins
+            reads_saved = reads_saved if part is None else reads_saved + part
+        dram_reads = dram_reads - reads_saved
+    dram_writes = out_to_dram + spill
+    if saved[2] is not None:
+        dram_writes = dram_writes - saved[2]
     # Packets that wait on DRAM: a DRAM-bound pass's, less those whose line the left neighbour tile fetched.
     (_, miss_a), (_, miss_b), (_, miss_spill), (_, miss_out) = factors
-    dram_requested = ((fetched_a * from_dram[0] - saved[0]) * miss_a
-                      + (fetched_b * from_dram[1] - saved[1]) * miss_b
-                      + 2.0 * (spill - saved[2]) * miss_spill
+    dram_requested = ((from_a if saved[0] is None else from_a - saved[0]) * miss_a
+                      + (from_b if saved[1] is None else from_b - saved[1]) * miss_b
+                      + 2.0 * (spill if saved[2] is None else spill - saved[2]) * miss_spill
                       + out_to_dram * miss_out)
     return _ThroughL2(dram_reads, dram_writes, dram_requested, chosen, read_saving)
 
@@ -361,33 +401,36 @@ def time_of(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traffi
         compute = compute / hw.gemm_efficiency
     if ideal_memory:
         cycles = np.broadcast_to(compute, traffic.local_reads.shape).astype(np.float64)
-        return Time(compute, np.zeros_like(cycles), cycles)
-    transfer, dram_transfer = _link_times(hw, traffic)
+        return Time(compute, cycles, np.zeros_like(cycles))
+    transfer, dram = _link_times(hw, traffic)
     if hw.timing == "analytic":
+        dram_transfer = 0.0 if dram is None else np.maximum(dram[0] / dram[1], dram[2])
         cycles = np.maximum(compute, np.maximum(transfer, dram_transfer))
     else:
-        cycles = _pipelined(gemm, hw, candidates, traffic, compute, transfer, dram_transfer)
-    return Time(compute, np.broadcast_to(np.maximum(transfer, dram_transfer), cycles.shape), cycles)
+        cycles = _pipelined(gemm, hw, candidates, traffic, compute, transfer, dram)
+    return Time(compute, cycles, transfer, dram)
 
 
-def _link_times(hw: HardwareKey, traffic: Traffic) -> tuple[np.ndarray, np.ndarray | float]:
-    """(local link, DRAM) cycles. A link's time: its bytes over its width, or the DMA's slots' time, whichever is
+def _link_times(hw: HardwareKey, traffic: Traffic) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray | float,
+                                                                               np.ndarray] | None]:
+    """The local link's cycles, and DRAM's as (bytes, rate, slots' time): its time is max(bytes / rate, slots'
+    time); None without an L2. A link's time: its bytes over its width, or the DMA's slots' time, whichever is
     longer. Every packet holds one of the slots for its round trip: an L2 hit's, or a miss's (`request_link` is the
     slots' rate at full packets of each; the factors count partial packets in full packets' worth of bytes)."""
     local_slots, dram_slots = hw.request_link
     requested = traffic.requested
     transfer = np.maximum((traffic.local_reads + traffic.local_writes) / hw.local_link[0], requested / local_slots)
     if traffic.dram_requested is None:
-        return transfer, 0.0
-    dram_transfer = np.maximum((traffic.dram_reads + traffic.dram_writes) / hw.dram_link_bytes_per_cycle,
-                               traffic.dram_requested / dram_slots + (requested - traffic.dram_requested) / local_slots)
-    return transfer, dram_transfer
+        return transfer, None
+    return transfer, (traffic.dram_reads + traffic.dram_writes, hw.dram_link_bytes_per_cycle,
+                      traffic.dram_requested / dram_slots + (requested - traffic.dram_requested) / local_slots)
 
 
 def _pipelined(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Traffic, compute: np.ndarray,
-               transfer: np.ndarray, dram_transfer: np.ndarray | float) -> np.ndarray:
+               transfer: np.ndarray, dram: tuple[np.ndarray, np.ndarray | float, np.ndarray] | None) -> np.ndarray:
     """Cycles when the prologue (the link's latency, DRAM's too when an L2 sits before it, and the first A and B
-    tiles) and the epilogue (the last C tile) do not overlap compute; the rest does."""
+    tiles) and the epilogue (the last C tile) do not overlap compute; the rest does. Over a sweep's keys only DRAM's
+    bytes / rate differ per key: the rest is taken over (orders, candidates) first, then each key's sums in place."""
     operands = gemm.operands
     em, ek, en = candidates.em, candidates.ek, candidates.en
     local_bw, local_latency = hw.local_link
@@ -399,8 +442,20 @@ def _pipelined(gemm: Gemm, hw: HardwareKey, candidates: Candidates, traffic: Tra
     last_c = em * en * operands.out_bits / 8.0 if operands.c_dest != "chip" else 0.0
     last_tile = np.maximum(last_c / local_bw, last_c * factor_out / local_slots)
     latency = local_latency + (np.where(traffic.compulsory > 0, hw.dram_latency_cycles, 0.0) if hw.l2_bytes else 0.0)
-    overlapped = np.maximum(np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0)), dram_transfer)
-    return latency + first_tiles + overlapped + last_tile
+    overlapped = np.maximum(compute, np.maximum(transfer - first_tiles - last_tile, 0.0))
+    if dram is None:
+        overlapped = np.maximum(overlapped, 0.0)
+    else:  # max(overlapped, max(bytes / rate, slots)): max is exact in any order
+        overlapped = np.maximum(overlapped, dram[2])
+        per_key = dram[0] / dram[1]
+        overlapped = np.maximum(overlapped, per_key, out=per_key if per_key.shape == np.broadcast_shapes(
+            per_key.shape, overlapped.shape) else None)
+    head = latency + first_tiles
+    if overlapped.shape != np.broadcast_shapes(overlapped.shape, np.shape(head), np.shape(last_tile)):
+        return head + overlapped + last_tile
+    np.add(head, overlapped, out=overlapped)  # (latency + first tiles) + overlapped + last tile, in that order
+    overlapped += last_tile
+    return overlapped
 
 
 @lru_cache(maxsize=4096)

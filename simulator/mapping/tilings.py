@@ -186,8 +186,8 @@ def _factors(keys: list[Key], spaces: list[_Space], k_pick: np.ndarray, n_pick: 
     if first.request_bytes is None:
         return pricing.NO_LIMIT
     tables = [pricing.packet_tables(key.k, key.n, key.rows, key.cols, key.acc_bits, key.request_bytes, operands,
-                                    tuple(min(size, key.k) for size in space.tks.tolist()),
-                                    tuple(min(size, key.n) for size in space.tns.tolist()))
+                                    tuple(np.minimum(space.tks, key.k).tolist()),
+                                    tuple(np.minimum(space.tns, key.n).tolist()))
               for key, space in zip(keys, spaces, strict=True)]
     joined = [(np.concatenate([table[j][0] for table in tables]), np.concatenate([table[j][1] for table in tables]),
                bool(tables[0][j][2])) for j in range(4)]

@@ -224,3 +224,29 @@ def test_measured_pricing_agrees_with_evaluate() -> None:
         assert (report.latency_low_s is None) == (hw.pricing == "analytic")
         measured += report.latency_low_s is not None
     assert measured == 9
+
+
+def test_gemm_works_asking_alike_request_alike() -> None:
+    """`evaluate_batch` asks the search once for GEMMs whose `GemmWork.asked` is equal: every field (and op shape)
+    that changes `request` must change `asked` too."""
+    from dataclasses import fields, replace
+
+    from simulator.lower import GemmWork, lower
+
+    hw = load_accelerator_preset("gemmini-transformer")
+    options = Options()
+    lowered = lower(Workload(model=load_model_preset("gpt2"), scenario=Scenario(prompt_len=16, generate_len=2)), hw,
+                    options)
+    work = next(w for w in lowered.work if isinstance(w, GemmWork))
+    key = hw.hardware_key()
+    changed = {"k": work.k + 1, "a_bits": work.a_bits / 2, "b_bits": work.b_bits / 2, "out_bits": work.out_bits * 2,
+               "a_source": "chip", "b_source": "l2", "c_dest": "chip", "whole_rows": not work.whole_rows,
+               "fusion": "other", "b_transposed": not work.b_transposed,
+               "op": replace(work.op, m=work.op.m + 1, n=work.op.n + 1)}
+    assert set(changed) == {f.name for f in fields(GemmWork)}
+    for name, value in changed.items():
+        other = replace(work, **{name: value})
+        if other.request(key, options) != work.request(key, options):
+            assert other.asked() != work.asked(), name
+    renamed = replace(work, op=replace(work.op, name="another op"))
+    assert renamed.asked() == work.asked() and renamed.request(key, options) == work.request(key, options)
