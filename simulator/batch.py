@@ -17,9 +17,11 @@ and breakdown agrees with `evaluate` on random points drawn over every accelerat
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,9 +163,29 @@ def _group(lowerings: list[Lowered], options: Options, specs: list[AcceleratorSp
             "quality_loss": [quality.loss if quality else None] * len(specs)}, sums.breakdown
 
 
+@contextmanager
+def _no_cyclic_collection() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while a batch runs. Why: a batch allocates hundreds of thousands of
+    small records (mapping results, rows) that form no reference cycles, and every full collection rescans all the
+    cached ones (~12% of a cold serving grid). Reference counting still frees everything at once; the collector is
+    back on (if it was) when the batch ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def evaluate_batch(items: Sequence[tuple[Workload, AcceleratorSpec, Options]]) -> BatchResult:
     """The metrics and breakdowns of many design points (see the module's docstring); a point that cannot run has
     its error and no metrics, as `evaluate` would raise it."""
+    with _no_cyclic_collection():
+        return _evaluate_batch(items)
+
+
+def _evaluate_batch(items: Sequence[tuple[Workload, AcceleratorSpec, Options]]) -> BatchResult:
     total = len(items)
     names = [entry.name for entry in METRICS]
     columns: dict[str, list[Any]] = {name: [None] * total for name in names}
