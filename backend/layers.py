@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from simulator.hardware import AcceleratorSpec
 from simulator.layer import ConvLayer, GemmLayer, Layer, LayerResult
 
+PRICED_BY = ("Which model priced it: Gemmini's execution model fit to FireSim (an explicit mapping, or mapper gemmini "
+             "on an accelerator with pricing gemmini-measured) or the analytic model (anything else).")
+
 # Bounds far above any layer of the presets' models that keep one request short and its numbers finite: Gemmini's
 # conv tiler takes 14 s on a 2^20-pixel image and over a minute on a 2^20 kernel, and 2^20 in every conv field
 # overflows; at these bounds the slowest layer takes under a second.
@@ -84,9 +87,7 @@ class LayerOut(BaseModel):
                                                  "analytic model.")
     cycles_high: float | None
     band_source: str = Field(description="Where the band comes from, or \"not validated against measurements\".")
-    model: Literal["gemmini-measured", "analytic"] = Field(description=(
-        "Which model priced the layer: Gemmini's execution model fit to FireSim (an explicit mapping, or mapper "
-        "gemmini on a WS array) or the analytic model (mapper optimal)."))
+    model: Literal["gemmini-measured", "analytic"] = Field(description=PRICED_BY)
     compute_cycles: float
     dram_bytes: float | None = Field(description="DRAM bytes under the analytic model; null under the measured "
                                                  "model (it times DMA traffic).")

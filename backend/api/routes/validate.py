@@ -21,6 +21,7 @@ from backend.api.measurements_body import measurements_body
 from backend.core.deps import SessionDep
 from backend.core.limits import limit_evaluations
 from backend.core.quotas import heavy_work
+from backend.layers import PRICED_BY
 from backend.library import service as library_service
 from simulator import validation
 from simulator.hardware import accelerator_from_definition, list_accelerator_presets, load_accelerator_preset_data
@@ -77,9 +78,7 @@ class ValidationRowOut(BaseModel):
                                                  "analytic model (not validated against measurements).")
     cycles_high: float | None
     within_band: bool | None = Field(description="Whether the measured cycles lie in the band (null: no band).")
-    model: Literal["gemmini-measured", "analytic"] = Field(description=(
-        "Which model priced the row: Gemmini's execution model fit to FireSim (an explicit mapping, or mapper "
-        "gemmini on an accelerator with pricing gemmini-measured) or the analytic model (anything else)."))
+    model: Literal["gemmini-measured", "analytic"] = Field(description=PRICED_BY)
     bound: str | None = Field(description="Under the measured model: the largest part (host, array, reads, "
                                           "writes, memory).")
     compute_cycles: float
